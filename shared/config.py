@@ -1,0 +1,137 @@
+"""Settings: one frozen object read from an environment mapping.
+
+The setting names are the contract with `infra/` (Bicep sets exactly these app settings; a test checks it).
+Nothing is read at import time; a missing or malformed setting fails at first use with its name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class SettingError(RuntimeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+# Every app setting the code reads, with what it is for. `infra/` must set each one (or document why not).
+SETTINGS: dict[str, str] = {
+    "AzureWebJobsStorage": "Storage connection string (tables live here); locally Azurite.",
+    "TABLES_ENDPOINT": "Table service endpoint for managed identity (Azure); used when set instead of a key.",
+    "ACS_CONNECTION_STRING": "Azure Communication Services connection string (endpoint=https://…;accesskey=…).",
+    "ACS_ENDPOINT": "ACS endpoint for managed identity (Azure); used when set and no connection string.",
+    "ACS_EMAIL_SENDER": "Sender address of a linked, verified ACS Email domain.",
+    "ACS_SMS_SENDER": "E.164 number of the resource that sends emergency SMS (optional).",
+    "EVENTGRID_TOPIC_ENDPOINT": "Endpoint of the Event Grid custom topic for internal events.",
+    "EVENTGRID_TOPIC_KEY": "Access key of that topic; empty means managed identity.",
+    "EVENT_DELIVERY_MODE": "'eventgrid' (Azure) or 'local' (deliver to the local host's webhooks).",
+    "LOCAL_WEBHOOK_BASE_URL": "Base URL of the Functions host that receives local deliveries.",
+    "CALLBACK_WINDOW_MINUTES": "How long a callback number stays leased after the dial and after the call ends.",
+    "CALLBACK_QUARANTINE_MINUTES": "How long a released callback number rests before reuse.",
+    "MAX_EMERGENCY_CALL_MINUTES": "After this long without an end signal, presence is restored by the timer.",
+    "INCOMING_CALL_MAX_AGE_SECONDS": "IncomingCall events older than this are dropped (a call rings 30 s).",
+    "CALLBACK_FALLBACK_TARGET": "ACS identity that takes callbacks to pool numbers with no live lease.",
+    "INCIDENT_RETENTION_DAYS": "Emergency incident records are purged after this many days.",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING": "Application Insights; telemetry is off when unset.",
+}
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingError(f"setting {name} must be an integer, got {raw!r}") from None
+    if value < 0:
+        raise SettingError(f"setting {name} must not be negative, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings, lazily validated: reading a property that is missing raises SettingError naming it."""
+
+    env: Mapping[str, str] = field(repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        return cls(dict(env))
+
+    def _get(self, name: str, default: str | None = None) -> str:
+        value = self.env.get(name, "").strip()
+        if value:
+            return value
+        if default is not None:
+            return default
+        raise SettingError(f"setting {name} is not set")
+
+    def _cast(self, name: str, default: str, cast: Callable[[str, str], T]) -> T:
+        return cast(name, self._get(name, default))
+
+    def optional(self, name: str) -> str | None:
+        return self.env.get(name, "").strip() or None
+
+    @property
+    def storage_connection_string(self) -> str:
+        return self._get("AzureWebJobsStorage")
+
+    @property
+    def acs_connection_string(self) -> str:
+        return self._get("ACS_CONNECTION_STRING")
+
+    @property
+    def email_sender(self) -> str:
+        return self._get("ACS_EMAIL_SENDER")
+
+    @property
+    def sms_sender(self) -> str | None:
+        return self.optional("ACS_SMS_SENDER")
+
+    @property
+    def event_delivery_mode(self) -> str:
+        mode = self._get("EVENT_DELIVERY_MODE", "eventgrid").lower()
+        if mode not in ("eventgrid", "local"):
+            raise SettingError(f"setting EVENT_DELIVERY_MODE must be 'eventgrid' or 'local', got {mode!r}")
+        return mode
+
+    @property
+    def eventgrid_topic_endpoint(self) -> str:
+        return self._get("EVENTGRID_TOPIC_ENDPOINT")
+
+    @property
+    def eventgrid_topic_key(self) -> str | None:
+        return self.optional("EVENTGRID_TOPIC_KEY")
+
+    @property
+    def local_webhook_base_url(self) -> str:
+        return self._get("LOCAL_WEBHOOK_BASE_URL", "http://127.0.0.1:7071").rstrip("/")
+
+    @property
+    def callback_window_minutes(self) -> int:
+        return self._cast("CALLBACK_WINDOW_MINUTES", "60", _int)
+
+    @property
+    def quarantine_minutes(self) -> int:
+        return self._cast("CALLBACK_QUARANTINE_MINUTES", "10", _int)
+
+    @property
+    def max_call_minutes(self) -> int:
+        return self._cast("MAX_EMERGENCY_CALL_MINUTES", "240", _int)
+
+    @property
+    def incoming_call_max_age_seconds(self) -> int:
+        return self._cast("INCOMING_CALL_MAX_AGE_SECONDS", "20", _int)
+
+    @property
+    def fallback_target(self) -> str:
+        return self._get("CALLBACK_FALLBACK_TARGET")
+
+    @property
+    def incident_retention_days(self) -> int:
+        return self._cast("INCIDENT_RETENTION_DAYS", "30", _int)
+
+    @property
+    def appinsights_connection_string(self) -> str | None:
+        return self.optional("APPLICATIONINSIGHTS_CONNECTION_STRING")
