@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+CERTS := .local/certs/ca-bundle.pem
+PORT ?= 7071
+
+.PHONY: setup test demo serve host lint bench clean
+
+setup: $(PY_STAMP) $(NPM_STAMP) $(CERTS)
+
+$(PY_STAMP): requirements.txt requirements-dev.txt $(wildcard requirements-*.txt)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet $(addprefix -r ,$(filter requirements%.txt,$^))
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CERTS): $(PY_STAMP)
+	$(BIN)/python -m local.certs .local/certs
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: setup lint
+	$(BIN)/python -m pytest
+
+demo: setup
+	$(BIN)/python -m local.demo
+
+serve: setup
+	$(BIN)/python -m local.serve
+
+# Only the Functions host, with settings taken from the environment as they are.
+host: setup
+	PORT=$(PORT) $(BIN)/python -m local.host --port $(PORT)
+
+bench: setup
+	$(BIN)/python -m bench.outbound_call
+	$(BIN)/python -m bench.lease_burst
+
+clean:
+	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache artifacts

@@ -1,0 +1,10 @@
+"""Composition only: one FunctionApp, one blueprint per trigger module. No client, setting or I/O at import."""
+
+import azure.functions as func
+
+from functions import acs_call_events, lease_expiry, manage, outbound_call, presence
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+
+for blueprint in (outbound_call.bp, acs_call_events.bp, presence.bp, lease_expiry.bp, manage.bp):
+    app.register_functions(blueprint)

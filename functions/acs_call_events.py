@@ -1,0 +1,36 @@
+"""Event Grid trigger: ACS CallEnded, a second source of an emergency call's end; normal calls go to history."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from functions._common import container
+from shared import events
+from shared.errors import NotFound
+from shared.services.ending import acs_call_ended
+
+log = logging.getLogger(__name__)
+bp = func.Blueprint()
+
+
+@bp.function_name("acs_call_events")
+@bp.event_grid_trigger(arg_name="event")
+def acs_call_events(event: func.EventGridEvent) -> None:
+    """Malformed or foreign events are logged and acknowledged; storage failures raise so Event Grid retries."""
+    if event.event_type != "Microsoft.Communication.CallEnded":
+        log.info("event %s of type %s ignored", event.id, event.event_type)
+        return
+    c = container()
+    try:
+        cmd = events.acs_call_ended(event.id, event.get_json(), events.event_time(event.event_time, c.clock.now()))
+    except events.BadEvent as exc:
+        log.warning("CallEnded %s acknowledged without effect: %s", event.id, exc)
+        return
+    try:
+        outcome = acs_call_ended(cmd, c, c.policy)
+    except NotFound as exc:
+        log.warning("CallEnded %s acknowledged without effect: %s", event.id, exc)
+        return
+    log.info("CallEnded %s: %s", event.id, outcome)

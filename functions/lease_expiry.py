@@ -1,0 +1,26 @@
+"""Timer: every minute, release expired callback leases, restore stuck presence, purge old incidents."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import azure.functions as func
+
+from functions._common import container
+from shared.services.expiry import run_expiry
+
+log = logging.getLogger(__name__)
+bp = func.Blueprint()
+
+
+@bp.function_name("callback_lease_expiry")
+@bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", run_on_startup=False, use_monitor=True)
+def callback_lease_expiry(timer: func.TimerRequest) -> None:
+    """Safe to miss or repeat: every decision is taken from timestamps. Not retried on failure."""
+    c = container()
+    s = c.settings
+    report = run_expiry(c, c.policy, timedelta(minutes=s.max_call_minutes), timedelta(days=s.incident_retention_days))
+    log.info("expiry: %d lease(s) released, %d presence(s) restored, %d incident(s) purged, pool %s%s",
+             len(report.released), len(report.presence_restored), report.incidents_purged, report.pool_levels,
+             " (past due)" if timer.past_due else "")

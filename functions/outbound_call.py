@@ -1,0 +1,54 @@
+"""HTTP triggers for the dialer: every number before it is dialed, the ids of a placed call, and the hang-up."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from functions._common import container, handle_http
+from shared import commands
+from shared.services import ending
+from shared.services.outbound import place_outbound_call
+
+log = logging.getLogger(__name__)
+bp = func.Blueprint()
+
+
+@bp.function_name("outbound_call")
+@bp.route(route="outbound-calls", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def outbound_call(req: func.HttpRequest) -> func.HttpResponse:
+    """Answer at once; an emergency answer always says dial, with warnings for whatever is missing."""
+    def run() -> object:
+        cmd = commands.outbound_call(commands.parse_json_object(req.get_body()))
+        c = container()
+        return place_outbound_call(cmd, c, c.policy)
+    return handle_http(run)
+
+
+@bp.function_name("outbound_call_ids")
+@bp.route(route="outbound-calls/{emergencyCallId}/call-ids", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def outbound_call_ids(req: func.HttpRequest) -> func.HttpResponse:
+    """The dialer reports the ACS serverCallId/correlationId of the placed emergency call."""
+    def run() -> object:
+        cmd = commands.call_end(req.route_params.get("emergencyCallId", ""), commands.parse_json_object(req.get_body()))
+        ending.link_call_ids(cmd.call_id, container(), cmd.server_call_id, cmd.correlation_id)
+        return {"emergencyCallId": cmd.call_id, "linked": True}
+    return handle_http(run)
+
+
+@bp.function_name("outbound_call_ended")
+@bp.route(route="outbound-calls/{emergencyCallId}/end", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def outbound_call_ended(req: func.HttpRequest) -> func.HttpResponse:
+    """Idempotent: the first end signal wins; repeating it answers the same record."""
+    def run() -> object:
+        body = commands.parse_json_object(req.get_body()) if req.get_body() else {}
+        cmd = commands.call_end(req.route_params.get("emergencyCallId", ""), body)
+        c = container()
+        call = ending.end_emergency_call(cmd.call_id, "dialer", c, c.policy, cmd.server_call_id, cmd.correlation_id)
+        return {"emergencyCallId": call.call_id, "endedAt": call.ended_at, "endSource": call.end_source,
+                "callbackNumber": call.callback_number, "callbackWindowEndsAt": call.callback_until}
+    return handle_http(run)
+
+
+

@@ -1,0 +1,51 @@
+"""Presence: DND on Emergency.CallStarted and restore on Emergency.CallEnded; the panel's GET/PUT."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from functions._common import container, handle_http
+from shared import commands, events
+from shared.domain.presence import Presence
+from shared.services import presence as service
+
+log = logging.getLogger(__name__)
+bp = func.Blueprint()
+
+
+def view(p: Presence) -> dict[str, object]:
+    return {"agentId": p.agent_id, "status": p.status, "emergency": p.in_emergency,
+            "emergencyCallId": p.emergency_call_id, "restoresTo": p.previous, "changedAt": p.changed_at}
+
+
+@bp.function_name("presence_update")
+@bp.event_grid_trigger(arg_name="event")
+def presence_update(event: func.EventGridEvent) -> None:
+    """Idempotent per emergency call; malformed events are acknowledged, storage failures retried."""
+    try:
+        cmd = events.emergency_event(event.event_type, event.get_json())
+    except events.BadEvent as exc:
+        log.warning("event %s acknowledged without effect: %s", event.id, exc)
+        return
+    c = container()
+    if cmd.event_type == "Emergency.CallStarted":
+        service.on_call_started(cmd.agent_id, cmd.call_id, c)
+    elif cmd.event_type == "Emergency.CallEnded":
+        service.on_call_ended(cmd.agent_id, cmd.call_id, c)
+    else:
+        log.info("event %s of type %s ignored", event.id, event.event_type)
+
+
+@bp.function_name("agent_presence")
+@bp.route(route="agents/{agentId}/presence", methods=["GET", "PUT"], auth_level=func.AuthLevel.FUNCTION)
+def agent_presence(req: func.HttpRequest) -> func.HttpResponse:
+    """GET the agent's presence; PUT their own change (409 during an emergency call)."""
+    def run() -> object:
+        agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
+        if req.method == "PUT":
+            status = commands.presence_status(commands.parse_json_object(req.get_body()))
+            return view(service.set_by_agent(agent_id, status, container()))
+        return view(container().presence.get(agent_id)[0])
+    return handle_http(run)

@@ -1,0 +1,180 @@
+"""Agents, presence, emergency call records and call history in Table Storage."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from shared.adapters.tables import (
+    Tables,
+    delete,
+    dt,
+    dumps,
+    escape_key,
+    get_entity,
+    insert,
+    loads,
+    query,
+    replace_if,
+    ts,
+    upsert,
+)
+from shared.domain.calls import Agent, EmergencyCall
+from shared.domain.presence import Presence
+from shared.ports import Conflict
+
+
+class TableAgentStore:
+    """Agents by id, plus an index row per ACS identity (the callback path finds agents by identity)."""
+
+    TABLE = "agents"
+
+    def __init__(self, tables: Tables) -> None:
+        self._tables = tables
+
+    def get(self, agent_id: str) -> Agent | None:
+        e = get_entity(self._tables.get(self.TABLE), "agent", escape_key(agent_id))
+        return _agent(e) if e else None
+
+    def put(self, agent: Agent) -> None:
+        table = self._tables.get(self.TABLE)
+        old = self.get(agent.agent_id)
+        row = asdict(agent) | {"PartitionKey": "agent", "RowKey": escape_key(agent.agent_id),
+                               "last_location": dumps(agent.last_location)}
+        upsert(table, row)
+        if agent.acs_user_id:
+            upsert(table, {"PartitionKey": "acs", "RowKey": escape_key(agent.acs_user_id), "agent_id": agent.agent_id})
+        if old and old.acs_user_id and old.acs_user_id != agent.acs_user_id:
+            delete(table, "acs", escape_key(old.acs_user_id))
+
+    def list(self) -> list[Agent]:
+        return [_agent(e) for e in query(self._tables.get(self.TABLE), "PartitionKey eq 'agent'")]
+
+    def by_acs_user(self, acs_user_id: str) -> Agent | None:
+        e = get_entity(self._tables.get(self.TABLE), "acs", escape_key(acs_user_id))
+        return self.get(e["agent_id"]) if e else None
+
+
+def _agent(e: dict[str, Any]) -> Agent:
+    fields = {k: v for k, v in e.items() if k in Agent.__dataclass_fields__}
+    fields["last_location"] = loads(e.get("last_location"), lambda: None)
+    return Agent(**fields)
+
+
+class TablePresenceStore:
+    TABLE = "presence"
+
+    def __init__(self, tables: Tables) -> None:
+        self._tables = tables
+
+    def get(self, agent_id: str) -> tuple[Presence, str | None]:
+        e = get_entity(self._tables.get(self.TABLE), escape_key(agent_id), "presence")
+        if e is None:
+            return Presence(agent_id=agent_id), None
+        return _presence(e), e["_etag"]
+
+    def save(self, presence: Presence, version: str | None) -> None:
+        """Conditional: insert when never stored, else replace if unchanged; Conflict when it lost a race."""
+        row = {"PartitionKey": escape_key(presence.agent_id), "RowKey": "presence", "agent_id": presence.agent_id,
+               "status": presence.status, "emergency_call_id": presence.emergency_call_id,
+               "previous": presence.previous, "emergency_since": ts(presence.emergency_since),
+               "changed_at": ts(presence.changed_at), "in_emergency": presence.in_emergency}
+        table = self._tables.get(self.TABLE)
+        if version is None:
+            insert(table, row)
+        else:
+            replace_if(table, row, version)
+
+    def in_emergency(self) -> list[Presence]:
+        return [_presence(e) for e in query(self._tables.get(self.TABLE), "in_emergency eq true")]
+
+
+def _presence(e: dict[str, Any]) -> Presence:
+    return Presence(agent_id=e["agent_id"], status=e["status"], emergency_call_id=e.get("emergency_call_id"),
+                    previous=e.get("previous"), emergency_since=dt(e.get("emergency_since")),
+                    changed_at=dt(e.get("changed_at")))
+
+
+class TableCallStore:
+    """Emergency call records (restricted: only the admin API reads them) and their ACS call-id links."""
+
+    TABLE = "emergencycalls"
+    LINKS = "emergencycalllinks"
+
+    def __init__(self, tables: Tables) -> None:
+        self._tables = tables
+
+    def create(self, call: EmergencyCall) -> bool:
+        try:
+            insert(self._tables.get(self.TABLE), _call_row(call))
+        except Conflict:
+            return False
+        return True
+
+    def get(self, call_id: str) -> tuple[EmergencyCall, str] | None:
+        e = get_entity(self._tables.get(self.TABLE), escape_key(call_id), "call")
+        return (_call(e), e["_etag"]) if e else None
+
+    def save(self, call: EmergencyCall, version: str) -> None:
+        replace_if(self._tables.get(self.TABLE), _call_row(call), version)
+
+    def link(self, call_id: str, server_call_id: str | None, correlation_id: str | None) -> None:
+        table = self._tables.get(self.LINKS)
+        for kind, value in (("server", server_call_id), ("correlation", correlation_id)):
+            if value:
+                upsert(table, {"PartitionKey": f"{kind}:{escape_key(value)}", "RowKey": "", "call_id": call_id})
+
+    def find_linked(self, server_call_id: str | None, correlation_id: str | None) -> str | None:
+        table = self._tables.get(self.LINKS)
+        for kind, value in (("correlation", correlation_id), ("server", server_call_id)):
+            if value:
+                e = get_entity(table, f"{kind}:{escape_key(value)}", "")
+                if e:
+                    return str(e["call_id"])
+        return None
+
+    def list(self) -> list[EmergencyCall]:
+        return [_call(e) for e in query(self._tables.get(self.TABLE), "RowKey eq 'call'")]
+
+    def delete(self, call_id: str) -> None:
+        delete(self._tables.get(self.TABLE), escape_key(call_id), "call")
+
+
+_CALL_TIMES = ("dialed_at", "callback_until", "ended_at")
+_CALL_JSON = ("location", "warnings", "callbacks")
+
+
+def _call_row(call: EmergencyCall) -> dict[str, Any]:
+    row = asdict(call)
+    row.update({k: ts(getattr(call, k)) for k in _CALL_TIMES})
+    row.update({k: dumps(row[k]) for k in _CALL_JSON})
+    return row | {"PartitionKey": escape_key(call.call_id), "RowKey": "call"}
+
+
+def _call(e: dict[str, Any]) -> EmergencyCall:
+    fields = {k: v for k, v in e.items() if k in EmergencyCall.__dataclass_fields__}
+    fields.update({k: dt(e.get(k)) for k in _CALL_TIMES})
+    fields["location"] = loads(e.get("location"), lambda: None)
+    fields["warnings"] = tuple(loads(e.get("warnings"), list))
+    fields["callbacks"] = tuple(loads(e.get("callbacks"), list))
+    return EmergencyCall(**fields)
+
+
+class TableHistoryStore:
+    """Call history per agent, newest first (row keys count down from the far future)."""
+
+    TABLE = "callhistory"
+
+    def __init__(self, tables: Tables) -> None:
+        self._tables = tables
+
+    def add(self, agent_id: str, entry_id: str, entry: dict[str, Any]) -> None:
+        at = datetime.fromisoformat(entry["at"])
+        row_key = f"{10**13 - int(at.timestamp() * 1000):013d}_{escape_key(entry_id)}"
+        upsert(self._tables.get(self.TABLE), {"PartitionKey": escape_key(agent_id), "RowKey": row_key,
+                                              "entry": dumps(entry)})
+
+    def list(self, agent_id: str) -> list[dict[str, Any]]:
+        rows = query(self._tables.get(self.TABLE), "PartitionKey eq @pk", pk=escape_key(agent_id))
+        return [loads(r["entry"], dict) for r in rows]

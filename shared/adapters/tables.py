@@ -1,0 +1,142 @@
+"""Azure Table Storage access shared by the table adapters: clients, table creation, codecs, error translation."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    AzureError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+
+from shared.ports import Conflict, StoreError
+
+T = TypeVar("T")
+
+# Storage must never hold up a dial: fail fast and let the caller report a warning.
+CLIENT_OPTIONS: dict[str, Any] = {"retry_total": 1, "retry_backoff_factor": 0.1, "connection_timeout": 2,
+                                  "read_timeout": 5}
+
+
+class Tables:
+    """Lazily created table clients, one per table, each table created once per process."""
+
+    def __init__(self, connection_string: str | None = None, endpoint: str | None = None,
+                 credential: Any = None, prefix: str = "") -> None:
+        if connection_string:
+            self._service = TableServiceClient.from_connection_string(connection_string, **CLIENT_OPTIONS)
+        elif endpoint:
+            self._service = TableServiceClient(endpoint, credential=credential, **CLIENT_OPTIONS)
+        else:
+            raise ValueError("a connection string or an endpoint is needed")
+        self._prefix = prefix
+        self._clients: dict[str, TableClient] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> TableClient:
+        """The client for table `name`, creating the table on first use in this process."""
+        full = self._prefix + name
+        client = self._clients.get(full)
+        if client is not None:
+            return client
+        with self._lock, translate_errors():
+            client = self._clients.get(full)
+            if client is None:
+                self._service.create_table_if_not_exists(full)
+                client = self._service.get_table_client(full)
+                self._clients[full] = client
+        return client
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn SDK failures into the ports' errors; 409/412 become Conflict, the rest StoreError."""
+    try:
+        yield
+    except (ResourceExistsError, ResourceModifiedError) as exc:
+        raise Conflict(str(exc).splitlines()[0]) from exc
+    except AzureError as exc:
+        raise StoreError(f"table storage: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from exc
+
+
+def get_entity(table: TableClient, pk: str, rk: str) -> dict[str, Any] | None:
+    """Point read; None when absent."""
+    with translate_errors():
+        try:
+            return _with_etag(table.get_entity(pk, rk))
+        except ResourceNotFoundError:
+            return None
+
+
+def _with_etag(entity: Any) -> dict[str, Any]:
+    out = dict(entity)
+    out["_etag"] = entity.metadata.get("etag")
+    return out
+
+
+def query(table: TableClient, filter_: str, **params: Any) -> list[dict[str, Any]]:
+    with translate_errors():
+        return [_with_etag(e) for e in table.query_entities(filter_, parameters=params)]
+
+
+def insert(table: TableClient, entity: dict[str, Any]) -> None:
+    """Conditional insert: Conflict when the key exists."""
+    with translate_errors():
+        # No SDK retry: a retried insert that had landed would come back as a false conflict.
+        table.create_entity(_clean(entity), retry_total=0)
+
+
+def replace_if(table: TableClient, entity: dict[str, Any], etag: str) -> None:
+    """Replace only if unchanged since read: Conflict otherwise."""
+    with translate_errors():
+        table.update_entity(_clean(entity), mode=UpdateMode.REPLACE, etag=etag,
+                            match_condition=MatchConditions.IfNotModified, retry_total=0)
+
+
+def upsert(table: TableClient, entity: dict[str, Any]) -> None:
+    with translate_errors():
+        table.upsert_entity(_clean(entity), mode=UpdateMode.REPLACE)
+
+
+def delete(table: TableClient, pk: str, rk: str, etag: str | None = None) -> None:
+    with translate_errors():
+        if etag is None:
+            table.delete_entity(pk, rk)
+        else:
+            table.delete_entity(pk, rk, etag=etag, match_condition=MatchConditions.IfNotModified)
+
+
+def _clean(entity: dict[str, Any]) -> dict[str, Any]:
+    """Drop our metadata and None values (Table Storage has no null)."""
+    return {k: v for k, v in entity.items() if not k.startswith("_") and v is not None}
+
+
+def ts(value: datetime | None) -> str | None:
+    """Datetimes are stored as ISO 8601 strings in UTC, so they sort and read back exactly."""
+    return value.isoformat() if value is not None else None
+
+
+def dt(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def dumps(value: Any) -> str | None:
+    return json.dumps(value, separators=(",", ":")) if value is not None else None
+
+
+def loads(value: Any, default: Callable[[], T]) -> Any:
+    return json.loads(value) if value else default()
+
+
+def escape_key(value: str) -> str:
+    """Keys may not hold '/', '\\', '#', '?' (ACS raw ids hold ':' only, but be safe)."""
+    return value.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C").replace("#", "%23").replace("?", "%3F")

@@ -1,0 +1,81 @@
+"""The emergency call record (the incident) and what the agent's panel shows while it lasts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+PANEL_CONTROLS = ("deviceSettings", "endCall")
+HIDDEN_CONVERSATION_ACTIONS = ("save", "refresh")
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An agent as the admin configured them."""
+
+    agent_id: str
+    display_name: str
+    acs_user_id: str | None = None
+    outbound_number: str | None = None
+    timezone: str = "UTC"
+    email_recipients: str = ""
+    sms_recipients: str = ""
+    mailbox_enabled: bool = True
+    outbound_profile: str | None = None
+    capacity_profile: str | None = None
+    last_location: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class EmergencyCall:
+    """What the system must keep about one emergency call; restricted access, purged after retention."""
+
+    call_id: str
+    agent_id: str
+    dialed_number: str
+    country: str | None
+    test: bool
+    dialed_at: datetime
+    agent_name: str = ""
+    acs_user_id: str | None = None
+    callback_number: str | None = None
+    callback_source: str | None = None  # "pool", "agent_outbound" or None
+    callback_until: datetime | None = None
+    location: dict[str, Any] | None = None
+    warnings: tuple[dict[str, str], ...] = ()
+    ended_at: datetime | None = None
+    end_source: str | None = None
+    server_call_id: str | None = None
+    correlation_id: str | None = None
+    callbacks: tuple[dict[str, Any], ...] = field(default=())
+
+    @property
+    def in_progress(self) -> bool:
+        return self.ended_at is None
+
+    def ended(self, at: datetime, source: str, window: timedelta) -> EmergencyCall:
+        """The first end signal wins; later ones (the other source, redeliveries) change nothing."""
+        if self.ended_at is not None:
+            return self
+        until = self.callback_until
+        if self.callback_source == "pool" and until is not None:
+            until = max(until, at + window)
+        return replace(self, ended_at=at, end_source=source, callback_until=until)
+
+
+def alert_text(test: bool) -> str:
+    if test:
+        return "TEST emergency call (933) in progress. Only device settings and End call are available."
+    return ("Emergency call in progress. Stay on the line; only device settings and End call are available. "
+            "If the call drops, the emergency service's callback comes straight to you.")
+
+
+def panel(test: bool) -> dict[str, Any]:
+    """The communication panel's emergency mode: device settings and End call only, with an alert."""
+    return {
+        "mode": "emergency",
+        "controls": list(PANEL_CONTROLS),
+        "alert": {"severity": "critical", "text": alert_text(test)},
+        "hideConversationActions": list(HIDDEN_CONVERSATION_ACTIONS),
+    }

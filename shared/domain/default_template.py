@@ -1,0 +1,79 @@
+"""Default "Emergency call notification" template: what Kari's Law asks (47 CFR 9.3) plus what the reader should do.
+
+The text part is plain ASCII and puts the essentials first, because SMS notifications are cut from its first lines
+(non-GSM characters such as an em dash would halve the SMS length).
+"""
+
+from __future__ import annotations
+
+SUBJECT = "Emergency call by {{ agent_name }}: {{ dialed_number }} dialed"
+
+TEXT = """\
+{% if is_test %}TEST CALL - no emergency response is needed.
+{% endif -%}
+EMERGENCY CALL: {{ agent_name }} dialed the emergency number {{ dialed_number }} at {{ dialed_at_local }} \
+({{ dialed_at_utc }}).
+Location: {% if location_known %}{{ location }}.{% else %}not reported by the agent's browser - confirm it with \
+the agent.{% endif %}
+Callback number: {% if callback_number %}{{ callback_number }} (reaches {{ agent_name }} directly until \
+{{ callback_window_ends_utc }}).{% else %}none was assigned to this call.{% endif %}
+
+What to do: {% if is_test %}nothing. This was a test call to check that emergency calling and these notifications \
+work.{% else %}go to {{ agent_name }} now if you can, or meet the emergency responders at the location above and \
+guide them to the agent. Keep the callback number free for the responders.{% endif %}
+
+Details
+Agent: {{ agent_name }} ({{ agent_id }})
+Number dialed: {{ dialed_number }} in {{ country_name }} ({{ country }})
+Dialed at: {{ dialed_at_local }} ({{ agent_timezone }}), {{ dialed_at_utc }}
+Test call: {% if is_test %}yes{% else %}no{% endif %}
+Incident ID: {{ emergency_call_id }}
+
+This message was sent automatically because an emergency number was dialed in the contact center.
+"""
+
+HTML = """\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Emergency call notification</title>
+</head>
+<body>
+{% if is_test %}
+<p><strong>TEST CALL</strong> &mdash; no emergency response is needed.</p>
+{% endif %}
+<h1>Emergency call: {{ agent_name }} dialed {{ dialed_number }}</h1>
+<p>{{ agent_name }} dialed the emergency number <strong>{{ dialed_number }}</strong>
+at {{ dialed_at_local }} ({{ dialed_at_utc }}).</p>
+<h2>What to do</h2>
+{% if is_test %}
+<p>Nothing. This was a test call to check that emergency calling and these notifications work.</p>
+{% else %}
+<p>Go to {{ agent_name }} now if you can, or meet the emergency responders at the location below and guide them
+to the agent. Keep the callback number free for the responders.</p>
+{% endif %}
+<h2>Details</h2>
+<dl>
+<dt>Location</dt>
+<dd>{% if location_known %}{{ location }}{% else %}Location not reported by the agent&rsquo;s browser &mdash;
+confirm it with the agent.{% endif %}</dd>
+<dt>Callback number</dt>
+<dd>{% if callback_number %}{{ callback_number }}, reaches {{ agent_name }} directly until
+{{ callback_window_ends_utc }}{% else %}None was assigned to this call.{% endif %}</dd>
+<dt>Agent</dt>
+<dd>{{ agent_name }} ({{ agent_id }})</dd>
+<dt>Number dialed</dt>
+<dd>{{ dialed_number }} in {{ country_name }} ({{ country }})</dd>
+<dt>Dialed at</dt>
+<dd>{{ dialed_at_local }} ({{ agent_timezone }}), {{ dialed_at_utc }}</dd>
+<dt>Test call</dt>
+<dd>{% if is_test %}Yes{% else %}No{% endif %}</dd>
+<dt>Incident ID</dt>
+<dd>{{ emergency_call_id }}</dd>
+</dl>
+<p>This message was sent automatically because an emergency number was dialed in the contact center.</p>
+</body>
+</html>
+"""

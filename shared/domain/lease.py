@@ -1,0 +1,109 @@
+"""Callback-number lease policy: who holds a pool number, until when, and which number to lease next.
+
+Expiry is decided from timestamps whenever a number is read ("expired means free"); the timer only cleans up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class NumberState(StrEnum):
+    LEASED = "leased"
+    QUARANTINED = "quarantined"
+    FREE = "free"
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True)
+class Lease:
+    """One emergency call's hold on a callback number."""
+
+    call_id: str
+    agent_id: str
+    acs_user_id: str | None
+    leased_at: datetime
+    expires_at: datetime
+    call_ended_at: datetime | None = None
+    test: bool = False
+
+
+@dataclass(frozen=True)
+class PoolNumber:
+    """A callback number of the pool with its current (possibly expired) lease."""
+
+    number: str
+    region: str
+    lease: Lease | None = None
+    released_at: datetime | None = None
+    retired: bool = False
+    version: str | None = field(default=None, compare=False)  # storage's opaque tag for conditional writes
+
+    def free_since(self) -> datetime | None:
+        """When the number last became free: its lease's expiry, else its recorded release."""
+        if self.lease is not None:
+            return self.lease.expires_at
+        return self.released_at
+
+    def active_lease(self, now: datetime) -> Lease | None:
+        """The lease if it still holds at `now`."""
+        if self.lease is not None and self.lease.expires_at > now:
+            return self.lease
+        return None
+
+    def state(self, now: datetime, quarantine: timedelta) -> NumberState:
+        if self.active_lease(now) is not None:
+            return NumberState.LEASED
+        if self.retired:
+            return NumberState.RETIRED
+        since = self.free_since()
+        if since is not None and now < since + quarantine:
+            return NumberState.QUARANTINED
+        return NumberState.FREE
+
+
+@dataclass(frozen=True)
+class LeasePolicy:
+    """The configurable windows: held `window` after the dial and after the end; rests `quarantine` after."""
+
+    window: timedelta = timedelta(minutes=60)
+    quarantine: timedelta = timedelta(minutes=10)
+
+    def new_lease(self, call_id: str, agent_id: str, acs_user_id: str | None, now: datetime, test: bool) -> Lease:
+        return Lease(call_id, agent_id, acs_user_id, leased_at=now, expires_at=now + self.window, test=test)
+
+    def on_call_end(self, lease: Lease, ended_at: datetime) -> Lease:
+        """Hold the number until `window` after the first end signal; later signals change nothing."""
+        if lease.call_ended_at is not None:
+            return lease
+        return replace(lease, call_ended_at=ended_at, expires_at=max(lease.expires_at, ended_at + self.window))
+
+    def candidates(self, numbers: Iterable[PoolNumber], now: datetime) -> list[PoolNumber]:
+        """Free numbers, least recently used first (never used first of all)."""
+        free = [n for n in numbers if n.state(now, self.quarantine) is NumberState.FREE]
+        return sorted(free, key=lambda n: (n.free_since() is not None, n.free_since() or now, n.number))
+
+    def release(self, number: PoolNumber, now: datetime) -> PoolNumber:
+        """Forget an expired lease, keeping when it ended so the quarantine still counts from there."""
+        since = number.free_since() or now
+        return replace(number, lease=None, released_at=min(since, now))
+
+
+def held_by(numbers: Iterable[PoolNumber], call_id: str, now: datetime) -> PoolNumber | None:
+    """The number whose live lease belongs to `call_id` (makes leasing idempotent per emergency call)."""
+    for n in numbers:
+        lease = n.active_lease(now)
+        if lease is not None and lease.call_id == call_id:
+            return n
+    return None
+
+
+def count_states(numbers: Iterable[PoolNumber], now: datetime, quarantine: timedelta) -> dict[str, int]:
+    """Pool level per state (for the admin page and the PoolLevel metric)."""
+    counts = {state.value: 0 for state in NumberState}
+    for n in numbers:
+        counts[n.state(now, quarantine).value] += 1
+    return counts

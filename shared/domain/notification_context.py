@@ -1,0 +1,110 @@
+"""What an emergency-call notification can say: the placeholder names, their values and realistic sample data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PlaceholderValue = str | bool
+
+PLACEHOLDERS: dict[str, str] = {
+    "agent_name": "Display name of the agent who dialed.",
+    "agent_id": "The agent's identifier in the contact center.",
+    "dialed_number": "The emergency number dialed, e.g. 911 (933 is the US test number).",
+    "country": "ISO 3166-1 alpha-2 code of the country the call was placed in, e.g. US.",
+    "country_name": "Name of that country, e.g. United States.",
+    "dialed_at_utc": "When the number was dialed, in UTC, e.g. 2026-11-23 22:53 UTC.",
+    "dialed_at_local": "When the number was dialed, in the agent's time zone with its abbreviation, e.g. "
+    "2026-11-23 16:53 CST.",
+    "agent_timezone": "The agent's IANA time zone, e.g. America/Chicago (UTC when unknown).",
+    "callback_number": "Number on which emergency responders reach the agent directly (E.164); empty if none.",
+    "callback_window_ends_utc": "Until when the callback number reaches the agent, in UTC.",
+    "location": "The location reported with the call (street address, floor, room), or empty when unknown.",
+    "location_known": "True when a location was reported (use it in {% if %}).",
+    "is_test": "True for a test call (e.g. to 933); the subject then gets a [TEST] marker automatically.",
+    "emergency_call_id": "Identifier of this emergency call's incident record.",
+}
+
+UTC_FORMAT = "%Y-%m-%d %H:%M UTC"
+LOCAL_FORMAT = "%Y-%m-%d %H:%M %Z"
+
+
+@dataclass(frozen=True)
+class NotificationContext:
+    """Facts about one emergency call that a notification may show; datetimes must be timezone-aware."""
+
+    agent_name: str
+    agent_id: str
+    dialed_number: str
+    country: str
+    country_name: str
+    dialed_at: datetime
+    agent_timezone: str
+    callback_number: str
+    callback_window_ends: datetime
+    location: str
+    is_test: bool
+    emergency_call_id: str
+
+    def __post_init__(self) -> None:
+        for name in ("dialed_at", "callback_window_ends"):
+            if getattr(self, name).utcoffset() is None:
+                raise ValueError(f"{name} must be timezone-aware")
+
+    @property
+    def location_known(self) -> bool:
+        """True when a non-blank location was reported."""
+        return bool(self.location.strip())
+
+    def as_placeholders(self) -> dict[str, PlaceholderValue]:
+        """One value per name in PLACEHOLDERS: times formatted as text, unknown time zones shown as UTC."""
+        zone_name, zone = resolve_zone(self.agent_timezone)
+        return {
+            "agent_name": self.agent_name,
+            "agent_id": self.agent_id,
+            "dialed_number": self.dialed_number,
+            "country": self.country,
+            "country_name": self.country_name,
+            "dialed_at_utc": format_utc(self.dialed_at),
+            "dialed_at_local": self.dialed_at.astimezone(zone).strftime(LOCAL_FORMAT),
+            "agent_timezone": zone_name,
+            "callback_number": self.callback_number,
+            "callback_window_ends_utc": format_utc(self.callback_window_ends),
+            "location": self.location.strip(),
+            "location_known": self.location_known,
+            "is_test": self.is_test,
+            "emergency_call_id": self.emergency_call_id,
+        }
+
+
+def format_utc(moment: datetime) -> str:
+    """An aware datetime as '2026-11-23 22:53 UTC'."""
+    return moment.astimezone(UTC).strftime(UTC_FORMAT)
+
+
+def resolve_zone(name: str) -> tuple[str, tzinfo]:
+    """(name, zone) for a known IANA zone, else ('UTC', UTC): a bad setting must not stop a notification."""
+    try:
+        return name, ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory such as 'America'
+        return "UTC", UTC
+
+
+def sample_context() -> NotificationContext:
+    """Fictional but realistic data for template previews and validation (555-01xx numbers, example.com)."""
+    dialed_at = datetime(2026, 11, 23, 22, 53, tzinfo=UTC)
+    return NotificationContext(
+        agent_name="Alice Example",
+        agent_id="alice.example@example.com",
+        dialed_number="911",
+        country="US",
+        country_name="United States",
+        dialed_at=dialed_at,
+        agent_timezone="America/Chicago",
+        callback_number="+12025550123",
+        callback_window_ends=dialed_at + timedelta(minutes=60),
+        location="1 Example Plaza, Floor 3, Room 301, Springfield, IL",
+        is_test=False,
+        emergency_call_id="ec-7f3a2b1c-0d4e-4f5a-9b6c-8d7e6f5a4b3c",
+    )

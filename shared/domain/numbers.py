@@ -1,0 +1,114 @@
+"""Which dialed strings are emergency calls, by country, and E.164 handling of callback numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import shortnumberinfo
+
+# What Azure Communication Services supports (FACTS.md): 911 in US, PR and CA; 112 in DK; 999 and 112 in GB;
+# 000 in AU. 933 is the US test number: the whole flow runs and everything it produces is marked as a test.
+ACS_EMERGENCY_NUMBERS: dict[str, frozenset[str]] = {
+    "US": frozenset({"911"}),
+    "PR": frozenset({"911"}),
+    "CA": frozenset({"911"}),
+    "DK": frozenset({"112"}),
+    "GB": frozenset({"999", "112"}),
+    "AU": frozenset({"000"}),
+}
+TEST_NUMBERS: dict[str, frozenset[str]] = {"US": frozenset({"933"})}
+SUPPORTED_COUNTRIES = frozenset(ACS_EMERGENCY_NUMBERS)
+_ALL_EMERGENCY = frozenset().union(*ACS_EMERGENCY_NUMBERS.values())
+
+# Visual separators agents (and click-to-dial) put in numbers. Anything else (a comma pause, *, #, letters) makes
+# the string something other than a plain emergency number: "9,911" is a trunk prefix plus a pause, not 911.
+_SEPARATORS = re.compile(r"[\s\-.()/\u00a0]")
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The answer for one dialed string: whether it is an emergency (or test) call and which number it is."""
+
+    emergency: bool
+    test: bool = False
+    number: str | None = None
+    country: str | None = None
+    country_supported: bool = False
+
+
+NOT_EMERGENCY = Classification(emergency=False)
+
+
+def normalize_dialed(dialed: str) -> str | None:
+    """Digits of a plainly typed short number ('+ 9 1 1' -> '911'), or None when it holds anything else."""
+    compact = _SEPARATORS.sub("", dialed)
+    if compact.startswith("+"):
+        compact = compact[1:]
+    return compact if compact.isdigit() else None
+
+
+def valid_country(code: str | None) -> str | None:
+    """The upper-cased ISO 3166-1 alpha-2 code, or None when it is not two letters."""
+    if code and _COUNTRY.match(code.strip()):
+        return code.strip().upper()
+    return None
+
+
+def classify(dialed: str, country: str | None) -> Classification:
+    """Decide from the country's numbering rules whether `dialed` is an emergency or test call.
+
+    A trunk prefix is never required ('911' is enough) and never mistaken ('9911', '1911', '9,911' are not 911).
+    With no usable country, or a country ACS does not support, any number that ACS treats as emergency somewhere
+    still counts (the dial must never lose its emergency handling because the browser's location was wrong).
+    """
+    digits = normalize_dialed(dialed)
+    if digits is None:
+        return NOT_EMERGENCY
+    code = valid_country(country)
+    supported = code in SUPPORTED_COUNTRIES
+    if code is not None and digits in TEST_NUMBERS.get(code, frozenset()):
+        return Classification(True, test=True, number=digits, country=code, country_supported=supported)
+    if code is not None and supported:
+        if digits in ACS_EMERGENCY_NUMBERS[code] and shortnumberinfo.is_emergency_number(digits, code):
+            return Classification(True, number=digits, country=code, country_supported=True)
+        return NOT_EMERGENCY
+    local = code is not None and shortnumberinfo.is_emergency_number(digits, code)
+    if digits in _ALL_EMERGENCY or local:
+        return Classification(True, number=digits, country=code, country_supported=False)
+    return NOT_EMERGENCY
+
+
+def to_e164(raw: str, region: str | None = None) -> str:
+    """Parse a phone number into E.164; raise ValueError with a reason when it is not a possible number."""
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number: {exc}") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError("not a possible phone number")
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if normalize_dialed(e164) in _ALL_EMERGENCY:
+        raise ValueError("an emergency number cannot be used here")
+    return e164
+
+
+def pool_region(e164: str) -> str:
+    """Pool partition of a number: its country calling code ('1' for NANP: US, PR and CA share numbers)."""
+    return str(phonenumbers.parse(e164, None).country_code)
+
+
+def region_for_country(country: str) -> str | None:
+    """Pool partition that serves callbacks for an ISO country ('US' -> '1'), or None if unknown."""
+    calling_code = phonenumbers.country_code_for_region(country.upper())
+    return str(calling_code) if calling_code else None
+
+
+def mask_phone(number: str | None) -> str:
+    """Last four digits only, for logs."""
+    if not number:
+        return "<none>"
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return "***" + digits[-4:] if len(digits) > 4 else "***"

@@ -1,0 +1,85 @@
+"""Event Grid events (Event Grid schema or CloudEvents, as the host hands them over) -> typed commands.
+
+A malformed event raises BadEvent: the trigger adapter logs and acknowledges it (no endless redelivery).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.services.ending import AcsCallEnded
+
+
+class BadEvent(ValueError):
+    """The event is not of a shape we handle; it is logged and acknowledged, never half-applied."""
+
+
+@dataclass(frozen=True)
+class EmergencyEvent:
+    """An internal Emergency.* event."""
+
+    event_type: str
+    call_id: str
+    agent_id: str
+    data: dict[str, Any]
+
+
+def _field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise BadEvent(f"data.{name} is missing or not a string")
+    return value
+
+
+def emergency_event(event_type: str, data: Any) -> EmergencyEvent:
+    if not isinstance(data, dict):
+        raise BadEvent("data is not an object")
+    return EmergencyEvent(event_type, _field(data, "emergencyCallId"), _field(data, "agentId"), data)
+
+
+def raw_id(identifier: Any) -> str | None:
+    """The raw id of an ACS identifier model, whatever the casing of its kind ('4:+1…', '8:acs:…')."""
+    if not isinstance(identifier, dict):
+        return None
+    if isinstance(identifier.get("rawId"), str) and identifier["rawId"]:
+        return str(identifier["rawId"])
+    lowered = {k.lower(): v for k, v in identifier.items()}
+    phone = lowered.get("phonenumber")
+    if isinstance(phone, dict) and isinstance(phone.get("value"), str):
+        return "4:" + str(phone["value"])
+    user = lowered.get("communicationuser")
+    if isinstance(user, dict) and isinstance(user.get("id"), str):
+        return str(user["id"])
+    return None
+
+
+def event_time(value: datetime | str | None, fallback: datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadEvent(f"event time {value!r} is not ISO 8601") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return fallback
+
+
+def acs_call_ended(event_id: str, data: Any, when: datetime) -> AcsCallEnded:
+    """Both shapes of CallEnded (durationOfCall, and the newer callDurationInSeconds/endedBy)."""
+    if not isinstance(data, dict):
+        raise BadEvent("data is not an object")
+    server, correlation = data.get("serverCallId"), data.get("correlationId")
+    if not (isinstance(server, str) and server) and not (isinstance(correlation, str) and correlation):
+        raise BadEvent("neither serverCallId nor correlationId is present")
+    started = data.get("startedBy")
+    started_by = raw_id(started.get("communicationIdentifier") or started.get("communicationidentifier")) \
+        if isinstance(started, dict) else None
+    duration = data.get("callDurationInSeconds", data.get("durationOfCall"))
+    return AcsCallEnded(event_id=event_id, server_call_id=server if isinstance(server, str) else None,
+                        correlation_id=correlation if isinstance(correlation, str) else None,
+                        started_by=started_by, ended_at=when,
+                        duration_seconds=float(duration) if isinstance(duration, int | float) else None)
+

@@ -1,0 +1,73 @@
+"""Use case: the every-minute housekeeping. Safe to miss runs or run twice: every decision is from timestamps."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from shared.domain.lease import LeasePolicy, count_states
+from shared.domain.numbers import mask_phone
+from shared.domain.presence import is_stuck
+from shared.ports import Conflict, Ports
+from shared.services import ending
+from shared.services.presence import on_call_ended
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExpiryReport:
+    released: list[str] = field(default_factory=list)
+    presence_restored: list[str] = field(default_factory=list)
+    incidents_purged: int = 0
+    pool_levels: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def run_expiry(deps: Ports, policy: LeasePolicy, max_call: timedelta, retention: timedelta) -> ExpiryReport:
+    """Release expired leases into quarantine, restore presence stuck in emergency DND, purge old incidents."""
+    report = ExpiryReport()
+    _release_expired(deps, policy, report)
+    _restore_stuck_presence(deps, policy, max_call, report)
+    _purge_incidents(deps, retention, report)
+    return report
+
+
+def _release_expired(deps: Ports, policy: LeasePolicy, report: ExpiryReport) -> None:
+    now = deps.clock.now()
+    numbers = deps.pool.list_all()
+    for n in numbers:
+        if n.lease is not None and n.active_lease(now) is None and deps.pool.replace(n, policy.release(n, now)):
+            report.released.append(n.number)
+            log.info("callback number %s released from call %s into quarantine", mask_phone(n.number),
+                     n.lease.call_id)
+    after = deps.pool.list_all() if report.released else numbers
+    for region in sorted({n.region for n in after}):
+        report.pool_levels[region] = count_states([n for n in after if n.region == region], now, policy.quarantine)
+
+
+def _restore_stuck_presence(deps: Ports, policy: LeasePolicy, max_call: timedelta, report: ExpiryReport) -> None:
+    now = deps.clock.now()
+    for p in deps.presence.in_emergency():
+        if not is_stuck(p, now, max_call) or p.emergency_call_id is None:
+            continue
+        log.warning("agent %s held in emergency DND since %s without an end signal: ending call %s",
+                    p.agent_id, p.emergency_since, p.emergency_call_id)
+        try:
+            ending.end_emergency_call(p.emergency_call_id, "timeout", deps, policy)
+        except Exception as exc:  # the record may be gone or storage flaky: still restore the presence
+            log.warning("could not record the end of %s: %s", p.emergency_call_id, exc)
+        try:
+            on_call_ended(p.agent_id, p.emergency_call_id, deps)
+            report.presence_restored.append(p.agent_id)
+        except Conflict:
+            log.warning("presence of %s changed meanwhile; next run retries", p.agent_id)
+
+
+def _purge_incidents(deps: Ports, retention: timedelta, report: ExpiryReport) -> None:
+    cutoff = deps.clock.now() - retention
+    for call in deps.calls.list():
+        last = call.ended_at or call.dialed_at
+        if last < cutoff and (call.callback_until is None or call.callback_until < cutoff):
+            deps.calls.delete(call.call_id)
+            report.incidents_purged += 1

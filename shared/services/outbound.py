@@ -1,0 +1,148 @@
+"""Use case: the agent is about to dial. Classify at once; for an emergency, lease, record and announce.
+
+Nothing here may stop or delay the dial: every missing prerequisite or failing dependency becomes a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.commands import OutboundCall
+from shared.domain import numbers
+from shared.domain.calls import Agent, EmergencyCall, panel
+from shared.domain.lease import LeasePolicy
+from shared.domain.numbers import Classification, mask_phone
+from shared.ports import Ports, StoreError
+from shared.services.leasing import lease_number
+
+log = logging.getLogger(__name__)
+
+CALL_STARTED = "Emergency.CallStarted"
+
+
+@dataclass
+class Warnings:
+    """Warnings for the dialer's answer, each logged for operations as it is added."""
+
+    call_id: str
+    items: list[dict[str, str]]
+
+    def add(self, code: str, message: str) -> None:
+        log.warning("emergency call %s: %s: %s", self.call_id, code, message)
+        self.items.append({"code": code, "message": message})
+
+
+def place_outbound_call(cmd: OutboundCall, deps: Ports, policy: LeasePolicy) -> dict[str, Any]:
+    """Answer the dialer; for an emergency call the answer always says dial, whatever failed."""
+    c = numbers.classify(cmd.dialed_number, cmd.country_code)
+    if not c.emergency:
+        return _normal_call(cmd, deps)
+    call_id = cmd.emergency_call_id or str(uuid.uuid4())
+    warnings = Warnings(call_id, [])
+    now = deps.clock.now()
+    call = _start_emergency(cmd, c, call_id, now, deps, policy, warnings)
+    return {
+        "dial": True, "emergency": True, "emergencyCallId": call.call_id, "test": call.test,
+        "emergencyNumber": c.number, "countryCode": call.country, "callbackNumber": call.callback_number,
+        "callbackNumberSource": call.callback_source,
+        "callbackWindowEndsAt": call.callback_until.isoformat() if call.callback_until else None,
+        "panel": panel(call.test), "warnings": warnings.items,
+    }
+
+
+def _start_emergency(cmd: OutboundCall, c: Classification, call_id: str, now: datetime, deps: Ports,
+                     policy: LeasePolicy, warnings: Warnings) -> EmergencyCall:
+    if not c.country_supported:
+        warnings.add("country_not_supported", f"location country {cmd.country_code or 'unknown'} is not one where "
+                     "ACS places emergency calls (US, PR, CA, DK, GB, AU); the call may be refused")
+    agent = _load_agent(cmd.agent_id, deps, warnings)
+    number, source, until = _callback_number(cmd, c, call_id, agent, now, deps, policy, warnings)
+    call = EmergencyCall(
+        call_id=call_id, agent_id=cmd.agent_id, dialed_number=c.number or cmd.dialed_number, country=c.country,
+        test=c.test, dialed_at=now, agent_name=agent.display_name if agent else cmd.agent_id,
+        acs_user_id=agent.acs_user_id if agent else None, callback_number=number, callback_source=source,
+        callback_until=until, location=cmd.location or (agent.last_location if agent else None),
+        warnings=tuple(warnings.items))
+    call = _record(call, deps, warnings)
+    _announce(call, deps, warnings)
+    log.info("emergency call %s by agent %s: %s%s, callback %s (%s)", call.call_id, call.agent_id,
+             call.dialed_number, " TEST" if call.test else "", mask_phone(call.callback_number), call.callback_source)
+    return call
+
+
+def _load_agent(agent_id: str, deps: Ports, warnings: Warnings) -> Agent | None:
+    try:
+        agent = deps.agents.get(agent_id)
+    except StoreError as exc:
+        warnings.add("storage_unavailable", f"agent profile could not be read: {exc}")
+        return None
+    if agent is None:
+        warnings.add("unknown_agent", f"agent {agent_id} is not configured: no notification recipients, "
+                     "no callback routing to a known identity")
+    elif not agent.email_recipients.strip() and not agent.sms_recipients.strip():
+        warnings.add("no_recipients", "no emergency notification recipients are configured for this agent")
+    return agent
+
+
+def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: Agent | None, now: datetime,
+                     deps: Ports, policy: LeasePolicy,
+                     warnings: Warnings) -> tuple[str | None, str | None, datetime | None]:
+    region = numbers.region_for_country(c.country) if c.country else None
+    leased = None
+    if region is None:
+        warnings.add("no_pool_region", "no callback pool serves an unknown country")
+    else:
+        try:
+            leased = lease_number(region, call_id, agent, cmd.agent_id, now, c.test, deps.pool, policy)
+        except StoreError as exc:
+            warnings.add("storage_unavailable", f"callback number could not be leased: {exc}")
+    if leased is not None and leased.lease is not None:
+        return leased.number, "pool", leased.lease.expires_at
+    if region is not None and leased is None and not any(w["code"] == "storage_unavailable" for w in warnings.items):
+        warnings.add("pool_exhausted", f"no free callback number in the pool for +{region}")
+    if agent is not None and agent.outbound_number:
+        warnings.add("callback_is_agent_number", "the agent's own outbound number is presented for callbacks; "
+                     "a callback to it follows normal routing")
+        return agent.outbound_number, "agent_outbound", None
+    warnings.add("no_callback_number", "no callback number: the network will present the resource's default")
+    return None, None, None
+
+
+def _record(call: EmergencyCall, deps: Ports, warnings: Warnings) -> EmergencyCall:
+    """Insert the incident; a retried request with the same id answers from the existing record."""
+    try:
+        if deps.calls.create(call):
+            return call
+        existing = deps.calls.get(call.call_id)
+        return existing[0] if existing else call
+    except StoreError as exc:
+        warnings.add("storage_unavailable", f"emergency call record not written: {exc}")
+        return call
+
+
+def _announce(call: EmergencyCall, deps: Ports, warnings: Warnings) -> None:
+    data = {"emergencyCallId": call.call_id, "agentId": call.agent_id, "test": call.test,
+            "dialedAt": call.dialed_at.isoformat()}
+    try:
+        deps.events.publish(CALL_STARTED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}", data,
+                            f"{call.call_id}:started")
+    except Exception as exc:  # the dial goes ahead; operations see the warning and the log
+        warnings.add("event_not_published", f"CallStarted not published: {type(exc).__name__}: {exc}")
+
+
+def _normal_call(cmd: OutboundCall, deps: Ports) -> dict[str, Any]:
+    now = deps.clock.now()
+    entry_id = str(uuid.uuid4())
+    entry = {"id": entry_id, "direction": "outbound", "number": cmd.dialed_number, "at": now.isoformat(),
+             "source": "dialer"}
+    warnings = []
+    try:
+        deps.history.add(cmd.agent_id, entry_id, entry)
+    except StoreError as exc:
+        log.warning("call history not written for agent %s: %s", cmd.agent_id, exc)
+        warnings.append({"code": "history_not_written", "message": str(exc)})
+    return {"dial": True, "emergency": False, "warnings": warnings}

@@ -1,0 +1,59 @@
+"""Use cases on presence: emergency DND on CallStarted, restore on CallEnded, the agent's own changes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from shared.domain import presence as policy
+from shared.domain.presence import Presence
+from shared.ports import Conflict, Ports
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+def update(agent_id: str, change: Callable[[Presence], Presence], deps: Ports) -> Presence:
+    """Read, decide, write if unchanged since read; retried on a lost race. Idempotent when `change` is."""
+    for _ in range(MAX_ATTEMPTS):
+        current, version = deps.presence.get(agent_id)
+        new = change(current)
+        if new == current and version is not None:
+            return current
+        try:
+            deps.presence.save(new, version)
+            return new
+        except Conflict:
+            continue
+    raise Conflict(f"presence of {agent_id} kept changing")
+
+
+def on_call_started(agent_id: str, call_id: str, deps: Ports) -> Presence:
+    """Do Not Disturb for the call, unless its end was already recorded (events arrive in any order)."""
+    record = deps.calls.get(call_id)
+    if record is not None and record[0].ended_at is not None:
+        log.info("CallStarted for %s arrived after its end: presence left as it is", call_id)
+        return deps.presence.get(agent_id)[0]
+    now = deps.clock.now()
+    result = update(agent_id, lambda p: policy.start_emergency(p, call_id, now), deps)
+    log.info("agent %s presence %s for emergency call %s", agent_id, result.status, call_id)
+    return result
+
+
+def on_call_ended(agent_id: str, call_id: str, deps: Ports) -> Presence:
+    now = deps.clock.now()
+    result = update(agent_id, lambda p: policy.end_emergency(p, call_id, now), deps)
+    log.info("agent %s presence %s after emergency call %s", agent_id, result.status, call_id)
+    return result
+
+
+def set_by_agent(agent_id: str, status: str, deps: Ports) -> Presence:
+    """Raises PresenceLocked (409) during an emergency call."""
+    now = deps.clock.now()
+    return update(agent_id, lambda p: policy.set_by_agent(p, status, now), deps)
+
+
+def dnd_delay_ms(dialed_at: datetime, now: datetime) -> float:
+    return (now - dialed_at).total_seconds() * 1000

@@ -1,0 +1,81 @@
+"""The container: settings, clock, stores and clients, each built on first use (never at import)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from shared.config import Settings
+from shared.domain.lease import LeasePolicy
+from shared.ports import Clock
+
+
+class Container:
+    """Implements the Ports protocol lazily; pass replacements as keyword arguments (tests, local host)."""
+
+    def __init__(self, settings: Settings, clock: Clock, **overrides: Any) -> None:
+        self.settings = settings
+        self.clock = clock
+        for name, value in overrides.items():
+            setattr(self, name, value)  # shadows the cached_property of the same name
+
+    @cached_property
+    def policy(self) -> LeasePolicy:
+        return LeasePolicy(window=timedelta(minutes=self.settings.callback_window_minutes),
+                           quarantine=timedelta(minutes=self.settings.quarantine_minutes))
+
+    @cached_property
+    def tables(self) -> Any:
+        from shared.adapters.tables import Tables
+
+        endpoint = self.settings.optional("TABLES_ENDPOINT")
+        if endpoint and not self.settings.optional("AzureWebJobsStorage"):
+            from azure.identity import DefaultAzureCredential
+
+            return Tables(endpoint=endpoint, credential=DefaultAzureCredential())
+        return Tables(connection_string=self.settings.storage_connection_string)
+
+    @cached_property
+    def agents(self) -> Any:
+        from shared.adapters.table_stores import TableAgentStore
+
+        return TableAgentStore(self.tables)
+
+    @cached_property
+    def pool(self) -> Any:
+        from shared.adapters.table_pool import TablePoolStore
+
+        return TablePoolStore(self.tables)
+
+    @cached_property
+    def presence(self) -> Any:
+        from shared.adapters.table_stores import TablePresenceStore
+
+        return TablePresenceStore(self.tables)
+
+    @cached_property
+    def calls(self) -> Any:
+        from shared.adapters.table_stores import TableCallStore
+
+        return TableCallStore(self.tables)
+
+    @cached_property
+    def history(self) -> Any:
+        from shared.adapters.table_stores import TableHistoryStore
+
+        return TableHistoryStore(self.tables)
+
+    @cached_property
+    def events(self) -> Any:
+        from shared.adapters import event_publishers
+
+        if self.settings.event_delivery_mode == "local":
+            return event_publishers.LocalWebhookPublisher(self.settings.local_webhook_base_url)
+        credential = None
+        if not self.settings.eventgrid_topic_key:
+            from azure.identity import DefaultAzureCredential
+
+            credential = DefaultAzureCredential()
+        return event_publishers.EventGridPublisher(self.settings.eventgrid_topic_endpoint,
+                                                   self.settings.eventgrid_topic_key, credential)

@@ -1,0 +1,172 @@
+"""In-memory fakes of our ports for unit tests (never used in integration or end-to-end tests)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.clock import FixedClock
+from shared.domain.calls import Agent, EmergencyCall
+from shared.domain.lease import LeasePolicy, PoolNumber
+from shared.domain.presence import Presence
+from shared.ports import Conflict, StoreError
+
+T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+_versions = itertools.count(1)
+
+
+def _v() -> str:
+    return str(next(_versions))
+
+
+class FakeAgents:
+    def __init__(self) -> None:
+        self.rows: dict[str, Agent] = {}
+        self.down = False
+
+    def get(self, agent_id: str) -> Agent | None:
+        if self.down:
+            raise StoreError("storage down")
+        return self.rows.get(agent_id)
+
+    def put(self, agent: Agent) -> None:
+        self.rows[agent.agent_id] = agent
+
+    def list(self) -> list[Agent]:
+        return list(self.rows.values())
+
+    def by_acs_user(self, acs_user_id: str) -> Agent | None:
+        return next((a for a in self.rows.values() if a.acs_user_id == acs_user_id), None)
+
+
+class FakePool:
+    def __init__(self) -> None:
+        self.rows: dict[str, PoolNumber] = {}
+        self.down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise StoreError("storage down")
+
+    def list_region(self, region: str) -> list[PoolNumber]:
+        self._check()
+        return [n for n in self.rows.values() if n.region == region]
+
+    def list_all(self) -> list[PoolNumber]:
+        self._check()
+        return list(self.rows.values())
+
+    def get(self, number: str) -> PoolNumber | None:
+        self._check()
+        return self.rows.get(number)
+
+    def add(self, number: PoolNumber) -> None:
+        if number.number in self.rows:
+            raise Conflict("exists")
+        self.rows[number.number] = replace(number, version=_v())
+
+    def replace(self, old: PoolNumber, new: PoolNumber) -> bool:
+        self._check()
+        current = self.rows.get(old.number)
+        if current is None or current.version != old.version:
+            return False
+        self.rows[old.number] = replace(new, version=_v())
+        return True
+
+    def remove(self, number: PoolNumber) -> bool:
+        return self.rows.pop(number.number, None) is not None
+
+
+class FakePresence:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[Presence, str]] = {}
+
+    def get(self, agent_id: str) -> tuple[Presence, str | None]:
+        if agent_id in self.rows:
+            return self.rows[agent_id]
+        return Presence(agent_id=agent_id), None
+
+    def save(self, presence: Presence, version: str | None) -> None:
+        current = self.rows.get(presence.agent_id)
+        if (current[1] if current else None) != version:
+            raise Conflict("changed")
+        self.rows[presence.agent_id] = (presence, _v())
+
+    def in_emergency(self) -> list[Presence]:
+        return [p for p, _ in self.rows.values() if p.in_emergency]
+
+
+class FakeCalls:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[EmergencyCall, str]] = {}
+        self.links: dict[str, str] = {}
+
+    def create(self, call: EmergencyCall) -> bool:
+        if call.call_id in self.rows:
+            return False
+        self.rows[call.call_id] = (call, _v())
+        return True
+
+    def get(self, call_id: str) -> tuple[EmergencyCall, str] | None:
+        return self.rows.get(call_id)
+
+    def save(self, call: EmergencyCall, version: str) -> None:
+        if self.rows[call.call_id][1] != version:
+            raise Conflict("changed")
+        self.rows[call.call_id] = (call, _v())
+
+    def link(self, call_id: str, server_call_id: str | None, correlation_id: str | None) -> None:
+        for key in (server_call_id, correlation_id):
+            if key:
+                self.links[key] = call_id
+
+    def find_linked(self, server_call_id: str | None, correlation_id: str | None) -> str | None:
+        return self.links.get(correlation_id or "") or self.links.get(server_call_id or "")
+
+    def list(self) -> list[EmergencyCall]:
+        return [c for c, _ in self.rows.values()]
+
+    def delete(self, call_id: str) -> None:
+        self.rows.pop(call_id, None)
+
+
+class FakeHistory:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def add(self, agent_id: str, entry_id: str, entry: dict[str, Any]) -> None:
+        self.rows.setdefault(agent_id, {})[entry_id] = entry
+
+    def list(self, agent_id: str) -> list[dict[str, Any]]:
+        return list(self.rows.get(agent_id, {}).values())
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.published: list[tuple[str, dict[str, Any]]] = []
+        self.fail = False
+
+    def publish(self, event_type: str, subject: str, data: dict[str, Any], event_id: str) -> None:
+        if self.fail:
+            raise ConnectionError("topic unreachable")
+        self.published.append((event_type, data))
+
+
+class FakeDeps:
+    """All ports in memory, a fixed clock at T0 and the default lease policy."""
+
+    def __init__(self) -> None:
+        self.clock = FixedClock(T0)
+        self.agents = FakeAgents()
+        self.pool = FakePool()
+        self.presence = FakePresence()
+        self.calls = FakeCalls()
+        self.history = FakeHistory()
+        self.events = FakeEvents()
+        self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10))
+
+    def add_numbers(self, *numbers: str, region: str = "1") -> None:
+        for n in numbers:
+            self.pool.add(PoolNumber(number=n, region=region))

@@ -1,0 +1,81 @@
+"""The lease policy: windows, expiry-means-free, quarantine and least-recently-used order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.domain.lease import LeasePolicy, NumberState, PoolNumber, count_states, held_by
+from tests.fakes import T0
+
+POLICY = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10))
+
+
+def leased(number: str, call_id: str = "c1", at=T0) -> PoolNumber:
+    return PoolNumber(number, "1", lease=POLICY.new_lease(call_id, "alice", None, at, test=False))
+
+
+def test_a_new_lease_holds_for_the_window_from_the_dial() -> None:
+    lease = POLICY.new_lease("c1", "alice", "8:acs:a", T0, test=False)
+    assert lease.expires_at == T0 + timedelta(minutes=60)
+
+
+def test_the_call_end_holds_the_number_for_the_window_after_it() -> None:
+    lease = POLICY.new_lease("c1", "alice", None, T0, test=False)
+    ended = POLICY.on_call_end(lease, T0 + timedelta(minutes=25))
+    assert ended.expires_at == T0 + timedelta(minutes=85)
+
+
+def test_a_short_call_keeps_at_least_the_window_from_the_dial() -> None:
+    lease = POLICY.new_lease("c1", "alice", None, T0, test=False)
+    assert POLICY.on_call_end(lease, T0 - timedelta(minutes=5)).expires_at == T0 + timedelta(minutes=60)
+
+
+def test_only_the_first_end_counts() -> None:
+    lease = POLICY.new_lease("c1", "alice", None, T0, test=False)
+    first = POLICY.on_call_end(lease, T0 + timedelta(minutes=5))
+    assert POLICY.on_call_end(first, T0 + timedelta(minutes=50)) == first
+
+
+def test_an_expired_lease_counts_as_free_after_quarantine_without_the_timer() -> None:
+    n = leased("+12025550100")
+    assert n.state(T0 + timedelta(minutes=59), POLICY.quarantine) is NumberState.LEASED
+    assert n.state(T0 + timedelta(minutes=65), POLICY.quarantine) is NumberState.QUARANTINED
+    assert n.state(T0 + timedelta(minutes=70), POLICY.quarantine) is NumberState.FREE
+
+
+def test_candidates_skip_leased_quarantined_and_retired_numbers() -> None:
+    numbers = [leased("+12025550100"), PoolNumber("+12025550101", "1", released_at=T0 - timedelta(minutes=5)),
+               PoolNumber("+12025550102", "1", retired=True), PoolNumber("+12025550103", "1")]
+    assert [n.number for n in POLICY.candidates(numbers, T0)] == ["+12025550103"]
+
+
+def test_candidates_are_least_recently_used_first_and_never_used_before_all() -> None:
+    numbers = [PoolNumber("+12025550101", "1", released_at=T0 - timedelta(hours=1)),
+               PoolNumber("+12025550102", "1", released_at=T0 - timedelta(hours=3)),
+               PoolNumber("+12025550103", "1")]
+    assert [n.number for n in POLICY.candidates(numbers, T0)] == ["+12025550103", "+12025550102", "+12025550101"]
+
+
+def test_release_keeps_when_the_lease_ended_so_quarantine_counts_from_there() -> None:
+    n = leased("+12025550100")
+    released = POLICY.release(n, T0 + timedelta(hours=2))
+    assert released.lease is None
+    assert released.released_at == T0 + timedelta(minutes=60)
+
+
+def test_held_by_finds_only_live_leases_of_the_call() -> None:
+    numbers = [leased("+12025550100", "c1"), leased("+12025550101", "c2")]
+    assert held_by(numbers, "c2", T0).number == "+12025550101"
+    assert held_by(numbers, "c2", T0 + timedelta(hours=2)) is None
+    assert held_by(numbers, "c3", T0) is None
+
+
+def test_a_retired_number_keeps_its_live_lease() -> None:
+    n = PoolNumber("+12025550100", "1", lease=leased("+12025550100").lease, retired=True)
+    assert n.state(T0, POLICY.quarantine) is NumberState.LEASED
+    assert n.state(T0 + timedelta(hours=3), POLICY.quarantine) is NumberState.RETIRED
+
+
+def test_count_states() -> None:
+    numbers = [leased("+12025550100"), PoolNumber("+12025550101", "1")]
+    assert count_states(numbers, T0, POLICY.quarantine) == {"leased": 1, "quarantined": 0, "free": 1, "retired": 0}

@@ -1,0 +1,122 @@
+"""The dialer's request: classify, lease, record and announce — and never stop the dial."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.commands import OutboundCall
+from shared.domain.calls import Agent
+from shared.services.ending import end_emergency_call
+from shared.services.outbound import place_outbound_call
+from tests.fakes import T0, FakeDeps
+
+ALICE = Agent("alice", "Alice Example", acs_user_id="8:acs:r_alice", outbound_number="+12025550199",
+              email_recipients="security@example.com")
+
+
+@pytest.fixture
+def deps() -> FakeDeps:
+    d = FakeDeps()
+    d.agents.put(ALICE)
+    d.add_numbers("+12025550100", "+12025550101")
+    return d
+
+
+def dial(deps: FakeDeps, number: str = "911", country: str | None = "US", agent: str = "alice",
+         call_id: str | None = None) -> dict:
+    return place_outbound_call(OutboundCall(agent, number, country, None, call_id), deps, deps.policy)
+
+
+def codes(answer: dict) -> list[str]:
+    return [w["code"] for w in answer["warnings"]]
+
+
+def test_emergency_call_gets_a_pool_number_panel_and_announcement(deps: FakeDeps) -> None:
+    answer = dial(deps)
+    assert answer["dial"] is True and answer["emergency"] is True and answer["test"] is False
+    assert answer["callbackNumber"] in ("+12025550100", "+12025550101")
+    assert answer["callbackWindowEndsAt"] == (T0 + timedelta(minutes=60)).isoformat()
+    assert answer["panel"]["controls"] == ["deviceSettings", "endCall"]
+    assert "Emergency call in progress" in answer["panel"]["alert"]["text"]
+    assert answer["warnings"] == []
+    assert deps.events.published == [("Emergency.CallStarted", {
+        "emergencyCallId": answer["emergencyCallId"], "agentId": "alice", "test": False, "dialedAt": T0.isoformat()})]
+    assert deps.calls.get(answer["emergencyCallId"])[0].callback_number == answer["callbackNumber"]
+
+
+def test_test_number_runs_the_whole_flow_marked_as_test(deps: FakeDeps) -> None:
+    answer = dial(deps, "933")
+    assert answer["emergency"] is True and answer["test"] is True
+    assert "TEST" in answer["panel"]["alert"]["text"]
+    assert deps.pool.get(answer["callbackNumber"]).lease.test is True
+
+
+def test_normal_call_goes_to_history_and_leases_nothing(deps: FakeDeps) -> None:
+    answer = dial(deps, "+1 202 555 0150")
+    assert answer == {"dial": True, "emergency": False, "warnings": []}
+    assert [e["number"] for e in deps.history.list("alice")] == ["+1 202 555 0150"]
+    assert all(n.lease is None for n in deps.pool.list_all())
+
+
+def test_same_emergency_call_id_twice_returns_the_same_number(deps: FakeDeps) -> None:
+    first = dial(deps, call_id="call-1")
+    second = dial(deps, call_id="call-1")
+    assert second["callbackNumber"] == first["callbackNumber"]
+    assert sum(1 for n in deps.pool.list_all() if n.lease) == 1
+
+
+def test_two_calls_get_different_numbers(deps: FakeDeps) -> None:
+    assert dial(deps)["callbackNumber"] != dial(deps)["callbackNumber"]
+
+
+def test_exhausted_pool_falls_back_to_the_agent_number_and_says_why(deps: FakeDeps) -> None:
+    dial(deps), dial(deps)
+    answer = dial(deps)
+    assert answer["dial"] is True and answer["callbackNumber"] == "+12025550199"
+    assert answer["callbackNumberSource"] == "agent_outbound"
+    assert {"pool_exhausted", "callback_is_agent_number"} <= set(codes(answer))
+
+
+def test_unknown_agent_still_dials_with_a_warning(deps: FakeDeps) -> None:
+    answer = dial(deps, agent="bob")
+    assert answer["dial"] is True and answer["emergency"] is True and "unknown_agent" in codes(answer)
+    assert answer["callbackNumber"] is not None
+
+
+def test_agent_without_recipients_is_warned(deps: FakeDeps) -> None:
+    deps.agents.put(Agent("carol", "Carol"))
+    assert "no_recipients" in codes(dial(deps, agent="carol"))
+
+
+def test_unsupported_country_still_dials_with_a_warning(deps: FakeDeps) -> None:
+    answer = dial(deps, "112", "FR")
+    assert answer["emergency"] is True and "country_not_supported" in codes(answer)
+
+
+def test_storage_down_still_dials(deps: FakeDeps) -> None:
+    deps.agents.down = True
+    deps.pool.down = True
+    answer = dial(deps)
+    assert answer["dial"] is True and answer["emergency"] is True
+    assert "storage_unavailable" in codes(answer)
+    assert answer["emergencyCallId"]
+
+
+def test_event_bus_down_still_dials(deps: FakeDeps) -> None:
+    deps.events.fail = True
+    answer = dial(deps)
+    assert answer["emergency"] is True and "event_not_published" in codes(answer)
+
+
+def test_call_end_extends_the_lease_and_is_idempotent(deps: FakeDeps) -> None:
+    answer = dial(deps)
+    deps.clock.advance(timedelta(minutes=30))
+    end_emergency_call(answer["emergencyCallId"], "dialer", deps, deps.policy)
+    deps.clock.advance(timedelta(minutes=5))
+    again = end_emergency_call(answer["emergencyCallId"], "acs", deps, deps.policy)
+    assert again.end_source == "dialer" and again.ended_at == T0 + timedelta(minutes=30)
+    lease = deps.pool.get(answer["callbackNumber"]).lease
+    assert lease.expires_at == T0 + timedelta(minutes=90)
+    assert [e for e, _ in deps.events.published].count("Emergency.CallEnded") == 2
