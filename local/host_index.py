@@ -1,0 +1,135 @@
+"""The local host's function table: index a FunctionApp once, then call a function with its trigger value."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import azure.functions as func
+
+HTTP_TRIGGER = "httpTrigger"
+EVENT_GRID_TRIGGER = "eventGridTrigger"
+TIMER_TRIGGER = "timerTrigger"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One HTTP answer of the local host."""
+
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def json_reply(status: int, payload: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    """A JSON answer with its content type."""
+    body = json.dumps(payload).encode()
+    return Reply(status, body, (("Content-Type", "application/json; charset=utf-8"), *headers))
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A request header by case-insensitive name."""
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+@dataclass(frozen=True)
+class LocalContext:
+    """Stands in for the worker's `func.Context`, passed to a parameter named `context`."""
+
+    invocation_id: str
+    function_name: str
+    function_directory: str
+    trace_context: Any = None
+    retry_context: Any = None
+    thread_local_storage: threading.local = field(default_factory=threading.local)
+
+
+@dataclass(frozen=True)
+class FunctionEntry:
+    """One indexed function: its name, trigger binding (as the host sees it) and the Python callable."""
+
+    name: str
+    binding: Mapping[str, Any]
+    user_function: Callable[..., Any]
+
+    @property
+    def trigger_type(self) -> str:
+        return str(self.binding.get("type", ""))
+
+    @property
+    def arg_name(self) -> str:
+        return str(self.binding["name"])
+
+    @property
+    def route(self) -> str:
+        """The HTTP route template; like the real host, it defaults to the function name."""
+        return str(self.binding.get("route") or self.name).strip("/")
+
+    @property
+    def methods(self) -> frozenset[str]:
+        """Allowed HTTP methods; empty means any."""
+        return frozenset(_enum_text(m).upper() for m in self.binding.get("methods") or ())
+
+    @property
+    def schedule(self) -> str:
+        return str(self.binding.get("schedule", ""))
+
+    @property
+    def run_on_startup(self) -> bool:
+        return bool(self.binding.get("runOnStartup"))
+
+    def call(self, trigger_value: Any) -> Any:
+        """Call the user function with the trigger value bound to its parameter name; awaits a coroutine."""
+        kwargs = {self.arg_name: trigger_value}
+        params = inspect.signature(self.user_function).parameters
+        if "context" in params and self.arg_name != "context":
+            kwargs["context"] = LocalContext(str(uuid.uuid4()), self.name, os.getcwd())
+        result = self.user_function(**kwargs)
+        if inspect.isawaitable(result):
+            # Each call gets its own loop: calls run on server or timer threads that have none.
+            result = asyncio.run(_await(result))
+        return result
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _enum_text(value: Any) -> str:
+    """The text of a decorator enum (HttpMethod, AuthLevel) or of a plain string."""
+    return str(getattr(value, "value", value))
+
+
+def index_app(app: func.FunctionApp) -> dict[str, FunctionEntry]:
+    """Index the app; calls `app.get_functions()`, which raises if called twice, so call this once per app."""
+    table: dict[str, FunctionEntry] = {}
+    for function in app.get_functions():
+        trigger = function.get_trigger()
+        name = function.get_function_name()
+        if trigger is None or not name:
+            continue
+        entry = FunctionEntry(name, trigger.get_dict_repr(), function.get_user_function())
+        _check_parameter(entry)
+        _check_reserved(entry)
+        table[name.lower()] = entry  # function names are case-insensitive in the real host
+    return table
+
+
+def _check_reserved(entry: FunctionEntry) -> None:
+    """The real host refuses function names and routes that start with "admin" (its own /admin API)."""
+    route = entry.route if entry.trigger_type == "httpTrigger" else ""
+    if entry.name.lower().startswith("admin") or route.lower().lstrip("/").startswith("admin"):
+        raise ValueError(f"function {entry.name}: the specified route conflicts with one or more built in routes")
+
+
+def _check_parameter(entry: FunctionEntry) -> None:
+    """Fail at indexing, as the real host does, when the trigger's name is not a parameter of the function."""
+    if entry.arg_name not in inspect.signature(entry.user_function).parameters:
+        raise ValueError(f"function {entry.name}: no parameter named {entry.arg_name!r} for its trigger")

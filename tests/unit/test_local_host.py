@@ -1,0 +1,391 @@
+"""The local Functions host: URL shapes, triggers, admin invocation, clock and principal, over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import azure.functions as func
+import pytest
+
+from local.host import LocalHost
+from local.host_timers import next_occurrence
+from shared.clock import FixedClock
+
+ROOT = Path(__file__).resolve().parents[2]
+START = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Record:
+    """What the test app's functions saw."""
+
+    events: list[func.EventGridEvent] = field(default_factory=list)
+    timers: list[func.TimerRequest] = field(default_factory=list)
+
+
+def make_app(record: Record, timer_schedule: str = "0 0 0 1 1 *") -> func.FunctionApp:
+    """A small app with each trigger kind the host serves."""
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+
+    @app.route(route="agents/{agentId}/presence", methods=["PUT"])
+    def set_presence(req: func.HttpRequest) -> func.HttpResponse:
+        answer = {"route": dict(req.route_params), "body": req.get_json(), "params": dict(req.params)}
+        return func.HttpResponse(
+            json.dumps(answer), status_code=201, mimetype="application/json", headers={"X-Seen-Method": req.method}
+        )
+
+    @app.route(route="items/{id:int?}", methods=["GET"])
+    def get_item(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(json.dumps(dict(req.route_params)), mimetype="application/json")
+
+    @app.route(route="whoami", methods=["GET"])
+    def whoami(req: func.HttpRequest) -> func.HttpResponse:
+        raw = req.headers.get("X-MS-CLIENT-PRINCIPAL")
+        seen = {
+            "principal": json.loads(base64.b64decode(raw)) if raw else None,
+            "name": req.headers.get("X-MS-CLIENT-PRINCIPAL-NAME"),
+            "id": req.headers.get("X-MS-CLIENT-PRINCIPAL-ID"),
+            "local": req.headers.get("X-Local-Principal"),
+        }
+        return func.HttpResponse(json.dumps(seen), mimetype="application/json")
+
+    @app.route(route="boom")
+    def boom(req: func.HttpRequest) -> func.HttpResponse:
+        raise RuntimeError("secret detail")
+
+    @app.event_grid_trigger(arg_name="event")
+    def on_event(event: func.EventGridEvent) -> None:
+        if event.subject == "fail":
+            raise RuntimeError("cannot handle")
+        record.events.append(event)
+
+    @app.timer_trigger(schedule=timer_schedule, arg_name="mytimer")
+    def sweep(mytimer: func.TimerRequest) -> None:
+        record.timers.append(mytimer)
+
+    return app
+
+
+cli_app = make_app(Record())  # served by the CLI test in a subprocess
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def call(port: int, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Answer:
+    """One request to the host; `body` is sent as JSON unless it is bytes."""
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=data, headers=headers or {})
+        response = connection.getresponse()
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def record() -> Record:
+    return Record()
+
+
+@pytest.fixture
+def host(record: Record, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.delenv("LOCAL_PRINCIPAL", raising=False)
+    monkeypatch.delenv("LOCAL_PRINCIPAL_FILE", raising=False)
+    local = LocalHost(make_app(record), port=0, clock=FixedClock(START), timers=False)
+    local.start()
+    yield local
+    local.stop()
+
+
+GRID_EVENT = {
+    "id": "e1",
+    "topic": "/subscriptions/x/resourceGroups/y",
+    "subject": "calls/1",
+    "eventType": "Microsoft.Communication.IncomingCall",
+    "eventTime": "2025-01-01T12:00:00.1234567Z",
+    "data": {"serverCallId": "s1"},
+    "dataVersion": "1.0",
+}
+CLOUD_EVENT = {
+    "specversion": "1.0",
+    "id": "c1",
+    "source": "/subscriptions/x/acs",
+    "type": "Microsoft.Communication.IncomingCall",
+    "subject": "calls/2",
+    "time": "2025-01-01T12:00:01Z",
+    "data": {"serverCallId": "s2"},
+}
+NOTIFY = {"aeg-event-type": "Notification", "Content-Type": "application/json"}
+WEBHOOK = "/runtime/webhooks/EventGrid?functionName=on_event"
+
+
+def test_route_parameters_query_and_json_body_reach_the_function(host: LocalHost) -> None:
+    answer = call(host.port, "PUT", "/api/agents/a%201/presence?code=k&x=1", {"status": "available"})
+    assert answer.status == 201
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["x-seen-method"] == "PUT"
+    assert answer.json() == {
+        "route": {"agentId": "a 1"},
+        "body": {"status": "available"},
+        "params": {"code": "k", "x": "1"},
+    }
+
+
+def test_int_constraint_and_optional_parameter(host: LocalHost) -> None:
+    assert call(host.port, "GET", "/api/items/42").json() == {"id": "42"}
+    assert call(host.port, "GET", "/api/items").json() == {}
+    assert call(host.port, "GET", "/api/items/abc").status == 404
+
+
+def test_unknown_route_is_404_and_wrong_method_is_405(host: LocalHost) -> None:
+    assert call(host.port, "GET", "/api/nowhere").status == 404
+    answer = call(host.port, "GET", "/api/agents/a1/presence")
+    assert answer.status == 405
+    assert answer.headers["allow"] == "PUT"
+
+
+def test_exception_in_function_is_a_500_without_details(host: LocalHost) -> None:
+    answer = call(host.port, "POST", "/api/boom")
+    assert answer.status == 500
+    assert answer.json() == {"error": "internal error"}
+    assert b"secret" not in answer.body
+
+
+def test_event_grid_schema_array_calls_the_function_once_per_event(host: LocalHost, record: Record) -> None:
+    second = {**GRID_EVENT, "id": "e2", "eventTime": None}
+    answer = call(host.port, "POST", WEBHOOK, [GRID_EVENT, second], NOTIFY)
+    assert answer.status == 200
+    assert [e.id for e in record.events] == ["e1", "e2"]
+    first = record.events[0]
+    assert (first.event_type, first.subject, first.topic, first.data_version) == (
+        "Microsoft.Communication.IncomingCall",
+        "calls/1",
+        GRID_EVENT["topic"],
+        "1.0",
+    )
+    assert first.get_json() == {"serverCallId": "s1"}
+    assert first.event_time == datetime(2025, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    assert record.events[1].event_time is None
+
+
+def test_single_cloud_event_is_mapped_to_an_event_grid_event(host: LocalHost, record: Record) -> None:
+    headers = {**NOTIFY, "Content-Type": "application/cloudevents+json"}
+    answer = call(host.port, "POST", "/runtime/webhooks/eventgrid?functionName=on_event", CLOUD_EVENT, headers)
+    assert answer.status == 200
+    (event,) = record.events
+    assert (event.id, event.event_type, event.topic, event.subject, event.data_version) == (
+        "c1",
+        "Microsoft.Communication.IncomingCall",
+        "/subscriptions/x/acs",
+        "calls/2",
+        "",
+    )
+    assert event.event_time == datetime(2025, 1, 1, 12, 0, 1, tzinfo=UTC)
+
+
+def test_cloud_events_batch(host: LocalHost, record: Record) -> None:
+    headers = {**NOTIFY, "Content-Type": "application/cloudevents-batch+json"}
+    batch = [CLOUD_EVENT, {**CLOUD_EVENT, "id": "c2", "dataversion": "2"}]
+    assert call(host.port, "POST", WEBHOOK, batch, headers).status == 200
+    assert [(e.id, e.data_version) for e in record.events] == [("c1", ""), ("c2", "2")]
+
+
+def test_subscription_validation_answers_the_code(host: LocalHost, record: Record) -> None:
+    validation = {
+        **GRID_EVENT,
+        "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
+        "data": {"validationCode": "abc-123"},
+    }
+    headers = {"aeg-event-type": "SubscriptionValidation"}
+    answer = call(host.port, "POST", WEBHOOK, [validation], headers)
+    assert (answer.status, answer.json()) == (200, {"validationResponse": "abc-123"})
+    assert record.events == []
+
+
+def test_cloud_events_abuse_protection_handshake(host: LocalHost) -> None:
+    answer = call(host.port, "OPTIONS", WEBHOOK, headers={"WebHook-Request-Origin": "eventgrid.azure.net"})
+    assert answer.status == 200
+    assert answer.headers["webhook-allowed-origin"] == "eventgrid.azure.net"
+
+
+def test_failing_event_is_500_so_event_grid_redelivers(host: LocalHost, record: Record) -> None:
+    answer = call(host.port, "POST", WEBHOOK, [{**GRID_EVENT, "subject": "fail"}, GRID_EVENT], NOTIFY)
+    assert answer.status == 500
+    assert [e.id for e in record.events] == ["e1"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "status"),
+    [
+        ("/runtime/webhooks/EventGrid?functionName=nobody", [GRID_EVENT], NOTIFY, 404),
+        ("/runtime/webhooks/EventGrid?functionName=sweep", [GRID_EVENT], NOTIFY, 404),
+        (WEBHOOK, b"[{not json", NOTIFY, 400),
+        (WEBHOOK, [{"id": "no type"}], NOTIFY, 400),
+        (WEBHOOK, [GRID_EVENT], {"Content-Type": "application/json"}, 400),
+    ],
+)
+def test_webhook_rejects(host: LocalHost, record: Record, path: str, body: Any, headers: dict, status: int) -> None:
+    assert call(host.port, "POST", path, body, headers).status == status
+    assert record.events == []
+
+
+def test_admin_invokes_the_timer_and_answers_after_it_ran(host: LocalHost, record: Record) -> None:
+    answer = call(host.port, "POST", "/admin/functions/sweep", {"input": ""})
+    assert answer.status == 202
+    (timer,) = record.timers
+    assert timer.past_due is False
+
+
+def test_admin_invokes_the_event_grid_function_with_the_input_event(host: LocalHost, record: Record) -> None:
+    answer = call(host.port, "POST", "/admin/functions/on_event", {"input": json.dumps(GRID_EVENT)})
+    assert answer.status == 202
+    assert [e.id for e in record.events] == ["e1"]
+
+
+def test_admin_reports_failure_unknown_function_and_bad_input(host: LocalHost) -> None:
+    failing = json.dumps({**GRID_EVENT, "subject": "fail"})
+    answer = call(host.port, "POST", "/admin/functions/on_event", {"input": failing})
+    assert answer.status == 500
+    assert "cannot handle" in answer.json()["error"]
+    assert call(host.port, "POST", "/admin/functions/nobody", {"input": ""}).status == 404
+    assert call(host.port, "POST", "/admin/functions/on_event", {"input": "{oops"}).status == 400
+    assert call(host.port, "POST", "/admin/functions/boom", {"input": ""}).status == 400
+
+
+def test_clock_reads_and_advances(host: LocalHost) -> None:
+    assert call(host.port, "GET", "/local/clock").json() == {"now": START.isoformat()}
+    answer = call(host.port, "POST", "/local/clock", {"advanceSeconds": 90})
+    assert answer.json() == {"now": (START + timedelta(seconds=90)).isoformat()}
+    assert host.clock.now() == START + timedelta(seconds=90)
+
+
+@pytest.mark.parametrize(
+    "body", [b"not json", {"advance": 5}, {"advanceSeconds": "5"}, {"advanceSeconds": -1}, {"advanceSeconds": True}]
+)
+def test_clock_rejects_a_bad_body_naming_the_field(host: LocalHost, body: Any) -> None:
+    answer = call(host.port, "POST", "/local/clock", body)
+    assert answer.status == 400
+    assert "advanceSeconds" in answer.json()["error"]
+    assert host.clock.now() == START
+
+
+def test_health_lists_the_functions(host: LocalHost) -> None:
+    answer = call(host.port, "GET", "/local/health")
+    assert answer.json() == {
+        "status": "ok",
+        "functions": sorted(["boom", "get_item", "on_event", "set_presence", "sweep", "whoami"]),
+    }
+
+
+ADMIN = {"userId": "u-1", "userDetails": "admin@example.com", "roles": ["EmergencyCalling.Admin"]}
+
+
+def test_local_principal_header_becomes_the_app_service_principal(host: LocalHost) -> None:
+    seen = call(host.port, "GET", "/api/whoami", headers={"X-Local-Principal": json.dumps(ADMIN)}).json()
+    assert (seen["name"], seen["id"], seen["local"]) == ("admin@example.com", "u-1", None)
+    principal = seen["principal"]
+    assert (principal["auth_typ"], principal["name_typ"], principal["role_typ"]) == ("aad", "name", "roles")
+    assert {"typ": "roles", "val": "EmergencyCalling.Admin"} in principal["claims"]
+    assert {"typ": "name", "val": "admin@example.com"} in principal["claims"]
+
+
+def test_sent_principal_header_is_passed_through_untouched(host: LocalHost) -> None:
+    raw = base64.b64encode(b'{"claims": []}').decode()
+    headers = {"X-MS-CLIENT-PRINCIPAL": raw, "X-Local-Principal": json.dumps(ADMIN)}
+    assert call(host.port, "GET", "/api/whoami", headers=headers).json()["principal"] == {"claims": []}
+
+
+def test_malformed_local_principal_is_400(host: LocalHost) -> None:
+    answer = call(host.port, "GET", "/api/whoami", headers={"X-Local-Principal": '{"userId": "u"}'})
+    assert answer.status == 400
+    assert "userDetails" in answer.json()["error"]
+
+
+def test_env_principal_is_the_default_and_the_header_overrides_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    principal_file = tmp_path / "principal.json"
+    principal_file.write_text(json.dumps(ADMIN))
+    monkeypatch.setenv("LOCAL_PRINCIPAL_FILE", str(principal_file))
+    local = LocalHost(make_app(Record()), timers=False)
+    local.start()
+    try:
+        assert call(local.port, "GET", "/api/whoami").json()["id"] == "u-1"
+        other = {**ADMIN, "userId": "u-2", "roles": []}
+        assert (
+            call(local.port, "GET", "/api/whoami", headers={"X-Local-Principal": json.dumps(other)}).json()["id"]
+            == "u-2"
+        )
+        assert call(local.port, "GET", "/api/whoami", headers={"X-Local-Principal": "null"}).json()["principal"] is None
+    finally:
+        local.stop()
+
+
+def test_ncrontab_schedule_is_seconds_first() -> None:
+    assert next_occurrence("0 */5 * * * *", START + timedelta(seconds=1)) == START + timedelta(minutes=5)
+    assert next_occurrence("30 * * * * *", START) == START + timedelta(seconds=30)
+    with pytest.raises(ValueError, match="six fields"):
+        next_occurrence("*/5 * * * *", START)
+
+
+def test_timer_runs_on_its_schedule_when_timers_are_on(record: Record, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LOCAL_HOST_TIMERS", raising=False)
+    local = LocalHost(make_app(record, timer_schedule="* * * * * *"), timers=True)
+    local.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(record.timers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        local.stop()
+    assert len(record.timers) >= 2
+    assert all(t.past_due is False for t in record.timers)
+
+
+def test_env_switch_keeps_timers_off(record: Record, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCAL_HOST_TIMERS", "0")
+    local = LocalHost(make_app(record, timer_schedule="* * * * * *"))
+    local.start()
+    time.sleep(1.5)
+    local.stop()
+    assert record.timers == []
+
+
+def test_cli_serves_the_app_and_prints_its_functions() -> None:
+    command = [sys.executable, "-m", "local.host", "--port", "0", "--app", "tests.unit.test_local_host:cli_app"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={"PATH": "", "LOCAL_HOST_TIMERS": "0"},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "set_presence: [PUT] http://127.0.0.1:" in line
+        assert "on_event: eventGridTrigger" in line and "sweep: timerTrigger" in line
+        port = int(line.split("http://127.0.0.1:")[1].split()[0])
+        assert call(port, "GET", "/local/health").status == 200
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
