@@ -2,9 +2,19 @@
 
 import azure.functions as func
 
-from functions import acs_call_events, lease_expiry, manage, outbound_call, presence
+from functions import (
+    acs_call_events,
+    agent_panel,
+    inbound_callback,
+    incidents,
+    lease_expiry,
+    manage,
+    outbound_call,
+    presence,
+)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-for blueprint in (outbound_call.bp, acs_call_events.bp, presence.bp, lease_expiry.bp, manage.bp):
+for blueprint in (outbound_call.bp, acs_call_events.bp, presence.bp, lease_expiry.bp, manage.bp, inbound_callback.bp,
+                  agent_panel.bp, incidents.bp):
     app.register_functions(blueprint)

@@ -32,7 +32,7 @@ class Azurite:
         self.port = port or free_port()
         self.location = location
         self._proc: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server, closed in stop()
 
     @property
     def connection_string(self) -> str:
@@ -59,6 +59,8 @@ class Azurite:
         raise RuntimeError(f"azurite did not listen on port {self.port} within {timeout}s")
 
     def output(self) -> str:
+        if self._log.closed:
+            return ""
         self._log.seek(0)
         return self._log.read().decode(errors="replace")[-2000:]
 
@@ -70,6 +72,7 @@ class Azurite:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
         self._proc = None
+        self._log.close()
 
     def __enter__(self) -> Azurite:
         return self.start()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.domain.routing import IncomingCall
 from shared.services.ending import AcsCallEnded
 
 
@@ -83,3 +84,21 @@ def acs_call_ended(event_id: str, data: Any, when: datetime) -> AcsCallEnded:
                         started_by=started_by, ended_at=when,
                         duration_seconds=float(duration) if isinstance(duration, int | float) else None)
 
+
+
+def incoming_call(event_id: str, data: Any, when: datetime | str | None, now: datetime) -> IncomingCall:
+    """Microsoft.Communication.IncomingCall in either schema; `kind` casing and identifier shapes vary."""
+    if not isinstance(data, dict):
+        raise BadEvent("data is not an object")
+    to = raw_id(data.get("to"))
+    if not to:
+        raise BadEvent("data.to has no usable identifier")
+    context = data.get("incomingCallContext")
+    if not isinstance(context, str) or not context:
+        raise BadEvent("data.incomingCallContext is missing")
+    server, correlation = data.get("serverCallId"), data.get("correlationId")
+    return IncomingCall(event_id=event_id, to_raw_id=to, from_raw_id=raw_id(data.get("from")),
+                        incoming_call_context=context,
+                        server_call_id=server if isinstance(server, str) and server else None,
+                        correlation_id=correlation if isinstance(correlation, str) and correlation else None,
+                        event_time=event_time(when, now))

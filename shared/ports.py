@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.lease import PoolNumber
 from shared.domain.presence import Presence
+from shared.domain.routing import CallbackWindow
 
 
 class StoreError(Exception):
@@ -79,6 +80,31 @@ class EventPublisher(Protocol):
         ...
 
 
+class CallbackWindowStore(Protocol):
+    """Open emergency callback windows, found by the agent's ACS identity (callback path) or agent id (panel)."""
+
+    def open(self, window: CallbackWindow) -> None: ...
+    def by_identity(self, acs_user_id: str) -> CallbackWindow | None: ...
+    def by_agent(self, agent_id: str) -> CallbackWindow | None: ...
+
+
+class IncomingCallLog(Protocol):
+    def claim(self, key: str, event_id: str) -> bool:
+        """Conditional insert: True for the first delivery of a call, False for every later one."""
+        ...
+    def unclaim(self, key: str) -> None: ...
+
+
+class CallControl(Protocol):
+    def redirect(self, incoming_call_context: str, target_raw_id: str) -> None:
+        """Redirect a ringing call (Call Automation redirect_call); raises CallControlError."""
+        ...
+
+
+class CallControlError(Exception):
+    """Call Automation refused or failed the action."""
+
+
 class Ports(Protocol):
     """Everything a use case may touch."""
 
@@ -89,4 +115,6 @@ class Ports(Protocol):
     calls: CallStore
     history: HistoryStore
     events: EventPublisher
-
+    windows: CallbackWindowStore
+    incoming: IncomingCallLog
+    call_control: CallControl

@@ -79,3 +79,21 @@ class Container:
             credential = DefaultAzureCredential()
         return event_publishers.EventGridPublisher(self.settings.eventgrid_topic_endpoint,
                                                    self.settings.eventgrid_topic_key, credential)
+
+    @cached_property
+    def windows(self) -> Any:
+        from shared.adapters.table_callbacks import TableCallbackWindowStore
+
+        return TableCallbackWindowStore(self.tables)
+
+    @cached_property
+    def incoming(self) -> Any:
+        from shared.adapters.table_callbacks import TableIncomingCallLog
+
+        return TableIncomingCallLog(self.tables)
+
+    @cached_property
+    def call_control(self) -> Any:
+        from shared.adapters.acs_calls import AcsCallControl
+
+        return AcsCallControl(self.settings.acs_connection_string)

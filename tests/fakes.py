@@ -165,8 +165,53 @@ class FakeDeps:
         self.calls = FakeCalls()
         self.history = FakeHistory()
         self.events = FakeEvents()
+        self.windows = FakeWindows()
+        self.incoming = FakeIncoming()
+        self.call_control = FakeCallControl()
         self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10))
 
     def add_numbers(self, *numbers: str, region: str = "1") -> None:
         for n in numbers:
             self.pool.add(PoolNumber(number=n, region=region))
+
+
+class FakeWindows:
+    def __init__(self) -> None:
+        self.rows: dict[str, Any] = {}
+
+    def open(self, window: Any) -> None:
+        self.rows["acs:" + window.acs_user_id] = window
+        self.rows["agent:" + window.agent_id] = window
+
+    def by_identity(self, acs_user_id: str) -> Any:
+        return self.rows.get("acs:" + acs_user_id)
+
+    def by_agent(self, agent_id: str) -> Any:
+        return self.rows.get("agent:" + agent_id)
+
+
+class FakeIncoming:
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def claim(self, key: str, event_id: str) -> bool:
+        if key in self.keys:
+            return False
+        self.keys.add(key)
+        return True
+
+    def unclaim(self, key: str) -> None:
+        self.keys.discard(key)
+
+
+class FakeCallControl:
+    def __init__(self) -> None:
+        self.redirects: list[tuple[str, str]] = []
+        self.fail = False
+
+    def redirect(self, incoming_call_context: str, target_raw_id: str) -> None:
+        from shared.ports import CallControlError
+
+        if self.fail:
+            raise CallControlError("redirect failed: 503")
+        self.redirects.append((incoming_call_context, target_raw_id))

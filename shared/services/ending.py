@@ -42,6 +42,7 @@ def end_emergency_call(call_id: str, source: str, deps: Ports, policy: LeasePoli
     call = _mark_ended(call_id, source, deps, policy)
     assert call.ended_at is not None
     _extend_lease(call, call.ended_at, deps, policy)
+    _extend_window(call, call.ended_at, deps, policy)
     deps.events.publish(CALL_ENDED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}",
                         {"emergencyCallId": call.call_id, "agentId": call.agent_id, "test": call.test,
                          "endedAt": call.ended_at.isoformat(), "source": call.end_source},
@@ -87,6 +88,15 @@ def _extend_lease(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: 
         if deps.pool.replace(number, replace(number, lease=extended)):
             return
     log.error("callback lease of %s could not be extended after its end", call.call_id)
+
+
+def _extend_window(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: LeasePolicy) -> None:
+    """The agent's identity stays prioritised for the window after the end, like the callback number."""
+    if not call.acs_user_id:
+        return
+    window = deps.windows.by_identity(call.acs_user_id)
+    if window is not None and window.call_id == call.call_id and window.until < ended_at + policy.window:
+        deps.windows.open(replace(window, until=ended_at + policy.window))
 
 
 def acs_call_ended(event: AcsCallEnded, deps: Ports, policy: LeasePolicy) -> str:

@@ -16,6 +16,7 @@ from shared.domain import numbers
 from shared.domain.calls import Agent, EmergencyCall, panel
 from shared.domain.lease import LeasePolicy
 from shared.domain.numbers import Classification, mask_phone
+from shared.domain.routing import CallbackWindow
 from shared.ports import Ports, StoreError
 from shared.services.leasing import lease_number
 
@@ -68,6 +69,7 @@ def _start_emergency(cmd: OutboundCall, c: Classification, call_id: str, now: da
         callback_until=until, location=cmd.location or (agent.last_location if agent else None),
         warnings=tuple(warnings.items))
     call = _record(call, deps, warnings)
+    _open_window(call, deps, policy, warnings)
     _announce(call, deps, warnings)
     log.info("emergency call %s by agent %s: %s%s, callback %s (%s)", call.call_id, call.agent_id,
              call.dialed_number, " TEST" if call.test else "", mask_phone(call.callback_number), call.callback_source)
@@ -122,6 +124,17 @@ def _record(call: EmergencyCall, deps: Ports, warnings: Warnings) -> EmergencyCa
     except StoreError as exc:
         warnings.add("storage_unavailable", f"emergency call record not written: {exc}")
         return call
+
+
+def _open_window(call: EmergencyCall, deps: Ports, policy: LeasePolicy, warnings: Warnings) -> None:
+    """Direct offer: ACS routes the responder's callback to the agent's identity; recognise it for the window."""
+    if not call.acs_user_id:
+        return
+    until = call.callback_until or call.dialed_at + policy.window
+    try:
+        deps.windows.open(CallbackWindow(call.acs_user_id, call.agent_id, call.call_id, until, call.test))
+    except StoreError as exc:
+        warnings.add("storage_unavailable", f"callback window not opened for the agent's identity: {exc}")
 
 
 def _announce(call: EmergencyCall, deps: Ports, warnings: Warnings) -> None:

@@ -1,0 +1,29 @@
+"""HTTP triggers for the agent's panel: emergency mode state and the (emergency-free) call history."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions._common import container, handle_http
+from shared import commands
+from shared.services.panel import emergency_state
+
+bp = func.Blueprint()
+
+
+@bp.function_name("agent_emergency_state")
+@bp.route(route="agents/{agentId}/emergency-state", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def agent_emergency_state(req: func.HttpRequest) -> func.HttpResponse:
+    def run() -> object:
+        return emergency_state(commands.check_id("agentId", req.route_params.get("agentId", "")), container())
+    return handle_http(run)
+
+
+@bp.function_name("agent_call_history")
+@bp.route(route="agents/{agentId}/call-history", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def agent_call_history(req: func.HttpRequest) -> func.HttpResponse:
+    """Normal calls only: emergency calls and callbacks are never written here, whichever path reports them."""
+    def run() -> object:
+        agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
+        return {"agentId": agent_id, "calls": container().history.list(agent_id)}
+    return handle_http(run)

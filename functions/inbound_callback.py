@@ -1,0 +1,35 @@
+"""Event Grid trigger: Microsoft.Communication.IncomingCall -> the responder's callback straight to the agent."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import azure.functions as func
+
+from functions._common import container
+from shared import events
+from shared.services.callbacks import record_callback, route_callback
+
+log = logging.getLogger(__name__)
+bp = func.Blueprint()
+
+
+@bp.function_name("inbound_callback")
+@bp.event_grid_trigger(arg_name="event")
+def inbound_callback(event: func.EventGridEvent) -> None:
+    """Malformed, foreign, stale and duplicate events are acknowledged; a failed redirect raises (redelivery)."""
+    if event.event_type != "Microsoft.Communication.IncomingCall":
+        log.info("event %s of type %s ignored", event.id, event.event_type)
+        return
+    c = container()
+    try:
+        call = events.incoming_call(event.id, event.get_json(), event.event_time, c.clock.now())
+    except events.BadEvent as exc:
+        log.warning("IncomingCall %s acknowledged without effect: %s", event.id, exc)
+        return
+    s = c.settings
+    result = route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), s.optional(
+        "CALLBACK_FALLBACK_TARGET"))
+    log.info("IncomingCall %s: %s", event.id, result.outcome)
+    record_callback(call, result, c)

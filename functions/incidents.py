@@ -1,0 +1,33 @@
+"""Restricted incident records of emergency calls (admin API only)."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions._common import container, handle_http
+from shared import commands
+from shared.errors import NotFound
+from shared.services.panel import incident_view
+
+bp = func.Blueprint()
+
+
+@bp.function_name("manage_incidents")
+@bp.route(route="manage/incidents", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def manage_incidents(req: func.HttpRequest) -> func.HttpResponse:
+    def run() -> object:
+        calls = sorted(container().calls.list(), key=lambda c: c.dialed_at, reverse=True)
+        return {"incidents": [incident_view(c) for c in calls]}
+    return handle_http(run)
+
+
+@bp.function_name("manage_incident")
+@bp.route(route="manage/incidents/{emergencyCallId}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def manage_incident(req: func.HttpRequest) -> func.HttpResponse:
+    def run() -> object:
+        call_id = commands.check_id("emergencyCallId", req.route_params.get("emergencyCallId", ""))
+        loaded = container().calls.get(call_id)
+        if loaded is None:
+            raise NotFound(f"no emergency incident {call_id}")
+        return incident_view(loaded[0])
+    return handle_http(run)

@@ -1,0 +1,34 @@
+"""Call Automation: redirect a ringing call to an ACS identity, through the real SDK client."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from azure.core.exceptions import AzureError, HttpResponseError
+
+from shared.ports import CallControlError
+
+
+class AcsCallControl:
+    def __init__(self, connection_string: str) -> None:
+        from azure.communication.callautomation import CallAutomationClient
+
+        verify: Any = os.environ.get("REQUESTS_CA_BUNDLE") or True
+        # A call rings 30 s: fail fast rather than retry into silence.
+        self._client = CallAutomationClient.from_connection_string(
+            connection_string, connection_verify=verify, retry_total=1, connection_timeout=3, read_timeout=5)
+
+    def redirect(self, incoming_call_context: str, target_raw_id: str) -> None:
+        from azure.communication.callautomation import CommunicationUserIdentifier
+
+        try:
+            self._client.redirect_call(incoming_call_context, CommunicationUserIdentifier(target_raw_id))
+        except HttpResponseError as exc:
+            if exc.status_code == 200:
+                return  # the service answers 200 for a call already redirected; the SDK expects only 204
+            raise CallControlError(f"redirect failed: HTTP {exc.status_code}: {str(exc).splitlines()[0][:200]}") \
+                from exc
+        except AzureError as exc:
+            raise CallControlError(f"redirect failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") \
+                from exc

@@ -1,0 +1,59 @@
+"""Use case: what the agent's communication panel shows — emergency mode, callback number and window, callbacks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.domain.calls import HIDDEN_CONVERSATION_ACTIONS, PANEL_CONTROLS, EmergencyCall, alert_text
+from shared.ports import Ports
+
+RING_TIME = timedelta(seconds=30)
+
+
+def emergency_state(agent_id: str, deps: Ports) -> dict[str, Any]:
+    """Panel state from presence, the agent's callback window and the incident record (three point reads)."""
+    now = deps.clock.now()
+    presence, _ = deps.presence.get(agent_id)
+    window = deps.windows.by_agent(agent_id)
+    call_id = presence.emergency_call_id or (window.call_id if window else None)
+    loaded = deps.calls.get(call_id) if call_id else None
+    call = loaded[0] if loaded else None
+    in_progress = presence.in_emergency
+    test = bool(call.test if call else window.test if window else False)
+    window_open = window is not None and window.until > now
+    return {
+        "agentId": agent_id,
+        "emergency": in_progress,
+        "emergencyCallId": call_id if (in_progress or window_open) else None,
+        "test": test if (in_progress or window_open) else False,
+        "controls": list(PANEL_CONTROLS) if in_progress else None,
+        "alert": {"severity": "critical", "text": alert_text(test)} if in_progress else None,
+        "hideConversationActions": list(HIDDEN_CONVERSATION_ACTIONS) if in_progress else [],
+        "callbackNumber": call.callback_number if call and window_open else None,
+        "callbackWindowOpen": window_open,
+        "callbackWindowEndsAt": window.until.isoformat() if window and window_open else None,
+        "callback": _callback(call, now) if window_open else None,
+    }
+
+
+def _callback(call: EmergencyCall | None, now: datetime) -> dict[str, Any] | None:
+    routed = [c for c in (call.callbacks if call else ()) if c.get("outcome") == "redirected"]
+    if not routed:
+        return None
+    last = routed[-1]
+    at = datetime.fromisoformat(last["at"])
+    return {"status": "ringing" if now - at < RING_TIME else "routed", "at": last["at"]}
+
+
+def incident_view(call: EmergencyCall) -> dict[str, Any]:
+    """The restricted incident record (admin API only)."""
+    return {
+        "emergencyCallId": call.call_id, "agentId": call.agent_id, "agentName": call.agent_name,
+        "dialedNumber": call.dialed_number, "countryCode": call.country, "test": call.test,
+        "dialedAt": call.dialed_at.isoformat(), "endedAt": call.ended_at.isoformat() if call.ended_at else None,
+        "endSource": call.end_source, "callbackNumber": call.callback_number,
+        "callbackNumberSource": call.callback_source,
+        "callbackWindowEndsAt": call.callback_until.isoformat() if call.callback_until else None,
+        "location": call.location, "warnings": list(call.warnings), "callbacks": list(call.callbacks),
+    }

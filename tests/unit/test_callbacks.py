@@ -1,0 +1,147 @@
+"""The responder's callback: straight to the agent, to the fallback desk, or left alone — once, and only in time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.commands import OutboundCall
+from shared.domain.calls import Agent
+from shared.domain.presence import Presence
+from shared.domain.routing import IncomingCall
+from shared.ports import CallControlError
+from shared.services.callbacks import record_callback, route_callback
+from shared.services.ending import end_emergency_call
+from shared.services.outbound import place_outbound_call
+from shared.services.panel import emergency_state
+from tests.fakes import T0, FakeDeps
+
+ALICE_ID = "8:acs:r_alice"
+DESK = "8:acs:r_securitydesk"
+MAX_AGE = timedelta(seconds=20)
+
+
+@pytest.fixture
+def deps() -> FakeDeps:
+    d = FakeDeps()
+    d.agents.put(Agent("alice", "Alice Example", acs_user_id=ALICE_ID, email_recipients="s@example.com"))
+    d.add_numbers("+12025550100", "+12025550101")
+    return d
+
+
+def dial(deps: FakeDeps) -> dict:
+    return place_outbound_call(OutboundCall("alice", "911", "US"), deps, deps.policy)
+
+
+def incoming(to: str, age: float = 1.0, corr: str = "corr-1", deps: FakeDeps | None = None) -> IncomingCall:
+    now = deps.clock.now() if deps else T0
+    return IncomingCall("ev-1", to, "4:+12025550177", "ctx-" + corr, "srv-" + corr, corr,
+                        now - timedelta(seconds=age))
+
+
+def route(deps: FakeDeps, call: IncomingCall):
+    return route_callback(call, deps, MAX_AGE, DESK)
+
+
+def test_callback_to_a_leased_number_goes_to_the_agent_even_in_dnd(deps: FakeDeps) -> None:
+    number = dial(deps)["callbackNumber"]
+    deps.presence.save(Presence("alice", "DoNotDisturb", "x", "Available"), None)
+    result = route(deps, incoming("4:" + number, deps=deps))
+    assert result.outcome == "redirected"
+    assert deps.call_control.redirects == [("ctx-corr-1", ALICE_ID)]
+
+
+def test_the_same_incoming_call_three_times_redirects_once(deps: FakeDeps) -> None:
+    number = dial(deps)["callbackNumber"]
+    outcomes = [route(deps, incoming("4:" + number, deps=deps)).outcome for _ in range(3)]
+    assert outcomes == ["redirected", "duplicate", "duplicate"]
+    assert len(deps.call_control.redirects) == 1
+
+
+def test_an_incoming_call_25_seconds_old_is_dropped(deps: FakeDeps) -> None:
+    number = dial(deps)["callbackNumber"]
+    assert route(deps, incoming("4:" + number, age=25, deps=deps)).outcome == "dropped_stale"
+    assert deps.call_control.redirects == []
+
+
+def test_a_pool_number_without_a_live_lease_goes_to_the_fallback_never_the_last_holder(deps: FakeDeps) -> None:
+    number = dial(deps)["callbackNumber"]
+    deps.clock.advance(timedelta(hours=2))
+    result = route(deps, incoming("4:" + number, deps=deps))
+    assert result.outcome == "fallback"
+    assert deps.call_control.redirects == [("ctx-corr-1", DESK)]
+
+
+def test_a_never_leased_pool_number_goes_to_the_fallback(deps: FakeDeps) -> None:
+    assert route(deps, incoming("4:+12025550101", deps=deps)).outcome == "fallback"
+
+
+def test_other_numbers_are_left_to_normal_routing(deps: FakeDeps) -> None:
+    assert route(deps, incoming("4:+12025550150", deps=deps)).outcome == "not_ours"
+    assert deps.call_control.redirects == []
+
+
+def test_direct_offer_callback_to_the_agent_identity_in_the_window(deps: FakeDeps) -> None:
+    dial(deps)
+    assert route(deps, incoming(ALICE_ID, deps=deps)).outcome == "redirected"
+    assert deps.call_control.redirects == [("ctx-corr-1", ALICE_ID)]
+
+
+def test_a_call_to_the_agent_identity_after_the_window_is_not_ours(deps: FakeDeps) -> None:
+    answer = dial(deps)
+    end_emergency_call(answer["emergencyCallId"], "dialer", deps, deps.policy)
+    deps.clock.advance(timedelta(minutes=61))
+    assert route(deps, incoming(ALICE_ID, deps=deps)).outcome == "not_ours"
+
+
+def test_the_window_follows_the_call_end(deps: FakeDeps) -> None:
+    answer = dial(deps)
+    deps.clock.advance(timedelta(minutes=50))
+    end_emergency_call(answer["emergencyCallId"], "dialer", deps, deps.policy)
+    deps.clock.advance(timedelta(minutes=40))
+    assert route(deps, incoming(ALICE_ID, deps=deps)).outcome == "redirected"
+
+
+def test_a_failed_redirect_raises_and_the_redelivery_tries_again(deps: FakeDeps) -> None:
+    number = dial(deps)["callbackNumber"]
+    deps.call_control.fail = True
+    with pytest.raises(CallControlError):
+        route(deps, incoming("4:" + number, deps=deps))
+    deps.call_control.fail = False
+    assert route(deps, incoming("4:" + number, deps=deps)).outcome == "redirected"
+
+
+def test_no_fallback_configured_leaves_the_call_and_says_so(deps: FakeDeps) -> None:
+    result = route_callback(incoming("4:+12025550101", deps=deps), deps, MAX_AGE, None)
+    assert result.outcome == "no_fallback" and deps.call_control.redirects == []
+
+
+def test_a_routed_callback_is_recorded_announced_and_shown_on_the_panel(deps: FakeDeps) -> None:
+    answer = dial(deps)
+    end_emergency_call(answer["emergencyCallId"], "dialer", deps, deps.policy)
+    call = incoming("4:" + answer["callbackNumber"], deps=deps)
+    record_callback(call, route(deps, call), deps)
+    assert deps.calls.get(answer["emergencyCallId"])[0].callbacks[0]["outcome"] == "redirected"
+    assert tuple(t for t, _ in deps.events.published if t.endswith("Routed")) == ("Emergency.CallbackRouted", )
+    state = emergency_state("alice", deps)
+    assert state["callback"]["status"] == "ringing"
+    assert state["callbackNumber"] == answer["callbackNumber"] and state["callbackWindowOpen"] is True
+    deps.clock.advance(timedelta(minutes=1))
+    assert emergency_state("alice", deps)["callback"]["status"] == "routed"
+
+
+def test_panel_in_emergency_mode_shows_only_device_settings_and_end_call(deps: FakeDeps) -> None:
+    from shared.services.presence import on_call_started
+
+    answer = dial(deps)
+    on_call_started("alice", answer["emergencyCallId"], deps)
+    state = emergency_state("alice", deps)
+    assert state["emergency"] is True and state["controls"] == ["deviceSettings", "endCall"]
+    assert state["hideConversationActions"] == ["save", "refresh"]
+    assert "Emergency call in progress" in state["alert"]["text"]
+
+
+def test_panel_without_any_emergency_is_normal(deps: FakeDeps) -> None:
+    state = emergency_state("alice", deps)
+    assert state["emergency"] is False and state["controls"] is None and state["callbackNumber"] is None
