@@ -1,0 +1,153 @@
+"""The whole local stack on 127.0.0.1: Azurite, the ACS stand-in and the Functions host (a subprocess, configured
+only through its environment, as the real host would be), plus a small JSON client for the demo and tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from local.acs_standin import AcsStandIn
+from local.azurite import ROOT, Azurite, free_port
+
+T = TypeVar("T")
+FALLBACK_TARGET = "8:acs:00000000-0000-0000-0000-000000000000_securitydesk"
+
+
+class Client:
+    """JSON over HTTP to the local host; answers (status, body) and never raises on HTTP errors."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def call(self, method: str, path: str, body: Any = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base_url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, _decode(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, _decode(exc.read())
+
+    def get(self, path: str, **kw: Any) -> tuple[int, Any]:
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
+        return self.call("POST", path, body, **kw)
+
+    def put(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
+        return self.call("PUT", path, body, **kw)
+
+    def event_grid(self, function: str, events: list[dict[str, Any]] | dict[str, Any]) -> int:
+        """Deliver events to a function's webhook the way Event Grid does."""
+        status, _ = self.post(f"/runtime/webhooks/EventGrid?functionName={function}", events,
+                              headers={"aeg-event-type": "Notification"})
+        return status
+
+    def now(self) -> datetime:
+        return datetime.fromisoformat(self.get("/local/clock")[1]["now"])
+
+    def advance(self, seconds: float) -> datetime:
+        return datetime.fromisoformat(self.post("/local/clock", {"advanceSeconds": seconds})[1]["now"])
+
+    def run_function(self, name: str, payload: str = "") -> int:
+        return self.post(f"/admin/functions/{name}", {"input": payload})[0]
+
+
+def _decode(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except json.JSONDecodeError:
+        return raw.decode(errors="replace")
+
+
+def wait_for(check: Callable[[], T], timeout: float = 10.0, interval: float = 0.05) -> T:
+    """Poll until `check()` is truthy (events are delivered asynchronously, as Event Grid does)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+class LocalStack:
+    """Start everything; `settings` are the host's environment (the same names as in Azure)."""
+
+    def __init__(self, port: int = 0, timers: bool = False, data_dir: Path | None = None,
+                 extra_env: dict[str, str] | None = None, acs_port: int = 0) -> None:
+        self.port = port or free_port()
+        self.azurite = Azurite(location=data_dir)
+        self.acs = AcsStandIn(port=acs_port, certs_dir=ROOT / ".local" / "certs")
+        self.timers = timers
+        self.extra_env = extra_env or {}
+        self._host: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.NamedTemporaryFile(prefix="local-host-", suffix=".log", delete=False)  # noqa: SIM115
+        self.client = Client(f"http://127.0.0.1:{self.port}")
+
+    @property
+    def log_path(self) -> str:
+        return self._log.name
+
+    def settings(self) -> dict[str, str]:
+        return {
+            "AzureWebJobsStorage": self.azurite.connection_string,
+            "ACS_CONNECTION_STRING": self.acs.connection_string,
+            "ACS_EMAIL_SENDER": "DoNotReply@notifications.example.com",
+            "ACS_SMS_SENDER": "+12025550190",
+            "EVENT_DELIVERY_MODE": "local",
+            "LOCAL_WEBHOOK_BASE_URL": self.client.base_url,
+            "CALLBACK_FALLBACK_TARGET": FALLBACK_TARGET,
+            "REQUESTS_CA_BUNDLE": str(self.acs.ca_bundle),
+            "LOCAL_HOST_TIMERS": "1" if self.timers else "0",
+        } | self.extra_env
+
+    def start(self, timeout: float = 30.0) -> LocalStack:
+        self.azurite.start()
+        self.acs.start()
+        env = {**os.environ, **self.settings(), "PYTHONUNBUFFERED": "1"}
+        self._host = subprocess.Popen([sys.executable, "-m", "local.host", "--port", str(self.port)], cwd=ROOT,
+                                      env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._host.poll() is not None:
+                raise RuntimeError(f"the local host exited: {Path(self.log_path).read_text()[-3000:]}")
+            try:
+                if self.client.get("/local/health")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the local host did not become healthy in time")
+
+    def host_log(self) -> str:
+        return Path(self.log_path).read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self._host is not None and self._host.poll() is None:
+            self._host.terminate()
+            try:
+                self._host.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._host.kill()
+        self._host = None
+        self.acs.stop()
+        self.azurite.stop()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
