@@ -1,0 +1,174 @@
+"""`make demo`: start the local stack and replay an emergency-call scenario end to end, against the HTTP and webhook
+interfaces only, printing one line per fact. Exit code 0 only if every step had the expected effect."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from local.seed import seed
+from local.stack import FALLBACK_TARGET, Client, LocalStack, wait_for
+from shared.domain.numbers import mask_phone
+
+ALICE_ACS = "8:acs:00000000-0000-0000-0000-000000000000_alice"
+
+
+class Timeline:
+    """Prints facts as they are observed; remembers whether every expectation held."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.failures: list[str] = []
+
+    def fact(self, text: str, ok: bool = True) -> bool:
+        clock = self.client.now().strftime("%H:%M:%S")
+        print(f"{clock}  {'ok ' if ok else 'FAIL'}  {text}", flush=True)
+        if not ok:
+            self.failures.append(text)
+        return ok
+
+    def section(self, title: str) -> None:
+        print(f"\n== {title}", flush=True)
+
+
+def presence(client: Client, agent: str) -> dict[str, Any]:
+    return client.get(f"/api/agents/{agent}/presence")[1]
+
+
+def dial(client: Client, agent: str, number: str) -> dict[str, Any]:
+    return client.post("/api/outbound-calls", {"agentId": agent, "dialedNumber": number, "countryCode": "US",
+                                               "location": {"address": "1 Example Plaza", "floor": "3",
+                                                            "room": "301", "city": "Springfield, IL"}})[1]
+
+
+def incoming_call(client: Client, to: dict[str, Any], correlation: str) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.IncomingCall", "dataVersion": "1.0",
+            "subject": "/caller/responder/recipient/callback", "eventTime": client.now().isoformat(),
+            "data": {"to": to, "from": {"kind": "phoneNumber", "rawId": "4:+12025550177",
+                                        "phoneNumber": {"value": "+12025550177"}},
+                     "serverCallId": f"srv-{correlation}", "callerDisplayName": "PSAP",
+                     "incomingCallContext": f"ctx-{correlation}", "correlationId": correlation}}
+
+
+def phone(number: str) -> dict[str, Any]:
+    return {"kind": "phoneNumber", "rawId": "4:" + number, "phoneNumber": {"value": number}}
+
+
+def play(stack: LocalStack) -> Timeline:
+    c = stack.client
+    t = Timeline(c)
+    t.section("Setting up: agents Alice and Bob, six callback numbers (through the admin API)")
+    seed(c)
+    c.put("/api/agents/alice/presence", {"status": "Available"})
+    t.fact(f"Alice is {presence(c, 'alice')['status']}", presence(c, "alice")["status"] == "Available")
+    normal = dial(c, "alice", "+1 202 555 0150")
+    t.fact("Alice dials +1 202 555 0150: a normal call, recorded in her history", normal.get("emergency") is False)
+
+    t.section("Alice dials 911 from the US; Bob dials 911 at the same moment")
+    with ThreadPoolExecutor(2) as ex:
+        alice, bob = ex.map(lambda a: dial(c, a, "911"), ["alice", "bob"])
+    _show_dial(t, "Alice", alice)
+    _show_dial(t, "Bob", bob)
+    t.fact(f"Bob gets a different callback number ({mask_phone(bob.get('callbackNumber'))})",
+           bool(bob.get("callbackNumber")) and bob.get("callbackNumber") != alice.get("callbackNumber"))
+    dnd = wait_for(lambda: presence(c, "alice")["status"] == "DoNotDisturb")
+    t.fact("Alice's presence is Do Not Disturb (was Available)", bool(dnd))
+    status, refused = c.put("/api/agents/alice/presence", {"status": "Available"})
+    t.fact(f"Alice cannot leave Do Not Disturb during the call: {status} {refused.get('error', '')[:60]}…",
+           status == 409)
+    _show_emails(t, stack, alice["emergencyCallId"])
+    state = c.get("/api/agents/alice/emergency-state")[1]
+    t.fact(f"Alice's panel: controls {state.get('controls')}, Save/Refresh hidden, alert shown",
+           state.get("controls") == ["deviceSettings", "endCall"] and bool(state.get("alert")))
+
+    t.section("The call drops; the responder calls back on Alice's callback number")
+    status = c.event_grid("inbound_callback", [incoming_call(c, phone(alice["callbackNumber"]), "psap-1")])
+    redirects = wait_for(lambda: stack.acs.requests("redirect"))
+    target = redirects[-1]["body"]["target"]["rawId"] if redirects else None
+    t.fact(f"Callback to {mask_phone(alice['callbackNumber'])} redirected straight to Alice ({target}) while her "
+           f"presence is {presence(c, 'alice')['status']}", status == 200 and target == ALICE_ACS)
+    again = c.event_grid("inbound_callback", [incoming_call(c, phone(alice["callbackNumber"]), "psap-1")])
+    t.fact("The same IncomingCall delivered again: no second redirect",
+           again == 200 and len(stack.acs.requests("redirect")) == 1)
+    state = c.get("/api/agents/alice/emergency-state")[1]
+    t.fact(f"Alice's panel shows the callback {(state.get('callback') or {}).get('status')}",
+           (state.get("callback") or {}).get("status") in ("ringing", "routed"))
+
+    t.section("Alice hangs up")
+    ended = c.post(f"/api/outbound-calls/{alice['emergencyCallId']}/end", {})[1]
+    t.fact(f"End recorded; callback number held until {_hm(ended.get('callbackWindowEndsAt'))}",
+           bool(ended.get("endedAt")))
+    back = wait_for(lambda: presence(c, "alice")["status"] == "Available")
+    t.fact("Alice's presence returns to Available", bool(back))
+    c.post(f"/api/outbound-calls/{bob['emergencyCallId']}/end", {})
+
+    t.section("A callback to a pool number that nobody holds")
+    spare = _spare_number(c, {alice["callbackNumber"], bob["callbackNumber"]})
+    c.event_grid("inbound_callback", [incoming_call(c, phone(spare), "psap-2")])
+    redirects = wait_for(lambda: len(stack.acs.requests("redirect")) >= 2)
+    last = stack.acs.requests("redirect")[-1]["body"]["target"]["rawId"] if redirects else None
+    t.fact(f"Callback to {mask_phone(spare)} goes to the fallback desk ({last})", last == FALLBACK_TARGET)
+
+    t.section("Privacy: Alice's call history")
+    calls = c.get("/api/agents/alice/call-history")[1]["calls"]
+    numbers = [e["number"] for e in calls]
+    t.fact(f"History holds {len(calls)} call(s): {numbers}; no emergency call, no callback",
+           numbers == ["+1 202 555 0150"])
+
+    t.section("Sixty-one minutes later")
+    c.advance(61 * 60)
+    c.run_function("callback_lease_expiry")
+    pool = {n["number"]: n for n in c.get("/api/manage/callback-numbers")[1]["numbers"]}
+    mine = pool.get(alice["callbackNumber"], {})
+    t.fact(f"The timer released {mask_phone(alice['callbackNumber'])}: {mine.get('state')} until "
+           f"{_hm(mine.get('quarantinedUntil'))}", mine.get("state") == "quarantined")
+    return t
+
+
+def _show_dial(t: Timeline, name: str, answer: dict[str, Any]) -> None:
+    t.fact(f"{name}: emergency={answer.get('emergency')} test={answer.get('test')} dial={answer.get('dial')} "
+           f"call {str(answer.get('emergencyCallId'))[:8]}…", answer.get("emergency") is True)
+    t.fact(f"{name}: callback number {mask_phone(answer.get('callbackNumber'))} leased until "
+           f"{_hm(answer.get('callbackWindowEndsAt'))} (60 minutes)", answer.get("callbackNumberSource") == "pool")
+
+
+def _show_emails(t: Timeline, stack: LocalStack, call_id: str) -> None:
+    sent = wait_for(lambda: [r for r in stack.acs.requests("email") if call_id in str(r.get("body"))], timeout=15)
+    for r in sent or []:
+        to = ", ".join(x["address"] for x in r["body"]["recipients"]["to"])
+        t.fact(f"Email accepted for {to}: \"{r['body']['content']['subject']}\"")
+    t.fact(f"{len(sent or [])} notification email(s) for Alice's two recipients", len(sent or []) == 2)
+
+
+def _spare_number(c: Client, taken: set[str]) -> str:
+    pool = c.get("/api/manage/callback-numbers")[1]["numbers"]
+    return next(n["number"] for n in pool if n["number"] not in taken and n["state"] == "free")
+
+
+def _hm(iso: str | None) -> str:
+    return datetime.fromisoformat(iso).strftime("%H:%M") if iso else "?"
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING)
+    print("Starting the local stack: Azurite, the ACS stand-in, the Functions host…", flush=True)
+    with LocalStack() as stack:
+        print(f"Functions host at {stack.client.base_url}, ACS stand-in at {stack.acs.endpoint}", flush=True)
+        try:
+            timeline = play(stack)
+        except Exception as exc:  # a readable line, not a stack trace; the host log has the details
+            print(f"\nFAIL  the scenario stopped: {type(exc).__name__}: {exc} (host log: {stack.log_path})")
+            return 1
+    if timeline.failures:
+        print(f"\n{len(timeline.failures)} step(s) did not have the expected effect (host log: {stack.log_path}).")
+        return 1
+    print("\nEvery step had the expected effect.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
