@@ -1,0 +1,40 @@
+"""`make serve`: the whole local stack with the demo's seed data, left running for a person to try."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+
+from local.seed import AGENTS, POOL, seed
+from local.stack import LocalStack
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "7071"))
+    stack = LocalStack(port=port, timers=True, acs_port=int(os.environ.get("ACS_PORT", "8443")))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with stack:
+        seed(stack.client)
+        base = stack.client.base_url
+        print(f"""
+Local stack is up (Ctrl-C stops it).
+  Functions host     {base}   (log: {stack.log_path})
+  ACS stand-in       {stack.acs.endpoint}   sent messages: {stack.acs.endpoint}/_standin/requests
+  Azurite (tables)   {stack.azurite.connection_string}
+Seeded agents {', '.join(AGENTS)} and {len(POOL)} callback numbers. Try:
+  curl -s -X POST {base}/api/outbound-calls -d '{{"agentId":"alice","dialedNumber":"933","countryCode":"US"}}'
+  curl -s {base}/api/agents/alice/presence
+  curl -s {base}/api/agents/alice/emergency-state
+  curl -s {base}/api/manage/callback-numbers
+  curl -s -X POST {base}/local/clock -d '{{"advanceSeconds": 3660}}'
+""", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
