@@ -35,11 +35,11 @@ class Timeline:
         print(f"\n== {title}", flush=True)
 
 
-def presence(client: Client, agent: str) -> dict[str, Any]:
+def presence(client: Client, agent: str) -> Any:
     return client.get(f"/api/agents/{agent}/presence")[1]
 
 
-def dial(client: Client, agent: str, number: str) -> dict[str, Any]:
+def dial(client: Client, agent: str, number: str) -> Any:
     return client.post("/api/outbound-calls", {"agentId": agent, "dialedNumber": number, "countryCode": "US",
                                                "location": {"address": "1 Example Plaza", "floor": "3",
                                                             "room": "301", "city": "Springfield, IL"}})[1]
@@ -109,8 +109,8 @@ def play(stack: LocalStack) -> Timeline:
     t.section("A callback to a pool number that nobody holds")
     spare = _spare_number(c, {alice["callbackNumber"], bob["callbackNumber"]})
     c.event_grid("inbound_callback", [incoming_call(c, phone(spare), "psap-2")])
-    redirects = wait_for(lambda: len(stack.acs.requests("redirect")) >= 2)
-    last = stack.acs.requests("redirect")[-1]["body"]["target"]["rawId"] if redirects else None
+    two = wait_for(lambda: len(stack.acs.requests("redirect")) >= 2)
+    last = stack.acs.requests("redirect")[-1]["body"]["target"]["rawId"] if two else None
     t.fact(f"Callback to {mask_phone(spare)} goes to the fallback desk ({last})", last == FALLBACK_TARGET)
 
     t.section("Privacy: Alice's call history")
@@ -146,7 +146,7 @@ def _show_emails(t: Timeline, stack: LocalStack, call_id: str) -> None:
 
 def _spare_number(c: Client, taken: set[str]) -> str:
     pool = c.get("/api/manage/callback-numbers")[1]["numbers"]
-    return next(n["number"] for n in pool if n["number"] not in taken and n["state"] == "free")
+    return str(next(n["number"] for n in pool if n["number"] not in taken and n["state"] == "free"))
 
 
 def _hm(iso: str | None) -> str:

@@ -31,11 +31,12 @@ class Tables:
     """Lazily created table clients, one per table, each table created once per process."""
 
     def __init__(self, connection_string: str | None = None, endpoint: str | None = None,
-                 credential: Any = None, prefix: str = "") -> None:
+                 credential: Any = None, prefix: str = "", **client_options: Any) -> None:
+        options = CLIENT_OPTIONS | client_options  # e.g. raw_request_hook for the benchmarks' request counter
         if connection_string:
-            self._service = TableServiceClient.from_connection_string(connection_string, **CLIENT_OPTIONS)
+            self._service = TableServiceClient.from_connection_string(connection_string, **options)
         elif endpoint:
-            self._service = TableServiceClient(endpoint, credential=credential, **CLIENT_OPTIONS)
+            self._service = TableServiceClient(endpoint, credential=credential, **options)
         else:
             raise ValueError("a connection string or an endpoint is needed")
         self._prefix = prefix

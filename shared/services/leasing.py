@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import zlib
+import random
 from dataclasses import replace
 from datetime import datetime
 
@@ -14,10 +14,10 @@ from shared.ports import PoolStore, StoreError
 
 log = logging.getLogger(__name__)
 
-MAX_ROUNDS = 4
-# Concurrent calls start at different places among the least recently used numbers, so a burst does not
-# queue on the same row; LRU order is kept within this spread.
-SPREAD = 8
+MAX_ROUNDS = 8
+TRIES_PER_ROUND = 6
+# After a lost race the next try is drawn among this many least recently used numbers, doubling each time.
+SPREAD = 4
 
 
 def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, now: datetime, test: bool,
@@ -36,7 +36,7 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
         if not candidates:
             return None
         lease = policy.new_lease(call_id, agent_id, acs_user_id, now, test)
-        won = _try_candidates(_spread(candidates, call_id), lease, pool, call_id)
+        won = _try_candidates(candidates, lease, pool, call_id)
         if won is not None:
             log.info("leased %s to emergency call %s", mask_phone(won.number), call_id)
             return won
@@ -44,19 +44,23 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
     return None
 
 
-def _spread(candidates: list[PoolNumber], call_id: str) -> list[PoolNumber]:
-    width = min(len(candidates), SPREAD)
-    start = zlib.crc32(call_id.encode()) % width
-    return candidates[start:] + candidates[:start]
-
-
 def _try_candidates(candidates: list[PoolNumber], lease: Lease, pool: PoolStore, call_id: str) -> PoolNumber | None:
-    """Take the first candidate still unchanged since it was read; None when every one was taken meanwhile.
+    """Take a candidate still unchanged since it was read; None when the tries of this round all lost.
 
-    Conditional writes are sent without SDK retries, so a conflict always means another call won. A failed
-    write ends the round: the next partition read shows whether it landed (held_by) before anything else is taken.
+    The first try is the least recently used number. Each lost race widens the window the next try is drawn
+    from at random, so a burst of calls fans out over the pool instead of queueing on the same rows.
+    Conditional writes are sent without SDK retries, so a conflict always means another call won; a failed
+    write ends the round, and the next partition read shows whether it landed (held_by).
     """
-    for candidate in candidates:
+    rng = random.Random(call_id)
+    untried = list(range(len(candidates)))
+    width = SPREAD
+    for _ in range(TRIES_PER_ROUND):
+        if not untried:
+            break
+        index = 0 if len(untried) == len(candidates) else rng.choice([i for i in untried if i < width] or untried)
+        untried.remove(index)
+        candidate = candidates[index]
         taken = replace(candidate, lease=lease, released_at=candidate.free_since())
         try:
             if pool.replace(candidate, taken):
@@ -64,4 +68,5 @@ def _try_candidates(candidates: list[PoolNumber], lease: Lease, pool: PoolStore,
         except StoreError as exc:
             log.warning("lease write for %s failed, re-reading the pool: %s", call_id, exc)
             return None
+        width *= 2
     return None
