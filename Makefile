@@ -44,6 +44,7 @@ host: setup
 bench: setup
 	$(BIN)/python -m bench.outbound_call
 	$(BIN)/python -m bench.lease_burst
+	$(BIN)/python -m bench.callback
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache artifacts

@@ -1,0 +1,84 @@
+"""Benchmark: IncomingCall -> redirect on a warm process, against Azurite and the ACS stand-in.
+
+Prints p50/p99 of the time from the event reaching the use case to the redirect request leaving the app (the
+decision path), the same including the Call Automation round trip to the stand-in, and Table Storage requests
+per IncomingCall.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from bench.common import AzuriteDeps, fictional_numbers, percentiles
+from local.acs_standin import AcsStandIn
+from local.azurite import ROOT, Azurite
+from shared.adapters.acs_calls import AcsCallControl
+from shared.domain.calls import Agent
+from shared.domain.lease import PoolNumber
+from shared.domain.routing import IncomingCall
+from shared.services.callbacks import route_callback
+from shared.services.leasing import lease_number
+
+CALLS = 300
+WARMUP = 20
+AGENT = "8:acs:r_alice"
+
+
+class TimedCallControl:
+    """Notes when the redirect leaves the app, then sends it through the real SDK."""
+
+    def __init__(self, real: AcsCallControl) -> None:
+        self.real = real
+        self.left_at = 0.0
+
+    def redirect(self, incoming_call_context: str, target_raw_id: str) -> None:
+        self.left_at = time.perf_counter()
+        self.real.redirect(incoming_call_context, target_raw_id)
+
+
+def main() -> None:
+    with Azurite() as azurite:
+        acs = AcsStandIn(certs_dir=ROOT / ".local" / "certs")
+        connection = acs.start()
+        os.environ["REQUESTS_CA_BUNDLE"] = str(acs.ca_bundle)
+        try:
+            run(azurite.connection_string, connection)
+        finally:
+            acs.stop()
+
+
+def run(storage: str, acs_connection: str) -> None:
+    deps: Any = AzuriteDeps(storage)
+    deps.call_control = TimedCallControl(AcsCallControl(acs_connection))
+    deps.agents.put(Agent("alice", "Alice", acs_user_id=AGENT))
+    numbers = fictional_numbers(10)
+    for n in numbers:
+        deps.pool.add(PoolNumber(n, "1"))
+    leased = lease_number("1", "call-1", deps.agents.get("alice"), "alice", deps.clock.now(), False, deps.pool,
+                          deps.policy)
+    assert leased is not None
+    decision_ms, total_ms, requests = [], [], []
+    for i in range(CALLS + WARMUP):
+        call_id = str(uuid.uuid4())
+        event = IncomingCall(call_id, "4:" + leased.number, "4:+12025550177", "ctx-" + call_id, "srv-" + call_id,
+                             call_id, deps.clock.now())
+        before, start = deps.counter.count, time.perf_counter()
+        result = route_callback(event, deps, timedelta(seconds=20), None)
+        end = time.perf_counter()
+        assert result.outcome == "redirected", result
+        if i >= WARMUP:
+            decision_ms.append((deps.call_control.left_at - start) * 1000)
+            total_ms.append((end - start) * 1000)
+            requests.append(deps.counter.count - before)
+    print(f"IncomingCall -> redirect request leaving the app: {percentiles(decision_ms)}")
+    print(f"including the Call Automation round trip (HTTPS stand-in): {percentiles(total_ms)}")
+    print(f"Table Storage requests per IncomingCall: {min(requests)}..{max(requests)} "
+          "(one point read of the lease, one conditional insert against duplicates)")
+
+
+if __name__ == "__main__":
+    main()
