@@ -1,0 +1,110 @@
+"""Part 2 end to end: the responder's callback through the local host and the ACS stand-in; privacy of history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from local.seed import AGENTS
+from local.stack import FALLBACK_TARGET, Client, LocalStack, wait_for
+
+ALICE = AGENTS["alice"]["acsUserId"]
+
+
+def phone(number: str) -> dict[str, Any]:
+    return {"kind": "PhoneNumber", "rawId": "4:" + number, "phoneNumber": {"value": number}}
+
+
+def incoming(client: Client, to: dict[str, Any], corr: str, age: float = 0.0, cloud: bool = False) -> dict[str, Any]:
+    when = (client.now() - timedelta(seconds=age)).isoformat()
+    data = {"to": to, "from": phone("+12025550177"), "serverCallId": "srv-" + corr,
+            "incomingCallContext": "ctx-" + corr, "correlationId": corr, "callerDisplayName": "PSAP"}
+    if cloud:
+        return {"id": str(uuid.uuid4()), "source": "/acs", "type": "Microsoft.Communication.IncomingCall",
+                "specversion": "1.0", "time": when, "subject": "/caller/x/recipient/y", "data": data}
+    return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.IncomingCall", "dataVersion": "1.0",
+            "subject": "/caller/x/recipient/y", "eventTime": when, "data": data}
+
+
+def redirects_of(stack: LocalStack, corr: str) -> list[dict[str, Any]]:
+    return [r for r in stack.acs.requests("redirect") if r["body"]["incomingCallContext"] == "ctx-" + corr]
+
+
+@pytest.fixture(scope="module")
+def emergency(client: Client) -> dict[str, Any]:
+    answer = client.post("/api/outbound-calls", {"agentId": "alice", "dialedNumber": "911",
+                                                 "countryCode": "US"})[1]
+    assert answer["callbackNumberSource"] == "pool"
+    return answer
+
+
+def test_the_same_incoming_call_three_times_redirects_once(stack: LocalStack, client: Client,
+                                                           emergency: dict[str, Any]) -> None:
+    event = incoming(client, phone(emergency["callbackNumber"]), "three-times")
+    assert [client.event_grid("inbound_callback", [event]) for _ in range(3)] == [200, 200, 200]
+    sent = redirects_of(stack, "three-times")
+    assert len(sent) == 1 and sent[0]["body"]["target"]["rawId"] == ALICE
+
+
+def test_a_cloudevents_incoming_call_to_the_agent_identity_is_redirected(stack: LocalStack, client: Client,
+                                                                         emergency: dict[str, Any]) -> None:
+    to = {"kind": "communicationUser", "rawId": ALICE, "communicationUser": {"id": ALICE}}
+    assert client.event_grid("inbound_callback", incoming(client, to, "cloud", cloud=True)) == 200
+    assert [r["body"]["target"]["rawId"] for r in redirects_of(stack, "cloud")] == [ALICE]
+
+
+def test_an_incoming_call_25_seconds_old_is_not_redirected(stack: LocalStack, client: Client,
+                                                           emergency: dict[str, Any]) -> None:
+    assert client.event_grid("inbound_callback", [incoming(client, phone(emergency["callbackNumber"]), "old",
+                                                           age=25)]) == 200
+    assert redirects_of(stack, "old") == []
+
+
+def test_a_pool_number_nobody_holds_goes_to_the_fallback(stack: LocalStack, client: Client,
+                                                        emergency: dict[str, Any]) -> None:
+    pool = client.get("/api/manage/callback-numbers")[1]["numbers"]
+    spare = next(n["number"] for n in pool if n["state"] == "free")
+    client.event_grid("inbound_callback", [incoming(client, phone(spare), "spare")])
+    assert [r["body"]["target"]["rawId"] for r in redirects_of(stack, "spare")] == [FALLBACK_TARGET]
+
+
+def test_other_calls_are_left_alone(stack: LocalStack, client: Client) -> None:
+    client.event_grid("inbound_callback", [incoming(client, phone("+12025550150"), "stranger")])
+    assert redirects_of(stack, "stranger") == []
+
+
+def test_a_malformed_incoming_call_is_acknowledged(client: Client) -> None:
+    bad = {"id": "b", "eventType": "Microsoft.Communication.IncomingCall", "dataVersion": "1", "subject": "s",
+           "eventTime": client.now().isoformat(), "data": {"to": {}}}
+    assert client.event_grid("inbound_callback", [bad]) == 200
+
+
+def test_the_panel_shows_the_routed_callback(client: Client, emergency: dict[str, Any]) -> None:
+    state = client.get("/api/agents/alice/emergency-state")[1]
+    assert state["callbackNumber"] == emergency["callbackNumber"]
+    assert state["callback"]["status"] in ("ringing", "routed")
+
+
+def test_emergency_calls_never_reach_history_by_either_path(stack: LocalStack, client: Client) -> None:
+    client.post("/api/outbound-calls", {"agentId": "bob", "dialedNumber": "+1 202 555 0151", "countryCode": "US"})
+    answer = client.post("/api/outbound-calls", {"agentId": "bob", "dialedNumber": "911", "countryCode": "US"})[1]
+    call_id = answer["emergencyCallId"]
+    client.post(f"/api/outbound-calls/{call_id}/call-ids", {"serverCallId": "srv-priv", "correlationId": "c-priv"})
+    started_by = {"communicationIdentifier": {"kind": "communicationUser", "rawId": AGENTS["bob"]["acsUserId"],
+                                              "communicationUser": {"id": AGENTS["bob"]["acsUserId"]}}}
+    ended = {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.CallEnded", "dataVersion": "1.0",
+             "subject": "s", "eventTime": client.now().isoformat(),
+             "data": {"serverCallId": "srv-priv", "correlationId": "c-priv", "startedBy": started_by,
+                      "callDurationInSeconds": 30}}
+    assert client.event_grid("acs_call_events", [ended]) == 200
+    client.post(f"/api/outbound-calls/{call_id}/end", {})
+    wait_for(lambda: client.get("/api/agents/bob/presence")[1]["emergency"] is False)
+    normal = dict(ended, id=str(uuid.uuid4()), data=dict(ended["data"], serverCallId="srv-n", correlationId="c-n"))
+    assert client.event_grid("acs_call_events", [normal]) == 200
+    history = client.get("/api/agents/bob/call-history")[1]["calls"]
+    assert sorted(e.get("number") or e["id"] for e in history) == ["+1 202 555 0151", "c-n"]
+    incidents = client.get("/api/manage/incidents")[1]["incidents"]
+    assert call_id in [i["emergencyCallId"] for i in incidents]
