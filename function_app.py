@@ -9,12 +9,14 @@ from functions import (
     incidents,
     lease_expiry,
     manage,
+    notification,
     outbound_call,
     presence,
+    templates,
 )
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 for blueprint in (outbound_call.bp, acs_call_events.bp, presence.bp, lease_expiry.bp, manage.bp, inbound_callback.bp,
-                  agent_panel.bp, incidents.bp):
+                  agent_panel.bp, incidents.bp, notification.bp, templates.bp):
     app.register_functions(blueprint)

@@ -6,9 +6,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.calls import Agent, EmergencyCall
+from shared.domain.delivery import Channel, Delivery, SendResult
 from shared.domain.lease import PoolNumber
 from shared.domain.presence import Presence
 from shared.domain.routing import CallbackWindow
+from shared.domain.template import NotificationTemplate, RenderedNotification
+from shared.domain.template_versions import TemplateVersion
 
 
 class StoreError(Exception):
@@ -118,3 +121,72 @@ class Ports(Protocol):
     windows: CallbackWindowStore
     incoming: IncomingCallLog
     call_control: CallControl
+
+
+# --- notification (issue 3, section 2) ---------------------------------------------------------------------------
+
+
+class SendError(Exception):
+    """A message could not be handed to the service; `transient` says whether trying again may succeed."""
+
+    def __init__(self, message: str, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class Mailer(Protocol):
+    def send(self, to: str, message: RenderedNotification, operation_id: str) -> SendResult:
+        """Send one email; the same operation id is sent once by the service (for minutes). Refusals are returned,
+        transient failures raise SendError(transient=True). Time limit about 30 s."""
+        ...
+
+
+class SmsSender(Protocol):
+    def send(self, to: str, text: str, repeatability_id: str, first_sent: datetime) -> SendResult:
+        """Send one SMS with a stable repeatability id (first_sent: the first attempt); as Mailer.send."""
+        ...
+
+
+class DeliveryStore(Protocol):
+    """Per emergency call, channel and recipient: the delivery record. Writes are conditional."""
+
+    def get(self, call_id: str, channel: Channel, recipient: str) -> Delivery | None: ...
+    def create(self, delivery: Delivery) -> Delivery:
+        """Insert; Conflict when the record exists. Returns it with its version."""
+        ...
+    def replace(self, delivery: Delivery) -> Delivery:
+        """Write if unchanged since `delivery.version` was read; Conflict otherwise. Returns the new version."""
+        ...
+    def by_message_id(self, message_id: str) -> Delivery | None:
+        """The delivery an operation id or service message id belongs to (for delivery reports)."""
+        ...
+    def list(self, call_id: str) -> list[Delivery]: ...
+    def purge(self, call_id: str) -> int:
+        """Delete the call's records and their id index (incident retention); idempotent; returns how many."""
+        ...
+
+
+class TemplateStore(Protocol):
+    """Versions of the "Emergency call notification" template; a save never overwrites."""
+
+    def current(self) -> TemplateVersion | None: ...
+    def save(self, template: NotificationTemplate, author: str, at: datetime,
+             restored_from: int | None = None) -> TemplateVersion:
+        """Store the next version; Conflict when another save took that number first."""
+        ...
+    def versions(self) -> list[TemplateVersion]:
+        """All versions, newest first."""
+        ...
+    def get(self, version: int) -> TemplateVersion | None: ...
+
+
+class NotifyPorts(Protocol):
+    """What the notification use cases touch; `sms` is None when no SMS sender is configured."""
+
+    clock: Clock
+    agents: AgentStore
+    calls: CallStore
+    mailer: Mailer
+    sms: SmsSender | None
+    deliveries: DeliveryStore
+    templates: TemplateStore

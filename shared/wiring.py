@@ -97,3 +97,43 @@ class Container:
         from shared.adapters.acs_calls import AcsCallControl
 
         return AcsCallControl(self.settings.acs_connection_string)
+
+    # --- notification (issue 3, section 2) -------------------------------------------------------------------
+
+    def _acs_auth(self) -> dict[str, Any]:
+        """ACS by connection string, or by endpoint and managed identity (ACS_ENDPOINT) when none is set."""
+        connection_string = self.settings.optional("ACS_CONNECTION_STRING")
+        endpoint = self.settings.optional("ACS_ENDPOINT")
+        if connection_string or not endpoint:
+            return {"connection_string": self.settings.acs_connection_string}  # names the setting when missing
+        from azure.identity import DefaultAzureCredential
+
+        return {"endpoint": endpoint, "credential": DefaultAzureCredential()}
+
+    @cached_property
+    def mailer(self) -> Any:
+        from shared.adapters.acs_messaging import AcsMailer, email_client
+
+        return AcsMailer(email_client(**self._acs_auth()), self.settings.email_sender)
+
+    @cached_property
+    def sms(self) -> Any:
+        """None when ACS_SMS_SENDER is not set: SMS recipients then get a recorded warning instead."""
+        sender = self.settings.sms_sender
+        if sender is None:
+            return None
+        from shared.adapters.acs_messaging import AcsSmsSender, sms_client
+
+        return AcsSmsSender(sms_client(**self._acs_auth()), sender)
+
+    @cached_property
+    def deliveries(self) -> Any:
+        from shared.adapters.table_notifications import TableDeliveryStore
+
+        return TableDeliveryStore(self.tables)
+
+    @cached_property
+    def templates(self) -> Any:
+        from shared.adapters.table_notifications import TableTemplateStore
+
+        return TableTemplateStore(self.tables)

@@ -1,0 +1,183 @@
+"""Use case: on Emergency.CallStarted, email (and text) the people configured for the agent.
+
+Once per emergency call and recipient however often the event arrives: the delivery record is claimed with a
+conditional write before each send (a concurrent duplicate backs off), and the email operation id / SMS
+repeatability id is derived from the call and recipient, so the service drops a repeat too. A record left queued
+(its run died mid-send, or is still sending) is claimed again and sent with the same id: backing off there could
+lose the message for good, while the service de-duplicates the send. Transient failures are left for Event Grid's
+redelivery (NotifyReport.retry); after MAX_ATTEMPTS the record is final.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from shared.domain import delivery as rules
+from shared.domain.calls import Agent, EmergencyCall
+from shared.domain.delivery import Channel, Delivery, SendResult
+from shared.domain.incident_context import context_for
+from shared.domain.notify_plan import PlanWarning, plan_notifications
+from shared.domain.recipients import mask_email, mask_phone
+from shared.domain.template import DEFAULT_TEMPLATE, NotificationTemplate, RenderedNotification, render, sms_text
+from shared.errors import NotFound
+from shared.ports import Conflict, NotifyPorts, SendError, StoreError
+
+log = logging.getLogger(__name__)
+
+MAX_PARALLEL_SENDS = 4  # a handful of recipients go out together; Event Grid waits 30 s for the answer
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one recipient in this run; `retry` when a transient failure awaits the redelivery."""
+
+    channel: Channel
+    recipient: str
+    status: str
+    attempts: int
+    note: str
+    retry: bool = False
+
+
+@dataclass(frozen=True)
+class NotifyReport:
+    """The result of one run for one emergency call."""
+
+    call_id: str
+    outcomes: tuple[Outcome, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def retry(self) -> bool:
+        """True when the event should be delivered again (some send failed transiently, attempts remain)."""
+        return any(o.retry for o in self.outcomes)
+
+
+def notify_emergency(call_id: str, deps: NotifyPorts) -> NotifyReport:
+    """Idempotent; raises NotFound without a call record, StoreError when storage fails (both safe to retry)."""
+    loaded = deps.calls.get(call_id)
+    if loaded is None:
+        raise NotFound(f"no emergency call record {call_id}")
+    call = loaded[0]
+    agent = deps.agents.get(call.agent_id)
+    plan = plan_notifications(agent, call.agent_id, sms_enabled=deps.sms is not None)
+    for w in plan.warnings:
+        _record_warning(call_id, w, deps)
+    codes = tuple(w.code for w in plan.warnings)
+    if not plan.jobs:
+        return NotifyReport(call_id, (), codes)
+    rendered = _render(call, agent, deps)
+    workers = min(MAX_PARALLEL_SENDS, len(plan.jobs))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
+        outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps), plan.jobs))
+    return NotifyReport(call_id, outcomes, codes)
+
+
+def _render(call: EmergencyCall, agent: Agent | None, deps: NotifyPorts) -> RenderedNotification:
+    """The admin's current template; the default one if it cannot be read or fails with this call's data."""
+    context = context_for(call, agent)
+    template = _current_template(deps)
+    try:
+        return render(template, context)
+    except Exception:  # validated when saved, but an emergency message must go out whatever the template does
+        log.exception("emergency call %s: notification template failed; using the default", call.call_id)
+        return render(DEFAULT_TEMPLATE, context)
+
+
+def _current_template(deps: NotifyPorts) -> NotificationTemplate:
+    try:
+        current = deps.templates.current()
+    except StoreError as exc:
+        log.warning("notification template not readable, the default template is used: %s", exc)
+        return DEFAULT_TEMPLATE
+    return current.template if current is not None else DEFAULT_TEMPLATE
+
+
+def _record_warning(call_id: str, w: PlanWarning, deps: NotifyPorts) -> None:
+    """Logged every time, recorded once per call and code."""
+    log.warning("emergency call %s: notification warning %s: %s", call_id, w.code, w.message)
+    with contextlib.suppress(Conflict):  # Conflict: recorded by an earlier delivery of the event
+        deps.deliveries.create(rules.warning(call_id, w.code, w.message, deps.clock.now()))
+
+
+def _deliver(call_id: str, channel: Channel, recipient: str, rendered: RenderedNotification,
+             deps: NotifyPorts) -> Outcome:
+    """Skip when settled, give up when out of attempts, else claim the record, send, and record the result."""
+    current = deps.deliveries.get(call_id, channel, recipient)
+    if current is not None and current.settled:
+        return _outcome(current, f"already {current.status}")
+    if rules.exhausted(current):
+        assert current is not None
+        return _log(_write_result(rules.give_up(current, deps.clock.now()), deps)[0], "gave up")
+    try:
+        claimed = _claim(current, call_id, channel, recipient, deps)
+    except Conflict:
+        log.info("emergency call %s: %s to %s is being sent by another delivery of the event; backing off",
+                 call_id, channel, _mask(channel, recipient))
+        return Outcome(channel, recipient, "queued", current.attempts if current else 0, "backed off")
+    result = _send(claimed, rendered, deps)
+    stored, ours = _write_result(rules.settle(claimed, result, deps.clock.now()), deps, result.accepted)
+    return _log(stored, "sent" if ours else "settled by another delivery", retry=ours and stored.needs_retry)
+
+
+def _claim(current: Delivery | None, call_id: str, channel: Channel, recipient: str, deps: NotifyPorts) -> Delivery:
+    """Write the queued record (one more attempt): insert the first time, conditional replace after that."""
+    queued = rules.claim(current, call_id, channel, recipient, deps.clock.now())
+    return deps.deliveries.create(queued) if current is None else deps.deliveries.replace(queued)
+
+
+def _send(claimed: Delivery, rendered: RenderedNotification, deps: NotifyPorts) -> SendResult:
+    """One message through the channel's port; any failure becomes a result, never an exception."""
+    try:
+        if claimed.channel == "email":
+            return deps.mailer.send(claimed.recipient, rendered, claimed.operation_id)
+        if deps.sms is None:
+            return SendResult(False, reason="no SMS sender is configured")
+        first = rules.first_sent(claimed, deps.clock.now())
+        return deps.sms.send(claimed.recipient, sms_text(rendered), claimed.operation_id, first)
+    except SendError as exc:
+        return SendResult(False, reason=str(exc), transient=exc.transient)
+    except Exception as exc:  # a bug or an unexpected SDK error must not cost the other recipients their message
+        log.exception("emergency call %s: unexpected error sending %s", claimed.call_id, claimed.channel)
+        return SendResult(False, reason=f"unexpected error: {type(exc).__name__}", transient=True)
+
+
+def _write_result(record: Delivery, deps: NotifyPorts, accepted: bool = False) -> tuple[Delivery, bool]:
+    """Store the result (ours=True) unless someone else settled or took over the record first (ours=False).
+
+    An acceptance wins over another delivery's queued claim (the service de-duplicated the send anyway).
+    """
+    for _ in range(3):
+        try:
+            return deps.deliveries.replace(record), True
+        except Conflict:
+            current = deps.deliveries.get(record.call_id, record.channel, record.recipient)
+            if current is None or current.settled or not accepted:
+                return current or record, False
+            record = rules.settle(current, SendResult(True, record.message_id), deps.clock.now())
+    return record, False
+
+
+def _outcome(d: Delivery, note: str, retry: bool = False) -> Outcome:
+    return Outcome(d.channel, d.recipient, d.status, d.attempts, note, retry)
+
+
+def _log(d: Delivery, note: str, retry: bool = False) -> Outcome:
+    """One log line per delivery, recipient masked; failures at warning level."""
+    level = logging.INFO if d.status == "accepted" else logging.WARNING
+    reason = f": {_scrub(d.reason, d.recipient)}" if d.reason else ""
+    log.log(level, "emergency call %s: %s to %s %s (attempt %d%s, %s)%s", d.call_id, d.channel,
+            _mask(d.channel, d.recipient), d.status, d.attempts, ", final" if d.final else "", note, reason)
+    return _outcome(d, note, retry)
+
+
+def _mask(channel: str, recipient: str) -> str:
+    return mask_email(recipient) if channel == "email" else mask_phone(recipient)
+
+
+def _scrub(text: str, recipient: str) -> str:
+    """A service's error message may quote the address: mask it before it reaches a record or a log."""
+    return text.replace(recipient, mask_email(recipient) if "@" in recipient else mask_phone(recipient))

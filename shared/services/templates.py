@@ -1,0 +1,119 @@
+"""Use cases of the template admin API: read, save a new version, preview, list and restore versions.
+
+Every save (a restore included) adds a version; none is overwritten, so the history says who changed what, when.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from shared.domain.template import (
+    DEFAULT_TEMPLATE,
+    PLACEHOLDERS,
+    NotificationTemplate,
+    TemplateError,
+    render,
+    sample_context,
+    sms_text,
+    validate_template,
+)
+from shared.domain.template_versions import TEMPLATE_NAME, TemplateVersion
+from shared.errors import NotFound, StateConflict, ValidationError
+from shared.ports import Conflict, NotifyPorts
+
+log = logging.getLogger(__name__)
+
+# Table Storage keeps at most 32K characters per text property; HTML mail of this size is already unusual.
+MAX_CHARS = {"subject": 1_000, "html": 30_000, "text": 30_000}
+MAX_AUTHOR_CHARS = 256
+
+
+def get_template(deps: NotifyPorts) -> dict[str, Any]:
+    """The current template (the default one, version 0, until an admin saves one) and the placeholders."""
+    return _view(deps.templates.current()) | {"placeholders": PLACEHOLDERS}
+
+
+def save_template(body: dict[str, Any], author: str, deps: NotifyPorts) -> dict[str, Any]:
+    """Validate and store a new version; 400 naming field and line; 409 when another save won the race."""
+    template = template_from_body(body)
+    check(template)
+    return _view(_save(template, author, deps))
+
+
+def preview(body: dict[str, Any] | None, deps: NotifyPorts) -> dict[str, Any]:
+    """Render the given (unsaved) template, or the current one, with sample data; 400 when it is refused."""
+    if body:
+        template = template_from_body(body)
+    else:
+        current = deps.templates.current()
+        template = current.template if current else DEFAULT_TEMPLATE
+    check(template)
+    rendered = render(template, sample_context())
+    return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text, "sms": sms_text(rendered)}
+
+
+def list_versions(deps: NotifyPorts) -> dict[str, Any]:
+    """Every saved version, newest first, without the content."""
+    return {"template": TEMPLATE_NAME, "versions": [_summary(v) for v in deps.templates.versions()]}
+
+
+def restore(version: int, author: str, deps: NotifyPorts) -> dict[str, Any]:
+    """Save version N's content as a new version (history is kept); 404 when N does not exist."""
+    old = deps.templates.get(version)
+    if old is None:
+        raise NotFound(f"no version {version} of the {TEMPLATE_NAME} template")
+    return _view(_save(old.template, author, deps, restored_from=version))
+
+
+def template_from_body(body: dict[str, Any]) -> NotificationTemplate:
+    """{"subject", "html", "text"} as strings within their limits; html may be empty (plain-text email)."""
+    parts: dict[str, str] = {}
+    for name, limit in MAX_CHARS.items():
+        value = body.get(name, "" if name == "html" else None)
+        if not isinstance(value, str):
+            raise ValidationError(name, "is required and must be a string")
+        if len(value) > limit:
+            raise ValidationError(name, f"must be at most {limit} characters")
+        parts[name] = value
+    return NotificationTemplate(subject=parts["subject"], html=parts["html"], text=parts["text"])
+
+
+def check(template: NotificationTemplate) -> None:
+    """ValidationError (400) naming the first issue's part, with every issue's part, line and message."""
+    try:
+        validate_template(template)
+    except TemplateError as exc:
+        first = exc.errors[0]
+        details: list[dict[str, object]] = [
+            {"field": e.field, "line": e.line, "message": e.message} for e in exc.errors]
+        raise ValidationError(first.field, "; ".join(e.describe() for e in exc.errors), details) from None
+
+
+def author_name(header: str | None) -> str:
+    """Who saves: the signed-in user's name from App Service Authentication, else 'unknown'."""
+    name = " ".join((header or "").split())[:MAX_AUTHOR_CHARS]
+    return name or "unknown"
+
+
+def _save(template: NotificationTemplate, author: str, deps: NotifyPorts,
+          restored_from: int | None = None) -> TemplateVersion:
+    try:
+        saved = deps.templates.save(template, author, deps.clock.now(), restored_from)
+    except Conflict:
+        raise StateConflict("another version was saved at the same moment; reload and try again") from None
+    log.info("notification template version %d saved by %s%s", saved.version, author,
+             f" (restored from version {restored_from})" if restored_from else "")
+    return saved
+
+
+def _summary(v: TemplateVersion | None) -> dict[str, Any]:
+    if v is None:
+        return {"version": 0, "author": None, "savedAt": None, "restoredFrom": None, "isDefault": True}
+    return {"version": v.version, "author": v.author, "savedAt": v.saved_at.isoformat(),
+            "restoredFrom": v.restored_from, "isDefault": False}
+
+
+def _view(v: TemplateVersion | None) -> dict[str, Any]:
+    t = v.template if v is not None else DEFAULT_TEMPLATE
+    return _summary(v) | {"subject": t.subject, "html": t.html, "text": t.text}

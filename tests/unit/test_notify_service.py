@@ -1,0 +1,242 @@
+"""emergency_notification's use case: who is told what, once per call and recipient, and what is recorded."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from shared.domain.calls import Agent, EmergencyCall
+from shared.domain.delivery import MAX_ATTEMPTS, operation_id
+from shared.domain.template import NotificationTemplate
+from shared.errors import NotFound
+from shared.services.notify import notify_emergency
+from tests.fakes import T0
+from tests.fakes_notify import NotifyDeps
+
+LOCATION = {"address": "1 Example Plaza", "floor": "3", "room": "301", "city": "Springfield", "state": "IL"}
+ALICE = Agent("alice", "Alice Example", timezone="America/Chicago",
+              email_recipients="security@example.com; desk@example.org", sms_recipients="+12025550142")
+
+
+def emergency_call(call_id: str = "ec-1", number: str = "911", **changes: object) -> EmergencyCall:
+    call = EmergencyCall(call_id, "alice", number, "US", number == "933", T0, agent_name="Alice Example",
+                         callback_number="+12025550100", callback_source="pool",
+                         callback_until=T0 + timedelta(minutes=60), location=LOCATION)
+    return replace(call, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def deps() -> NotifyDeps:
+    d = NotifyDeps()
+    d.agents.put(ALICE)
+    d.calls.create(emergency_call())
+    return d
+
+
+def test_call_started_delivered_twice_sends_one_email_per_recipient(deps: NotifyDeps) -> None:
+    # GIVEN an emergency call of an agent with two email recipients and one SMS recipient
+    # WHEN the CallStarted event is handled twice
+    first = notify_emergency("ec-1", deps)
+    second = notify_emergency("ec-1", deps)
+    # THEN each recipient got exactly one message, and both records say accepted
+    assert deps.mailer.accepted_to() == ["desk@example.org", "security@example.com"]
+    assert deps.sms.accepted_to() == ["+12025550142"]
+    assert [d.status for d in deps.deliveries.of("email")] == ["accepted", "accepted"]
+    assert not first.retry and not second.retry
+    assert {o.note for o in second.outcomes} == {"already accepted"}
+
+
+def test_the_issue_s_recipient_string_gives_two_emails(deps: NotifyDeps) -> None:
+    deps.agents.put(replace(ALICE, email_recipients=" a@x.com; ;b@y.org;", sms_recipients=""))
+    notify_emergency("ec-1", deps)
+    assert deps.mailer.accepted_to() == ["a@x.com", "b@y.org"]
+
+
+def test_each_recipient_has_its_own_deterministic_operation_id(deps: NotifyDeps) -> None:
+    notify_emergency("ec-1", deps)
+    ids = {s.to: s.id for s in deps.mailer.sent}
+    assert ids["security@example.com"] == operation_id("ec-1", "email", "Security@Example.com")
+    assert ids["security@example.com"] != ids["desk@example.org"]
+    assert ids["security@example.com"] != operation_id("ec-2", "email", "security@example.com")
+
+
+def test_transient_failure_is_recorded_and_asks_for_a_retry(deps: NotifyDeps) -> None:
+    # GIVEN the email service throttles one recipient once
+    deps.mailer.fail("desk@example.org", "transient")
+    # WHEN the event is handled
+    report = notify_emergency("ec-1", deps)
+    # THEN the run asks for a redelivery and the record shows the failure and the attempt
+    assert report.retry
+    failed = deps.deliveries.get("ec-1", "email", "desk@example.org")
+    assert (failed.status, failed.attempts, failed.final) == ("failed", 1, False)
+    assert "429" in failed.reason
+
+
+def test_redelivery_after_a_transient_failure_sends_only_what_is_missing(deps: NotifyDeps) -> None:
+    deps.mailer.fail("desk@example.org", "transient")
+    notify_emergency("ec-1", deps)
+    report = notify_emergency("ec-1", deps)
+    assert not report.retry
+    assert deps.mailer.accepted_to() == ["desk@example.org", "security@example.com"]  # no second to security@
+    retried = deps.deliveries.get("ec-1", "email", "desk@example.org")
+    assert (retried.status, retried.attempts, retried.reason) == ("accepted", 2, None)
+
+
+def test_permanent_failure_is_recorded_once_and_not_retried(deps: NotifyDeps) -> None:
+    deps.mailer.fail("desk@example.org", "refused", "ok")
+    report = notify_emergency("ec-1", deps)
+    notify_emergency("ec-1", deps)
+    assert not report.retry
+    refused = deps.deliveries.get("ec-1", "email", "desk@example.org")
+    assert (refused.status, refused.final, refused.attempts) == ("failed", True, 1)
+    assert "400" in refused.reason
+    assert deps.mailer.accepted_to() == ["security@example.com"]
+
+
+def test_after_max_attempts_the_record_is_final_and_retries_stop(deps: NotifyDeps) -> None:
+    deps.mailer.fail("desk@example.org", *["transient"] * MAX_ATTEMPTS, "ok")
+    reports = [notify_emergency("ec-1", deps) for _ in range(MAX_ATTEMPTS + 1)]
+    assert [r.retry for r in reports] == [True] * (MAX_ATTEMPTS - 1) + [False, False]
+    gave_up = deps.deliveries.get("ec-1", "email", "desk@example.org")
+    assert (gave_up.status, gave_up.final, gave_up.attempts) == ("failed", True, MAX_ATTEMPTS)
+    assert "desk@example.org" not in deps.mailer.accepted_to()
+
+
+def crash(to: str) -> None:
+    raise SystemExit("the worker died mid-send")
+
+
+def test_a_record_left_queued_by_a_crashed_run_is_sent_again_with_the_same_id(deps: NotifyDeps) -> None:
+    # GIVEN a run that died after claiming the record (queued, attempt 1)
+    deps.agents.put(replace(ALICE, email_recipients="security@example.com", sms_recipients=""))
+    deps.mailer.before_send = crash
+    with pytest.raises(SystemExit):
+        notify_emergency("ec-1", deps)
+    assert deps.deliveries.get("ec-1", "email", "security@example.com").status == "queued"
+    # WHEN the event is redelivered  THEN the message goes out with the same operation id, on attempt 2
+    deps.mailer.before_send = None
+    notify_emergency("ec-1", deps)
+    record = deps.deliveries.get("ec-1", "email", "security@example.com")
+    assert (record.status, record.attempts) == ("accepted", 2)
+    assert [s.id for s in deps.mailer.calls] == [record.operation_id]
+
+
+def test_a_concurrent_duplicate_that_loses_the_claim_backs_off_without_sending(deps: NotifyDeps) -> None:
+    # GIVEN another delivery of the same event claims the record between our read and our write
+    deps.agents.put(replace(ALICE, email_recipients="security@example.com", sms_recipients=""))
+    deps.deliveries.before_create = lambda d: deps.deliveries.create(d)
+    # WHEN this run tries to claim it
+    report = notify_emergency("ec-1", deps)
+    # THEN it backs off: nothing sent by this run, no retry asked, the other run's claim stands
+    assert [o.note for o in report.outcomes] == ["backed off"]
+    assert not report.retry and deps.mailer.sent == []
+    assert deps.deliveries.get("ec-1", "email", "security@example.com").status == "queued"
+
+
+@pytest.mark.parametrize(("agent", "code"), [
+    (replace(ALICE, email_recipients="", sms_recipients=""), "no_recipients"),
+    (replace(ALICE, mailbox_enabled=False, sms_recipients=""), "mailbox_disabled"),
+    (None, "unknown_agent"),
+])
+def test_nobody_to_notify_is_a_recorded_warning_not_an_exception(deps: NotifyDeps, agent: Agent | None,
+                                                                 code: str) -> None:
+    deps.agents.rows.clear()
+    if agent is not None:
+        deps.agents.put(agent)
+    report = notify_emergency("ec-1", deps)
+    notify_emergency("ec-1", deps)
+    assert report.warnings == (code,) and report.outcomes == ()
+    [warning] = deps.deliveries.of("none")
+    assert (warning.recipient, warning.status) == (code, "warning") and warning.reason
+    assert deps.mailer.sent == []
+
+
+def test_a_disabled_mailbox_still_lets_the_sms_go(deps: NotifyDeps) -> None:
+    deps.agents.put(replace(ALICE, mailbox_enabled=False))
+    report = notify_emergency("ec-1", deps)
+    assert report.warnings == ("mailbox_disabled",)
+    assert deps.mailer.sent == [] and deps.sms.accepted_to() == ["+12025550142"]
+
+
+def test_sms_recipients_without_a_configured_sender_are_a_warning(deps: NotifyDeps) -> None:
+    deps.sms = None
+    report = notify_emergency("ec-1", deps)
+    assert report.warnings == ("sms_disabled",)
+    assert len(deps.mailer.sent) == 2
+
+
+def test_a_stored_list_with_a_bad_item_still_notifies_the_valid_ones(deps: NotifyDeps) -> None:
+    deps.agents.put(replace(ALICE, email_recipients="security@example.com; not-an-address", sms_recipients=""))
+    report = notify_emergency("ec-1", deps)
+    assert report.warnings == ("invalid_email_recipients",)
+    assert deps.mailer.accepted_to() == ["security@example.com"]
+    assert "not-an-address" not in deps.deliveries.of("none")[0].reason
+
+
+def test_a_test_call_carries_the_test_marker(deps: NotifyDeps) -> None:
+    deps.calls.create(emergency_call("ec-933", "933"))
+    notify_emergency("ec-933", deps)
+    assert all(s.subject.startswith("[TEST] ") for s in deps.mailer.sent)
+    assert deps.sms.sent[0].body.startswith("TEST CALL")
+
+
+def test_the_email_says_what_kari_s_law_asks(deps: NotifyDeps) -> None:
+    notify_emergency("ec-1", deps)
+    email = deps.mailer.sent[0]
+    assert "911" in email.subject and "Alice Example" in email.subject
+    assert "dialed the emergency number 911" in email.body
+    assert "Callback number: +12025550100" in email.body
+    assert "Location: 1 Example Plaza, Floor 3, Room 301, Springfield, IL." in email.body
+    assert "[TEST]" not in email.subject
+
+
+def test_the_sms_says_the_essentials(deps: NotifyDeps) -> None:
+    notify_emergency("ec-1", deps)
+    text = deps.sms.sent[0].body
+    assert len(text) <= 320
+    assert "911" in text and "1 Example Plaza" in text and "+12025550100" in text
+
+
+def test_an_sms_retry_keeps_its_repeatability_id_and_first_sent_time_inside_the_window(deps: NotifyDeps) -> None:
+    deps.sms.fail("+12025550142", "transient", "transient")
+    notify_emergency("ec-1", deps)
+    deps.clock.advance(timedelta(minutes=1))
+    notify_emergency("ec-1", deps)
+    deps.clock.advance(timedelta(minutes=10))
+    notify_emergency("ec-1", deps)
+    record = deps.deliveries.get("ec-1", "sms", "+12025550142")
+    assert record.status == "accepted" and record.message_id == f"Outgoing_{record.operation_id}"
+    assert record.first_attempt_at == T0
+    # inside the service's window the first attempt's time is sent again; past it, a fresh one
+    assert [s.first_sent for s in deps.sms.calls] == [T0, T0, T0 + timedelta(minutes=11)]
+    assert {s.id for s in deps.sms.calls} == {record.operation_id}
+
+
+def test_the_admin_s_current_template_is_used(deps: NotifyDeps) -> None:
+    deps.templates.save(NotificationTemplate("ALERT {{ dialed_number }} by {{ agent_name }}", "",
+                                             "Call {{ callback_number }}"), "admin@example.com", T0)
+    notify_emergency("ec-1", deps)
+    assert deps.mailer.sent[0].subject == "ALERT 911 by Alice Example"
+
+
+def test_a_template_that_fails_at_send_time_falls_back_to_the_default(deps: NotifyDeps) -> None:
+    deps.templates.save(NotificationTemplate("{{ nonexistent }}", "", "x"), "admin@example.com", T0)
+    notify_emergency("ec-1", deps)
+    assert deps.mailer.sent[0].subject == "Emergency call by Alice Example: 911 dialed"
+
+
+def test_no_call_record_is_not_found(deps: NotifyDeps) -> None:
+    with pytest.raises(NotFound):
+        notify_emergency("ec-missing", deps)
+
+
+def test_logs_never_hold_a_full_recipient(deps: NotifyDeps, caplog: pytest.LogCaptureFixture) -> None:
+    deps.mailer.fail("desk@example.org", "refused")
+    with caplog.at_level(logging.INFO):
+        notify_emergency("ec-1", deps)
+    assert "s***@example.com" in caplog.text and "***0142" in caplog.text
+    for secret in ("security@example.com", "desk@example.org", "+12025550142"):
+        assert secret not in caplog.text
