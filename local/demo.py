@@ -137,11 +137,19 @@ def _show_dial(t: Timeline, name: str, answer: dict[str, Any]) -> None:
 
 
 def _show_emails(t: Timeline, stack: LocalStack, call_id: str) -> None:
-    sent = wait_for(lambda: [r for r in stack.acs.requests("email") if call_id in str(r.get("body"))], timeout=15)
-    for r in sent or []:
+    def mine(kind: str) -> list[dict[str, Any]]:
+        # Emails carry the incident id; the SMS is short, and only Alice has a mobile contact.
+        return [r for r in stack.acs.requests(kind) if kind == "sms" or call_id in str(r.get("body"))]
+
+    wait_for(lambda: len(mine("email")) >= 2 and len(mine("sms")) >= 1, timeout=15)
+    for r in mine("email"):
         to = ", ".join(x["address"] for x in r["body"]["recipients"]["to"])
         t.fact(f"Email accepted for {to}: \"{r['body']['content']['subject']}\"")
-    t.fact(f"{len(sent or [])} notification email(s) for Alice's two recipients", len(sent or []) == 2)
+    t.fact(f"{len(mine('email'))} notification email(s) for Alice's two recipients", len(mine("email")) == 2)
+    for r in mine("sms"):
+        to = mask_phone(r["body"]["to"])
+        t.fact(f"SMS accepted for {to}: \"{r['body']['message'][:60]}…\"")
+    t.fact(f"{len(mine('sms'))} SMS for Alice's mobile contact", len(mine("sms")) == 1)
 
 
 def _spare_number(c: Client, taken: set[str]) -> str:
