@@ -9,7 +9,15 @@ PORT ?= 7071
 
 .PHONY: setup test demo serve host lint bench clean
 
-setup: $(PY_STAMP) $(NPM_STAMP) $(CERTS)
+CHECKOV_STAMP := $(VENV)/checkov/.installed
+
+setup: $(PY_STAMP) $(NPM_STAMP) $(CERTS) $(CHECKOV_STAMP)
+
+# checkov pins packaging<24 (pytest needs >=24), so it lives in a venv of its own; tests/infra runs it as a command.
+$(CHECKOV_STAMP): infra/requirements-checkov.txt
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/pip install --quiet -r infra/requirements-checkov.txt
+	touch $@
 
 $(PY_STAMP): requirements.txt requirements-dev.txt $(wildcard requirements-*.txt)
 	$(PYTHON) -m venv $(VENV)

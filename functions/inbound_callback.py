@@ -9,6 +9,7 @@ import azure.functions as func
 
 from functions._common import container
 from shared import events
+from shared.ports import CallControlError
 from shared.services.callbacks import record_callback, route_callback
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,16 @@ def inbound_callback(event: func.EventGridEvent) -> None:
         log.warning("IncomingCall %s acknowledged without effect: %s", event.id, exc)
         return
     s = c.settings
-    result = route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), s.optional(
-        "CALLBACK_FALLBACK_TARGET"))
+    try:
+        result = route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), s.optional(
+            "CALLBACK_FALLBACK_TARGET"))
+    except CallControlError as exc:
+        c.telemetry.event("CallbackRouted", outcome="redirect_failed", emergencyCallId="")
+        log.error("IncomingCall %s: %s; Event Grid will deliver it again", event.id, exc)
+        raise
     log.info("IncomingCall %s: %s", event.id, result.outcome)
+    c.telemetry.event("CallbackRouted", outcome=result.outcome, emergencyCallId=str(
+        result.decision.call_id if result.decision else ""))
+    if result.redirect_ms is not None:
+        c.telemetry.duration("callback.event_to_redirect_ms", result.redirect_ms, outcome=result.outcome)
     record_callback(call, result, c)

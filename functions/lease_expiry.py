@@ -20,7 +20,10 @@ def callback_lease_expiry(timer: func.TimerRequest) -> None:
     """Safe to miss or repeat: every decision is taken from timestamps. Not retried on failure."""
     c = container()
     s = c.settings
-    report = run_expiry(c, c.policy, timedelta(minutes=s.max_call_minutes), timedelta(days=s.incident_retention_days))
+    report = run_expiry(c, c.policy, timedelta(minutes=s.max_call_minutes), timedelta(days=s.incident_retention_days),
+                        purge_related=c.deliveries.purge)
+    for region, levels in report.pool_levels.items():
+        c.telemetry.pool_level(region, levels)
     log.info("expiry: %d lease(s) released, %d presence(s) restored, %d incident(s) purged, pool %s%s",
              len(report.released), len(report.presence_restored), report.incidents_purged, report.pool_levels,
              " (past due)" if timer.past_due else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import azure.functions as func
 
@@ -34,15 +35,30 @@ def emergency_notification(event: func.EventGridEvent) -> None:
         log.warning("event %s acknowledged without effect: %s", event.id, exc)
         return
     try:
-        report = notify.notify_emergency(cmd.call_id, container())
+        c = container()
+        report = notify.notify_emergency(cmd.call_id, c, events.call_from_started(cmd.data))
     except NotFound:
-        # The dial stores the record before it publishes; only a storage failure at that moment leaves none.
-        log.warning("emergency call %s has no record: nobody was notified (event %s acknowledged)", cmd.call_id,
-                    event.id)
+        # Only an event without the call's description (an older publisher) and without a record ends here.
+        log.error("emergency call %s has no record and the event does not describe it: nobody was notified "
+                  "(event %s acknowledged)", cmd.call_id, event.id)
         return
+    _measure(report, cmd.data, c)
     if report.retry:
         failed = sum(1 for o in report.outcomes if o.retry)
         raise RetryLater(f"emergency call {cmd.call_id}: {failed} notification(s) failed transiently; retry")
+
+
+def _measure(report: notify.NotifyReport, data: dict[str, object], c: Any) -> None:
+    """One NotificationDelivery event per recipient touched in this run; latency of each acceptance."""
+    dialed = data.get("dialedAt")
+    for o in report.outcomes:
+        final = o.status == "accepted" or (o.status == "failed" and not o.retry)
+        c.telemetry.event("NotificationDelivery", status=o.status, channel=str(o.channel),
+                          final=str(final).lower(), emergencyCallId=report.call_id)
+        if o.status == "accepted" and o.note != "already accepted" and isinstance(dialed, str):
+            c.telemetry.duration("emergency.dial_to_notification_ms",
+                                 (c.clock.now() - events.event_time(dialed, c.clock.now())).total_seconds() * 1000,
+                                 channel=str(o.channel))
 
 
 @bp.function_name("email_delivery_report")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import azure.functions as func
 
@@ -19,10 +20,16 @@ bp = func.Blueprint()
 @bp.route(route="outbound-calls", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def outbound_call(req: func.HttpRequest) -> func.HttpResponse:
     """Answer at once; an emergency answer always says dial, with warnings for whatever is missing."""
+    started = time.perf_counter()
+
     def run() -> object:
         cmd = commands.outbound_call(commands.parse_json_object(req.get_body()))
         c = container()
-        return place_outbound_call(cmd, c, c.policy)
+        answer = place_outbound_call(cmd, c, c.policy)
+        if answer.get("emergency"):
+            c.telemetry.duration("emergency.dial_to_lease_ms", (time.perf_counter() - started) * 1000,
+                                 source=str(answer.get("callbackNumberSource")), test=str(answer.get("test")))
+        return answer
     return handle_http(run)
 
 

@@ -31,7 +31,11 @@ def presence_update(event: func.EventGridEvent) -> None:
         return
     c = container()
     if cmd.event_type == "Emergency.CallStarted":
-        service.on_call_started(cmd.agent_id, cmd.call_id, c)
+        result = service.on_call_started(cmd.agent_id, cmd.call_id, c)
+        dialed = cmd.data.get("dialedAt")
+        if result.emergency_call_id == cmd.call_id and isinstance(dialed, str):
+            c.telemetry.duration("emergency.dial_to_dnd_ms",
+                                 service.dnd_delay_ms(events.event_time(dialed, c.clock.now()), c.clock.now()))
     elif cmd.event_type == "Emergency.CallEnded":
         service.on_call_ended(cmd.agent_id, cmd.call_id, c)
     else:

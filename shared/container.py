@@ -34,3 +34,11 @@ def get_container() -> Any:
                 k: v for k, v in _overrides.items() if k not in ("settings", "clock")
             })
         return _container
+
+
+def reset() -> None:
+    """Forget every override and the built container (tests)."""
+    global _container
+    with _lock:
+        _overrides.clear()
+        _container = None

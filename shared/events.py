@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.domain.calls import EmergencyCall
 from shared.domain.routing import IncomingCall
 from shared.services.ending import AcsCallEnded
 
@@ -57,15 +58,20 @@ def raw_id(identifier: Any) -> str | None:
 
 
 def event_time(value: datetime | str | None, fallback: datetime) -> datetime:
+    """The event's time in UTC; `fallback` when the event has none."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise BadEvent(f"event time {value!r} is not ISO 8601") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return _iso(value)
     return fallback
+
+
+def _iso(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadEvent(f"time {value!r} is not ISO 8601") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def acs_call_ended(event_id: str, data: Any, when: datetime) -> AcsCallEnded:
@@ -102,3 +108,24 @@ def incoming_call(event_id: str, data: Any, when: datetime | str | None, now: da
                         server_call_id=server if isinstance(server, str) and server else None,
                         correlation_id=correlation if isinstance(correlation, str) and correlation else None,
                         event_time=event_time(when, now))
+
+
+def call_from_started(data: dict[str, Any]) -> EmergencyCall | None:
+    """The incident as Emergency.CallStarted describes it (used when its record could not be written)."""
+    if not isinstance(data.get("dialedAt"), str):
+        return None
+    try:
+        dialed_at = _iso(data["dialedAt"])
+        until = data.get("callbackUntil")
+        location = data.get("location")
+        return EmergencyCall(
+            call_id=str(data["emergencyCallId"]), agent_id=str(data["agentId"]),
+            dialed_number=str(data.get("dialedNumber") or "emergency number"),
+            country=data.get("countryCode") if isinstance(data.get("countryCode"), str) else None,
+            test=bool(data.get("test", False)), dialed_at=dialed_at, agent_name=str(data.get("agentName") or ""),
+            callback_number=data.get("callbackNumber") if isinstance(data.get("callbackNumber"), str) else None,
+            callback_source=data.get("callbackSource") if isinstance(data.get("callbackSource"), str) else None,
+            callback_until=_iso(until) if isinstance(until, str) else None,
+            location=location if isinstance(location, dict) else None)
+    except (KeyError, BadEvent):
+        return None

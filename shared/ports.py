@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.domain.audit import AuditEntry
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
 from shared.domain.lease import PoolNumber
@@ -12,6 +14,7 @@ from shared.domain.presence import Presence
 from shared.domain.routing import CallbackWindow
 from shared.domain.template import NotificationTemplate, RenderedNotification
 from shared.domain.template_versions import TemplateVersion
+from shared.domain.voice_config import VoiceConfig, VoiceRecord
 
 
 class StoreError(Exception):
@@ -190,3 +193,37 @@ class NotifyPorts(Protocol):
     sms: SmsSender | None
     deliveries: DeliveryStore
     templates: TemplateStore
+
+
+# --- administration (issue 4): voice setup, audit log ------------------------------------------------------------
+
+
+class VoiceConfigStore(Protocol):
+    """Capacity and outbound profiles, the resource's numbers and direct-routing rules (small: read whole)."""
+
+    def load(self) -> VoiceConfig: ...
+    def put(self, record: VoiceRecord) -> None: ...
+    def delete(self, kind: str, key: str) -> bool:
+        """False when there was no such record."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Append-only record of every change an admin made."""
+
+    def append(self, entries: Sequence[AuditEntry]) -> None:
+        """Store the entries of one change together (all or none)."""
+        ...
+    def recent(self, limit: int, entity: str | None = None, entity_id: str | None = None) -> list[AuditEntry]:
+        """Newest first."""
+        ...
+
+
+class AdminPorts(Protocol):
+    """What the admin use cases touch."""
+
+    clock: Clock
+    agents: AgentStore
+    pool: PoolStore
+    voice_config: VoiceConfigStore
+    audit: AuditLog

@@ -96,7 +96,7 @@ class Container:
     def call_control(self) -> Any:
         from shared.adapters.acs_calls import AcsCallControl
 
-        return AcsCallControl(self.settings.acs_connection_string)
+        return AcsCallControl(**self._acs_auth())
 
     # --- notification (issue 3, section 2) -------------------------------------------------------------------
 
@@ -137,3 +137,9 @@ class Container:
         from shared.adapters.table_notifications import TableTemplateStore
 
         return TableTemplateStore(self.tables)
+
+    @cached_property
+    def telemetry(self) -> Any:
+        from shared.telemetry import Telemetry
+
+        return Telemetry()

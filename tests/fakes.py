@@ -168,6 +168,7 @@ class FakeDeps:
         self.windows = FakeWindows()
         self.incoming = FakeIncoming()
         self.call_control = FakeCallControl()
+        self.telemetry = FakeTelemetry()
         self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10))
 
     def add_numbers(self, *numbers: str, region: str = "1") -> None:
@@ -215,3 +216,19 @@ class FakeCallControl:
         if self.fail:
             raise CallControlError("redirect failed: 503")
         self.redirects.append((incoming_call_context, target_raw_id))
+
+
+class FakeTelemetry:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, str]]] = []
+        self.durations: list[tuple[str, float, dict[str, str]]] = []
+        self.levels: dict[str, Any] = {}
+
+    def event(self, name: str, **dimensions: str) -> None:
+        self.events.append((name, dimensions))
+
+    def duration(self, name: str, ms: float, **dimensions: str) -> None:
+        self.durations.append((name, ms, dimensions))
+
+    def pool_level(self, region: str, levels: Any) -> None:
+        self.levels[region] = dict(levels)

@@ -11,13 +11,19 @@ from shared.ports import CallControlError
 
 
 class AcsCallControl:
-    def __init__(self, connection_string: str) -> None:
+    def __init__(self, connection_string: str | None = None, endpoint: str | None = None,
+                 credential: Any = None) -> None:
         from azure.communication.callautomation import CallAutomationClient
 
-        verify: Any = os.environ.get("REQUESTS_CA_BUNDLE") or True
         # A call rings 30 s: fail fast rather than retry into silence.
-        self._client = CallAutomationClient.from_connection_string(
-            connection_string, connection_verify=verify, retry_total=1, connection_timeout=3, read_timeout=5)
+        options: dict[str, Any] = {"connection_verify": os.environ.get("REQUESTS_CA_BUNDLE") or True,
+                                   "retry_total": 1, "connection_timeout": 3, "read_timeout": 5}
+        if connection_string:
+            self._client = CallAutomationClient.from_connection_string(connection_string, **options)
+        elif endpoint:
+            self._client = CallAutomationClient(endpoint, credential, **options)
+        else:
+            raise ValueError("a connection string or an endpoint is needed")
 
     def redirect(self, incoming_call_context: str, target_raw_id: str) -> None:
         from azure.communication.callautomation import CommunicationUserIdentifier

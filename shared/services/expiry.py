@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -24,12 +25,14 @@ class ExpiryReport:
     pool_levels: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def run_expiry(deps: Ports, policy: LeasePolicy, max_call: timedelta, retention: timedelta) -> ExpiryReport:
-    """Release expired leases into quarantine, restore presence stuck in emergency DND, purge old incidents."""
+def run_expiry(deps: Ports, policy: LeasePolicy, max_call: timedelta, retention: timedelta,
+               purge_related: Callable[[str], object] = lambda call_id: None) -> ExpiryReport:
+    """Release expired leases into quarantine, restore presence stuck in emergency DND, purge old incidents
+    (and, through `purge_related`, what else is kept per incident, such as its delivery records)."""
     report = ExpiryReport()
     _release_expired(deps, policy, report)
     _restore_stuck_presence(deps, policy, max_call, report)
-    _purge_incidents(deps, retention, report)
+    _purge_incidents(deps, retention, report, purge_related)
     return report
 
 
@@ -64,10 +67,12 @@ def _restore_stuck_presence(deps: Ports, policy: LeasePolicy, max_call: timedelt
             log.warning("presence of %s changed meanwhile; next run retries", p.agent_id)
 
 
-def _purge_incidents(deps: Ports, retention: timedelta, report: ExpiryReport) -> None:
+def _purge_incidents(deps: Ports, retention: timedelta, report: ExpiryReport,
+                     purge_related: Callable[[str], object]) -> None:
     cutoff = deps.clock.now() - retention
     for call in deps.calls.list():
         last = call.ended_at or call.dialed_at
         if last < cutoff and (call.callback_until is None or call.callback_until < cutoff):
+            purge_related(call.call_id)  # first: a failure here leaves the incident to be purged next run
             deps.calls.delete(call.call_id)
             report.incidents_purged += 1

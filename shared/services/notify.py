@@ -56,12 +56,14 @@ class NotifyReport:
         return any(o.retry for o in self.outcomes)
 
 
-def notify_emergency(call_id: str, deps: NotifyPorts) -> NotifyReport:
-    """Idempotent; raises NotFound without a call record, StoreError when storage fails (both safe to retry)."""
+def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall | None = None) -> NotifyReport:
+    """Idempotent; without a call record, notifies from `described` (the event's account of the call), else
+    raises NotFound; StoreError when storage fails (both safe to retry)."""
     loaded = deps.calls.get(call_id)
-    if loaded is None:
+    if loaded is None and described is None:
         raise NotFound(f"no emergency call record {call_id}")
-    call = loaded[0]
+    call = loaded[0] if loaded is not None else described
+    assert call is not None
     agent = deps.agents.get(call.agent_id)
     plan = plan_notifications(agent, call.agent_id, sms_enabled=deps.sms is not None)
     for w in plan.warnings:

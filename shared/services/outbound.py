@@ -138,8 +138,13 @@ def _open_window(call: EmergencyCall, deps: Ports, policy: LeasePolicy, warnings
 
 
 def _announce(call: EmergencyCall, deps: Ports, warnings: Warnings) -> None:
+    # Enough to notify from the event alone, should the incident record not have been written (Kari's Law).
     data = {"emergencyCallId": call.call_id, "agentId": call.agent_id, "test": call.test,
-            "dialedAt": call.dialed_at.isoformat()}
+            "dialedAt": call.dialed_at.isoformat(), "agentName": call.agent_name,
+            "dialedNumber": call.dialed_number, "countryCode": call.country,
+            "callbackNumber": call.callback_number, "callbackSource": call.callback_source,
+            "callbackUntil": call.callback_until.isoformat() if call.callback_until else None,
+            "location": call.location}
     try:
         deps.events.publish(CALL_STARTED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}", data,
                             f"{call.call_id}:started")

@@ -62,8 +62,9 @@ def test_timer_purges_incidents_after_retention(deps: FakeDeps) -> None:
     deps.clock.advance(timedelta(days=29))
     assert run_expiry(deps, deps.policy, MAX_CALL, RETENTION).incidents_purged == 0
     deps.clock.advance(timedelta(days=2))
-    assert run_expiry(deps, deps.policy, MAX_CALL, RETENTION).incidents_purged == 1
-    assert deps.calls.get(call_id) is None
+    purged: list[str] = []
+    assert run_expiry(deps, deps.policy, MAX_CALL, RETENTION, purged.append).incidents_purged == 1
+    assert deps.calls.get(call_id) is None and purged == [call_id]
 
 
 def test_call_started_after_its_end_leaves_presence_alone(deps: FakeDeps) -> None:

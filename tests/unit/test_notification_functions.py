@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,10 +11,9 @@ from typing import Any
 import azure.functions as func
 import pytest
 
-import shared.container
 from functions import notification, templates
 from shared.config import Settings
-from shared.container import configure
+from shared.container import configure, reset
 from shared.domain.calls import Agent, EmergencyCall
 from tests.fakes import T0
 from tests.fakes_notify import NotifyDeps
@@ -32,17 +31,17 @@ def functions() -> dict[str, Callable[..., Any]]:
 
 
 @pytest.fixture
-def deps(monkeypatch: pytest.MonkeyPatch) -> NotifyDeps:
-    """The fakes installed as the process container through its seam (restored after the test)."""
+def deps() -> Iterator[NotifyDeps]:
+    """The fakes installed as the process container through its seam (reset after the test)."""
     d = NotifyDeps()
     d.agents.put(ALICE)
     d.calls.create(EmergencyCall("ec-1", "alice", "911", "US", False, T0, agent_name="Alice Example",
                                  callback_number="+12025550100", callback_until=T0 + timedelta(minutes=60)))
-    monkeypatch.setattr(shared.container, "_overrides", {})
-    monkeypatch.setattr(shared.container, "_container", None)
+    reset()
     configure(settings=Settings.from_env({}), clock=d.clock, agents=d.agents, calls=d.calls, mailer=d.mailer,
-              sms=d.sms, deliveries=d.deliveries, templates=d.templates)
-    return d
+              sms=d.sms, deliveries=d.deliveries, templates=d.templates, telemetry=d.telemetry)
+    yield d
+    reset()
 
 
 def grid_event(event_type: str, data: Any, event_id: str = "evt-1") -> func.EventGridEvent:
@@ -80,10 +79,20 @@ def test_malformed_or_other_events_are_acknowledged(functions: dict, deps: Notif
     assert deps.mailer.sent == []
 
 
-def test_a_call_without_record_is_acknowledged_with_a_warning(functions: dict, deps: NotifyDeps,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
-    assert functions["emergency_notification"](event=call_started("ec-unknown")) is None
-    assert "ec-unknown has no record" in caplog.text
+def test_a_call_without_record_or_description_is_acknowledged_with_an_error(
+        functions: dict, deps: NotifyDeps, caplog: pytest.LogCaptureFixture) -> None:
+    event = grid_event("Emergency.CallStarted", {"emergencyCallId": "ec-unknown", "agentId": "alice"})
+    assert functions["emergency_notification"](event=event) is None
+    assert "ec-unknown has no record" in caplog.text and deps.mailer.sent == []
+
+
+def test_a_call_without_record_is_notified_from_the_event(functions: dict, deps: NotifyDeps) -> None:
+    event = grid_event("Emergency.CallStarted", {
+        "emergencyCallId": "ec-unknown", "agentId": "alice", "test": False, "dialedAt": T0.isoformat(),
+        "agentName": "Alice Example", "dialedNumber": "911", "countryCode": "US",
+        "callbackNumber": "+12025550100", "callbackSource": "pool", "location": {"address": "1 Example Plaza"}})
+    functions["emergency_notification"](event=event)
+    assert deps.mailer.accepted_to() == ["desk@example.org", "security@example.com"]
 
 
 def test_a_delivery_report_is_recorded_on_the_email_it_names(functions: dict, deps: NotifyDeps) -> None:
@@ -163,3 +172,12 @@ def test_preview_versions_and_restore_routes(functions: dict, deps: NotifyDeps) 
     status, listed = answer(functions["manage_notification_template_versions"](req=http("GET")))
     assert [(v["version"], v["author"], v["restoredFrom"]) for v in listed["versions"]] == [
         (2, "unknown", 1), (1, "unknown", None)]
+
+
+def test_each_delivery_is_reported_to_operations(functions: dict, deps: NotifyDeps) -> None:
+    deps.mailer.fail("desk@example.org", "refused")
+    functions["emergency_notification"](event=call_started())
+    events = sorted((e["channel"], e["status"], e["final"]) for name, e in deps.telemetry.events
+                    if name == "NotificationDelivery")
+    assert events == [("email", "accepted", "true"), ("email", "failed", "true")]
+    assert [name for name, _, _ in deps.telemetry.durations] == ["emergency.dial_to_notification_ms"]

@@ -233,6 +233,14 @@ def test_no_call_record_is_not_found(deps: NotifyDeps) -> None:
         notify_emergency("ec-missing", deps)
 
 
+def test_without_a_record_the_event_description_still_notifies(deps: NotifyDeps) -> None:
+    # GIVEN storage failed at dial time, so only the CallStarted event describes the call
+    notify_emergency("ec-missing", deps, described=emergency_call("ec-missing"))
+    # THEN the contacts are told anyway, with the callback number
+    assert deps.mailer.accepted_to() == ["desk@example.org", "security@example.com"]
+    assert "+12025550100" in deps.mailer.sent[0].body
+
+
 def test_logs_never_hold_a_full_recipient(deps: NotifyDeps, caplog: pytest.LogCaptureFixture) -> None:
     deps.mailer.fail("desk@example.org", "refused")
     with caplog.at_level(logging.INFO):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -41,8 +42,11 @@ def test_emergency_call_gets_a_pool_number_panel_and_announcement(deps: FakeDeps
     assert answer["panel"]["controls"] == ["deviceSettings", "endCall"]
     assert "Emergency call in progress" in answer["panel"]["alert"]["text"]
     assert answer["warnings"] == []
-    assert deps.events.published == [("Emergency.CallStarted", {
-        "emergencyCallId": answer["emergencyCallId"], "agentId": "alice", "test": False, "dialedAt": T0.isoformat()})]
+    [(event_type, data)] = deps.events.published
+    assert event_type == "Emergency.CallStarted"
+    assert {k: data[k] for k in ("emergencyCallId", "agentId", "test", "dialedAt", "callbackNumber")} == {
+        "emergencyCallId": answer["emergencyCallId"], "agentId": "alice", "test": False, "dialedAt": T0.isoformat(),
+        "callbackNumber": answer["callbackNumber"]}
     assert deps.calls.get(answer["emergencyCallId"])[0].callback_number == answer["callbackNumber"]
 
 
@@ -120,3 +124,12 @@ def test_call_end_extends_the_lease_and_is_idempotent(deps: FakeDeps) -> None:
     lease = deps.pool.get(answer["callbackNumber"]).lease
     assert lease.expires_at == T0 + timedelta(minutes=90)
     assert [e for e, _ in deps.events.published].count("Emergency.CallEnded") == 2
+
+
+def test_call_started_describes_the_call_for_a_notification_without_record(deps: FakeDeps) -> None:
+    from shared.events import call_from_started
+
+    answer = dial(deps)
+    recorded = deps.calls.get(answer["emergencyCallId"])[0]
+    described = call_from_started(deps.events.published[0][1])
+    assert described == replace(recorded, acs_user_id=None, warnings=())

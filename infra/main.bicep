@@ -1,0 +1,255 @@
+// Emergency calls backend on Azure: Function App (Flex Consumption), Storage, Communication Services with Email,
+// Event Grid, monitoring and alerts. Deploy with infra/deploy.sh: stage 1 with deploySubscriptions=false,
+// stage 2 publishes the code, stage 3 deploys again with deploySubscriptions=true (README.md).
+targetScope = 'resourceGroup'
+
+@description('Short name in every resource name: 3-11 lowercase letters and digits.')
+@minLength(3)
+@maxLength(11)
+param appName string = 'emcall'
+
+@description('Region of the regional resources (Function App, storage, monitoring, custom topic).')
+param location string = resourceGroup().location
+
+@description('Geography where Communication Services and Email keep data at rest.')
+@allowed([
+  'United States'
+  'Europe'
+  'UK'
+  'Australia'
+  'Canada'
+])
+param dataLocation string = 'United States'
+
+@description('Stage 3 only: create the Event Grid subscriptions (the functions must exist first).')
+param deploySubscriptions bool = false
+
+@description('Callback pool numbers (E.164, e.g. +12025550101): IncomingCall events to them reach inbound_callback.')
+param callbackPoolNumbers array = []
+
+@description('ACS user ids (8:acs:...) of agents whose direct-offer callbacks inbound_callback records.')
+param callbackAgentIds array = []
+
+@description('ACS identity (8:acs:...) that takes callbacks to pool numbers with no live lease.')
+param callbackFallbackTarget string
+
+@description('E.164 number of this ACS resource that sends emergency SMS; empty: email only.')
+param smsSenderNumber string = ''
+
+@description('E-mail address for Azure Monitor alerts; empty: no notification.')
+param alertEmail string = ''
+
+@description('Alert when a region has fewer free callback numbers than this.')
+@minValue(1)
+param poolFreeThreshold int = 2
+
+@minValue(1)
+param callbackWindowMinutes int = 60
+
+@minValue(0)
+param callbackQuarantineMinutes int = 10
+
+@minValue(1)
+param maxEmergencyCallMinutes int = 240
+
+@description('IncomingCall events older than this are dropped (a call rings 30 s).')
+@minValue(1)
+@maxValue(30)
+param incomingCallMaxAgeSeconds int = 20
+
+@minValue(1)
+param incidentRetentionDays int = 30
+
+@description('Always-ready instances for inbound_callback and for the HTTP group (dialer); 0 turns them off.')
+@minValue(0)
+@maxValue(10)
+param alwaysReadyInstances int = 1
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Storage redundancy. GZRS: zone and geo copies of the leases and records; LRS/ZRS where GZRS is not offered.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+param storageSku string = 'Standard_GZRS'
+
+@description('Zone-redundant Flex Consumption plan; set false in a region without availability zones.')
+param zoneRedundant bool = true
+
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+param tags object = {}
+
+var suffix = take(uniqueString(resourceGroup().id, appName), 8)
+var names = {
+  storage: 'st${appName}${suffix}'
+  plan: 'plan-${appName}-${suffix}'
+  site: 'func-${appName}-${suffix}'
+  acs: 'acs-${appName}-${suffix}'
+  email: 'email-${appName}-${suffix}'
+  workspace: 'log-${appName}-${suffix}'
+  appInsights: 'appi-${appName}-${suffix}'
+  customTopic: 'evgt-${appName}-${suffix}'
+  systemTopic: 'evgst-acs-${appName}-${suffix}'
+  alerts: '${appName}-${suffix}'
+}
+var deploymentContainerName = 'app-package'
+var deadLetterContainerName = 'deadletters'
+
+// The tables the app reads and writes (shared/adapters); the app also creates a missing one on first use.
+var tables = [
+  'agents'
+  'presence'
+  'callbacknumbers'
+  'emergencycalls'
+  'emergencycalllinks'
+  'callhistory'
+]
+
+// IncomingCall is filtered on data.to.rawId: "4:" + E.164 for a phone number, the user id for an ACS user.
+var poolRawIds = [for number in callbackPoolNumbers: '4:${number}']
+var incomingCallTargets = concat(poolRawIds, callbackAgentIds)
+
+var allTags = union(tags, {
+  app: 'emergency-calls'
+})
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    workspaceName: names.workspace
+    appInsightsName: names.appInsights
+    location: location
+    tags: allTags
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: names.storage
+    location: location
+    tags: allTags
+    tables: tables
+    deploymentContainerName: deploymentContainerName
+    deadLetterContainerName: deadLetterContainerName
+    skuName: storageSku
+  }
+}
+
+module communication 'modules/communication.bicep' = {
+  name: 'communication'
+  params: {
+    acsName: names.acs
+    emailServiceName: names.email
+    tags: allTags
+    dataLocation: dataLocation
+  }
+}
+
+module eventGrid 'modules/eventgrid.bicep' = {
+  name: 'eventgrid'
+  params: {
+    customTopicName: names.customTopic
+    systemTopicName: names.systemTopic
+    location: location
+    tags: allTags
+    acsName: communication.outputs.acsName
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    name: names.site
+    planName: names.plan
+    location: location
+    tags: allTags
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    acsName: communication.outputs.acsName
+    customTopicName: eventGrid.outputs.customTopicName
+    appInsightsName: monitoring.outputs.appInsightsName
+    emailSenderAddress: communication.outputs.emailSenderAddress
+    smsSenderNumber: smsSenderNumber
+    callbackFallbackTarget: callbackFallbackTarget
+    callbackWindowMinutes: callbackWindowMinutes
+    callbackQuarantineMinutes: callbackQuarantineMinutes
+    maxEmergencyCallMinutes: maxEmergencyCallMinutes
+    incomingCallMaxAgeSeconds: incomingCallMaxAgeSeconds
+    incidentRetentionDays: incidentRetentionDays
+    alwaysReadyInstances: alwaysReadyInstances
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    zoneRedundant: zoneRedundant
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  name: 'roles'
+  params: {
+    appPrincipalId: functionApp.outputs.principalId
+    topicPrincipalIds: [
+      eventGrid.outputs.customTopicPrincipalId
+      eventGrid.outputs.systemTopicPrincipalId
+    ]
+    storageAccountName: storage.outputs.name
+    deadLetterContainerName: deadLetterContainerName
+    acsName: communication.outputs.acsName
+    customTopicName: eventGrid.outputs.customTopicName
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    namePrefix: names.alerts
+    location: location
+    tags: allTags
+    appInsightsId: monitoring.outputs.appInsightsId
+    workspaceId: monitoring.outputs.workspaceId
+    alertEmail: alertEmail
+    poolFreeThreshold: poolFreeThreshold
+    callbackRedirectSlowMs: 10000
+  }
+}
+
+module subscriptions 'modules/eventgrid-subscriptions.bicep' = if (deploySubscriptions) {
+  name: 'eventgrid-subscriptions'
+  params: {
+    functionAppName: functionApp.outputs.name
+    customTopicName: eventGrid.outputs.customTopicName
+    systemTopicName: eventGrid.outputs.systemTopicName
+    storageAccountName: storage.outputs.name
+    deadLetterContainerName: deadLetterContainerName
+    incomingCallTargets: incomingCallTargets
+  }
+  dependsOn: [
+    roles
+  ]
+}
+
+output functionAppName string = functionApp.outputs.name
+output functionAppHostName string = functionApp.outputs.defaultHostName
+output storageAccountName string = storage.outputs.name
+output acsName string = communication.outputs.acsName
+output emailSenderAddress string = communication.outputs.emailSenderAddress
+output customTopicName string = eventGrid.outputs.customTopicName
+output systemTopicName string = eventGrid.outputs.systemTopicName
+output incomingCallSubscriptions int = deploySubscriptions ? max(1, (length(incomingCallTargets) + 24) / 25) : 0

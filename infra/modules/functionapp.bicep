@@ -1,0 +1,212 @@
+// Function App on the Flex Consumption plan (Linux, Python 3.11) with a system-assigned identity.
+// App settings: the names the code reads (shared/config.py SETTINGS), identity forms instead of keys.
+
+param name string
+param planName string
+param location string
+param tags object
+param storageAccountName string
+param deploymentContainerName string
+param acsName string
+param customTopicName string
+param appInsightsName string
+param emailSenderAddress string
+
+@description('E.164 number of the ACS resource that sends emergency SMS; empty: no SMS.')
+param smsSenderNumber string
+
+@description('ACS identity (8:acs:...) that takes callbacks to pool numbers with no live lease.')
+param callbackFallbackTarget string
+
+param callbackWindowMinutes int
+param callbackQuarantineMinutes int
+param maxEmergencyCallMinutes int
+param incomingCallMaxAgeSeconds int
+param incidentRetentionDays int
+
+@description('Always-ready instances for the callback path (inbound_callback) and the HTTP group (dialer).')
+param alwaysReadyInstances int
+
+param maximumInstanceCount int
+param instanceMemoryMB int
+
+@description('Spread the plan over availability zones (the region must support it for Flex Consumption).')
+param zoneRedundant bool = true
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource acs 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
+  name: acsName
+}
+
+resource customTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = {
+  name: customTopicName
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+// Flex Consumption scales each non-HTTP function on its own instances: the callback path (inbound_callback)
+// never waits behind the notification path (emergency_notification), and HTTP functions scale as one group.
+var alwaysReady = [
+  {
+    name: 'function:inbound_callback'
+    instanceCount: alwaysReadyInstances
+  }
+  {
+    name: 'http'
+    instanceCount: alwaysReadyInstances
+  }
+]
+
+// Every name the code reads (shared/config.py SETTINGS), except LOCAL_WEBHOOK_BASE_URL (local only) and the two
+// key forms that identity replaces: AzureWebJobsStorage -> AzureWebJobsStorage__accountName + TABLES_ENDPOINT,
+// ACS_CONNECTION_STRING -> ACS_ENDPOINT. infra/settings-contract.json lists these; tests/infra checks it.
+var appSettings = [
+  {
+    name: 'AzureWebJobsStorage__accountName'
+    value: storage.name
+  }
+  {
+    name: 'TABLES_ENDPOINT'
+    value: storage.properties.primaryEndpoints.table
+  }
+  {
+    name: 'ACS_ENDPOINT'
+    value: 'https://${acs.properties.hostName}'
+  }
+  {
+    name: 'ACS_EMAIL_SENDER'
+    value: emailSenderAddress
+  }
+  {
+    name: 'ACS_SMS_SENDER'
+    value: smsSenderNumber
+  }
+  {
+    name: 'EVENTGRID_TOPIC_ENDPOINT'
+    value: customTopic.properties.endpoint
+  }
+  {
+    name: 'EVENTGRID_TOPIC_KEY'
+    value: '' // empty: publish with the app's identity (EventGrid Data Sender); the topic has no keys
+  }
+  {
+    name: 'EVENT_DELIVERY_MODE'
+    value: 'eventgrid' // 'local' is for the laptop stack only
+  }
+  {
+    name: 'CALLBACK_WINDOW_MINUTES'
+    value: string(callbackWindowMinutes)
+  }
+  {
+    name: 'CALLBACK_QUARANTINE_MINUTES'
+    value: string(callbackQuarantineMinutes)
+  }
+  {
+    name: 'MAX_EMERGENCY_CALL_MINUTES'
+    value: string(maxEmergencyCallMinutes)
+  }
+  {
+    name: 'INCOMING_CALL_MAX_AGE_SECONDS'
+    value: string(incomingCallMaxAgeSeconds)
+  }
+  {
+    name: 'CALLBACK_FALLBACK_TARGET'
+    value: callbackFallbackTarget
+  }
+  {
+    name: 'INCIDENT_RETENTION_DAYS'
+    value: string(incidentRetentionDays)
+  }
+  {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+    value: appInsights.properties.ConnectionString
+  }
+]
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+    zoneRedundant: zoneRedundant
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    //checkov:skip=CKV_AZURE_222:Event Grid, the dialers and the admin page reach the app over its public HTTPS endpoint (no VNet in this template).
+    //checkov:skip=CKV_AZURE_17:Callers are browsers (dialer, admin page) and Event Grid, which present no client certificate.
+    //checkov:skip=CKV_AZURE_212:numberOfWorkers is for dedicated plans; Flex Consumption keeps alwaysReady instances and scales out itself.
+    //checkov:skip=CKV_AZURE_213:No health-check path on Flex Consumption; liveness is watched by the alerts in alerts.bicep.
+    serverFarmId: plan.id
+    httpsOnly: true
+    publicNetworkAccess: 'Enabled'
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      appSettings: appSettings
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReadyInstances > 0 ? alwaysReady : []
+      }
+      runtime: {
+        name: 'python'
+        version: '3.11'
+      }
+    }
+  }
+}
+
+// Deployment uses Entra ID (az / func with your login), never the FTP or SCM basic-auth publishing credentials.
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+output name string = site.name
+output id string = site.id
+output principalId string = site.identity.principalId
+output defaultHostName string = site.properties.defaultHostName

@@ -1,0 +1,41 @@
+// Log Analytics workspace and the workspace-based Application Insights component the app reports to.
+
+param workspaceName string
+param appInsightsName string
+param location string
+param tags object
+
+@description('Days Log Analytics keeps data.')
+param retentionInDays int
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: workspaceName
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: retentionInDays
+    features: {
+      enableLogAccessUsingOnlyResourcePermissions: true
+    }
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: appInsightsName
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspace.id
+    IngestionMode: 'LogAnalytics'
+    RetentionInDays: retentionInDays
+  }
+}
+
+output workspaceId string = workspace.id
+output appInsightsId string = appInsights.id
+output appInsightsName string = appInsights.name

@@ -1,0 +1,138 @@
+"""Admin API bodies and queries -> typed values: voice setup records, one callback number, audit-log queries.
+
+Every error names its field (and, for lists, each bad item in `details`), as shared/commands.py does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from shared.commands import check_id, text
+from shared.domain.audit import ENTITIES
+from shared.domain.numbers import pool_region, region_for_country, to_e164, valid_country
+from shared.domain.voice_config import (
+    KINDS,
+    CapacityProfile,
+    NumberType,
+    OutboundProfile,
+    ResourceNumber,
+    RoutingRule,
+    VoiceRecord,
+)
+from shared.errors import ValidationError
+
+CHANNELS = ("voice", "sms", "chat", "email")
+_HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(:\d{1,5})?$")
+MAX_AUDIT_LIMIT = 500
+
+
+def phone(name: str, raw: Any) -> str:
+    """One E.164 number, or a 400 naming `name`."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValidationError(name, "is required: a phone number in E.164 such as +12025550100")
+    try:
+        return to_e164(raw.strip())
+    except ValueError as exc:
+        raise ValidationError(name, f"must be an E.164 number such as +12025550100 ({exc})") from None
+
+
+def callback_number(body: dict[str, Any]) -> str:
+    return phone("number", body.get("number"))
+
+
+def voice_record(kind: str, key: str, body: dict[str, Any]) -> VoiceRecord:
+    """The record of `kind` stored under `key` (from the route) as the admin sent it."""
+    if kind not in KINDS:
+        raise ValidationError("kind", f"must be one of {', '.join(KINDS)}")
+    if kind == ResourceNumber.KIND:
+        return _resource_number(key, body)
+    check_id("key", key)
+    if kind == CapacityProfile.KIND:
+        return CapacityProfile(key, text(body, "name", required=False, max_len=128) or key)
+    if kind == OutboundProfile.KIND:
+        return _outbound_profile(key, body)
+    return _routing_rule(key, body)
+
+
+def record_key(kind: str, key: str) -> str:
+    """The stored key for a route key: numbers in E.164, other keys as ids."""
+    if kind not in KINDS:
+        raise ValidationError("kind", f"must be one of {', '.join(KINDS)}")
+    return phone("key", key) if kind == ResourceNumber.KIND else check_id("key", key)
+
+
+def _outbound_profile(key: str, body: dict[str, Any]) -> OutboundProfile:
+    channel = text(body, "channel", required=False, max_len=16) or "voice"
+    if channel not in CHANNELS:
+        raise ValidationError("channel", f"must be one of {', '.join(CHANNELS)}")
+    raw_number = body.get("outboundNumber")
+    number = phone("outboundNumber", raw_number) if raw_number not in (None, "") else None
+    profiles = _list(body, "capacityProfiles", lambda item: check_id("capacityProfiles", item))
+    return OutboundProfile(key, text(body, "name", required=False, max_len=128) or key, channel, number,
+                           tuple(dict.fromkeys(profiles)))
+
+
+def _resource_number(key: str, body: dict[str, Any]) -> ResourceNumber:
+    number = phone("number", key)
+    raw_type = text(body, "type", max_len=32)
+    if raw_type not in {t.value for t in NumberType}:
+        raise ValidationError("type", "must be microsoft (a Microsoft calling-plan number, direct offer) or "
+                              "direct_routing (a carrier's number through an SBC)")
+    country = valid_country(text(body, "country", max_len=8))
+    if country is None:
+        raise ValidationError("country", "must be an ISO 3166-1 alpha-2 code such as US")
+    if region_for_country(country) != pool_region(number):
+        raise ValidationError("country", f"{country} does not use the country calling code of {number}")
+    return ResourceNumber(number, NumberType(raw_type), country)
+
+
+def _routing_rule(key: str, body: dict[str, Any]) -> RoutingRule:
+    pattern = text(body, "numberPattern", max_len=256)
+    assert pattern is not None
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValidationError("numberPattern", f"is not a valid regular expression ({exc})") from None
+    trunks = _list(body, "trunks", _trunk)
+    if not trunks:
+        raise ValidationError("trunks", "must name at least one SBC, e.g. sbc1.example.com")
+    return RoutingRule(key, pattern, tuple(dict.fromkeys(trunks)))
+
+
+def _trunk(item: str) -> str:
+    if not _HOST.match(item):
+        raise ValueError("is not an SBC host name such as sbc1.example.com")
+    return item.lower()
+
+
+def _list(body: dict[str, Any], name: str, check: Callable[[str], str]) -> list[str]:
+    """A list of strings, or one string separated by semicolons; every bad item named in `details`."""
+    raw = body.get(name) or []
+    if isinstance(raw, str):
+        raw = [part.strip() for part in raw.split(";") if part.strip()]
+    if not isinstance(raw, list) or not all(isinstance(i, str) for i in raw) or len(raw) > 50:
+        raise ValidationError(name, "must be a list of at most 50 strings (or one string separated by ;)")
+    good, bad = [], []
+    for position, item in enumerate(raw, start=1):
+        try:
+            good.append(check(item.strip()))
+        except (ValueError, ValidationError) as exc:
+            reason = exc.message if isinstance(exc, ValidationError) else str(exc)
+            bad.append({"item": item, "position": position, "reason": reason})
+    if bad:
+        raise ValidationError(name, "; ".join(f"#{b['position']} {b['item']!r}: {b['reason']}" for b in bad), bad)
+    return good
+
+
+def audit_query(params: Mapping[str, str]) -> tuple[int, str | None, str | None]:
+    """?limit=1..500 (100), ?entity= one of ENTITIES, ?entityId= an id or number."""
+    raw = params.get("limit") or "100"
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_AUDIT_LIMIT:
+        raise ValidationError("limit", f"must be a whole number from 1 to {MAX_AUDIT_LIMIT}")
+    entity = params.get("entity") or None
+    if entity is not None and entity not in ENTITIES:
+        raise ValidationError("entity", f"must be one of {', '.join(ENTITIES)}")
+    entity_id = text(dict(params), "entityId", required=False, max_len=128)
+    return int(raw), entity, entity_id

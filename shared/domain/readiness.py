@@ -1,0 +1,183 @@
+"""Would this agent's emergency call work? Each prerequisite as pass / warning / fail, with why and what to change.
+
+Pure: takes the agent, the voice configuration, the callback pool and `now`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.domain.calls import Agent
+from shared.domain.emergency_path import EmergencyPath, PathKind, Status, emergency_path, worst
+from shared.domain.lease import NumberState, PoolNumber, count_states
+from shared.domain.numbers import SUPPORTED_COUNTRIES, region_for_country, valid_country
+from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
+from shared.domain.voice_config import OutboundProfile, VoiceConfig
+
+__all__ = ["AgentReadiness", "Check", "Status", "assess", "counts"]
+
+LOCATION_MAX_AGE = timedelta(days=7)
+_SUPPORTED = ", ".join(sorted(SUPPORTED_COUNTRIES))
+
+
+@dataclass(frozen=True)
+class Check:
+    check_id: str
+    title: str
+    status: Status
+    reason: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentReadiness:
+    agent: Agent
+    status: Status
+    checks: tuple[Check, ...]
+    path: EmergencyPath
+    outbound_number: str | None
+
+
+def assess(agent: Agent, config: VoiceConfig, pool: list[PoolNumber], now: datetime,
+           quarantine: timedelta) -> AgentReadiness:
+    """Every prerequisite of the agent's emergency call, in the order an admin fixes them."""
+    profile_check, profile = _voice_profile(agent, config)
+    number = agent.outbound_number or (profile.outbound_number if profile else None)
+    country = _location_country(agent)
+    path = emergency_path(number, country, config)
+    checks = (profile_check, _location(agent, now), _mailbox(agent), _recipients(agent),
+              Check("emergency_path", "Emergency call path", path.status, path.explanation, path.fix),
+              _callback(path, country, pool, now, quarantine))
+    return AgentReadiness(agent, worst([c.status for c in checks]), checks, path, number)
+
+
+def counts(results: list[AgentReadiness]) -> dict[str, int]:
+    tally = {s.value: 0 for s in Status}
+    for r in results:
+        tally[r.status.value] += 1
+    return tally
+
+
+def _voice_profile(agent: Agent, config: VoiceConfig) -> tuple[Check, OutboundProfile | None]:
+    def check(status: Status, reason: str, fix: str | None = None) -> Check:
+        return Check("voice_profile", "Capacity profile with a voice outbound profile", status, reason, fix)
+
+    cap_id = agent.capacity_profile
+    if not cap_id:
+        return check(Status.FAIL, "No capacity profile is assigned to the agent.",
+                     "Assign a capacity profile that a voice outbound profile is associated with."), None
+    if config.capacity_profile(cap_id) is None:
+        return check(Status.FAIL, f"Capacity profile '{cap_id}' does not exist.",
+                     "Create it under Voice setup, or assign an existing capacity profile."), None
+    if agent.outbound_profile:
+        profile = config.outbound_profile(agent.outbound_profile)
+        if profile is None:
+            return check(Status.FAIL, f"Outbound profile '{agent.outbound_profile}' does not exist.",
+                         "Create it under Voice setup, or choose an existing voice outbound profile."), None
+        if not profile.is_voice:
+            return check(Status.FAIL, f"Outbound profile '{profile.profile_id}' is for the {profile.channel} "
+                         "channel, not voice.", "Choose a voice outbound profile for the agent."), None
+        if cap_id not in profile.capacity_profiles:
+            return check(Status.FAIL, f"Outbound profile '{profile.profile_id}' is not associated with capacity "
+                         f"profile '{cap_id}'.", f"Associate '{cap_id}' with '{profile.profile_id}' under Voice "
+                         "setup, or assign a capacity profile it lists."), profile
+        return check(Status.PASS, f"Capacity profile '{cap_id}' is associated with voice outbound profile "
+                     f"'{profile.profile_id}'."), profile
+    profiles = config.voice_profiles_for(cap_id)
+    if not profiles:
+        return check(Status.FAIL, f"Capacity profile '{cap_id}' is not associated with any voice outbound profile.",
+                     f"Associate '{cap_id}' with a voice outbound profile under Voice setup."), None
+    return check(Status.PASS, f"Capacity profile '{cap_id}' is associated with voice outbound profile "
+                 f"'{profiles[0].profile_id}'."), profiles[0]
+
+
+def _location_country(agent: Agent) -> str | None:
+    location = agent.last_location or {}
+    if location.get("enabled") is False:
+        return None
+    return valid_country(str(location.get("countryCode") or ""))
+
+
+def _location(agent: Agent, now: datetime) -> Check:
+    def check(status: Status, reason: str, fix: str | None = None) -> Check:
+        return Check("location", "Browser location in a supported country", status, reason, fix)
+
+    location = agent.last_location
+    if not location:
+        return check(Status.FAIL, "The agent's browser has not reported a location.",
+                     "Ask the agent to allow location access for the dialer in the browser.")
+    if location.get("enabled") is False:
+        return check(Status.FAIL, "Location sharing is turned off in the agent's browser.",
+                     "Ask the agent to turn location access on for the dialer.")
+    country = valid_country(str(location.get("countryCode") or ""))
+    if country is None:
+        return check(Status.FAIL, "The last reported location has no country.",
+                     "Ask the agent to confirm the location in the dialer.")
+    if country not in SUPPORTED_COUNTRIES:
+        return check(Status.FAIL, f"{country} is not a country where ACS supports emergency calls ({_SUPPORTED}).",
+                     "Emergency calls from there are not permitted: the agent must work from a supported country.")
+    reported = _reported_at(location.get("reportedAt"))
+    where = ", ".join(str(location[k]) for k in ("address", "city") if location.get(k)) or "no address"
+    if reported is not None and now - reported > LOCATION_MAX_AGE:
+        return check(Status.WARNING, f"Last reported in {country} ({where}) {(now - reported).days} days ago.",
+                     "Ask the agent to open the dialer so that the browser reports the location again.")
+    return check(Status.PASS, f"Last reported in {country} ({where}).")
+
+
+def _reported_at(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+def _mailbox(agent: Agent) -> Check:
+    if not agent.mailbox_enabled:
+        return Check("mailbox", "Mailbox enabled", Status.FAIL, "The agent's mailbox is disabled.",
+                     "Enable the agent's mailbox.")
+    return Check("mailbox", "Mailbox enabled", Status.PASS, "The agent's mailbox is enabled.")
+
+
+def _recipients(agent: Agent) -> Check:
+    def check(status: Status, reason: str, fix: str | None = None) -> Check:
+        return Check("recipients", "Emergency notification recipients", status, reason, fix)
+
+    try:
+        emails = parse_email_recipients(agent.email_recipients)
+        phones = parse_sms_recipients(agent.sms_recipients)
+    except RecipientListError as exc:
+        return check(Status.FAIL, "The recipient list has errors: " + "; ".join(e.describe() for e in exc.errors),
+                     "Correct the recipients on the agent's page (separate them with semicolons).")
+    if not emails and not phones:
+        return check(Status.FAIL, "Nobody is notified when the agent dials an emergency number.",
+                     "Add at least one email address, e.g. the security desk.")
+    return check(Status.PASS, f"{len(emails)} email and {len(phones)} SMS recipient(s) are notified.")
+
+
+def _callback(path: EmergencyPath, location_country: str | None, pool: list[PoolNumber], now: datetime,
+              quarantine: timedelta) -> Check:
+    def check(status: Status, reason: str, fix: str | None = None) -> Check:
+        return Check("callback_number", "Callback number available in the pool", status, reason, fix)
+
+    country = path.country or location_country
+    region = region_for_country(country) if country else None
+    if region is None:
+        return check(Status.FAIL, "The agent's country is unknown, so no pool region applies.",
+                     "Fix the agent's location first.")
+    numbers = [n for n in pool if n.region == region]
+    tally = count_states(numbers, now, quarantine)
+    in_service = len(numbers) - tally[NumberState.RETIRED.value]
+    # On the direct-offer path ACS's own temporary number reaches the agent; the pool number is the second line.
+    offer_only = path.kind in (PathKind.DIRECT_OFFER, PathKind.DIRECT_OFFER_FALLBACK)
+    short = Status.WARNING if offer_only else Status.FAIL
+    if in_service == 0:
+        return check(short, f"The pool has no callback number for +{region} ({country}).",
+                     f"Add callback numbers starting with +{region} under Callback pool.")
+    if tally[NumberState.FREE.value] == 0:
+        return check(Status.WARNING, f"All {in_service} callback numbers for +{region} are leased or resting right "
+                     "now.", f"Add callback numbers starting with +{region} under Callback pool.")
+    return check(Status.PASS, f"{tally[NumberState.FREE.value]} of {in_service} callback numbers for +{region} "
+                 f"({country}) are free.")

@@ -1,0 +1,84 @@
+"""Telemetry for operations: Application Insights through OpenTelemetry, configured once, off without a connection
+string. Custom events go to `customEvents`, measurements to `customMetrics`; nothing leaves the process before a
+processor has scrubbed phone numbers, email addresses and locations out of it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+EVENTS = logging.getLogger("emergency.telemetry")
+CUSTOM_EVENT = "microsoft.custom_event.name"  # the Azure Monitor exporter sends such log records to customEvents
+
+# Phone numbers (E.164 or formatted, 7+ digits; short codes such as 911 stay readable), email addresses, and
+# anything under a location-like key.
+_PHONE = re.compile(r"(?<![\w])(?:\+|%2B)?\(?\d[\d\s().\-]{5,}\d(?![\w])")
+_EMAIL = re.compile(r"[\w.+\-]+(?:@|%40)[\w\-]+(?:\.[\w\-]+)+")
+_LOCATION_KEYS = re.compile(r"location|address|street|floor|room|latitude|longitude|\blat\b|\blon\b|city",
+                            re.IGNORECASE)
+
+
+def scrub_text(text: str) -> str:
+    """Phone numbers keep their last 4 digits; email addresses become <email>."""
+    text = _EMAIL.sub("<email>", text)
+    return _PHONE.sub(lambda m: "***" + re.sub(r"\D", "", m.group())[-4:], text)
+
+
+def scrub_value(key: str, value: Any) -> Any:
+    if _LOCATION_KEYS.search(key):
+        return "<redacted>"
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, tuple | list):
+        return type(value)(scrub_text(v) if isinstance(v, str) else v for v in value)
+    return value
+
+
+def scrub_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: scrub_value(k, v) for k, v in (attributes or {}).items()}
+
+
+class Telemetry:
+    """The app's operational signals. Metrics are no-ops and events plain log lines until Azure Monitor is on."""
+
+    def __init__(self) -> None:
+        from opentelemetry import metrics
+
+        meter = metrics.get_meter("emergency-calling")
+        self._histograms = {name: meter.create_histogram(name, unit="ms") for name in (
+            "emergency.dial_to_lease_ms", "emergency.dial_to_dnd_ms", "emergency.dial_to_notification_ms",
+            "callback.event_to_redirect_ms")}
+        self._pool_free = meter.create_histogram("pool.free", unit="{number}")
+
+    def duration(self, name: str, ms: float, **dimensions: str) -> None:
+        self._histograms[name].record(ms, scrub_attributes(dimensions))
+
+    def pool_level(self, region: str, levels: Mapping[str, int]) -> None:
+        self._pool_free.record(levels.get("free", 0), {"region": region})
+        self.event("PoolLevel", region=region, **{k: str(v) for k, v in levels.items()})
+
+    def event(self, name: str, **dimensions: str) -> None:
+        """A custom event with string dimensions (scrubbed again on export)."""
+        EVENTS.info("%s %s", name, dimensions, extra={CUSTOM_EVENT: name, **scrub_attributes(dimensions)})
+
+
+def configure(env: Mapping[str, str]) -> bool:
+    """Turn Application Insights on when APPLICATIONINSIGHTS_CONNECTION_STRING is set; never raises."""
+    connection = (env.get("APPLICATIONINSIGHTS_CONNECTION_STRING") or "").strip()
+    if not connection:
+        return False
+    try:
+        from azure.monitor.opentelemetry import configure_azure_monitor
+
+        from shared.telemetry_processors import ScrubbingLogProcessor, ScrubbingSpanProcessor
+
+        configure_azure_monitor(connection_string=connection, logger_name="", enable_live_metrics=False,
+                                span_processors=[ScrubbingSpanProcessor()],
+                                log_record_processors=[ScrubbingLogProcessor()])
+        return True
+    except Exception as exc:  # telemetry must never take the functions down
+        log.warning("Application Insights not configured: %s", exc)
+        return False

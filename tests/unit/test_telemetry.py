@@ -1,0 +1,73 @@
+"""No phone number, email address or location leaves the process: proven on a recorded span and log record."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from shared.telemetry import CUSTOM_EVENT, configure, scrub_text
+from shared.telemetry_processors import ScrubbingLogProcessor, ScrubbingSpanProcessor
+
+SECRETS = ("2025550123", "202) 555-0142", "alice@example.com", "1 Example Plaza")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("call +12025550123 now", "call ***0123 now"),
+    ("(202) 555-0142", "***0142"),
+    ("to alice@example.com", "to <email>"),
+    ("RowKey='%2B12025550100'", "RowKey='***0100'"),
+    ("dialed 911", "dialed 911"),
+    ("agent alice, call 3f2a", "agent alice, call 3f2a"),
+])
+def test_scrub_text(raw: str, expected: str) -> None:
+    assert scrub_text(raw) == expected
+
+
+def test_a_recorded_span_is_scrubbed_before_export() -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(ScrubbingSpanProcessor())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with provider.get_tracer("t").start_as_current_span("PUT callbacknumbers +12025550123") as span:
+        span.set_attribute("url.full", "https://x.table.core.windows.net/callbacknumbers(PartitionKey='1',"
+                                       "RowKey='%2B12025550123')")
+        span.set_attribute("recipient", "alice@example.com")
+        span.set_attribute("location", "1 Example Plaza, Floor 3")
+        span.set_attribute("agent.id", "alice")
+    exported = exporter.get_finished_spans()[0]
+    text = repr(dict(exported.attributes)) + exported.name
+    assert not any(s in text for s in SECRETS), text
+    assert exported.attributes["agent.id"] == "alice" and exported.attributes["location"] == "<redacted>"
+    assert "***0123" in exported.attributes["url.full"]
+
+
+def test_a_recorded_log_record_and_custom_event_are_scrubbed_before_export() -> None:
+    exporter = InMemoryLogRecordExporter()
+    provider = LoggerProvider()
+    provider.add_log_record_processor(ScrubbingLogProcessor())
+    provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
+    logger = logging.getLogger("test.telemetry.scrub")
+    handler = LoggingHandler(logger_provider=provider)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("email to %s about +1 (202) 555-0142", "alice@example.com",
+                       extra={CUSTOM_EVENT: "NotificationDelivery", "recipient": "alice@example.com",
+                              "address": "1 Example Plaza"})
+    finally:
+        logger.removeHandler(handler)
+    record = exporter.get_finished_logs()[0].log_record
+    text = str(record.body) + repr(dict(record.attributes))
+    assert not any(s in text for s in SECRETS), text
+    assert record.attributes[CUSTOM_EVENT] == "NotificationDelivery"
+
+
+def test_telemetry_is_off_without_a_connection_string() -> None:
+    assert configure({}) is False
+    assert configure({"APPLICATIONINSIGHTS_CONNECTION_STRING": "  "}) is False
