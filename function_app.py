@@ -1,4 +1,10 @@
-"""Composition only: one FunctionApp, one blueprint per trigger module. No client, setting or I/O at import."""
+"""Composition only: telemetry set up once, one FunctionApp, one blueprint per trigger module.
+
+No client or setting is touched at import, except the Application Insights connection string, read once here to
+turn telemetry on (it never raises: a telemetry problem must not hide the functions).
+"""
+
+import os
 
 import azure.functions as func
 
@@ -14,6 +20,9 @@ from functions import (
     presence,
     templates,
 )
+from shared import telemetry
+
+telemetry.configure(os.environ)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 

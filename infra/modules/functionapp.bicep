@@ -126,6 +126,11 @@ var appSettings = [
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
     value: appInsights.properties.ConnectionString
   }
+  {
+    // The Python worker hands its OpenTelemetry context to the host (host.json telemetryMode: OpenTelemetry).
+    name: 'PYTHON_ENABLE_OPENTELEMETRY'
+    value: 'true'
+  }
 ]
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
