@@ -15,7 +15,10 @@ CUSTOM_EVENT = "microsoft.custom_event.name"  # the Azure Monitor exporter sends
 
 # Phone numbers (E.164 or formatted, 7+ digits; short codes such as 911 stay readable), email addresses, and
 # anything under a location-like key.
-_PHONE = re.compile(r"(?<![\w])(?:\+|%2B)?\(?\d[\d\s().\-]{5,}\d(?![\w])")
+_PHONE = re.compile(
+    r"(?:\+|%2B)\d[\d\s().\-]{5,}\d"  # E.164, possibly formatted or URL-encoded
+    r"|(?<![\w-])\(?\d{3}\)?[\s.\-]\d{3}[\s.\-]\d{4}(?![\w-])"  # (202) 555-0142, 202.555.0142
+    r"|(?<![\w-])\d{10,15}(?![\w-])")  # bare national or international digits
 _EMAIL = re.compile(r"[\w.+\-]+(?:@|%40)[\w\-]+(?:\.[\w\-]+)+")
 _LOCATION_KEYS = re.compile(r"location|address|street|floor|room|latitude|longitude|\blat\b|\blon\b|city",
                             re.IGNORECASE)
@@ -65,8 +68,31 @@ class Telemetry:
         EVENTS.info("%s %s", name, dimensions, extra={CUSTOM_EVENT: name, **scrub_attributes(dimensions)})
 
 
+def install_log_scrubbing() -> None:
+    """Mask phone numbers and email addresses in every log record of the process, whatever logger or handler
+    (the Functions worker's, the console's): records are scrubbed when created. Idempotent."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "scrubbing", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call; leave it to the logging module to report
+            return record
+        record.msg, record.args = scrub_text(message), None
+        return record
+
+    factory.scrubbing = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+    # The SDKs log each request URL at INFO; table row keys hold callback numbers. Warnings and errors stay.
+    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
+
+
 def configure(env: Mapping[str, str]) -> bool:
-    """Turn Application Insights on when APPLICATIONINSIGHTS_CONNECTION_STRING is set; never raises."""
+    """Scrub logs; turn Application Insights on when APPLICATIONINSIGHTS_CONNECTION_STRING is set. Never raises."""
+    install_log_scrubbing()
     connection = (env.get("APPLICATIONINSIGHTS_CONNECTION_STRING") or "").strip()
     if not connection:
         return False

@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared.telemetry import CUSTOM_EVENT, configure, scrub_text
+from shared.telemetry import CUSTOM_EVENT, configure, install_log_scrubbing, scrub_text
 from shared.telemetry_processors import ScrubbingLogProcessor, ScrubbingSpanProcessor
 
 SECRETS = ("2025550123", "202) 555-0142", "alice@example.com", "1 Example Plaza")
@@ -71,3 +71,14 @@ def test_a_recorded_log_record_and_custom_event_are_scrubbed_before_export() -> 
 def test_telemetry_is_off_without_a_connection_string() -> None:
     assert configure({}) is False
     assert configure({"APPLICATIONINSIGHTS_CONNECTION_STRING": "  "}) is False
+
+
+def test_every_log_record_of_the_process_is_masked_once_scrubbing_is_installed(
+        caplog: pytest.LogCaptureFixture) -> None:
+    install_log_scrubbing()
+    install_log_scrubbing()  # idempotent
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("azure.data.tables.anything").warning(
+            "GET callbacknumbers(RowKey='%s') for %s", "%2B12025550123", "alice@example.com")
+    assert "2025550123" not in caplog.text and "alice@example.com" not in caplog.text
+    assert "***0123" in caplog.text
