@@ -161,7 +161,7 @@ publish_code() {
       # shellcheck disable=SC2064 # expand now: the path is local to this function
       trap "rm -rf '${package%/app.zip}'" EXIT
     fi
-    zip_command=(zip -qr "${package}" host.json requirements.txt function_app.py functions shared -x '*__pycache__*')
+    zip_command=(zip -qr "${package}" host.json requirements.txt function_app.py functions shared admin_ui -x '*__pycache__*')
     command=(az functionapp deployment source config-zip --resource-group "${RESOURCE_GROUP}" --name "${app}"
       --src "${package}" --build-remote true)
   fi

@@ -230,6 +230,17 @@ module alerts 'modules/alerts.bicep' = {
   }
 }
 
+// The operators' workbook (docs/operations.md), on the same Application Insights component as the alerts.
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  params: {
+    appInsightsId: monitoring.outputs.appInsightsId
+    location: location
+    tags: allTags
+    displayName: 'Emergency calls - operations (${names.alerts})'
+  }
+}
+
 module subscriptions 'modules/eventgrid-subscriptions.bicep' = if (deploySubscriptions) {
   name: 'eventgrid-subscriptions'
   params: {

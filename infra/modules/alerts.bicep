@@ -74,7 +74,7 @@ requests
 var callbackSlowQuery = '''
 customMetrics
 | where name == "callback.event_to_redirect_ms"
-| summarize p95 = percentile(value, 95) by bin(timestamp, 5m)
+| summarize p95 = percentilew(valueSum / valueCount, valueCount, 95) by bin(timestamp, 5m)
 '''
 
 var rules = [
