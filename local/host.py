@@ -166,14 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = LocalHost(load_app(args.app), port=args.port, clock=AdjustableClock())
+    # Before anything is announced: a SIGTERM right after the start line must still stop the host cleanly.
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         host.start()
     except OSError as error:
         print(f"cannot listen on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
         return 1
     print(host.describe(), flush=True)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         while not stopping.wait(1.0):
             pass
