@@ -61,12 +61,6 @@ def mask_email(addr: str) -> str:
     return f"{local[0]}***@{domain}"
 
 
-def mask_phone(number: str) -> str:
-    """'+12025550142' -> '***0142' for logs (last 4 digits only); fewer than 4 digits -> '***'."""
-    digits = re.sub(r"\D", "", number)
-    return f"***{digits[-4:]}" if len(digits) >= 4 else "***"
-
-
 def _parse_list(raw: str, normalise: Callable[[str], str]) -> tuple[str, ...]:
     """Split on ';', skip blanks, normalise each item, fold duplicates, enforce the cap; raise on any bad item."""
     items = [part.strip() for part in raw.split(SEPARATOR) if part.strip()]

@@ -20,7 +20,8 @@ from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
 from shared.domain.incident_context import context_for
 from shared.domain.notify_plan import PlanWarning, plan_notifications
-from shared.domain.recipients import mask_email, mask_phone
+from shared.domain.numbers import mask_phone
+from shared.domain.recipients import mask_email
 from shared.domain.template import DEFAULT_TEMPLATE, NotificationTemplate, RenderedNotification, render, sms_text
 from shared.errors import NotFound
 from shared.ports import Conflict, NotifyPorts, SendError, StoreError

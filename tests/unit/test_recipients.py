@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 import pytest
 
+from shared.domain.numbers import mask_phone
 from shared.domain.recipients import (
     MAX_RECIPIENTS,
     ItemError,
     RecipientListError,
     mask_email,
-    mask_phone,
     parse_email_recipients,
     parse_sms_recipients,
 )
@@ -174,7 +174,7 @@ def test_given_an_address_when_masking_then_only_the_first_letter_and_domain_sho
 
 @pytest.mark.parametrize(
     ("number", "masked"),
-    [("+12025550142", "***0142"), ("+1 (202) 555-0199", "***0199"), ("911", "***"), ("", "***")],
+    [("+12025550142", "***0142"), ("+1 (202) 555-0199", "***0199"), ("911", "***"), ("", "<none>")],
 )
 def test_given_a_number_when_masking_then_only_the_last_four_digits_show(number: str, masked: str) -> None:
     assert mask_phone(number) == masked
