@@ -108,7 +108,7 @@ def acs_call_ended(event: AcsCallEnded, deps: Ports, policy: LeasePolicy) -> str
     agent = deps.agents.by_acs_user(event.started_by) if event.started_by else None
     if agent is None:
         return "ignored"
-    if _maybe_emergency(agent.agent_id, event, deps):
+    if deps.presence.get(agent.agent_id)[0].in_emergency:
         # Privacy first: a call we cannot tell apart from a running emergency call never enters history.
         log.info("CallEnded %s withheld from history: agent %s is in an emergency call", event.event_id,
                  agent.agent_id)
@@ -119,7 +119,3 @@ def acs_call_ended(event: AcsCallEnded, deps: Ports, policy: LeasePolicy) -> str
     deps.history.add(agent.agent_id, entry["id"], entry)
     return "history"
 
-
-def _maybe_emergency(agent_id: str, event: AcsCallEnded, deps: Ports) -> bool:
-    presence, _ = deps.presence.get(agent_id)
-    return presence.in_emergency
