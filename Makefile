@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 CERTS := .local/certs/ca-bundle.pem
+# The browser tests drive Debian's Chromium through Playwright; Playwright never downloads a browser of its own.
+CHROMIUM := /usr/bin/chromium
 PORT ?= 7071
 
 .PHONY: setup test demo serve host lint bench clean
@@ -36,7 +38,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: setup lint
+# Installed (as root, from Debian's packages) only when missing.
+$(CHROMIUM):
+	apt-get update && apt-get install -y --no-install-recommends chromium
+
+test: setup lint $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 demo: setup

@@ -10,7 +10,9 @@ import azure.functions as func
 
 from functions import (
     acs_call_events,
+    admin_page,
     agent_panel,
+    audit,
     inbound_callback,
     incidents,
     lease_expiry,
@@ -18,7 +20,9 @@ from functions import (
     notification,
     outbound_call,
     presence,
+    readiness,
     templates,
+    voice_setup,
 )
 from shared import telemetry
 
@@ -27,5 +31,6 @@ telemetry.configure(os.environ)
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 for blueprint in (outbound_call.bp, acs_call_events.bp, presence.bp, lease_expiry.bp, manage.bp, inbound_callback.bp,
-                  agent_panel.bp, incidents.bp, notification.bp, templates.bp):
+                  agent_panel.bp, incidents.bp, notification.bp, templates.bp, readiness.bp, voice_setup.bp, audit.bp,
+                  admin_page.bp):
     app.register_functions(blueprint)

@@ -1,11 +1,13 @@
-"""Restricted incident records of emergency calls (admin API only)."""
+"""Restricted incident records of emergency calls (admin API only): Admin or Auditor role, read-only."""
 
 from __future__ import annotations
 
 import azure.functions as func
 
-from functions._common import container, handle_http
+from functions._auth import authorized
+from functions._common import container
 from shared import commands
+from shared.auth import Access
 from shared.errors import NotFound
 from shared.services.panel import incident_view
 
@@ -13,21 +15,21 @@ bp = func.Blueprint()
 
 
 @bp.function_name("manage_incidents")
-@bp.route(route="manage/incidents", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="manage/incidents", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def manage_incidents(req: func.HttpRequest) -> func.HttpResponse:
-    def run() -> object:
+    def run(_: object) -> object:
         calls = sorted(container().calls.list(), key=lambda c: c.dialed_at, reverse=True)
         return {"incidents": [incident_view(c) for c in calls]}
-    return handle_http(run)
+    return authorized(req, Access.INCIDENTS, run)
 
 
 @bp.function_name("manage_incident")
-@bp.route(route="manage/incidents/{emergencyCallId}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="manage/incidents/{emergencyCallId}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def manage_incident(req: func.HttpRequest) -> func.HttpResponse:
-    def run() -> object:
+    def run(_: object) -> object:
         call_id = commands.check_id("emergencyCallId", req.route_params.get("emergencyCallId", ""))
         loaded = container().calls.get(call_id)
         if loaded is None:
             raise NotFound(f"no emergency incident {call_id}")
         return incident_view(loaded[0])
-    return handle_http(run)
+    return authorized(req, Access.INCIDENTS, run)

@@ -1,45 +1,66 @@
 """Admin API for agents and the callback-number pool, under /api/manage/.
 
 The Functions host refuses routes and function names that start with "admin" (its own /admin API), so the
-admin API lives under "manage/" and its functions are named manage_*.
+admin API lives under "manage/" and its functions are named manage_*. Authorization is the signed-in user's app role
+(functions/_auth.py), not a function key: the admin page calls these from the browser.
 """
 
 from __future__ import annotations
 
 import azure.functions as func
 
-from functions._common import container, handle_http
-from shared import commands
+from functions._auth import access_for, authorized
+from functions._common import container
+from shared import admin_commands, commands
+from shared.auth import Access, Principal
 from shared.services import admin
 
 bp = func.Blueprint()
+ANONYMOUS = func.AuthLevel.ANONYMOUS  # the principal's role is checked in the function (see functions/_auth.py)
 
 
 @bp.function_name("manage_agent")
-@bp.route(route="manage/agents/{agentId}", methods=["GET", "PUT"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="manage/agents/{agentId}", methods=["GET", "PUT"], auth_level=ANONYMOUS)
 def manage_agent(req: func.HttpRequest) -> func.HttpResponse:
-    def run() -> object:
+    def run(who: Principal) -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         if req.method == "PUT":
             agent = commands.agent(agent_id, commands.parse_json_object(req.get_body()))
-            return admin.put_agent(agent, container())
+            return admin.put_agent(agent, who.actor, container())
         return admin.get_agent(agent_id, container())
-    return handle_http(run)
+    return authorized(req, access_for(req), run)
 
 
 @bp.function_name("manage_agents")
-@bp.route(route="manage/agents", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="manage/agents", methods=["GET"], auth_level=ANONYMOUS)
 def manage_agents(req: func.HttpRequest) -> func.HttpResponse:
-    return handle_http(lambda: {"agents": [admin.agent_view(a) for a in container().agents.list()]})
+    return authorized(req, Access.READ,
+                      lambda _: {"agents": [admin.agent_view(a) for a in container().agents.list()]})
 
 
 @bp.function_name("manage_callback_numbers")
-@bp.route(route="manage/callback-numbers", methods=["GET", "PUT"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="manage/callback-numbers", methods=["GET", "PUT", "POST"], auth_level=ANONYMOUS)
 def manage_callback_numbers(req: func.HttpRequest) -> func.HttpResponse:
-    """PUT makes the active pool exactly the given numbers; live leases keep running on retired numbers."""
-    def run() -> object:
+    """GET the pool; POST {"number"} adds one number (201); PUT {"numbers"} makes the active pool exactly those
+    numbers. Live leases keep running on retired numbers."""
+    def run(who: Principal) -> object:
         c = container()
         if req.method == "PUT":
-            return admin.put_pool(commands.pool_numbers(commands.parse_json_object(req.get_body())), c, c.policy)
+            wanted = commands.pool_numbers(commands.parse_json_object(req.get_body()))
+            return admin.put_pool(wanted, who.actor, c, c.policy)
+        if req.method == "POST":
+            number = admin_commands.callback_number(commands.parse_json_object(req.get_body()))
+            return admin.add_number(number, who.actor, c, c.policy)
         return admin.list_pool(c, c.policy)
-    return handle_http(run)
+    return authorized(req, access_for(req), run, status=201 if req.method == "POST" else 200)
+
+
+@bp.function_name("manage_callback_number_retire")
+@bp.route(route="manage/callback-numbers/{number}/retire", methods=["POST"], auth_level=ANONYMOUS)
+def manage_callback_number_retire(req: func.HttpRequest) -> func.HttpResponse:
+    """Retire one number: never leased again; a live lease on it runs to its end. Idempotent; 404 if unknown."""
+    def run(who: Principal) -> object:
+        c = container()
+        number = admin_commands.phone("number", req.route_params.get("number", ""))
+        return admin.retire_number(number, who.actor, c, c.policy)
+    return authorized(req, Access.CHANGE, run)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from local.seed import seed
-from local.stack import FALLBACK_TARGET, Client, LocalStack, wait_for
+from local.stack import ADMIN_PRINCIPAL, FALLBACK_TARGET, Client, LocalStack, wait_for
 from shared.domain.numbers import mask_phone
 
 ALICE_ACS = "8:acs:00000000-0000-0000-0000-000000000000_alice"
@@ -164,7 +164,7 @@ def _hm(iso: str | None) -> str:
 def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     print("Starting the local stack: Azurite, the ACS stand-in, the Functions host…", flush=True)
-    with LocalStack() as stack:
+    with LocalStack(principal=ADMIN_PRINCIPAL) as stack:
         print(f"Functions host at {stack.client.base_url}, ACS stand-in at {stack.acs.endpoint}", flush=True)
         try:
             timeline = play(stack)

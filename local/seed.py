@@ -6,6 +6,7 @@ Fictional numbers (555-01xx) and example.com / example.org addresses only.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from local.stack import Client
 
@@ -26,12 +27,38 @@ AGENTS: dict[str, dict[str, Any]] = {
         "outboundProfile": "voice-outbound-us", "capacityProfile": "voice-default",
         "lastLocation": {"countryCode": "US", "address": "1 Example Plaza", "floor": "4", "city": "Springfield, IL"},
     },
+    # Not ready, to show what the page reports: no recipients, working from Denmark with no +45 callback numbers.
+    "carol": {
+        "displayName": "Carol Example", "acsUserId": "8:acs:00000000-0000-0000-0000-000000000000_carol",
+        "outboundNumber": "+1 202 555 0182", "timezone": "Europe/Copenhagen", "mailboxEnabled": True,
+        "outboundProfile": "voice-outbound-us", "capacityProfile": "voice-default",
+        "lastLocation": {"countryCode": "DK", "address": "1 Eksempelvej", "city": "Copenhagen", "enabled": True},
+    },
+}
+# The voice setup the readiness checks read: Alice calls from a Microsoft number (direct offer); Bob from a
+# direct-routing number with no rule for 911 (his call falls back to direct offer); Carol, in Denmark, from a
+# direct-routing number whose 112 matches the rule to the European SBC.
+VOICE_CONFIG: dict[str, dict[str, dict[str, Any]]] = {
+    "capacity-profiles": {"voice-default": {"name": "Voice - default"}},
+    "outbound-profiles": {"voice-outbound-us": {"name": "Voice outbound (US)", "channel": "voice",
+                                                "outboundNumber": "+1 202 555 0180",
+                                                "capacityProfiles": ["voice-default"]}},
+    "numbers": {"+12025550180": {"type": "microsoft", "country": "US"},
+                "+12025550181": {"type": "direct_routing", "country": "US"},
+                "+12025550182": {"type": "direct_routing", "country": "US"}},
+    "routing-rules": {"emergency-112": {"numberPattern": "^\\+?112$", "trunks": ["sbc-eu.example.com"]}},
 }
 POOL = [f"+1 202 555 01{n:02d}" for n in range(0, 6)]
 
 
 def seed(client: Client, agents: dict[str, dict[str, Any]] | None = None, pool: list[str] | None = None) -> None:
-    """Create the agents and the callback pool; raise with the API's answer when it refuses."""
+    """Create the voice setup, the agents and the callback pool as an admin; raise with the API's answer when it
+    refuses. `client` must act as a user with the EmergencyCalling.Admin role (LocalStack's client does)."""
+    for kind, records in VOICE_CONFIG.items():
+        for key, record in records.items():
+            status, answer = client.put(f"/api/manage/voice-config/{kind}/{quote(key)}", record)
+            if status != 200:
+                raise RuntimeError(f"seeding {kind} {key} failed: {status} {answer}")
     for agent_id, body in (agents or AGENTS).items():
         status, answer = client.put(f"/api/manage/agents/{agent_id}", body)
         if status != 200:

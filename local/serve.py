@@ -8,12 +8,16 @@ import signal
 import threading
 
 from local.seed import AGENTS, POOL, seed
-from local.stack import LocalStack
+from local.stack import ADMIN_PRINCIPAL, LocalStack
 
 
 def main() -> int:
     port = int(os.environ.get("PORT", "7071"))
-    stack = LocalStack(port=port, timers=True, acs_port=int(os.environ.get("ACS_PORT", "8443")))
+    # Whoever opens the page locally is signed in as the demo's administrator (override per request with the
+    # X-Local-Principal header, e.g. an auditor: {"userId":"a2","userDetails":"auditor@example.com",
+    # "roles":["EmergencyCalling.Auditor"]}).
+    stack = LocalStack(port=port, timers=True, acs_port=int(os.environ.get("ACS_PORT", "8443")),
+                       principal=ADMIN_PRINCIPAL)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with stack:
@@ -24,11 +28,14 @@ Local stack is up (Ctrl-C stops it).
   Functions host     {base}   (log: {stack.log_path})
   ACS stand-in       {stack.acs.endpoint}   sent messages: {stack.acs.endpoint}/_standin/requests
   Azurite (tables)   {stack.azurite.connection_string}
-Seeded agents {', '.join(AGENTS)} and {len(POOL)} callback numbers. Try:
+Seeded agents {', '.join(AGENTS)} and {len(POOL)} callback numbers.
+  Admin page         {base}/api/manage/ui/   (signed in as {ADMIN_PRINCIPAL['userDetails']}, EmergencyCalling.Admin)
+Try:
   curl -s -X POST {base}/api/outbound-calls -d '{{"agentId":"alice","dialedNumber":"933","countryCode":"US"}}'
   curl -s {base}/api/agents/alice/presence
   curl -s {base}/api/agents/alice/emergency-state
   curl -s {base}/api/manage/callback-numbers
+  curl -s {base}/api/manage/readiness
   curl -s -X POST {base}/local/clock -d '{{"advanceSeconds": 3660}}'
 """, flush=True)
         with contextlib.suppress(KeyboardInterrupt):

@@ -21,19 +21,36 @@ from local.azurite import ROOT, Azurite, free_port
 
 T = TypeVar("T")
 FALLBACK_TARGET = "8:acs:00000000-0000-0000-0000-000000000000_securitydesk"
+# The signed-in user the local host simulates (local/host_principal.py): the demo's administrator.
+ADMIN_PRINCIPAL: dict[str, Any] = {"userId": "00000000-0000-0000-0000-00000000ad01",
+                                   "userDetails": "admin@example.com", "roles": ["EmergencyCalling.Admin"]}
+LOCAL_PRINCIPAL_HEADER = "X-Local-Principal"
+
+
+def as_principal(principal: dict[str, Any] | None) -> dict[str, str]:
+    """The header that makes the local host treat a request as `principal`'s (None: nobody signed in)."""
+    return {LOCAL_PRINCIPAL_HEADER: json.dumps(principal)}
 
 
 class Client:
-    """JSON over HTTP to the local host; answers (status, body) and never raises on HTTP errors."""
+    """JSON over HTTP to the local host; answers (status, body) and never raises on HTTP errors.
 
-    def __init__(self, base_url: str) -> None:
+    `headers` go with every request (e.g. `as_principal(ADMIN_PRINCIPAL)`); per-call headers override them."""
+
+    def __init__(self, base_url: str, headers: dict[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers or {})
+
+    def as_user(self, principal: dict[str, Any] | None) -> Client:
+        """The same host, acting as another signed-in user (None: nobody)."""
+        return Client(self.base_url, {**self.headers, **as_principal(principal)})
 
     def call(self, method: str, path: str, body: Any = None,
              headers: dict[str, str] | None = None) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base_url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json", **(headers or {})})
+                                         headers={"Content-Type": "application/json", **self.headers,
+                                                  **(headers or {})})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, _decode(response.read())
@@ -48,6 +65,9 @@ class Client:
 
     def put(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
         return self.call("PUT", path, body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> tuple[int, Any]:
+        return self.call("DELETE", path, **kw)
 
     def event_grid(self, function: str, events: list[dict[str, Any]] | dict[str, Any]) -> int:
         """Deliver events to a function's webhook the way Event Grid does."""
@@ -83,18 +103,23 @@ def wait_for(check: Callable[[], T], timeout: float = 10.0, interval: float = 0.
 
 
 class LocalStack:
-    """Start everything; `settings` are the host's environment (the same names as in Azure)."""
+    """Start everything; `settings` are the host's environment (the same names as in Azure).
+
+    `principal` is the host's default signed-in user (env LOCAL_PRINCIPAL; `make serve` and the demo use the admin);
+    by default nobody is signed in. The client always acts as the admin (header X-Local-Principal)."""
 
     def __init__(self, port: int = 0, timers: bool = False, data_dir: Path | None = None,
-                 extra_env: dict[str, str] | None = None, acs_port: int = 0) -> None:
+                 extra_env: dict[str, str] | None = None, acs_port: int = 0,
+                 principal: dict[str, Any] | None = None) -> None:
         self.port = port or free_port()
         self.azurite = Azurite(location=data_dir)
         self.acs = AcsStandIn(port=acs_port, certs_dir=ROOT / ".local" / "certs")
         self.timers = timers
         self.extra_env = extra_env or {}
+        self.principal = principal
         self._host: subprocess.Popen[bytes] | None = None
         self._log = tempfile.NamedTemporaryFile(prefix="local-host-", suffix=".log", delete=False)  # noqa: SIM115
-        self.client = Client(f"http://127.0.0.1:{self.port}")
+        self.client = Client(f"http://127.0.0.1:{self.port}", as_principal(ADMIN_PRINCIPAL))
 
     @property
     def log_path(self) -> str:
@@ -111,6 +136,8 @@ class LocalStack:
             "CALLBACK_FALLBACK_TARGET": FALLBACK_TARGET,
             "REQUESTS_CA_BUNDLE": str(self.acs.ca_bundle),
             "LOCAL_HOST_TIMERS": "1" if self.timers else "0",
+            # Never inherited from the developer's shell: the stack decides who is signed in by default.
+            "LOCAL_PRINCIPAL": json.dumps(self.principal) if self.principal else "", "LOCAL_PRINCIPAL_FILE": "",
         } | self.extra_env
 
     def start(self, timeout: float = 30.0) -> LocalStack:

@@ -153,6 +153,8 @@ def _location(body: dict[str, Any]) -> dict[str, Any] | None:
     if location is not None and location.get("countryCode") is not None \
             and valid_country(str(location["countryCode"])) is None:
         raise ValidationError("lastLocation.countryCode", "must be an ISO 3166-1 alpha-2 code such as US")
+    if location is not None and not isinstance(location.get("enabled", True), bool):
+        raise ValidationError("lastLocation.enabled", "must be true or false (is location sharing on?)")
     return location
 
 

@@ -135,11 +135,26 @@ class Container:
     @cached_property
     def templates(self) -> Any:
         from shared.adapters.table_notifications import TableTemplateStore
+        from shared.services.audit import AuditedTemplateStore
 
-        return TableTemplateStore(self.tables)
+        return AuditedTemplateStore(TableTemplateStore(self.tables), self.audit)  # every save is audited
 
     @cached_property
     def telemetry(self) -> Any:
         from shared.telemetry import Telemetry
 
         return Telemetry()
+
+    # --- administration (issue 4) ----------------------------------------------------------------------------
+
+    @cached_property
+    def voice_config(self) -> Any:
+        from shared.adapters.table_admin import TableVoiceConfigStore
+
+        return TableVoiceConfigStore(self.tables)
+
+    @cached_property
+    def audit(self) -> Any:
+        from shared.adapters.table_admin import TableAuditLog
+
+        return TableAuditLog(self.tables)

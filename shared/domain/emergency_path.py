@@ -114,9 +114,11 @@ def _describe(leg: Leg, resource: ResourceNumber) -> str:
     n = leg.emergency_number
     if leg.kind is PathKind.DIRECT_ROUTING and leg.rule is not None:
         trunks = ", ".join(leg.rule.trunks)
-        return (f"A call to {n} matches direct-routing rule '{leg.rule.name}' ({leg.rule.number_pattern}) and goes "
-                f"through {trunks} as an ordinary call: the carrier behind it must handle emergency calls, and the "
-                "responder calls back the pool number the backend presents.")
+        first = " (ACS tries direct-routing rules first, whatever the caller's number)" \
+            if resource.number_type is NumberType.MICROSOFT else ""
+        return (f"A call to {n} matches direct-routing rule '{leg.rule.name}' ({leg.rule.number_pattern}){first} and "
+                f"goes through {trunks} as an ordinary call: the carrier behind it must handle emergency calls, and "
+                "the responder calls back the pool number the backend presents.")
     if leg.kind is PathKind.DIRECT_OFFER:
         return (f"With no direct-routing rule for {n}, a call to {n} goes to Microsoft's emergency service (direct "
                 "offer): ACS presents a temporary callback number for at least 60 minutes that reaches the agent.")

@@ -1,4 +1,4 @@
-"""Use cases of the admin API: agents and the callback-number pool."""
+"""Use cases of the admin API: agents and the callback-number pool. Every change is audited (who, when, old -> new)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import logging
 from dataclasses import asdict, replace
 from typing import Any
 
+from shared.domain.audit import Actor
 from shared.domain.calls import Agent
 from shared.domain.lease import LeasePolicy, PoolNumber, count_states
-from shared.domain.numbers import mask_phone, pool_region
-from shared.errors import NotFound
-from shared.ports import Conflict, Ports
+from shared.domain.numbers import SUPPORTED_COUNTRIES, mask_phone, pool_region, region_for_country
+from shared.errors import NotFound, StateConflict
+from shared.ports import AdminPorts, Conflict
+from shared.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +28,24 @@ def agent_view(agent: Agent) -> dict[str, Any]:
     }
 
 
-def put_agent(agent: Agent, deps: Ports) -> dict[str, Any]:
+def put_agent(agent: Agent, actor: Actor, deps: AdminPorts) -> dict[str, Any]:
+    """Create or replace the agent; the audit names each changed field with its old and new value."""
+    old = deps.agents.get(agent.agent_id)
     deps.agents.put(agent)
-    log.info("agent %s saved", agent.agent_id)
+    audit.record(deps, actor, "updated" if old else "created", "agent", agent.agent_id,
+                 agent_view(old) if old else None, agent_view(agent))
+    log.info("agent %s saved by user %s", agent.agent_id, actor.user_id)
     return agent_view(agent)
 
 
-def get_agent(agent_id: str, deps: Ports) -> dict[str, Any]:
+def get_agent(agent_id: str, deps: AdminPorts) -> dict[str, Any]:
     agent = deps.agents.get(agent_id)
     if agent is None:
         raise NotFound(f"no agent {agent_id}")
     return agent_view(agent)
 
 
-def number_view(n: PoolNumber, deps: Ports, policy: LeasePolicy) -> dict[str, Any]:
+def number_view(n: PoolNumber, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
     now = deps.clock.now()
     lease = n.active_lease(now)
     since = n.free_since()
@@ -55,40 +61,79 @@ def number_view(n: PoolNumber, deps: Ports, policy: LeasePolicy) -> dict[str, An
     }
 
 
-def list_pool(deps: Ports, policy: LeasePolicy) -> dict[str, Any]:
+def list_pool(deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
     numbers = sorted(deps.pool.list_all(), key=lambda n: (n.region, n.number))
     now = deps.clock.now()
     regions = sorted({n.region for n in numbers})
     return {
         "numbers": [number_view(n, deps, policy) for n in numbers],
         "regions": {r: count_states([n for n in numbers if n.region == r], now, policy.quarantine) for r in regions},
+        "countries": {r: countries_of(r) for r in regions},
     }
 
 
-def put_pool(wanted: list[str], deps: Ports, policy: LeasePolicy) -> dict[str, Any]:
+def countries_of(region: str) -> list[str]:
+    """The supported countries a pool region (country calling code) serves: '1' -> CA, PR, US."""
+    return sorted(c for c in SUPPORTED_COUNTRIES if region_for_country(c) == region)
+
+
+def put_pool(wanted: list[str], actor: Actor, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
     """Make the active pool exactly `wanted`: add new numbers, un-retire, retire the rest (leases keep running)."""
     existing = {n.number: n for n in deps.pool.list_all()}
     for number in wanted:
         current = existing.get(number)
         if current is None:
-            _add(number, deps)
+            _add(number, actor, deps)
         elif current.retired:
-            _set_retired(current, False, deps)
+            _set_retired(current, False, actor, deps)
     for number, current in existing.items():
         if number not in wanted and not current.retired:
-            _set_retired(current, True, deps)
+            _set_retired(current, True, actor, deps)
     return list_pool(deps, policy)
 
 
-def _add(number: str, deps: Ports) -> None:
+def add_number(number: str, actor: Actor, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
+    """Add one number to the pool (or put a retired one back in service); 409 when it is in service already."""
+    current = deps.pool.get(number)
+    if current is not None and not current.retired:
+        raise StateConflict(f"{number} is already in the pool")
+    if current is None:
+        _add(number, actor, deps)
+    else:
+        _set_retired(current, False, actor, deps)
+    return _view_of(number, deps, policy)
+
+
+def retire_number(number: str, actor: Actor, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
+    """Take one number out of service: it is never leased again; a live lease on it keeps running. Idempotent."""
+    current = deps.pool.get(number)
+    if current is None:
+        raise NotFound(f"{number} is not in the pool")
+    if not current.retired:
+        _set_retired(current, True, actor, deps)
+    return _view_of(number, deps, policy)
+
+
+def _view_of(number: str, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
+    stored = deps.pool.get(number)
+    if stored is None:
+        raise NotFound(f"{number} is not in the pool")
+    return number_view(stored, deps, policy)
+
+
+def _add(number: str, actor: Actor, deps: AdminPorts) -> None:
     try:
         deps.pool.add(PoolNumber(number=number, region=pool_region(number)))
-        log.info("callback number %s added to the pool", mask_phone(number))
     except Conflict:
-        pass  # added meanwhile by another request: the wanted state holds
+        return  # added meanwhile by another request: the wanted state holds, and that request audits it
+    audit.record(deps, actor, "added", "callback-number", number, None, {"state": "in service"})
+    log.info("callback number %s added to the pool", mask_phone(number))
 
 
-def _set_retired(n: PoolNumber, retired: bool, deps: Ports) -> None:
+def _set_retired(n: PoolNumber, retired: bool, actor: Actor, deps: AdminPorts) -> None:
     if not deps.pool.replace(n, replace(n, retired=retired)):
         raise Conflict(f"callback number {mask_phone(n.number)} changed meanwhile; try again")
+    states = ("in service", "retired")
+    audit.record(deps, actor, "retired" if retired else "returned", "callback-number", n.number,
+                 {"state": states[not retired]}, {"state": states[retired]})
     log.info("callback number %s %s", mask_phone(n.number), "retired" if retired else "back in service")

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from shared.auth import current_principal
 from shared.domain.audit import Actor, AuditEntry, diff, entries
 from shared.domain.numbers import mask_phone
+from shared.domain.recipients import mask_email
 from shared.domain.template import DEFAULT_TEMPLATE, NotificationTemplate
 from shared.domain.template_versions import TEMPLATE_NAME, TemplateVersion
 from shared.ports import AuditLog, Clock, TemplateStore
@@ -31,7 +32,8 @@ def record(deps: AuditPorts, actor: Actor, action: str, entity: str, entity_id: 
     batch = entries(uuid.uuid4().hex, deps.clock.now(), actor, action, entity, entity_id, diff(old, new))
     if batch:
         deps.audit.append(batch)
-        log.info("audit: %s %s %s by %s: %s", action, entity, _masked(entity, entity_id), actor.name,
+        # The actor's id, not the name: names are usually email addresses, which logs never show.
+        log.info("audit: %s %s %s by user %s: %s", action, entity, _masked(entity, entity_id), actor.user_id,
                  ", ".join(e.field for e in batch))
     return batch
 
@@ -80,7 +82,8 @@ class AuditedTemplateStore:
         changes = diff(_fields(before), _fields(saved))
         action = "restored" if restored_from else "saved"
         self._audit.append(entries(uuid.uuid4().hex, at, actor, action, "template", TEMPLATE_NAME, changes))
-        log.info("audit: template version %d %s by %s", saved.version, action, actor.name)
+        log.info("audit: template version %d %s by user %s", saved.version, action,
+                 actor.user_id or mask_email(actor.name))
         return saved
 
 

@@ -1,0 +1,166 @@
+// The "Emergency call notification" template: edit, live preview from the server's sandboxed renderer, versions.
+import { get, put, post, ApiError } from "../api.js";
+import { h, heading, field, showErrors, clearErrors, announce, table, timeEl } from "../dom.js";
+
+const BASE = "manage/templates/emergency-call-notification";
+const PARTS = [
+  ["subject", "Subject", "One line; a [TEST] marker is added automatically for test calls."],
+  ["html", "HTML body", "Values are escaped automatically. Empty: a plain-text email."],
+  ["text", "Text body", "Also the source of the SMS text (its first lines)."],
+];
+
+export async function templateView(ctx) {
+  const [current, placeholders] = await Promise.all([get(BASE), get("manage/template-placeholders")]);
+  let loaded = current;
+  let lastFocused = null;
+  const controls = Object.fromEntries(PARTS.map(([name]) => [name, name === "subject"
+    ? h("input", { name, autocomplete: "off", spellcheck: "false" })
+    : h("textarea", { name, rows: name === "html" ? 12 : 10, spellcheck: "false", class: "code" })]));
+  Object.values(controls).forEach((c) => {
+    c.addEventListener("focus", () => { lastFocused = c; });
+    c.addEventListener("input", schedulePreview);
+  });
+
+  const previewSubject = h("p", { class: "preview-subject", id: "preview-subject" });
+  const previewFrame = h("iframe", { sandbox: "", title: "Preview of the HTML email", class: "preview-html" });
+  const previewText = h("pre", { class: "preview-text", id: "preview-text" });
+  const previewSms = h("pre", { class: "preview-text", id: "preview-sms" });
+  const previewState = h("p", { class: "muted", id: "preview-state" });
+  const versionsBox = h("div");
+  const currentNote = h("p", { class: "muted" });
+
+  const form = h("form", { class: "stack-form", novalidate: true, "aria-labelledby": "editor-title",
+    onsubmit: async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      try {
+        const saved = await put(BASE, values());
+        await reload();
+        announce(`Saved as version ${saved.version}.`);
+      } catch (error) {
+        fail(error, "Not saved");
+      }
+    } },
+  h("h2", { id: "editor-title" }, "Template"),
+  currentNote,
+  h("div", { class: "form-error" }),
+  h("fieldset", { disabled: !ctx.canChange },
+    h("legend", { class: "visually-hidden" }, "Template parts"),
+    PARTS.map(([name, label, hint]) => field(label, controls[name], { hint })),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "primary" }, "Save as new version"),
+      h("button", { type: "button", onclick: () => { fill(loaded); announce("Changes discarded."); } },
+        "Discard changes"))));
+
+  function values() {
+    return Object.fromEntries(PARTS.map(([name]) => [name, controls[name].value]));
+  }
+
+  function fill(version) {
+    loaded = version;
+    PARTS.forEach(([name]) => { controls[name].value = version[name] ?? ""; });
+    currentNote.textContent = version.isDefault ? "Showing the default template (no version saved yet)."
+      : `Current version ${version.version}, saved by ${version.author}.`;
+    clearErrors(form);
+    preview();
+  }
+
+  function fail(error, what) {
+    if (error instanceof ApiError && error.status === 400) {
+      showErrors(form, error);
+      announce(`${what}: see the message on the form.`, "error");
+    } else {
+      announce(`${what}: ${error.message}`, "error");
+    }
+  }
+
+  let timer = null;
+  let sequence = 0;
+  function schedulePreview() {
+    clearTimeout(timer);
+    timer = setTimeout(preview, 300);
+  }
+
+  async function preview() {
+    const mine = ++sequence;
+    previewState.textContent = "Rendering…";
+    try {
+      const shown = await post(`${BASE}/preview`, values());
+      if (mine !== sequence) return;
+      clearErrors(form);
+      previewSubject.textContent = shown.subject;
+      previewFrame.srcdoc = shown.html || "<p style='font-family:sans-serif;color:#555'>(no HTML part: plain-text email)</p>";
+      previewText.textContent = shown.text;
+      previewSms.textContent = shown.sms;
+      previewState.textContent = "Rendered by the server with sample data.";
+    } catch (error) {
+      if (mine !== sequence) return;
+      previewState.textContent = "The preview shows the last version that rendered.";
+      if (error instanceof ApiError && error.status === 400) showErrors(form, error);
+    }
+  }
+
+  async function reload() {
+    const [latest, versions] = await Promise.all([get(BASE), get(`${BASE}/versions`)]);
+    fill(latest);
+    versionsBox.replaceChildren(versionsTable(versions.versions, latest.version, ctx, async (n) => {
+      try {
+        const restored = await post(`${BASE}/versions/${n}/restore`);
+        await reload();
+        announce(`Version ${n} restored as version ${restored.version}.`);
+      } catch (error) {
+        fail(error, "Not restored");
+      }
+    }));
+  }
+  await reload();
+
+  const placeholderList = h("ul", { class: "placeholders" }, placeholders.placeholders.map((p) =>
+    h("li", {},
+      h("button", { type: "button", class: "link-button", disabled: !ctx.canChange,
+        "aria-label": `Insert placeholder ${p.name}`, onclick: () => insert(`{{ ${p.name} }}`) },
+      h("code", {}, `{{ ${p.name} }}`)),
+      h("span", { class: "muted" }, ` ${p.description}`))));
+
+  function insert(text) {
+    const target = lastFocused || controls.text;
+    const start = target.selectionStart ?? target.value.length;
+    const end = target.selectionEnd ?? start;
+    target.setRangeText(text, start, end, "end");
+    target.focus();
+    schedulePreview();
+  }
+
+  return h("section", {},
+    heading("Emergency call notification"),
+    h("p", { class: "lead" }, "The email (and SMS) sent to an agent's recipients when the agent dials an emergency " +
+      "number. Every save is a new version; nothing is overwritten."),
+    h("div", { class: "two-columns wide-right" },
+      h("div", {}, form,
+        h("section", { "aria-labelledby": "placeholders-title" },
+          h("h2", { id: "placeholders-title" }, "Placeholders"),
+          h("p", { class: "hint" }, "Choose one to insert it where the cursor is. Conditions work too, e.g. " +
+            "{% if is_test %}…{% endif %}."),
+          placeholderList)),
+      h("section", { class: "panel", "aria-labelledby": "preview-title" },
+        h("h2", { id: "preview-title" }, "Preview"), previewState,
+        h("h3", {}, "Subject"), previewSubject,
+        h("h3", {}, "HTML"), previewFrame,
+        h("h3", {}, "Text"), previewText,
+        h("h3", {}, "SMS"), previewSms)),
+    h("section", { "aria-labelledby": "versions-title" },
+      h("h2", { id: "versions-title" }, "Versions"), versionsBox));
+}
+
+function versionsTable(versions, currentVersion, ctx, onRestore) {
+  return table("Saved versions of the template", ["Version", "Saved by", "When", "Note", ""],
+    versions.map((v) => h("tr", { dataset: { version: v.version } },
+      h("th", { scope: "row" }, `Version ${v.version}`),
+      h("td", {}, v.author || "—"),
+      h("td", {}, timeEl(v.savedAt)),
+      h("td", {}, v.version === currentVersion ? h("strong", {}, "Current") : "",
+        v.restoredFrom ? ` Restored from version ${v.restoredFrom}` : ""),
+      h("td", {}, v.version !== currentVersion ? h("button", { type: "button", disabled: !ctx.canChange,
+        "aria-label": `Restore version ${v.version}`, onclick: () => onRestore(v.version) }, "Restore") : ""))),
+    { empty: "No version saved yet: the default template is in use.", captionHidden: true });
+}

@@ -1,0 +1,33 @@
+"""Readiness of agents' emergency calls: every prerequisite as pass / warning / fail (Admin or Auditor)."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions._auth import authorized
+from functions._common import container
+from shared import commands
+from shared.auth import Access
+from shared.services import readiness
+
+bp = func.Blueprint()
+
+
+@bp.function_name("manage_readiness")
+@bp.route(route="manage/readiness", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def manage_readiness(req: func.HttpRequest) -> func.HttpResponse:
+    """All agents with their checks, and how many are ready (pass), at risk (warning) or not ready (fail)."""
+    def run(_: object) -> object:
+        c = container()
+        return readiness.all_readiness(c, c.policy)
+    return authorized(req, Access.READ, run)
+
+
+@bp.function_name("manage_agent_readiness")
+@bp.route(route="manage/agents/{agentId}/readiness", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def manage_agent_readiness(req: func.HttpRequest) -> func.HttpResponse:
+    def run(_: object) -> object:
+        c = container()
+        agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
+        return readiness.agent_readiness(agent_id, c, c.policy)
+    return authorized(req, Access.READ, run)
