@@ -7,8 +7,10 @@ from typing import Any
 
 import azure.functions as func
 
-from functions._common import container, handle_http
+from functions._auth import authorized
+from functions._common import container
 from shared import commands, events
+from shared.auth import Access
 from shared.errors import NotFound
 from shared.services import deliveries, notify
 
@@ -79,10 +81,10 @@ def email_delivery_report(event: func.EventGridEvent) -> None:
 
 @bp.function_name("manage_incident_deliveries")
 @bp.route(route="manage/incidents/{emergencyCallId}/deliveries", methods=["GET"],
-          auth_level=func.AuthLevel.FUNCTION)
+          auth_level=func.AuthLevel.ANONYMOUS)
 def manage_incident_deliveries(req: func.HttpRequest) -> func.HttpResponse:
-    """Delivery records and notification warnings of one emergency call (admin only)."""
-    def run() -> object:
+    """Delivery records and notification warnings of one emergency call (incident readers only)."""
+    def run(_: object) -> object:
         call_id = commands.check_id("emergencyCallId", req.route_params.get("emergencyCallId", ""))
         return deliveries.list_deliveries(call_id, container())
-    return handle_http(run)
+    return authorized(req, Access.INCIDENTS, run)

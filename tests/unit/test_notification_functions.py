@@ -12,6 +12,7 @@ import azure.functions as func
 import pytest
 
 from functions import notification, templates
+from local.host_principal import principal_headers
 from shared.config import Settings
 from shared.container import configure, reset
 from shared.domain.calls import Agent, EmergencyCall
@@ -125,10 +126,16 @@ def test_a_report_on_someone_else_s_email_or_a_malformed_one_is_acknowledged(fun
     assert report(event=grid_event(notification.deliveries.EMAIL_DELIVERY_REPORT, {"status": "x"})) is None
 
 
+ADMIN = {"userId": "u-admin", "userDetails": "alice.admin@example.com", "roles": ["EmergencyCalling.Admin"]}
+AUDITOR = {"userId": "u-audit", "userDetails": "audit@example.com", "roles": ["EmergencyCalling.Auditor"]}
+
+
 def http(method: str, route_params: dict | None = None, body: Any = None,
-         headers: dict | None = None) -> func.HttpRequest:
+         user: dict | None = ADMIN) -> func.HttpRequest:
+    """A request as App Service Authentication hands it over for `user` (None: nobody signed in)."""
     raw = b"" if body is None else json.dumps(body).encode()
-    return func.HttpRequest(method, "http://127.0.0.1/api/manage/x", headers=headers or {},
+    headers = {"Content-Type": "application/json", **(principal_headers(user) if user else {})}
+    return func.HttpRequest(method, "http://127.0.0.1/api/manage/x", headers=headers,
                             route_params=route_params or {}, body=raw)
 
 
@@ -148,8 +155,7 @@ def test_deliveries_of_an_incident_are_listed_for_admins(functions: dict, deps: 
 
 def test_put_saves_a_version_authored_by_the_signed_in_user(functions: dict, deps: NotifyDeps) -> None:
     body = {"subject": "Emergency: {{ dialed_number }}", "html": "", "text": "{{ agent_name }} dialed."}
-    req = http("PUT", body=body, headers={"X-MS-CLIENT-PRINCIPAL-NAME": "alice.admin@example.com"})
-    status, saved = answer(functions["manage_notification_template"](req=req))
+    status, saved = answer(functions["manage_notification_template"](req=http("PUT", body=body)))
     assert status == 200
     assert (saved["version"], saved["author"], saved["savedAt"]) == (1, "alice.admin@example.com", T0.isoformat())
 
@@ -171,7 +177,20 @@ def test_preview_versions_and_restore_routes(functions: dict, deps: NotifyDeps) 
     assert answer(restore(req=http("POST", {"version": "9"})))[0] == 404
     status, listed = answer(functions["manage_notification_template_versions"](req=http("GET")))
     assert [(v["version"], v["author"], v["restoredFrom"]) for v in listed["versions"]] == [
-        (2, "unknown", 1), (1, "unknown", None)]
+        (2, "alice.admin@example.com", 1), (1, "alice.admin@example.com", None)]
+
+
+def test_template_and_deliveries_need_a_signed_in_user_with_the_right_role(functions: dict,
+                                                                           deps: NotifyDeps) -> None:
+    template, deliveries = functions["manage_notification_template"], functions["manage_incident_deliveries"]
+    body = {"subject": "S {{ dialed_number }}", "text": "T"}
+    assert template(req=http("GET", user=None)).status_code == 401
+    assert template(req=http("GET", user=AUDITOR)).status_code == 200
+    assert template(req=http("PUT", body=body, user=AUDITOR)).status_code == 403
+    assert functions["manage_notification_template_restore"](
+        req=http("POST", {"version": "1"}, user=AUDITOR)).status_code == 403
+    assert deliveries(req=http("GET", {"emergencyCallId": "ec-1"}, user=None)).status_code == 401
+    assert deliveries(req=http("GET", {"emergencyCallId": "ec-1"}, user=AUDITOR)).status_code == 200
 
 
 def test_each_delivery_is_reported_to_operations(functions: dict, deps: NotifyDeps) -> None:
