@@ -94,6 +94,9 @@ param logRetentionInDays int = 30
 
 param tags object = {}
 
+@description('Application (client) id of the Entra app registration for admin sign-in, with the app roles EmergencyCalling.Admin and EmergencyCalling.Auditor (see infra/README.md).')
+param authClientId string
+
 var suffix = take(uniqueString(resourceGroup().id, appName), 8)
 var names = {
   storage: 'st${appName}${suffix}'
@@ -198,6 +201,7 @@ module functionApp 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     zoneRedundant: zoneRedundant
+    authClientId: authClientId
   }
 }
 

@@ -18,6 +18,9 @@ param callbackAgentIds = []
 param callbackFallbackTarget = '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000000'
 
 param smsSenderNumber = ''
+
+// The Entra app registration that signs admins in (App Service Authentication) and defines the app roles.
+param authClientId = '00000000-0000-0000-0000-000000000000'
 param alertEmail = 'oncall@example.com'
 param poolFreeThreshold = 2
 param alwaysReadyInstances = 1

@@ -28,8 +28,11 @@ async function start() {
   try {
     ctx.me = await get("manage/me");
   } catch (error) {
+    const signIn = error.status === 401
+      ? h("p", {}, h("a", { href: "/.auth/login/aad?post_login_redirect_uri=/api/manage/ui/" }, "Sign in"))
+      : null;
     clear(main).append(heading(error.status === 401 ? "Sign in required" : "Not allowed"),
-      h("p", {}, error.message));
+      h("p", {}, error.message), signIn);
     return;
   }
   ctx.canChange = Boolean(ctx.me.can && ctx.me.can.change);

@@ -33,6 +33,12 @@ param instanceMemoryMB int
 @description('Spread the plan over availability zones (the region must support it for Flex Consumption).')
 param zoneRedundant bool = true
 
+@description('Application (client) id of the Entra app registration that signs admins in and defines the app roles EmergencyCalling.Admin and EmergencyCalling.Auditor.')
+param authClientId string
+
+@description('Entra tenant of that app registration.')
+param authTenantId string = tenant().tenantId
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -189,6 +195,49 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       runtime: {
         name: 'python'
         version: '3.11'
+      }
+    }
+  }
+}
+
+// App Service Authentication: signs admins in with Entra ID and hands the app their roles in X-MS-CLIENT-PRINCIPAL
+// (stripping any forged copy). Anonymous requests still pass: the dialer and Event Grid use function and system
+// keys, and the /api/manage/* functions answer 401/403 themselves from the principal's app roles.
+resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  //checkov:skip=CKV_AZURE_13:This resource is the authentication setting; checkov reads every sites/config as the web config.
+  //checkov:skip=CKV_AZURE_63:Not web config (see above); the app's logs go to Application Insights.
+  //checkov:skip=CKV_AZURE_65:Not web config (see above).
+  //checkov:skip=CKV_AZURE_66:Not web config (see above).
+  //checkov:skip=CKV_AZURE_80:Not web config (see above); the app is Python, no .NET Framework.
+  //checkov:skip=CKV_AZURE_88:Not web config (see above); Flex Consumption keeps no content on Azure Files.
+  //checkov:skip=CKV_AZURE_222:Not web config (see above); public access is decided on the site, suppressed there with its reason.
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: 'https://login.microsoftonline.com/${authTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${authClientId}'
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: true
       }
     }
   }
