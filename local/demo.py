@@ -61,7 +61,7 @@ def phone(number: str) -> dict[str, Any]:
 def play(stack: LocalStack) -> Timeline:
     c = stack.client
     t = Timeline(c)
-    t.section("Setting up: agents Alice and Bob, six callback numbers (through the admin API)")
+    t.section("Setting up through the admin API: agents Alice, Bob and Carol, six callback numbers, the voice setup")
     seed(c)
     c.put("/api/agents/alice/presence", {"status": "Available"})
     t.fact(f"Alice is {presence(c, 'alice')['status']}", presence(c, "alice")["status"] == "Available")
