@@ -83,7 +83,7 @@ class LocalHost:
         self._thread.start()
         if self._timers_on:
             self._scheduler.start()
-        logger.info("%s", self.describe())
+        logger.info("local Functions host on %s with %d functions", self.base_url, len(self.functions))
         return self.base_url
 
     def stop(self) -> None:
@@ -97,9 +97,10 @@ class LocalHost:
         self._server, self._thread = None, None
 
     def describe(self) -> str:
-        """One line, like `func start`: the URL and each function with its methods and URL or trigger type."""
+        """Like `func start`: the URL, then one line per function with its methods and URL or trigger type,
+        then a blank line (scripts read up to it)."""
         parts = [self._describe(e) for e in sorted(self.functions.values(), key=lambda e: e.name.lower())]
-        return f"Local Functions host on {self.base_url} | " + " | ".join(parts)
+        return "\n".join([f"Local Functions host on {self.base_url}", *(f"  {p}" for p in parts), ""])
 
     def _describe(self, entry: FunctionEntry) -> str:
         if entry.trigger_type != HTTP_TRIGGER:

@@ -381,7 +381,7 @@ def test_cli_serves_the_app_and_prints_its_functions() -> None:
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()
+        line = "".join(iter(process.stdout.readline, "\n"))  # the start lines, up to the blank one
         assert "set_presence: [PUT] http://127.0.0.1:" in line
         assert "on_event: eventGridTrigger" in line and "sweep: timerTrigger" in line
         port = int(line.split("http://127.0.0.1:")[1].split()[0])
