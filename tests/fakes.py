@@ -194,8 +194,11 @@ class FakeWindows:
 class FakeIncoming:
     def __init__(self) -> None:
         self.keys: set[str] = set()
+        self.down = False
 
     def claim(self, key: str, event_id: str) -> bool:
+        if self.down:
+            raise StoreError("storage down")
         if key in self.keys:
             return False
         self.keys.add(key)

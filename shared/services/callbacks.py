@@ -12,7 +12,7 @@ from typing import Any
 
 from shared.domain.numbers import mask_phone
 from shared.domain.routing import Decision, IncomingCall, Outcome, decide_identity, decide_pool_number, is_stale
-from shared.ports import CallControlError, Conflict, Ports
+from shared.ports import CallControlError, Conflict, Ports, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +40,15 @@ def route_callback(call: IncomingCall, deps: Any, max_age: timedelta, fallback: 
         log.error("callback to pool number %s has no live lease and CALLBACK_FALLBACK_TARGET is not set: "
                   "left to normal routing", mask_phone(call.to_phone))
         return RouteResult("no_fallback", decision)
-    if not deps.incoming.claim(call.dedup_key, call.event_id):
+    claimed = _claim(call, deps)
+    if claimed is False:
         log.info("IncomingCall %s is a duplicate: no second redirect", call.event_id)
         return RouteResult("duplicate", decision)
     try:
         deps.call_control.redirect(call.incoming_call_context, decision.target)
     except CallControlError:
-        deps.incoming.unclaim(call.dedup_key)  # let the redelivery try again
+        if claimed:
+            deps.incoming.unclaim(call.dedup_key)  # let the redelivery try again
         raise
     elapsed = (deps.clock.now() - call.event_time).total_seconds() * 1000
     log.info("callback %s %s to %s (%s) for emergency call %s", call.event_id, decision.outcome.value,
@@ -54,11 +56,34 @@ def route_callback(call: IncomingCall, deps: Any, max_age: timedelta, fallback: 
     return RouteResult(decision.outcome.value, decision, elapsed)
 
 
+def _claim(call: IncomingCall, deps: Any) -> bool | None:
+    """True for the first delivery, False for a duplicate, None when storage cannot tell (the redirect goes ahead:
+    a second redirect of the same call is harmless, a missed one is not)."""
+    try:
+        return bool(deps.incoming.claim(call.dedup_key, call.event_id))
+    except StoreError as exc:
+        log.error("IncomingCall %s: duplicate check unavailable (%s); redirecting anyway", call.event_id, exc)
+        return None
+
+
 def _decide(call: IncomingCall, deps: Any, now: Any, fallback: str | None) -> Decision:
     if call.to_phone is not None:
-        return decide_pool_number(deps.pool.get(call.to_phone), now, fallback)
+        try:
+            number = deps.pool.get(call.to_phone)
+        except StoreError as exc:
+            # The IncomingCall subscription only sends pool numbers and agents' identities: with the lease
+            # unreadable, the security desk answers rather than nobody.
+            log.error("callback to %s: lease unreadable (%s); sent to the fallback target",
+                      mask_phone(call.to_phone), exc)
+            return Decision(Outcome.FALLBACK, fallback, reason="storage unavailable")
+        return decide_pool_number(number, now, fallback)
     if call.to_raw_id.startswith("8:"):
-        return decide_identity(deps.windows.by_identity(call.to_raw_id), now)
+        try:
+            return decide_identity(deps.windows.by_identity(call.to_raw_id), now)
+        except StoreError as exc:
+            # A call to the identity rings that agent anyway; without the window there is nothing to add.
+            log.error("callback to %s: window unreadable (%s); left as addressed", call.to_raw_id, exc)
+            return Decision(Outcome.NOT_OURS, reason="storage unavailable")
     return Decision(Outcome.NOT_OURS, reason="neither a phone number nor an ACS identity")
 
 

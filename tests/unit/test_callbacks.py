@@ -145,3 +145,19 @@ def test_panel_in_emergency_mode_shows_only_device_settings_and_end_call(deps: F
 def test_panel_without_any_emergency_is_normal(deps: FakeDeps) -> None:
     state = emergency_state("alice", deps)
     assert state["emergency"] is False and state["controls"] is None and state["callbackNumber"] is None
+
+
+def test_with_storage_down_a_pool_number_callback_goes_to_the_fallback_not_into_silence(deps: FakeDeps) -> None:
+    number = dial(deps)["callbackNumber"]
+    deps.pool.down = True
+    deps.incoming.down = True
+    result = route(deps, incoming("4:" + number, deps=deps))
+    assert result.outcome == "fallback"
+    assert deps.call_control.redirects == [("ctx-corr-1", DESK)]
+
+
+def test_without_the_duplicate_check_the_callback_is_still_redirected(deps: FakeDeps) -> None:
+    number = dial(deps)["callbackNumber"]
+    deps.incoming.down = True
+    assert route(deps, incoming("4:" + number, deps=deps)).outcome == "redirected"
+    assert deps.call_control.redirects == [("ctx-corr-1", ALICE_ID)]
