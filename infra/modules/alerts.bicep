@@ -39,7 +39,7 @@ var callbackNotRedirectedQuery = '''
 customEvents
 | where name == "CallbackRouted"
 | extend outcome = tostring(customDimensions.outcome)
-| where outcome in ("redirect_failed", "dropped_stale")
+| where outcome in ("redirect_failed", "dropped_stale", "no_fallback")
 '''
 
 // A Kari's Law notification that still failed after the app's last retry.
