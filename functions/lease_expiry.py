@@ -24,6 +24,7 @@ def callback_lease_expiry(timer: func.TimerRequest) -> None:
                         purge_related=c.deliveries.purge)
     for region, levels in report.pool_levels.items():
         c.telemetry.pool_level(region, levels)
-    log.info("expiry: %d lease(s) released, %d presence(s) restored, %d incident(s) purged, pool %s%s",
-             len(report.released), len(report.presence_restored), report.incidents_purged, report.pool_levels,
+    log.info("expiry: %d lease(s) released, %d presence(s) restored, %d CallStarted republished, "
+             "%d incident(s) purged, pool %s%s", len(report.released), len(report.presence_restored),
+             len(report.reannounced), report.incidents_purged, report.pool_levels,
              " (past due)" if timer.past_due else "")

@@ -49,6 +49,7 @@ class EmergencyCall:
     server_call_id: str | None = None
     correlation_id: str | None = None
     callbacks: tuple[dict[str, Any], ...] = field(default=())
+    announced: bool = True  # False while Emergency.CallStarted could not be published (the timer retries)
 
     @property
     def in_progress(self) -> bool:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from shared.domain.calls import EmergencyCall
 from shared.domain.lease import LeasePolicy, count_states
 from shared.domain.numbers import mask_phone
 from shared.domain.presence import is_stuck
 from shared.ports import Conflict, Ports
 from shared.services import ending
+from shared.services.outbound import announce
 from shared.services.presence import on_call_ended
 
 log = logging.getLogger(__name__)
@@ -22,6 +25,7 @@ class ExpiryReport:
     released: list[str] = field(default_factory=list)
     presence_restored: list[str] = field(default_factory=list)
     incidents_purged: int = 0
+    reannounced: list[str] = field(default_factory=list)
     pool_levels: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
@@ -32,8 +36,30 @@ def run_expiry(deps: Ports, policy: LeasePolicy, max_call: timedelta, retention:
     report = ExpiryReport()
     _release_expired(deps, policy, report)
     _restore_stuck_presence(deps, policy, max_call, report)
-    _purge_incidents(deps, retention, report, purge_related)
+    calls = deps.calls.list()
+    _reannounce(calls, deps, policy, report)
+    _purge_incidents(calls, deps, retention, report, purge_related)
     return report
+
+
+def _reannounce(calls: list[EmergencyCall], deps: Ports, policy: LeasePolicy, report: ExpiryReport) -> None:
+    """Publish CallStarted again for calls whose dial could not publish it, while their callback window lasts:
+    otherwise nobody would be notified and the agent's presence would not change."""
+    now = deps.clock.now()
+    for call in calls:
+        if call.announced or now > (call.callback_until or call.dialed_at + policy.window):
+            continue
+        try:
+            announce(call, deps)
+        except Exception as exc:  # still unreachable: next run
+            log.error("emergency call %s: CallStarted still not published: %s", call.call_id, exc)
+            continue
+        loaded = deps.calls.get(call.call_id)
+        if loaded is not None:
+            with contextlib.suppress(Conflict):  # changed meanwhile: the next run publishes once more, harmlessly
+                deps.calls.save(replace(loaded[0], announced=True), loaded[1])
+        report.reannounced.append(call.call_id)
+        log.warning("emergency call %s: CallStarted published by the timer after the dial could not", call.call_id)
 
 
 def _release_expired(deps: Ports, policy: LeasePolicy, report: ExpiryReport) -> None:
@@ -67,10 +93,10 @@ def _restore_stuck_presence(deps: Ports, policy: LeasePolicy, max_call: timedelt
             log.warning("presence of %s changed meanwhile; next run retries", p.agent_id)
 
 
-def _purge_incidents(deps: Ports, retention: timedelta, report: ExpiryReport,
+def _purge_incidents(calls: list[EmergencyCall], deps: Ports, retention: timedelta, report: ExpiryReport,
                      purge_related: Callable[[str], object]) -> None:
     cutoff = deps.clock.now() - retention
-    for call in deps.calls.list():
+    for call in calls:
         last = call.ended_at or call.dialed_at
         if last < cutoff and (call.callback_until is None or call.callback_until < cutoff):
             purge_related(call.call_id)  # first: a failure here leaves the incident to be purged next run

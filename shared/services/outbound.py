@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from shared.domain.calls import Agent, EmergencyCall, panel
 from shared.domain.lease import LeasePolicy
 from shared.domain.numbers import Classification, mask_phone
 from shared.domain.routing import CallbackWindow
-from shared.ports import Ports, StoreError
+from shared.ports import Conflict, Ports, StoreError
 from shared.services.leasing import lease_number
 
 log = logging.getLogger(__name__)
@@ -137,19 +137,36 @@ def _open_window(call: EmergencyCall, deps: Ports, policy: LeasePolicy, warnings
         warnings.add("storage_unavailable", f"callback window not opened for the agent's identity: {exc}")
 
 
-def _announce(call: EmergencyCall, deps: Ports, warnings: Warnings) -> None:
-    # Enough to notify from the event alone, should the incident record not have been written (Kari's Law).
+def announce(call: EmergencyCall, deps: Ports) -> None:
+    """Publish Emergency.CallStarted (presence, notification). Idempotent downstream: the same id each time.
+
+    The event describes the call, so the contacts can be told even if the incident record was not written.
+    """
     data = {"emergencyCallId": call.call_id, "agentId": call.agent_id, "test": call.test,
             "dialedAt": call.dialed_at.isoformat(), "agentName": call.agent_name,
             "dialedNumber": call.dialed_number, "countryCode": call.country,
             "callbackNumber": call.callback_number, "callbackSource": call.callback_source,
             "callbackUntil": call.callback_until.isoformat() if call.callback_until else None,
             "location": call.location}
+    deps.events.publish(CALL_STARTED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}", data,
+                        f"{call.call_id}:started")
+
+
+def _announce(call: EmergencyCall, deps: Ports, warnings: Warnings) -> None:
     try:
-        deps.events.publish(CALL_STARTED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}", data,
-                            f"{call.call_id}:started")
-    except Exception as exc:  # the dial goes ahead; operations see the warning and the log
+        announce(call, deps)
+    except Exception as exc:  # the dial goes ahead; the timer publishes again (see expiry.reannounce)
         warnings.add("event_not_published", f"CallStarted not published: {type(exc).__name__}: {exc}")
+        _mark_unannounced(call.call_id, deps)
+
+
+def _mark_unannounced(call_id: str, deps: Ports) -> None:
+    try:
+        loaded = deps.calls.get(call_id)
+        if loaded is not None:
+            deps.calls.save(replace(loaded[0], announced=False), loaded[1])
+    except (StoreError, Conflict) as exc:
+        log.error("emergency call %s: CallStarted unpublished and not marked for a retry: %s", call_id, exc)
 
 
 def _normal_call(cmd: OutboundCall, deps: Ports) -> dict[str, Any]:

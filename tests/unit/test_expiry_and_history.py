@@ -100,3 +100,27 @@ def test_an_unrecognised_call_during_an_emergency_is_withheld_from_history(deps:
 
 def test_a_call_of_an_unknown_identity_is_ignored(deps: FakeDeps) -> None:
     assert acs_call_ended(ended("s", "c", started_by="8:acs:stranger"), deps, deps.policy) == "ignored"
+
+
+def test_a_call_started_the_dial_could_not_publish_is_published_by_the_timer(deps: FakeDeps) -> None:
+    # GIVEN the event bus was down when Alice dialed
+    deps.events.fail = True
+    answer = place_outbound_call(OutboundCall("alice", "911", "US"), deps, deps.policy)
+    assert deps.calls.get(answer["emergencyCallId"])[0].announced is False
+    # WHEN the bus is back and the timer runs (twice)
+    deps.events.fail = False
+    deps.clock.advance(timedelta(minutes=1))
+    first = run_expiry(deps, deps.policy, MAX_CALL, RETENTION)
+    second = run_expiry(deps, deps.policy, MAX_CALL, RETENTION)
+    # THEN CallStarted went out once, so presence and notification follow
+    assert first.reannounced == [answer["emergencyCallId"]] and second.reannounced == []
+    assert [t for t, _ in deps.events.published] == ["Emergency.CallStarted"]
+    assert deps.calls.get(answer["emergencyCallId"])[0].announced is True
+
+
+def test_the_timer_stops_retrying_after_the_callback_window(deps: FakeDeps) -> None:
+    deps.events.fail = True
+    place_outbound_call(OutboundCall("alice", "911", "US"), deps, deps.policy)
+    deps.events.fail = False
+    deps.clock.advance(timedelta(minutes=61))
+    assert run_expiry(deps, deps.policy, MAX_CALL, RETENTION).reannounced == []
