@@ -20,7 +20,8 @@ export async function poolView(ctx) {
     }
     numberInput.value = "";
     await render();
-    announce(`${added.number} is in the pool (${added.state}).`);
+    announce(`${added.number} is in the pool (${added.state}). Add it to the IncomingCall subscription's filter ` +
+      "too (infra: callbackPoolNumbers, deploy.sh stage 3), or its callbacks will not reach this app.");
   } },
   h("div", { class: "form-error" }),
   h("fieldset", { disabled: !ctx.canChange },
@@ -78,6 +79,9 @@ export async function poolView(ctx) {
     h("p", { class: "lead" }, "Each emergency call leases a free number for 60 minutes (and 60 minutes after it " +
       "ends); then it rests in quarantine before reuse. A retired number is never leased again; a lease that runs " +
       "on it keeps running."),
+    h("p", { class: "note" }, h("strong", {}, "Before a new number is leased: "),
+      "callbacks reach this app only for numbers in the Event Grid IncomingCall subscription's filter. Add each new " +
+      "number to the infra parameter callbackPoolNumbers and run deploy.sh's subscriptions stage."),
     form,
     h("div", { class: "actions" }, h("button", { type: "button", onclick: async () => {
       await render(); announce("Pool refreshed.");
