@@ -70,9 +70,10 @@ def _release_expired(deps: Ports, policy: LeasePolicy, report: ExpiryReport) -> 
             report.released.append(n.number)
             log.info("callback number %s released from call %s into quarantine", mask_phone(n.number),
                      n.lease.call_id)
-    after = deps.pool.list_all() if report.released else numbers
-    for region in sorted({n.region for n in after}):
-        report.pool_levels[region] = count_states([n for n in after if n.region == region], now, policy.quarantine)
+    # Releasing changes no number's state (an expired lease already counts as quarantined or free when read),
+    # so the levels come from the same read.
+    for region in sorted({n.region for n in numbers}):
+        report.pool_levels[region] = count_states([n for n in numbers if n.region == region], now, policy.quarantine)
 
 
 def _restore_stuck_presence(deps: Ports, policy: LeasePolicy, max_call: timedelta, report: ExpiryReport) -> None:
