@@ -93,7 +93,7 @@ def _load_agent(agent_id: str, deps: Ports, warnings: Warnings) -> Agent | None:
 def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: Agent | None, now: datetime,
                      deps: Ports, policy: LeasePolicy,
                      warnings: Warnings) -> tuple[str | None, str | None, datetime | None]:
-    region = numbers.region_for_country(c.country) if c.country else None
+    region = _pool_region(c, agent)
     leased = None
     if region is None:
         warnings.add("no_pool_region", "no callback pool serves an unknown country")
@@ -112,6 +112,18 @@ def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: 
         return agent.outbound_number, "agent_outbound", None
     warnings.add("no_callback_number", "no callback number: the network will present the resource's default")
     return None, None, None
+
+
+def _pool_region(c: Classification, agent: Agent | None) -> str | None:
+    """The pool for the browser's country; without one, the agent's last known country, then their own number's."""
+    if c.country:
+        return numbers.region_for_country(c.country)
+    known = numbers.valid_country(str((agent.last_location or {}).get("countryCode") or "")) if agent else None
+    if known:
+        return numbers.region_for_country(known)
+    if agent is not None and agent.outbound_number:
+        return numbers.pool_region(agent.outbound_number)
+    return None
 
 
 def _record(call: EmergencyCall, deps: Ports, warnings: Warnings) -> EmergencyCall:

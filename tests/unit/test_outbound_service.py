@@ -133,3 +133,21 @@ def test_call_started_describes_the_call_for_a_notification_without_record(deps:
     recorded = deps.calls.get(answer["emergencyCallId"])[0]
     described = call_from_started(deps.events.published[0][1])
     assert described == replace(recorded, acs_user_id=None, warnings=())
+
+
+def test_without_a_browser_country_the_agents_last_known_country_picks_the_pool(deps: FakeDeps) -> None:
+    deps.agents.put(Agent("dave", "Dave", last_location={"countryCode": "US"}))
+    answer = dial(deps, country=None, agent="dave")
+    assert answer["emergency"] is True and answer["callbackNumberSource"] == "pool"
+
+
+def test_without_any_country_the_agents_own_number_picks_the_pool(deps: FakeDeps) -> None:
+    answer = dial(deps, country=None)  # Alice: no last location, outbound number +1 202 555 0199
+    assert answer["callbackNumberSource"] == "pool"
+    assert "country_not_supported" in codes(answer)
+
+
+def test_an_unknown_agent_without_a_country_gets_no_pool(deps: FakeDeps) -> None:
+    answer = dial(deps, country=None, agent="nobody")
+    assert answer["dial"] is True and answer["callbackNumber"] is None
+    assert {"no_pool_region", "no_callback_number"} <= set(codes(answer))
