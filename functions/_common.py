@@ -1,11 +1,12 @@
-"""Shared plumbing of the trigger adapters: JSON answers and the mapping of errors to status codes."""
+"""Shared plumbing of the trigger adapters: JSON answers, the mapping of errors to status codes, and the
+acknowledgement of Event Grid events that are not ours or not well formed."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import azure.functions as func
 
@@ -14,6 +15,7 @@ from shared.errors import AppError, ValidationError
 from shared.ports import Conflict, StoreError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def json_response(body: Any, status: int = 200) -> func.HttpResponse:
@@ -43,3 +45,19 @@ def container() -> Any:
     from shared.container import get_container
 
     return get_container()
+
+
+def parse_event(event: func.EventGridEvent, types: tuple[str, ...],
+                parse: Callable[[func.EventGridEvent], T]) -> T | None:
+    """The event as a command; None (logged) when it is of another type or malformed. Either way the caller
+    returns normally, so Event Grid counts the event delivered and never redelivers it."""
+    if event.event_type not in types:
+        log.info("event %s of type %s ignored", event.id, event.event_type)
+        return None
+    from shared.events import BadEvent
+
+    try:
+        return parse(event)
+    except BadEvent as exc:
+        log.warning("event %s (%s) acknowledged without effect: %s", event.id, event.event_type, exc)
+        return None

@@ -6,7 +6,7 @@ import logging
 
 import azure.functions as func
 
-from functions._common import container
+from functions._common import container, parse_event
 from shared import events
 from shared.errors import NotFound
 from shared.services.ending import acs_call_ended
@@ -19,14 +19,10 @@ bp = func.Blueprint()
 @bp.event_grid_trigger(arg_name="event")
 def acs_call_events(event: func.EventGridEvent) -> None:
     """Malformed or foreign events are logged and acknowledged; storage failures raise so Event Grid retries."""
-    if event.event_type != "Microsoft.Communication.CallEnded":
-        log.info("event %s of type %s ignored", event.id, event.event_type)
-        return
     c = container()
-    try:
-        cmd = events.acs_call_ended(event.id, event.get_json(), events.event_time(event.event_time, c.clock.now()))
-    except events.BadEvent as exc:
-        log.warning("CallEnded %s acknowledged without effect: %s", event.id, exc)
+    cmd = parse_event(event, ("Microsoft.Communication.CallEnded",), lambda e: events.acs_call_ended(
+        e.id, e.get_json(), events.event_time(e.event_time, c.clock.now())))
+    if cmd is None:
         return
     try:
         outcome = acs_call_ended(cmd, c, c.policy)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import azure.functions as func
 
-from functions._common import container
+from functions._common import container, parse_event
 from shared import events
 from shared.ports import CallControlError
 from shared.services.callbacks import record_callback, route_callback
@@ -20,19 +20,14 @@ bp = func.Blueprint()
 @bp.event_grid_trigger(arg_name="event")
 def inbound_callback(event: func.EventGridEvent) -> None:
     """Malformed, foreign, stale and duplicate events are acknowledged; a failed redirect raises (redelivery)."""
-    if event.event_type != "Microsoft.Communication.IncomingCall":
-        log.info("event %s of type %s ignored", event.id, event.event_type)
-        return
     c = container()
-    try:
-        call = events.incoming_call(event.id, event.get_json(), event.event_time, c.clock.now())
-    except events.BadEvent as exc:
-        log.warning("IncomingCall %s acknowledged without effect: %s", event.id, exc)
+    call = parse_event(event, ("Microsoft.Communication.IncomingCall",),
+                       lambda e: events.incoming_call(e.id, e.get_json(), e.event_time, c.clock.now()))
+    if call is None:
         return
     s = c.settings
     try:
-        result = route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), s.optional(
-            "CALLBACK_FALLBACK_TARGET"))
+        result = route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), s.fallback_target)
     except CallControlError as exc:
         c.telemetry.event("CallbackRouted", outcome="redirect_failed", emergencyCallId="")
         log.error("IncomingCall %s: %s; Event Grid will deliver it again", event.id, exc)

@@ -8,7 +8,7 @@ from typing import Any
 import azure.functions as func
 
 from functions._auth import authorized
-from functions._common import container
+from functions._common import container, parse_event
 from shared import commands, events
 from shared.auth import Access
 from shared.errors import NotFound
@@ -28,13 +28,8 @@ class RetryLater(Exception):
 @bp.event_grid_trigger(arg_name="event")
 def emergency_notification(event: func.EventGridEvent) -> None:
     """Idempotent per call and recipient; malformed or unknown events are acknowledged; transient failures raise."""
-    if event.event_type != CALL_STARTED:
-        log.info("event %s of type %s ignored", event.id, event.event_type)
-        return
-    try:
-        cmd = events.emergency_event(event.event_type, event.get_json())
-    except events.BadEvent as exc:
-        log.warning("event %s acknowledged without effect: %s", event.id, exc)
+    cmd = parse_event(event, (CALL_STARTED,), lambda e: events.emergency_event(e.event_type, e.get_json()))
+    if cmd is None:
         return
     try:
         c = container()
@@ -67,16 +62,11 @@ def _measure(report: notify.NotifyReport, data: dict[str, object], c: Any) -> No
 @bp.event_grid_trigger(arg_name="event")
 def email_delivery_report(event: func.EventGridEvent) -> None:
     """Records the mailbox's verdict on our emails; other events and other apps' emails are acknowledged."""
-    if event.event_type != deliveries.EMAIL_DELIVERY_REPORT:
-        log.info("event %s of type %s ignored", event.id, event.event_type)
-        return
     c = container()
-    try:
-        report = deliveries.email_delivery_report(event.get_json(), c.clock.now())
-    except events.BadEvent as exc:
-        log.warning("event %s acknowledged without effect: %s", event.id, exc)
-        return
-    deliveries.record_delivery_report(report, c)
+    report = parse_event(event, (deliveries.EMAIL_DELIVERY_REPORT,),
+                         lambda e: deliveries.email_delivery_report(e.get_json(), c.clock.now()))
+    if report is not None:
+        deliveries.record_delivery_report(report, c)
 
 
 @bp.function_name("manage_incident_deliveries")

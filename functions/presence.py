@@ -6,7 +6,7 @@ import logging
 
 import azure.functions as func
 
-from functions._common import container, handle_http
+from functions._common import container, handle_http, parse_event
 from shared import commands, events
 from shared.domain.presence import Presence
 from shared.services import presence as service
@@ -24,10 +24,9 @@ def view(p: Presence) -> dict[str, object]:
 @bp.event_grid_trigger(arg_name="event")
 def presence_update(event: func.EventGridEvent) -> None:
     """Idempotent per emergency call; malformed events are acknowledged, storage failures retried."""
-    try:
-        cmd = events.emergency_event(event.event_type, event.get_json())
-    except events.BadEvent as exc:
-        log.warning("event %s acknowledged without effect: %s", event.id, exc)
+    cmd = parse_event(event, ("Emergency.CallStarted", "Emergency.CallEnded"),
+                      lambda e: events.emergency_event(e.event_type, e.get_json()))
+    if cmd is None:
         return
     c = container()
     if cmd.event_type == "Emergency.CallStarted":
@@ -36,10 +35,8 @@ def presence_update(event: func.EventGridEvent) -> None:
         if result.emergency_call_id == cmd.call_id and isinstance(dialed, str):
             c.telemetry.duration("emergency.dial_to_dnd_ms",
                                  service.dnd_delay_ms(events.event_time(dialed, c.clock.now()), c.clock.now()))
-    elif cmd.event_type == "Emergency.CallEnded":
-        service.on_call_ended(cmd.agent_id, cmd.call_id, c)
     else:
-        log.info("event %s of type %s ignored", event.id, event.event_type)
+        service.on_call_ended(cmd.agent_id, cmd.call_id, c)
 
 
 @bp.function_name("agent_presence")

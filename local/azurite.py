@@ -20,6 +20,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_process(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Ask a child process to stop (SIGTERM); kill it if it has not within `timeout` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def connection_string(port: int) -> str:
     return (f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
             f"TableEndpoint=http://127.0.0.1:{port}/{ACCOUNT};")
@@ -65,12 +77,8 @@ class Azurite:
         return self._log.read().decode(errors="replace")[-2000:]
 
     def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
+        if self._proc is not None:
+            stop_process(self._proc, timeout=5)
         self._proc = None
         self._log.close()
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from local.acs_standin import AcsStandIn
-from local.azurite import ROOT, Azurite, free_port
+from local.azurite import ROOT, Azurite, free_port, stop_process
 
 T = TypeVar("T")
 FALLBACK_TARGET = "8:acs:00000000-0000-0000-0000-000000000000_securitydesk"
@@ -159,16 +159,9 @@ class LocalStack:
         self.stop()
         raise RuntimeError("the local host did not become healthy in time")
 
-    def host_log(self) -> str:
-        return Path(self.log_path).read_text(errors="replace")
-
     def stop(self) -> None:
-        if self._host is not None and self._host.poll() is None:
-            self._host.terminate()
-            try:
-                self._host.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._host.kill()
+        if self._host is not None:
+            stop_process(self._host, timeout=10)
         self._host = None
         self.acs.stop()
         self.azurite.stop()

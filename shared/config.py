@@ -125,13 +125,10 @@ class Settings:
         return self._cast("INCOMING_CALL_MAX_AGE_SECONDS", "20", _int)
 
     @property
-    def fallback_target(self) -> str:
-        return self._get("CALLBACK_FALLBACK_TARGET")
+    def fallback_target(self) -> str | None:
+        """Optional on purpose: without it a callback to an orphaned pool number is reported (no_fallback)."""
+        return self.optional("CALLBACK_FALLBACK_TARGET")
 
     @property
     def incident_retention_days(self) -> int:
         return self._cast("INCIDENT_RETENTION_DAYS", "30", _int)
-
-    @property
-    def appinsights_connection_string(self) -> str | None:
-        return self.optional("APPLICATIONINSIGHTS_CONNECTION_STRING")

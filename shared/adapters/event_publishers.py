@@ -53,8 +53,7 @@ class LocalWebhookPublisher:
         self._attempts = attempts
         self._backoff = backoff
         self._queues: dict[str, queue.Queue[bytes]] = {}
-        self._pending = 0
-        self._idle = threading.Condition()
+        self._lock = threading.Lock()
 
     def publish(self, event_type: str, subject: str, data: dict[str, Any], event_id: str) -> None:
         event = {"id": event_id, "eventType": event_type, "subject": subject, "data": data, "dataVersion": "1.0",
@@ -62,8 +61,7 @@ class LocalWebhookPublisher:
         body = json.dumps([event]).encode()
         for sub in self._subs:
             if event_type in sub["eventTypes"]:
-                with self._idle:
-                    self._pending += 1
+                with self._lock:
                     q = self._queues.get(sub["function"])
                     if q is None:
                         q = self._queues[sub["function"]] = queue.Queue()
@@ -71,20 +69,9 @@ class LocalWebhookPublisher:
                                          name=f"local-delivery-{sub['function']}").start()
                 q.put(body)
 
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until every published event was delivered or given up (tests and the demo)."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
-
     def _run(self, function: str, q: queue.Queue[bytes]) -> None:
         while True:
-            body = q.get()
-            try:
-                self._deliver(function, body)
-            finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
+            self._deliver(function, q.get())
 
     def _deliver(self, function: str, body: bytes) -> None:
         url = f"{self._base}/runtime/webhooks/EventGrid?functionName={function}"

@@ -94,7 +94,8 @@ def record_callback(call: IncomingCall, result: RouteResult, deps: Ports) -> Non
         return
     entry = {"at": deps.clock.now().isoformat(), "outcome": result.outcome, "target": decision.target,
              "agentId": decision.agent_id, "eventId": call.event_id, "serverCallId": call.server_call_id,
-             "to": mask_phone(call.to_phone) if call.to_phone else call.to_raw_id}
+             # The incident is restricted (admin API only) and keeps numbers whole, like its callback number.
+             "to": call.to_phone or call.to_raw_id, "from": call.from_raw_id}
     try:
         if decision.call_id:
             _append_callback(decision.call_id, entry, deps)
