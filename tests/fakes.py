@@ -31,8 +31,10 @@ class FakeAgents:
             raise StoreError("storage down")
         return self.rows.get(agent_id)
 
-    def put(self, agent: Agent) -> None:
+    def put(self, agent: Agent) -> Agent | None:
+        old = self.rows.get(agent.agent_id)
         self.rows[agent.agent_id] = agent
+        return old
 
     def list(self) -> list[Agent]:
         return list(self.rows.values())

@@ -37,7 +37,7 @@ class TableAgentStore:
         e = get_entity(self._tables.get(self.TABLE), "agent", escape_key(agent_id))
         return _agent(e) if e else None
 
-    def put(self, agent: Agent) -> None:
+    def put(self, agent: Agent) -> Agent | None:
         table = self._tables.get(self.TABLE)
         old = self.get(agent.agent_id)
         row = asdict(agent) | {"PartitionKey": "agent", "RowKey": escape_key(agent.agent_id),
@@ -47,6 +47,7 @@ class TableAgentStore:
             upsert(table, {"PartitionKey": "acs", "RowKey": escape_key(agent.acs_user_id), "agent_id": agent.agent_id})
         if old and old.acs_user_id and old.acs_user_id != agent.acs_user_id:
             delete(table, "acs", escape_key(old.acs_user_id))
+        return old
 
     def list(self) -> list[Agent]:
         return [_agent(e) for e in query(self._tables.get(self.TABLE), "PartitionKey eq 'agent'")]

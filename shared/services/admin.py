@@ -30,8 +30,7 @@ def agent_view(agent: Agent) -> dict[str, Any]:
 
 def put_agent(agent: Agent, actor: Actor, deps: AdminPorts) -> dict[str, Any]:
     """Create or replace the agent; the audit names each changed field with its old and new value."""
-    old = deps.agents.get(agent.agent_id)
-    deps.agents.put(agent)
+    old = deps.agents.put(agent)
     audit.record(deps, actor, "updated" if old else "created", "agent", agent.agent_id,
                  agent_view(old) if old else None, agent_view(agent))
     log.info("agent %s saved by user %s", agent.agent_id, actor.user_id)

@@ -27,8 +27,8 @@ def test_agent_round_trip_and_lookup_by_acs_identity(tables: Tables) -> None:
 
 def test_changing_the_acs_identity_drops_the_old_index(tables: Tables) -> None:
     store = TableAgentStore(tables)
-    store.put(Agent("alice", "Alice", acs_user_id="8:acs:old"))
-    store.put(Agent("alice", "Alice", acs_user_id="8:acs:new"))
+    assert store.put(Agent("alice", "Alice", acs_user_id="8:acs:old")) is None
+    assert store.put(Agent("alice", "Alice", acs_user_id="8:acs:new")).acs_user_id == "8:acs:old"
     assert store.by_acs_user("8:acs:old") is None
     assert store.by_acs_user("8:acs:new").agent_id == "alice"
     assert [a.agent_id for a in store.list()] == ["alice"]
