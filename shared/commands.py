@@ -6,10 +6,12 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.domain.calls import Agent
 from shared.domain.numbers import to_e164, valid_country
 from shared.domain.presence import PRESENCE_VALUES
+from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
 from shared.errors import ValidationError
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:\-]{0,127}$")
@@ -116,8 +118,6 @@ def _phone(body: dict[str, Any], name: str) -> str | None:
 
 def agent(agent_id: str, body: dict[str, Any]) -> Agent:
     """An agent as the admin sends it; recipients are kept as typed after validation (see recipients)."""
-    from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
-
     check_id("agentId", agent_id)
     timezone = text(body, "timezone", required=False, max_len=64) or "UTC"
     _check_timezone(timezone)
@@ -159,8 +159,6 @@ def _location(body: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _check_timezone(name: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

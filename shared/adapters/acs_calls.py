@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from azure.communication.callautomation import CallAutomationClient, CommunicationUserIdentifier
 from azure.core.exceptions import AzureError, HttpResponseError
 
 from shared.ports import CallControlError
@@ -13,8 +14,6 @@ from shared.ports import CallControlError
 class AcsCallControl:
     def __init__(self, connection_string: str | None = None, endpoint: str | None = None,
                  credential: Any = None) -> None:
-        from azure.communication.callautomation import CallAutomationClient
-
         # A call rings 30 s: fail fast rather than retry into silence.
         options: dict[str, Any] = {"connection_verify": os.environ.get("REQUESTS_CA_BUNDLE") or True,
                                    "retry_total": 1, "connection_timeout": 3, "read_timeout": 5}
@@ -26,8 +25,6 @@ class AcsCallControl:
             raise ValueError("a connection string or an endpoint is needed")
 
     def redirect(self, incoming_call_context: str, target_raw_id: str) -> None:
-        from azure.communication.callautomation import CommunicationUserIdentifier
-
         try:
             self._client.redirect_call(incoming_call_context, CommunicationUserIdentifier(target_raw_id))
         except HttpResponseError as exc:

@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from azure.core.credentials import AzureKeyCredential
+from azure.eventgrid import EventGridEvent, EventGridPublisherClient
+
 log = logging.getLogger(__name__)
 
 SUBSCRIPTIONS_FILE = Path(__file__).resolve().parent.parent / "event_subscriptions.json"
@@ -28,15 +31,10 @@ class EventGridPublisher:
     """Publishes Event Grid schema events to the custom topic (key or managed identity)."""
 
     def __init__(self, endpoint: str, key: str | None, credential: Any = None) -> None:
-        from azure.core.credentials import AzureKeyCredential
-        from azure.eventgrid import EventGridPublisherClient
-
         self._client = EventGridPublisherClient(endpoint, AzureKeyCredential(key) if key else credential,
                                                 retry_total=2, connection_timeout=3)
 
     def publish(self, event_type: str, subject: str, data: dict[str, Any], event_id: str) -> None:
-        from azure.eventgrid import EventGridEvent
-
         self._client.send([EventGridEvent(subject=subject, event_type=event_type, data=data, data_version="1.0",
                                           id=event_id)])
 
