@@ -39,20 +39,23 @@ def outbound_call_ids(req: func.HttpRequest) -> func.HttpResponse:
     """The dialer reports the ACS serverCallId/correlationId of the placed emergency call."""
     def run() -> object:
         cmd = commands.call_end(req.route_params.get("emergencyCallId", ""), commands.parse_json_object(req.get_body()))
-        ending.link_call_ids(cmd.call_id, container(), cmd.server_call_id, cmd.correlation_id)
-        return {"emergencyCallId": cmd.call_id, "linked": True}
+        c = container()
+        ended = ending.link_call_ids(cmd.call_id, c, c.policy, cmd.server_call_id, cmd.correlation_id)
+        return {"emergencyCallId": cmd.call_id, "linked": True, "ended": ended}
     return handle_http(run)
 
 
 @bp.function_name("outbound_call_ended")
 @bp.route(route="outbound-calls/{emergencyCallId}/end", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def outbound_call_ended(req: func.HttpRequest) -> func.HttpResponse:
-    """Idempotent: the first end signal wins; repeating it answers the same record."""
+    """Idempotent: the first end signal wins; repeating it answers the same record. A call the backend could
+    not record (storage was down at the dial) is ended too: its end is kept for the CallStarted still to come."""
     def run() -> object:
         body = commands.parse_json_object(req.get_body()) if req.get_body() else {}
         cmd = commands.call_end(req.route_params.get("emergencyCallId", ""), body)
         c = container()
-        call = ending.end_emergency_call(cmd.call_id, "dialer", c, c.policy, cmd.server_call_id, cmd.correlation_id)
+        call = ending.end_emergency_call(cmd.call_id, "dialer", c, c.policy, cmd.server_call_id, cmd.correlation_id,
+                                         agent_id=cmd.agent_id)
         return {"emergencyCallId": call.call_id, "endedAt": call.ended_at, "endSource": call.end_source,
                 "callbackNumber": call.callback_number, "callbackWindowEndsAt": call.callback_until}
     return handle_http(run)

@@ -30,7 +30,7 @@ def presence_update(event: func.EventGridEvent) -> None:
         return
     c = container()
     if cmd.event_type == "Emergency.CallStarted":
-        result = service.on_call_started(cmd.agent_id, cmd.call_id, c)
+        result = service.on_call_started(cmd.agent_id, cmd.call_id, c, c.policy, events.call_from_started(cmd.data))
         dialed = cmd.data.get("dialedAt")
         if result.emergency_call_id == cmd.call_id and isinstance(dialed, str):
             c.telemetry.duration("emergency.dial_to_dnd_ms",

@@ -92,11 +92,14 @@ class CallEnd:
     call_id: str
     server_call_id: str | None = None
     correlation_id: str | None = None
+    agent_id: str | None = None  # lets the end of a call the backend could not record still restore presence
 
 
 def call_end(call_id: str, body: dict[str, Any]) -> CallEnd:
+    agent_id = text(body, "agentId", required=False, max_len=128)
     return CallEnd(check_id("emergencyCallId", call_id), text(body, "serverCallId", required=False),
-                   text(body, "correlationId", required=False))
+                   text(body, "correlationId", required=False),
+                   check_id("agentId", agent_id) if agent_id is not None else None)
 
 
 def presence_status(body: dict[str, Any]) -> str:

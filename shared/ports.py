@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from shared.domain.audit import AuditEntry
@@ -69,8 +70,15 @@ class CallStore(Protocol):
         ...
     def get(self, call_id: str) -> tuple[EmergencyCall, str] | None: ...
     def save(self, call: EmergencyCall, version: str) -> None: ...
+    def mark_announced(self, call_id: str) -> None:
+        """Set only the outbox flag (a merge, so it never undoes a concurrent change); nothing when absent."""
+        ...
     def link(self, call_id: str, server_call_id: str | None, correlation_id: str | None) -> None: ...
     def find_linked(self, server_call_id: str | None, correlation_id: str | None) -> str | None: ...
+    def remember_end(self, server_call_id: str | None, correlation_id: str | None, ended_at: datetime) -> None:
+        """Keep an ACS CallEnded that matched no emergency call yet (its call-ids may still be on their way)."""
+        ...
+    def remembered_end(self, server_call_id: str | None, correlation_id: str | None) -> datetime | None: ...
     def list(self) -> list[EmergencyCall]: ...
     def delete(self, call_id: str) -> None: ...
 
@@ -96,9 +104,21 @@ class CallbackWindowStore(Protocol):
     def by_agent(self, agent_id: str) -> CallbackWindow | None: ...
 
 
+class ClaimState(StrEnum):
+    WON = "won"  # this delivery holds the claim: it redirects
+    BUSY = "busy"  # another delivery holds a claim that has not expired: it is redirecting right now
+    DONE = "done"  # the call was redirected already
+
+
 class IncomingCallLog(Protocol):
-    def claim(self, key: str, event_id: str) -> bool:
-        """Conditional insert: True for the first delivery of a call, False for every later one."""
+    """Per ringing call: who redirects it. A claim is "in progress" until `until`; a crashed holder's claim expires
+    and the next delivery takes it over, so a crash never turns into a lost callback."""
+
+    def claim(self, key: str, event_id: str, now: datetime, until: datetime) -> ClaimState:
+        """Conditional insert, or a conditional take-over of an expired claim."""
+        ...
+    def complete(self, key: str) -> None:
+        """The redirect has left: every later delivery is a duplicate."""
         ...
     def unclaim(self, key: str) -> None: ...
 

@@ -23,7 +23,8 @@ class Container:
     @cached_property
     def policy(self) -> LeasePolicy:
         return LeasePolicy(window=timedelta(minutes=self.settings.callback_window_minutes),
-                           quarantine=timedelta(minutes=self.settings.quarantine_minutes))
+                           quarantine=timedelta(minutes=self.settings.quarantine_minutes),
+                           max_call=timedelta(minutes=self.settings.max_call_minutes))
 
     @cached_property
     def tables(self) -> Any:

@@ -11,7 +11,7 @@ from shared.clock import FixedClock
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.lease import LeasePolicy, PoolNumber
 from shared.domain.presence import Presence
-from shared.ports import Conflict, StoreError
+from shared.ports import ClaimState, Conflict, StoreError
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 _versions = itertools.count(1)
@@ -104,14 +104,35 @@ class FakeCalls:
     def __init__(self) -> None:
         self.rows: dict[str, tuple[EmergencyCall, str]] = {}
         self.links: dict[str, str] = {}
+        self.ends: dict[str, datetime] = {}
+        self.down = False
+
+    def mark_announced(self, call_id: str) -> None:
+        self._check()
+        if call_id in self.rows:
+            self.rows[call_id] = (replace(self.rows[call_id][0], announced=True), _v())
+
+    def remember_end(self, server_call_id: str | None, correlation_id: str | None, ended_at: datetime) -> None:
+        for key in (server_call_id, correlation_id):
+            if key:
+                self.ends[key] = ended_at
+
+    def remembered_end(self, server_call_id: str | None, correlation_id: str | None) -> datetime | None:
+        return self.ends.get(correlation_id or "") or self.ends.get(server_call_id or "")
+
+    def _check(self) -> None:
+        if self.down:
+            raise StoreError("storage down")
 
     def create(self, call: EmergencyCall) -> bool:
+        self._check()
         if call.call_id in self.rows:
             return False
         self.rows[call.call_id] = (call, _v())
         return True
 
     def get(self, call_id: str) -> tuple[EmergencyCall, str] | None:
+        self._check()
         return self.rows.get(call_id)
 
     def save(self, call: EmergencyCall, version: str) -> None:
@@ -171,7 +192,8 @@ class FakeDeps:
         self.incoming = FakeIncoming()
         self.call_control = FakeCallControl()
         self.telemetry = FakeTelemetry()
-        self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10))
+        self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10),
+                                  max_call=timedelta(hours=4))
 
     def add_numbers(self, *numbers: str, region: str = "1") -> None:
         for n in numbers:
@@ -194,20 +216,30 @@ class FakeWindows:
 
 
 class FakeIncoming:
+    """Claims as the table adapter keeps them: key -> ("in_progress", until) or ("done", None)."""
+
     def __init__(self) -> None:
-        self.keys: set[str] = set()
+        self.claims: dict[str, tuple[str, datetime | None]] = {}
         self.down = False
 
-    def claim(self, key: str, event_id: str) -> bool:
+    def claim(self, key: str, event_id: str, now: datetime, until: datetime) -> ClaimState:
         if self.down:
             raise StoreError("storage down")
-        if key in self.keys:
-            return False
-        self.keys.add(key)
-        return True
+        current = self.claims.get(key)
+        if current is not None and current[0] == "done":
+            return ClaimState.DONE
+        if current is not None and current[1] is not None and current[1] > now:
+            return ClaimState.BUSY
+        self.claims[key] = ("in_progress", until)
+        return ClaimState.WON
+
+    def complete(self, key: str) -> None:
+        if self.down:
+            raise StoreError("storage down")
+        self.claims[key] = ("done", None)
 
     def unclaim(self, key: str) -> None:
-        self.keys.discard(key)
+        self.claims.pop(key, None)
 
 
 class FakeCallControl:
@@ -237,3 +269,40 @@ class FakeTelemetry:
 
     def pool_level(self, region: str, levels: Any) -> None:
         self.levels[region] = dict(levels)
+
+
+class Killed(BaseException):
+    """The process died here: not an Exception, so no handler of ours catches it (as with kill -9)."""
+
+
+class _CrashingPort:
+    """A port whose `method` dies the first time it is called (before it has any effect); the rest pass through."""
+
+    def __init__(self, port: Any, method: str, after: bool) -> None:
+        self._port, self._method, self._after, self.fired = port, method, after, False
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._port, name)
+        if name != self._method or self.fired:
+            return attr
+
+        def dying(*args: Any, **kwargs: Any) -> Any:
+            self.fired = True
+            if self._after:
+                attr(*args, **kwargs)
+            raise Killed(f"killed {'after' if self._after else 'before'} {name}")
+        return dying
+
+
+def crash_at(deps: FakeDeps, port: str, method: str, after: bool = False) -> None:
+    """The process dies at the first `deps.<port>.<method>(...)` call, before it (or, with `after`, right after
+    it has taken effect)."""
+    setattr(deps, port, _CrashingPort(getattr(deps, port), method, after))
+
+
+def restart(deps: FakeDeps) -> None:
+    """A new process: the same storage, no crash pending."""
+    for name in ("agents", "pool", "presence", "calls", "events", "incoming", "call_control", "windows"):
+        port = getattr(deps, name)
+        if isinstance(port, _CrashingPort):
+            setattr(deps, name, port._port)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
 from typing import Any
 
-from shared.adapters.tables import Tables, delete, dt, escape_key, get_entity, insert, ts, upsert
+from shared.adapters.tables import Tables, delete, dt, escape_key, get_entity, insert, replace_if, ts, upsert
 from shared.domain.routing import CallbackWindow
-from shared.ports import Conflict
+from shared.ports import ClaimState, Conflict
 
 
 class TableCallbackWindowStore:
@@ -40,24 +42,45 @@ def _window(e: dict[str, Any] | None) -> CallbackWindow | None:
 
 
 class TableIncomingCallLog:
+    """One row per ringing call: in progress (with the time it expires) or done. See ports.IncomingCallLog."""
+
     TABLE = "incomingcalls"
 
     def __init__(self, tables: Tables) -> None:
         self._tables = tables
 
-    def claim(self, key: str, event_id: str) -> bool:
-        try:
-            insert(self._tables.get(self.TABLE), {"PartitionKey": _key(key), "RowKey": "", "event_id": event_id})
-        except Conflict:
-            return False
-        return True
+    def claim(self, key: str, event_id: str, now: datetime, until: datetime) -> ClaimState:
+        table = self._tables.get(self.TABLE)
+        pk = _key(key)
+        row = {"PartitionKey": pk, "RowKey": "", "event_id": event_id, "state": "in_progress", "until": ts(until)}
+        for _ in range(3):
+            try:
+                insert(table, row)
+                return ClaimState.WON
+            except Conflict:
+                pass
+            current = get_entity(table, pk, "")
+            if current is None:
+                continue  # released meanwhile: insert again
+            if current.get("state") == "done":
+                return ClaimState.DONE
+            held_until = dt(current.get("until"))
+            if held_until is not None and held_until > now:
+                return ClaimState.BUSY
+            try:
+                replace_if(table, row, current["_etag"])  # its holder died: take the claim over
+                return ClaimState.WON
+            except Conflict:
+                continue
+        return ClaimState.BUSY
+
+    def complete(self, key: str) -> None:
+        upsert(self._tables.get(self.TABLE), {"PartitionKey": _key(key), "RowKey": "", "state": "done"})
 
     def unclaim(self, key: str) -> None:
         delete(self._tables.get(self.TABLE), _key(key), "")
 
 
 def _key(key: str) -> str:
-    import hashlib
-
     # incomingCallContext values are long opaque tokens: a digest keeps the key short and legal.
     return hashlib.sha256(key.encode()).hexdigest()

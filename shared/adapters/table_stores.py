@@ -15,6 +15,7 @@ from shared.adapters.tables import (
     get_entity,
     insert,
     loads,
+    merge_existing,
     query,
     replace_if,
     ts,
@@ -120,19 +121,35 @@ class TableCallStore:
     def save(self, call: EmergencyCall, version: str) -> None:
         replace_if(self._tables.get(self.TABLE), _call_row(call), version)
 
+    def mark_announced(self, call_id: str) -> None:
+        merge_existing(self._tables.get(self.TABLE), {"PartitionKey": escape_key(call_id), "RowKey": "call",
+                                                      "announced": True})
+
     def link(self, call_id: str, server_call_id: str | None, correlation_id: str | None) -> None:
         table = self._tables.get(self.LINKS)
-        for kind, value in (("server", server_call_id), ("correlation", correlation_id)):
-            if value:
-                upsert(table, {"PartitionKey": f"{kind}:{escape_key(value)}", "RowKey": "", "call_id": call_id})
+        for pk in _link_keys(server_call_id, correlation_id):
+            upsert(table, {"PartitionKey": pk, "RowKey": "", "call_id": call_id})
 
     def find_linked(self, server_call_id: str | None, correlation_id: str | None) -> str | None:
+        e = self._first(server_call_id, correlation_id, "")
+        return str(e["call_id"]) if e else None
+
+    def remember_end(self, server_call_id: str | None, correlation_id: str | None, ended_at: datetime) -> None:
+        """One row beside each link key, so the call-ids' arrival finds it with the link's own partition."""
         table = self._tables.get(self.LINKS)
-        for kind, value in (("correlation", correlation_id), ("server", server_call_id)):
-            if value:
-                e = get_entity(table, f"{kind}:{escape_key(value)}", "")
-                if e:
-                    return str(e["call_id"])
+        for pk in _link_keys(server_call_id, correlation_id):
+            upsert(table, {"PartitionKey": pk, "RowKey": "ended", "ended_at": ts(ended_at)})
+
+    def remembered_end(self, server_call_id: str | None, correlation_id: str | None) -> datetime | None:
+        e = self._first(server_call_id, correlation_id, "ended")
+        return dt(e.get("ended_at")) if e else None
+
+    def _first(self, server_call_id: str | None, correlation_id: str | None, row: str) -> dict[str, Any] | None:
+        table = self._tables.get(self.LINKS)
+        for pk in reversed(_link_keys(server_call_id, correlation_id)):  # the correlation id first
+            e = get_entity(table, pk, row)
+            if e:
+                return e
         return None
 
     def list(self) -> list[EmergencyCall]:
@@ -140,6 +157,11 @@ class TableCallStore:
 
     def delete(self, call_id: str) -> None:
         delete(self._tables.get(self.TABLE), escape_key(call_id), "call")
+
+
+def _link_keys(server_call_id: str | None, correlation_id: str | None) -> list[str]:
+    return [f"{kind}:{escape_key(value)}" for kind, value in (("server", server_call_id),
+                                                                ("correlation", correlation_id)) if value]
 
 
 _CALL_TIMES = ("dialed_at", "callback_until", "ended_at")
@@ -155,6 +177,7 @@ def _call_row(call: EmergencyCall) -> dict[str, Any]:
 
 def _call(e: dict[str, Any]) -> EmergencyCall:
     fields = {k: v for k, v in e.items() if k in EmergencyCall.__dataclass_fields__}
+    fields.setdefault("country", None)  # Table Storage has no null: an unknown country is not stored at all
     fields.update({k: dt(e.get(k)) for k in _CALL_TIMES})
     fields["location"] = loads(e.get("location"), lambda: None)
     fields["warnings"] = tuple(loads(e.get("warnings"), list))

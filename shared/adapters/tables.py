@@ -103,6 +103,16 @@ def replace_if(table: TableClient, entity: dict[str, Any], etag: str) -> None:
                             match_condition=MatchConditions.IfNotModified, retry_total=0)
 
 
+def merge_existing(table: TableClient, entity: dict[str, Any]) -> bool:
+    """Set the given properties of an existing entity, leaving the others as they are; False when it is absent."""
+    with translate_errors():
+        try:
+            table.update_entity(_clean(entity), mode=UpdateMode.MERGE)
+        except ResourceNotFoundError:
+            return False
+    return True
+
+
 def upsert(table: TableClient, entity: dict[str, Any]) -> None:
     with translate_errors():
         table.upsert_entity(_clean(entity), mode=UpdateMode.REPLACE)

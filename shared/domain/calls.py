@@ -49,11 +49,32 @@ class EmergencyCall:
     server_call_id: str | None = None
     correlation_id: str | None = None
     callbacks: tuple[dict[str, Any], ...] = field(default=())
-    announced: bool = True  # False while Emergency.CallStarted could not be published (the timer retries)
+    # The outbox flag: False until Emergency.CallStarted is known to be published (the timer publishes it again
+    # until then, with the same event id). Written False with the record, set True only after the publish.
+    announced: bool = False
+    # How the record came to be: "dial" (the dialer's request), "event" (rebuilt from CallStarted, the dial could
+    # not write it), "lease" (rebuilt from a lease whose dial died before writing it), "end" (an end signal for a
+    # call not known yet: a tombstone that a later CallStarted fills in).
+    origin: str = "dial"
 
     @property
     def in_progress(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def described(self) -> bool:
+        """False for a tombstone: the call's end is known, not the call."""
+        return self.origin != "end"
+
+    def filled_from(self, described: EmergencyCall, window: timedelta) -> EmergencyCall:
+        """A tombstone completed with the event's account of the call; its end (first signal) is kept."""
+        if self.described:
+            return self
+        call = replace(described, ended_at=None, end_source=None, callbacks=self.callbacks,
+                       server_call_id=self.server_call_id, correlation_id=self.correlation_id,
+                       announced=True, origin="event")
+        assert self.ended_at is not None and self.end_source is not None
+        return call.ended(self.ended_at, self.end_source, window)
 
     def ended(self, at: datetime, source: str, window: timedelta) -> EmergencyCall:
         """The first end signal wins; later ones (the other source, redeliveries) change nothing."""
@@ -63,6 +84,13 @@ class EmergencyCall:
         if self.callback_source == "pool" and until is not None:
             until = max(until, at + window)
         return replace(self, ended_at=at, end_source=source, callback_until=until)
+
+
+def tombstone(call_id: str, agent_id: str, at: datetime, source: str) -> EmergencyCall:
+    """The record of an end signal that arrived before anything was known of its call (storage was down at the
+    dial, or the events came out of order): it keeps the end, so a later CallStarted never applies DND."""
+    return EmergencyCall(call_id=call_id, agent_id=agent_id, dialed_number="", country=None, test=False,
+                         dialed_at=at, ended_at=at, end_source=source, announced=True, origin="end")
 
 
 def alert_text(test: bool) -> str:

@@ -1,6 +1,9 @@
 """Callback-number lease policy: who holds a pool number, until when, and which number to lease next.
 
 Expiry is decided from timestamps whenever a number is read ("expired means free"); the timer only cleans up.
+A lease is held while its call is live (no end signal yet), up to the maximum call length after which the safety
+net ends the call, and then for the window after the first end signal: a number is never handed to a second call
+while the first one could still be called back.
 """
 
 from __future__ import annotations
@@ -29,6 +32,15 @@ class Lease:
     expires_at: datetime
     call_ended_at: datetime | None = None
     test: bool = False
+    # What the dial was, so that a lease whose incident was never written (the process died in between) can be
+    # turned back into an incident and announced.
+    dialed_number: str = ""
+    country: str | None = None
+
+    @property
+    def live(self) -> bool:
+        """No end signal yet: held until the safety net's end plus the window."""
+        return self.call_ended_at is None
 
 
 @dataclass(frozen=True)
@@ -67,19 +79,29 @@ class PoolNumber:
 
 @dataclass(frozen=True)
 class LeasePolicy:
-    """The configurable windows: held `window` after the dial and after the end; rests `quarantine` after."""
+    """The configurable windows: held while the call is live (at most `max_call`) and `window` after its end (at
+    least `window` after the dial); rests `quarantine` after."""
 
     window: timedelta = timedelta(minutes=60)
     quarantine: timedelta = timedelta(minutes=10)
+    max_call: timedelta = timedelta(minutes=240)
 
-    def new_lease(self, call_id: str, agent_id: str, acs_user_id: str | None, now: datetime, test: bool) -> Lease:
-        return Lease(call_id, agent_id, acs_user_id, leased_at=now, expires_at=now + self.window, test=test)
+    def live_hold(self, dialed_at: datetime) -> datetime:
+        """How long a call without an end signal holds its number: the safety net's end plus the window."""
+        return dialed_at + self.max_call + self.window
+
+    def new_lease(self, call_id: str, agent_id: str, acs_user_id: str | None, now: datetime, test: bool,
+                  dialed_number: str = "", country: str | None = None) -> Lease:
+        return Lease(call_id, agent_id, acs_user_id, leased_at=now, expires_at=self.live_hold(now), test=test,
+                     dialed_number=dialed_number, country=country)
 
     def on_call_end(self, lease: Lease, ended_at: datetime) -> Lease:
-        """Hold the number until `window` after the first end signal; later signals change nothing."""
+        """Hold the number until `window` after the first end signal (and at least `window` after the dial);
+        later signals change nothing."""
         if lease.call_ended_at is not None:
             return lease
-        return replace(lease, call_ended_at=ended_at, expires_at=max(lease.expires_at, ended_at + self.window))
+        until = max(lease.leased_at, ended_at) + self.window
+        return replace(lease, call_ended_at=ended_at, expires_at=until)
 
     def candidates(self, numbers: Iterable[PoolNumber], now: datetime) -> list[PoolNumber]:
         """Free numbers, least recently used first (never used first of all)."""

@@ -6,16 +6,21 @@ Never creates a routing job or queues the call; presence, capacity and queue rul
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from shared.domain.numbers import mask_phone
 from shared.domain.routing import Decision, IncomingCall, Outcome, decide_identity, decide_pool_number, is_stale
-from shared.ports import CallControlError, Conflict, Ports, StoreError
+from shared.ports import CallControlError, ClaimState, Conflict, Ports, StoreError
 
 log = logging.getLogger(__name__)
 
+# How long a delivery holds a ringing call's redirect before another delivery may take it over: longer than the
+# redirect's own time limit (adapters/acs_calls.py), shorter than Event Grid's first retry (10 s after a failure).
+CLAIM_HOLD = timedelta(seconds=10)
+CLAIM_POLL = 0.1
 CALLBACK_ROUTED = "Emergency.CallbackRouted"
 
 
@@ -40,30 +45,56 @@ def route_callback(call: IncomingCall, deps: Any, max_age: timedelta, fallback: 
         log.error("callback to pool number %s has no live lease and CALLBACK_FALLBACK_TARGET is not set: "
                   "left to normal routing", mask_phone(call.to_phone))
         return RouteResult("no_fallback", decision)
-    claimed = _claim(call, deps)
-    if claimed is False:
-        log.info("IncomingCall %s is a duplicate: no second redirect", call.event_id)
+    claimed = _claim(call, deps, now)
+    if claimed is not ClaimState.WON and claimed is not None:
+        log.info("IncomingCall %s is a duplicate (%s): no second redirect", call.event_id, claimed.value)
         return RouteResult("duplicate", decision)
     try:
         deps.call_control.redirect(call.incoming_call_context, decision.target)
     except CallControlError:
-        if claimed:
-            deps.incoming.unclaim(call.dedup_key)  # let the redelivery try again
+        if claimed is ClaimState.WON:
+            _release(call, deps)  # let the redelivery try again
         raise
+    _complete(call, deps)
     elapsed = (deps.clock.now() - call.event_time).total_seconds() * 1000
     log.info("callback %s %s to %s (%s) for emergency call %s", call.event_id, decision.outcome.value,
              decision.agent_id or "fallback", decision.reason, decision.call_id)
     return RouteResult(decision.outcome.value, decision, elapsed)
 
 
-def _claim(call: IncomingCall, deps: Any) -> bool | None:
-    """True for the first delivery, False for a duplicate, None when storage cannot tell (the redirect goes ahead:
-    a second redirect of the same call is harmless, a missed one is not)."""
+def _claim(call: IncomingCall, deps: Any, now: datetime) -> ClaimState | None:
+    """WON for the first delivery, DONE for a duplicate of a redirected call, None when storage cannot tell (the
+    redirect goes ahead: a second redirect of the same call is harmless, a missed one is not).
+
+    A claim held by another delivery (BUSY) is waited on while it lasts: its holder either completes it (DONE) or
+    died, and then its claim expires and is taken over here (WON). Backing off at once would lose the callback
+    whenever the holder died, as Event Grid does not deliver again an event that was answered 200.
+    """
+    deadline = time.monotonic() + CLAIM_HOLD.total_seconds() + 1
     try:
-        return bool(deps.incoming.claim(call.dedup_key, call.event_id))
+        while True:
+            state = deps.incoming.claim(call.dedup_key, call.event_id, now, now + CLAIM_HOLD)
+            if state is not ClaimState.BUSY or time.monotonic() > deadline:
+                return cast(ClaimState, state)
+            time.sleep(CLAIM_POLL)
+            now = deps.clock.now()
     except StoreError as exc:
         log.error("IncomingCall %s: duplicate check unavailable (%s); redirecting anyway", call.event_id, exc)
         return None
+
+
+def _complete(call: IncomingCall, deps: Any) -> None:
+    try:
+        deps.incoming.complete(call.dedup_key)
+    except StoreError as exc:  # the redirect has left; a redelivery may redirect once more, harmlessly
+        log.warning("IncomingCall %s redirected, not recorded as done: %s", call.event_id, exc)
+
+
+def _release(call: IncomingCall, deps: Any) -> None:
+    try:
+        deps.incoming.unclaim(call.dedup_key)
+    except StoreError as exc:  # the claim expires by itself; the redelivery takes it over then
+        log.warning("IncomingCall %s: claim not released: %s", call.event_id, exc)
 
 
 def _decide(call: IncomingCall, deps: Any, now: Any, fallback: str | None) -> Decision:

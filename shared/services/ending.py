@@ -1,7 +1,9 @@
 """Use cases: an emergency call ended (the dialer says so, or ACS's CallEnded does); normal calls go to history.
 
-Either source, once or many times, in any order, has the same effect: the first end signal is recorded, the
-callback lease is held until the window after it, and Emergency.CallEnded is published (handlers are idempotent).
+Either source, once or many times, in any order, before or after the call-ids, for a call whose incident was
+never written, has the same effect: the first end signal is recorded (as a tombstone when the call is not known
+yet, which a later CallStarted fills in), the callback lease and window are settled from that first end, and
+Emergency.CallEnded is published (handlers are idempotent). Every step can be repeated after a crash.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from shared.domain.calls import EmergencyCall
+from shared.domain.calls import Agent, EmergencyCall, tombstone
 from shared.domain.lease import LeasePolicy
-from shared.errors import NotFound
 from shared.ports import Conflict, Ports
 
 log = logging.getLogger(__name__)
@@ -35,35 +36,84 @@ class AcsCallEnded:
 
 
 def end_emergency_call(call_id: str, source: str, deps: Ports, policy: LeasePolicy,
-                       server_call_id: str | None = None, correlation_id: str | None = None) -> EmergencyCall:
-    """Record the end (first signal wins), extend the callback lease, announce it. Raises NotFound."""
+                       server_call_id: str | None = None, correlation_id: str | None = None,
+                       at: datetime | None = None, agent_id: str | None = None) -> EmergencyCall:
+    """Record the end (first signal wins), settle the callback lease and window, announce it. Idempotent."""
     if server_call_id or correlation_id:
         deps.calls.link(call_id, server_call_id, correlation_id)
-    call = _mark_ended(call_id, source, deps, policy)
-    assert call.ended_at is not None
-    _extend_lease(call, call.ended_at, deps, policy)
-    _extend_window(call, call.ended_at, deps, policy)
-    deps.events.publish(CALL_ENDED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}",
-                        {"emergencyCallId": call.call_id, "agentId": call.agent_id, "test": call.test,
-                         "endedAt": call.ended_at.isoformat(), "source": call.end_source},
-                        f"{call.call_id}:ended")
+    call = _mark_ended(call_id, source, at or deps.clock.now(), agent_id, deps, policy)
+    settle_end(call, deps, policy)
+    if call.agent_id:  # a tombstone without an agent: nobody's presence is held for it yet
+        assert call.ended_at is not None
+        deps.events.publish(CALL_ENDED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}",
+                            {"emergencyCallId": call.call_id, "agentId": call.agent_id, "test": call.test,
+                             "endedAt": call.ended_at.isoformat(), "source": call.end_source},
+                            f"{call.call_id}:ended")
     return call
 
 
-def link_call_ids(call_id: str, deps: Ports, server_call_id: str | None, correlation_id: str | None) -> None:
-    """The dialer reports the ACS ids of the emergency call, so ACS's CallEnded can be recognised."""
-    if deps.calls.get(call_id) is None:
-        raise NotFound(f"no emergency call {call_id}")
+def link_call_ids(call_id: str, deps: Ports, policy: LeasePolicy, server_call_id: str | None,
+                  correlation_id: str | None) -> bool:
+    """The dialer reports the ACS ids of the emergency call, so ACS's CallEnded is recognised; an ACS CallEnded
+    that came first is applied now. Links even a call not recorded yet (storage was down at the dial). Returns
+    whether the call had ended already."""
     deps.calls.link(call_id, server_call_id, correlation_id)
+    ended_at = deps.calls.remembered_end(server_call_id, correlation_id)
+    if ended_at is None:
+        return False
+    log.info("emergency call %s: ACS reported its end before its call-ids; ending it now", call_id)
+    end_emergency_call(call_id, "acs", deps, policy, at=ended_at)
+    return True
 
 
-def _mark_ended(call_id: str, source: str, deps: Ports, policy: LeasePolicy) -> EmergencyCall:
+def reconcile_started(call_id: str, described: EmergencyCall | None, deps: Ports,
+                      policy: LeasePolicy) -> EmergencyCall | None:
+    """The incident as CallStarted finds it: rebuilt from the event when the dial could not write it, a tombstone
+    filled in (and its lease settled) when the end came first. None without a record or a description."""
     for _ in range(MAX_ATTEMPTS):
         loaded = deps.calls.get(call_id)
         if loaded is None:
-            raise NotFound(f"no emergency call {call_id}")
+            if described is None:
+                return None
+            rebuilt = replace(described, announced=True, origin="event")
+            if deps.calls.create(rebuilt):
+                log.warning("emergency call %s: incident rebuilt from CallStarted (the dial could not write it)",
+                            call_id)
+                return rebuilt
+            continue
+        record, version = loaded
+        if record.described or described is None:
+            return record
+        filled = record.filled_from(described, policy.window)
+        try:
+            deps.calls.save(filled, version)
+        except Conflict:
+            continue
+        settle_end(filled, deps, policy)
+        return filled
+    raise Conflict(f"emergency call {call_id} kept changing while its start was recorded")
+
+
+def settle_end(call: EmergencyCall, deps: Ports, policy: LeasePolicy) -> None:
+    """Hold the callback number and the agent's identity window for the window after the first end."""
+    if call.ended_at is None or not call.described:
+        return
+    _settle_lease(call, call.ended_at, deps, policy)
+    _settle_window(call, call.ended_at, deps, policy)
+
+
+def _mark_ended(call_id: str, source: str, at: datetime, agent_id: str | None, deps: Ports,
+                policy: LeasePolicy) -> EmergencyCall:
+    for _ in range(MAX_ATTEMPTS):
+        loaded = deps.calls.get(call_id)
+        if loaded is None:
+            mark = tombstone(call_id, agent_id or "", at, source)
+            if deps.calls.create(mark):
+                log.warning("emergency call %s ended (%s) before anything was recorded of it", call_id, source)
+                return mark
+            continue
         call, version = loaded
-        ended = call.ended(deps.clock.now(), source, policy.window)
+        ended = call.ended(at, source, policy.window)
         if ended is call:
             return call
         try:
@@ -75,42 +125,47 @@ def _mark_ended(call_id: str, source: str, deps: Ports, policy: LeasePolicy) -> 
     raise Conflict(f"emergency call {call_id} kept changing while being ended")
 
 
-def _extend_lease(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: LeasePolicy) -> None:
+def _settle_lease(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: LeasePolicy) -> None:
     if call.callback_source != "pool" or not call.callback_number:
         return
     for _ in range(MAX_ATTEMPTS):
         number = deps.pool.get(call.callback_number)
         if number is None or number.lease is None or number.lease.call_id != call.call_id:
             return  # released already, or never ours: nothing to hold
-        extended = policy.on_call_end(number.lease, ended_at)
-        if extended == number.lease:
+        settled = policy.on_call_end(number.lease, ended_at)
+        if settled == number.lease or deps.pool.replace(number, replace(number, lease=settled)):
             return
-        if deps.pool.replace(number, replace(number, lease=extended)):
-            return
-    log.error("callback lease of %s could not be extended after its end", call.call_id)
+    log.error("callback lease of %s could not be settled after its end", call.call_id)
 
 
-def _extend_window(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: LeasePolicy) -> None:
+def _settle_window(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: LeasePolicy) -> None:
     """The agent's identity stays prioritised for the window after the end, like the callback number."""
     if not call.acs_user_id:
         return
+    until = max(call.dialed_at, ended_at) + policy.window
     window = deps.windows.by_identity(call.acs_user_id)
-    if window is not None and window.call_id == call.call_id and window.until < ended_at + policy.window:
-        deps.windows.open(replace(window, until=ended_at + policy.window))
+    if window is not None and window.call_id == call.call_id and window.until != until:
+        deps.windows.open(replace(window, until=until))
 
 
 def acs_call_ended(event: AcsCallEnded, deps: Ports, policy: LeasePolicy) -> str:
     """ACS says a call ended: end the emergency call it belongs to, or record a normal call in history."""
     call_id = deps.calls.find_linked(event.server_call_id, event.correlation_id)
     if call_id is not None:
-        end_emergency_call(call_id, "acs", deps, policy)
+        end_emergency_call(call_id, "acs", deps, policy, at=event.ended_at)
         return "emergency"
     agent = deps.agents.by_acs_user(event.started_by) if event.started_by else None
     if agent is None:
         return "ignored"
-    if deps.presence.get(agent.agent_id)[0].in_emergency:
-        # Privacy first: a call we cannot tell apart from a running emergency call never enters history.
-        log.info("CallEnded %s withheld from history: agent %s is in an emergency call", event.event_id,
+    if _may_be_emergency(agent, event, deps):
+        # Privacy first: a call we cannot tell apart from a running emergency call never enters history. It is
+        # kept instead, in case it is that call and its call-ids are still on their way.
+        deps.calls.remember_end(event.server_call_id, event.correlation_id, event.ended_at)
+        call_id = deps.calls.find_linked(event.server_call_id, event.correlation_id)
+        if call_id is not None:  # linked meanwhile
+            end_emergency_call(call_id, "acs", deps, policy, at=event.ended_at)
+            return "emergency"
+        log.info("CallEnded %s withheld from history: agent %s may be in an emergency call", event.event_id,
                  agent.agent_id)
         return "withheld"
     entry: dict[str, Any] = {"id": event.correlation_id or event.event_id, "direction": "unknown",
@@ -119,3 +174,14 @@ def acs_call_ended(event: AcsCallEnded, deps: Ports, policy: LeasePolicy) -> str
     deps.history.add(agent.agent_id, entry["id"], entry)
     return "history"
 
+
+def _may_be_emergency(agent: Agent, event: AcsCallEnded, deps: Ports) -> bool:
+    """The agent is held in emergency DND, or an emergency call of theirs has no end yet (its CallStarted may not
+    have reached presence yet)."""
+    if deps.presence.get(agent.agent_id)[0].in_emergency:
+        return True
+    window = deps.windows.by_agent(agent.agent_id)
+    if window is None or window.until <= event.ended_at:
+        return False
+    loaded = deps.calls.get(window.call_id)
+    return loaded is not None and loaded[0].in_progress

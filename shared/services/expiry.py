@@ -1,15 +1,19 @@
-"""Use case: the every-minute housekeeping. Safe to miss runs or run twice: every decision is from timestamps."""
+"""Use case: the every-minute housekeeping. Safe to miss runs or run twice: every decision is from timestamps.
+
+It is also the relay that finishes what a crash interrupted: a lease whose incident was never written becomes an
+incident, an unannounced incident is announced, a lease or a presence that missed its call's recorded end is
+settled, and DND held past the maximum call length is lifted.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from shared.domain.calls import EmergencyCall
-from shared.domain.lease import LeasePolicy, count_states
+from shared.domain.lease import LeasePolicy, PoolNumber, count_states
 from shared.domain.numbers import mask_phone
 from shared.domain.presence import is_stuck
 from shared.ports import Conflict, Ports
@@ -19,6 +23,9 @@ from shared.services.presence import on_call_ended
 
 log = logging.getLogger(__name__)
 
+# A lease younger than this may belong to a dial still writing its incident.
+ORPHAN_GRACE = timedelta(minutes=1)
+
 
 @dataclass
 class ExpiryReport:
@@ -26,45 +33,47 @@ class ExpiryReport:
     presence_restored: list[str] = field(default_factory=list)
     incidents_purged: int = 0
     reannounced: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    leases_settled: list[str] = field(default_factory=list)
+    timed_out: list[str] = field(default_factory=list)
     pool_levels: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def run_expiry(deps: Ports, policy: LeasePolicy, max_call: timedelta, retention: timedelta,
                purge_related: Callable[[str], object] = lambda call_id: None) -> ExpiryReport:
-    """Release expired leases into quarantine, restore presence stuck in emergency DND, purge old incidents
-    (and, through `purge_related`, what else is kept per incident, such as its delivery records)."""
+    """Release expired leases into quarantine, recover and announce what a crash left behind, restore presence
+    stuck in emergency DND, purge old incidents (and, through `purge_related`, what else is kept per incident,
+    such as its delivery records)."""
     report = ExpiryReport()
-    _release_expired(deps, policy, report)
-    _restore_stuck_presence(deps, policy, max_call, report)
-    calls = deps.calls.list()
-    _reannounce(calls, deps, policy, report)
-    _purge_incidents(calls, deps, retention, report, purge_related)
+    numbers = deps.pool.list_all()
+    calls = {c.call_id: c for c in deps.calls.list()}
+    _release_expired(numbers, deps, policy, report)
+    _reconcile_leases(numbers, calls, deps, policy, report)
+    _restore_stuck_presence(calls, deps, policy, max_call, report)
+    _end_overdue_calls(calls, deps, policy, report)
+    _reannounce(list(calls.values()), deps, report)
+    _purge_incidents(list(calls.values()), deps, retention, report, purge_related)
     return report
 
 
-def _reannounce(calls: list[EmergencyCall], deps: Ports, policy: LeasePolicy, report: ExpiryReport) -> None:
-    """Publish CallStarted again for calls whose dial could not publish it, while their callback window lasts:
-    otherwise nobody would be notified and the agent's presence would not change."""
-    now = deps.clock.now()
+def _reannounce(calls: list[EmergencyCall], deps: Ports, report: ExpiryReport) -> None:
+    """Publish CallStarted for every incident not yet marked announced (the dial could not publish it, or died
+    before marking it): otherwise nobody would be notified. Late is better than never; handlers drop repeats."""
     for call in calls:
-        if call.announced or now > (call.callback_until or call.dialed_at + policy.window):
+        if call.announced or not call.described:
             continue
         try:
             announce(call, deps)
         except Exception as exc:  # still unreachable: next run
             log.error("emergency call %s: CallStarted still not published: %s", call.call_id, exc)
             continue
-        loaded = deps.calls.get(call.call_id)
-        if loaded is not None:
-            with contextlib.suppress(Conflict):  # changed meanwhile: the next run publishes once more, harmlessly
-                deps.calls.save(replace(loaded[0], announced=True), loaded[1])
         report.reannounced.append(call.call_id)
-        log.warning("emergency call %s: CallStarted published by the timer after the dial could not", call.call_id)
+        log.warning("emergency call %s: CallStarted published by the timer (dialed %s)", call.call_id,
+                    call.dialed_at.isoformat())
 
 
-def _release_expired(deps: Ports, policy: LeasePolicy, report: ExpiryReport) -> None:
+def _release_expired(numbers: list[PoolNumber], deps: Ports, policy: LeasePolicy, report: ExpiryReport) -> None:
     now = deps.clock.now()
-    numbers = deps.pool.list_all()
     for n in numbers:
         if n.lease is not None and n.active_lease(now) is None and deps.pool.replace(n, policy.release(n, now)):
             report.released.append(n.number)
@@ -76,22 +85,77 @@ def _release_expired(deps: Ports, policy: LeasePolicy, report: ExpiryReport) -> 
         report.pool_levels[region] = count_states([n for n in numbers if n.region == region], now, policy.quarantine)
 
 
-def _restore_stuck_presence(deps: Ports, policy: LeasePolicy, max_call: timedelta, report: ExpiryReport) -> None:
+def _reconcile_leases(numbers: list[PoolNumber], calls: dict[str, EmergencyCall], deps: Ports,
+                      policy: LeasePolicy, report: ExpiryReport) -> None:
+    """A live lease without an incident (its dial died in between) becomes one, to be announced; a live lease
+    whose incident has ended (the end died before settling it) is settled."""
+    now = deps.clock.now()
+    for n in numbers:
+        lease = n.active_lease(now)
+        if lease is None or not lease.live:
+            continue
+        call = calls.get(lease.call_id)
+        if call is None and now - lease.leased_at > ORPHAN_GRACE:
+            rebuilt = _from_lease(n, policy)
+            if deps.calls.create(rebuilt):
+                calls[rebuilt.call_id] = rebuilt
+                report.recovered.append(rebuilt.call_id)
+                log.warning("emergency call %s: incident rebuilt from its lease of %s (its dial died)",
+                            rebuilt.call_id, mask_phone(n.number))
+        elif call is not None and call.described and call.ended_at is not None:
+            ending.settle_end(call, deps, policy)
+            report.leases_settled.append(call.call_id)
+
+
+def _from_lease(n: PoolNumber, policy: LeasePolicy) -> EmergencyCall:
+    lease = n.lease
+    assert lease is not None
+    return EmergencyCall(call_id=lease.call_id, agent_id=lease.agent_id,
+                         dialed_number=lease.dialed_number or ("933" if lease.test else "emergency number"),
+                         country=lease.country, test=lease.test, dialed_at=lease.leased_at,
+                         agent_name=lease.agent_id, acs_user_id=lease.acs_user_id, callback_number=n.number,
+                         callback_source="pool", callback_until=lease.leased_at + policy.window,
+                         warnings=({"code": "recovered", "message": "rebuilt from the callback lease"},),
+                         origin="lease")
+
+
+def _restore_stuck_presence(calls: dict[str, EmergencyCall], deps: Ports, policy: LeasePolicy,
+                            max_call: timedelta, report: ExpiryReport) -> None:
+    """DND whose call has a recorded end (its CallEnded was lost), or held past the maximum call length."""
     now = deps.clock.now()
     for p in deps.presence.in_emergency():
-        if not is_stuck(p, now, max_call) or p.emergency_call_id is None:
+        if p.emergency_call_id is None:
             continue
-        log.warning("agent %s held in emergency DND since %s without an end signal: ending call %s",
-                    p.agent_id, p.emergency_since, p.emergency_call_id)
-        try:
-            ending.end_emergency_call(p.emergency_call_id, "timeout", deps, policy)
-        except Exception as exc:  # the record may be gone or storage flaky: still restore the presence
-            log.warning("could not record the end of %s: %s", p.emergency_call_id, exc)
+        call = calls.get(p.emergency_call_id)
+        ended = call is not None and call.ended_at is not None
+        if not ended and not is_stuck(p, now, max_call):
+            continue
+        if not ended:
+            log.warning("agent %s held in emergency DND since %s without an end signal: ending call %s",
+                        p.agent_id, p.emergency_since, p.emergency_call_id)
+            try:
+                ending.end_emergency_call(p.emergency_call_id, "timeout", deps, policy, agent_id=p.agent_id)
+            except Exception as exc:  # storage flaky or the bus down: still restore the presence
+                log.warning("could not record the end of %s: %s", p.emergency_call_id, exc)
         try:
             on_call_ended(p.agent_id, p.emergency_call_id, deps)
             report.presence_restored.append(p.agent_id)
         except Conflict:
             log.warning("presence of %s changed meanwhile; next run retries", p.agent_id)
+
+
+def _end_overdue_calls(calls: dict[str, EmergencyCall], deps: Ports, policy: LeasePolicy,
+                       report: ExpiryReport) -> None:
+    """The safety net for calls no presence held (an unknown agent): ended at the maximum call length, so their
+    lease and window run out a window later."""
+    now = deps.clock.now()
+    for call in list(calls.values()):
+        if call.in_progress and call.described and now - call.dialed_at > policy.max_call:
+            try:
+                calls[call.call_id] = ending.end_emergency_call(call.call_id, "timeout", deps, policy)
+                report.timed_out.append(call.call_id)
+            except Exception as exc:  # next run
+                log.warning("could not end overdue emergency call %s: %s", call.call_id, exc)
 
 
 def _purge_incidents(calls: list[EmergencyCall], deps: Ports, retention: timedelta, report: ExpiryReport,
@@ -103,3 +167,6 @@ def _purge_incidents(calls: list[EmergencyCall], deps: Ports, retention: timedel
             purge_related(call.call_id)  # first: a failure here leaves the incident to be purged next run
             deps.calls.delete(call.call_id)
             report.incidents_purged += 1
+
+
+

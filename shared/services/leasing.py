@@ -21,7 +21,8 @@ SPREAD = 4
 
 
 def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, now: datetime, test: bool,
-                 pool: PoolStore, policy: LeasePolicy) -> PoolNumber | None:
+                 pool: PoolStore, policy: LeasePolicy,
+                 dialed: tuple[str, str | None] = ("", None)) -> PoolNumber | None:
     """The number leased to `call_id` (the same one when asked again), or None when the region has no free number.
 
     Two round trips when uncontended: one partition query, one ETag-conditional replace.
@@ -35,7 +36,7 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
         candidates = policy.candidates(numbers, now)
         if not candidates:
             return None
-        lease = policy.new_lease(call_id, agent_id, acs_user_id, now, test)
+        lease = policy.new_lease(call_id, agent_id, acs_user_id, now, test, *dialed)
         won = _try_candidates(candidates, lease, pool, call_id)
         if won is not None:
             log.info("leased %s to emergency call %s", mask_phone(won.number), call_id)

@@ -61,10 +61,11 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     """Idempotent; without a call record, notifies from `described` (the event's account of the call), else
     raises NotFound; StoreError when storage fails (both safe to retry)."""
     loaded = deps.calls.get(call_id)
-    if loaded is None and described is None:
+    record = loaded[0] if loaded is not None else None
+    # A tombstone (the end came first) knows the end, not the call: the event's account describes it.
+    call = record if record is not None and (record.described or described is None) else described
+    if call is None or not call.described:
         raise NotFound(f"no emergency call record {call_id}")
-    call = loaded[0] if loaded is not None else described
-    assert call is not None
     agent = deps.agents.get(call.agent_id)
     plan = plan_notifications(agent, call.agent_id, sms_enabled=deps.sms is not None)
     for w in plan.warnings:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from shared.domain.calls import Agent, EmergencyCall, panel
 from shared.domain.lease import LeasePolicy
 from shared.domain.numbers import Classification, mask_phone
 from shared.domain.routing import CallbackWindow
-from shared.ports import Conflict, Ports, StoreError
+from shared.ports import Ports, StoreError
 from shared.services.leasing import lease_number
 
 log = logging.getLogger(__name__)
@@ -99,11 +99,13 @@ def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: 
         warnings.add("no_pool_region", "no callback pool serves an unknown country")
     else:
         try:
-            leased = lease_number(region, call_id, agent, cmd.agent_id, now, c.test, deps.pool, policy)
+            leased = lease_number(region, call_id, agent, cmd.agent_id, now, c.test, deps.pool, policy,
+                                  (c.number or cmd.dialed_number, c.country))
         except StoreError as exc:
             warnings.add("storage_unavailable", f"callback number could not be leased: {exc}")
     if leased is not None and leased.lease is not None:
-        return leased.number, "pool", leased.lease.expires_at
+        # The window the dialer is told about: at least this long; the lease itself is held while the call is live.
+        return leased.number, "pool", leased.lease.leased_at + policy.window
     if region is not None and leased is None and not any(w["code"] == "storage_unavailable" for w in warnings.items):
         warnings.add("pool_exhausted", f"no free callback number in the pool for +{region}")
     if agent is not None and agent.outbound_number:
@@ -127,7 +129,8 @@ def _pool_region(c: Classification, agent: Agent | None) -> str | None:
 
 
 def _record(call: EmergencyCall, deps: Ports, warnings: Warnings) -> EmergencyCall:
-    """Insert the incident; a retried request with the same id answers from the existing record."""
+    """Insert the incident, not yet announced (the outbox: the timer publishes what the dial could not); a
+    retried request with the same id answers from the existing record."""
     try:
         if deps.calls.create(call):
             return call
@@ -142,7 +145,7 @@ def _open_window(call: EmergencyCall, deps: Ports, policy: LeasePolicy, warnings
     """Direct offer: ACS routes the responder's callback to the agent's identity; recognise it for the window."""
     if not call.acs_user_id:
         return
-    until = call.callback_until or call.dialed_at + policy.window
+    until = policy.live_hold(call.dialed_at) if call.in_progress else call.callback_until or call.dialed_at
     try:
         deps.windows.open(CallbackWindow(call.acs_user_id, call.agent_id, call.call_id, until, call.test))
     except StoreError as exc:
@@ -150,10 +153,9 @@ def _open_window(call: EmergencyCall, deps: Ports, policy: LeasePolicy, warnings
 
 
 def announce(call: EmergencyCall, deps: Ports) -> None:
-    """Publish Emergency.CallStarted (presence, notification). Idempotent downstream: the same id each time.
-
-    The event describes the call, so the contacts can be told even if the incident record was not written.
-    """
+    """Publish Emergency.CallStarted (presence, notification), then mark the record announced. The same event id
+    each time, so a repeat (the timer's, after a crash between the two steps) is a duplicate downstream handlers
+    drop. The event describes the call, so the contacts are told even if the incident record was not written."""
     data = {"emergencyCallId": call.call_id, "agentId": call.agent_id, "test": call.test,
             "dialedAt": call.dialed_at.isoformat(), "agentName": call.agent_name,
             "dialedNumber": call.dialed_number, "countryCode": call.country,
@@ -162,23 +164,16 @@ def announce(call: EmergencyCall, deps: Ports) -> None:
             "location": call.location}
     deps.events.publish(CALL_STARTED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}", data,
                         f"{call.call_id}:started")
+    deps.calls.mark_announced(call.call_id)
 
 
 def _announce(call: EmergencyCall, deps: Ports, warnings: Warnings) -> None:
     try:
         announce(call, deps)
-    except Exception as exc:  # the dial goes ahead; the timer publishes again (see expiry.reannounce)
+    except StoreError as exc:  # published; the record still says pending, so the timer publishes once more
+        log.warning("emergency call %s: CallStarted published, not marked as such: %s", call.call_id, exc)
+    except Exception as exc:  # the dial goes ahead; the record says pending and the timer publishes it
         warnings.add("event_not_published", f"CallStarted not published: {type(exc).__name__}: {exc}")
-        _mark_unannounced(call.call_id, deps)
-
-
-def _mark_unannounced(call_id: str, deps: Ports) -> None:
-    try:
-        loaded = deps.calls.get(call_id)
-        if loaded is not None:
-            deps.calls.save(replace(loaded[0], announced=False), loaded[1])
-    except (StoreError, Conflict) as exc:
-        log.error("emergency call %s: CallStarted unpublished and not marked for a retry: %s", call_id, exc)
 
 
 def _normal_call(cmd: OutboundCall, deps: Ports) -> dict[str, Any]:

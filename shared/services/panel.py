@@ -56,4 +56,5 @@ def incident_view(call: EmergencyCall) -> dict[str, Any]:
         "callbackNumberSource": call.callback_source,
         "callbackWindowEndsAt": call.callback_until.isoformat() if call.callback_until else None,
         "location": call.location, "warnings": list(call.warnings), "callbacks": list(call.callbacks),
+        "origin": call.origin, "announced": call.announced,
     }

@@ -7,8 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from shared.domain import presence as policy
+from shared.domain.calls import EmergencyCall
+from shared.domain.lease import LeasePolicy
 from shared.domain.presence import Presence
 from shared.ports import Conflict, Ports
+from shared.services.ending import reconcile_started
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +33,20 @@ def update(agent_id: str, change: Callable[[Presence], Presence], deps: Ports) -
     raise Conflict(f"presence of {agent_id} kept changing")
 
 
-def on_call_started(agent_id: str, call_id: str, deps: Ports) -> Presence:
-    """Do Not Disturb for the call, unless its end was already recorded (events arrive in any order)."""
-    record = deps.calls.get(call_id)
-    if record is not None and record[0].ended_at is not None:
+def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: LeasePolicy,
+                    described: EmergencyCall | None = None) -> Presence:
+    """Do Not Disturb for the call, unless its end was already recorded (events arrive in any order). Rebuilds
+    the incident from the event when the dial could not write it. An end recorded while DND was being applied
+    is seen by the second read, or its CallEnded finds DND already applied: either way DND is lifted."""
+    record = reconcile_started(call_id, described, deps, lease_policy)
+    if record is not None and not record.in_progress:
         log.info("CallStarted for %s arrived after its end: presence left as it is", call_id)
         return deps.presence.get(agent_id)[0]
     now = deps.clock.now()
     result = update(agent_id, lambda p: policy.start_emergency(p, call_id, now), deps)
+    again = deps.calls.get(call_id)
+    if again is not None and not again[0].in_progress:
+        return on_call_ended(agent_id, call_id, deps)
     log.info("agent %s presence %s for emergency call %s", agent_id, result.status, call_id)
     return result
 

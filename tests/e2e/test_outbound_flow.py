@@ -66,8 +66,12 @@ def test_bad_bodies_get_400_naming_the_field(client: Client) -> None:
     assert status == 400 and body["details"][0]["item"] == "12"
 
 
-def test_ending_an_unknown_call_is_404(client: Client) -> None:
-    assert client.post("/api/outbound-calls/nope/end", {})[0] == 404
+def test_ending_a_call_not_recorded_yet_keeps_its_end_for_the_call_started_to_come(client: Client) -> None:
+    status, body = client.post("/api/outbound-calls/not-recorded-1/end", {"agentId": "carol"})
+    assert status == 200 and body["endSource"] == "dialer" and body["callbackNumber"] is None
+    status, incident = client.get("/api/manage/incidents/not-recorded-1")
+    assert status == 200 and incident["origin"] == "end" and incident["agentId"] == "carol"
+    assert client.post("/api/outbound-calls/bad%20id/end", {})[0] == 400
 
 
 def test_end_is_idempotent_and_acs_call_ended_is_the_same_fact(client: Client) -> None:

@@ -100,7 +100,11 @@ def test_asking_twice_for_the_same_call_returns_the_same_number(tables: Tables) 
 def test_an_expired_lease_is_free_again_after_quarantine_without_the_timer(tables: Tables) -> None:
     pool = TablePoolStore(tables)
     fill(pool, 1)
-    assert lease_number("1", "c1", None, "a", T0, False, pool, POLICY) is not None
+    taken = lease_number("1", "c1", None, "a", T0, False, pool, POLICY)
+    assert taken is not None
+    assert lease_number("1", "c2", None, "b", T0 + timedelta(minutes=65), False, pool, POLICY) is None  # live
+    read = pool.get(taken.number)
+    assert pool.replace(read, replace(read, lease=POLICY.on_call_end(read.lease, T0)))  # it ended at once
     assert lease_number("1", "c2", None, "b", T0 + timedelta(minutes=65), False, pool, POLICY) is None
     again = lease_number("1", "c2", None, "b", T0 + timedelta(minutes=71), False, pool, POLICY)
     assert again is not None and again.lease.call_id == "c2"

@@ -66,7 +66,9 @@ def test_an_incoming_call_25_seconds_old_is_dropped(deps: FakeDeps) -> None:
 
 
 def test_a_pool_number_without_a_live_lease_goes_to_the_fallback_never_the_last_holder(deps: FakeDeps) -> None:
-    number = dial(deps)["callbackNumber"]
+    answer = dial(deps)
+    number = answer["callbackNumber"]
+    end_emergency_call(answer["emergencyCallId"], "dialer", deps, deps.policy)
     deps.clock.advance(timedelta(hours=2))
     result = route(deps, incoming("4:" + number, deps=deps))
     assert result.outcome == "fallback"
@@ -135,7 +137,7 @@ def test_panel_in_emergency_mode_shows_only_device_settings_and_end_call(deps: F
     from shared.services.presence import on_call_started
 
     answer = dial(deps)
-    on_call_started("alice", answer["emergencyCallId"], deps)
+    on_call_started("alice", answer["emergencyCallId"], deps, deps.policy)
     state = emergency_state("alice", deps)
     assert state["emergency"] is True and state["controls"] == ["deviceSettings", "endCall"]
     assert state["hideConversationActions"] == ["save", "refresh"]

@@ -7,16 +7,33 @@ from datetime import timedelta
 from shared.domain.lease import LeasePolicy, NumberState, PoolNumber, count_states, held_by
 from tests.fakes import T0
 
-POLICY = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10))
+POLICY = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10), max_call=timedelta(hours=4))
 
 
-def leased(number: str, call_id: str = "c1", at=T0) -> PoolNumber:
-    return PoolNumber(number, "1", lease=POLICY.new_lease(call_id, "alice", None, at, test=False))
+def leased(number: str, call_id: str = "c1", at=T0, ended_after: timedelta | None = timedelta(0)) -> PoolNumber:
+    """A number leased at `at`; its call ended `ended_after` later (None: still live)."""
+    lease = POLICY.new_lease(call_id, "alice", None, at, test=False)
+    if ended_after is not None:
+        lease = POLICY.on_call_end(lease, at + ended_after)
+    return PoolNumber(number, "1", lease=lease)
 
 
-def test_a_new_lease_holds_for_the_window_from_the_dial() -> None:
-    lease = POLICY.new_lease("c1", "alice", "8:acs:a", T0, test=False)
-    assert lease.expires_at == T0 + timedelta(minutes=60)
+def test_a_live_call_holds_its_number_until_the_safety_net_ends_it_plus_the_window() -> None:
+    lease = POLICY.new_lease("c1", "alice", "8:acs:a", T0, test=False, dialed_number="911", country="US")
+    assert lease.live and lease.expires_at == T0 + timedelta(hours=5)
+    assert (lease.dialed_number, lease.country) == ("911", "US")
+
+
+def test_a_live_call_longer_than_the_window_keeps_its_number() -> None:
+    n = leased("+12025550100", ended_after=None)
+    assert n.state(T0 + timedelta(minutes=61), POLICY.quarantine) is NumberState.LEASED
+    assert n.state(T0 + timedelta(hours=4, minutes=59), POLICY.quarantine) is NumberState.LEASED
+    assert n.state(T0 + timedelta(hours=5, minutes=1), POLICY.quarantine) is NumberState.QUARANTINED
+
+
+def test_the_end_of_a_long_call_holds_the_number_for_the_window_after_it() -> None:
+    lease = POLICY.new_lease("c1", "alice", None, T0, test=False)
+    assert POLICY.on_call_end(lease, T0 + timedelta(minutes=70)).expires_at == T0 + timedelta(minutes=130)
 
 
 def test_the_call_end_holds_the_number_for_the_window_after_it() -> None:
@@ -64,13 +81,15 @@ def test_release_keeps_when_the_lease_ended_so_quarantine_counts_from_there() ->
 
 
 def test_held_by_finds_only_live_leases_of_the_call() -> None:
-    numbers = [leased("+12025550100", "c1"), leased("+12025550101", "c2")]
+    numbers = [leased("+12025550100", "c1"), leased("+12025550101", "c2", ended_after=timedelta(minutes=1))]
     assert held_by(numbers, "c2", T0).number == "+12025550101"
     assert held_by(numbers, "c2", T0 + timedelta(hours=2)) is None
     assert held_by(numbers, "c3", T0) is None
 
 
 def test_a_retired_number_keeps_its_live_lease() -> None:
+    n = PoolNumber("+12025550100", "1", lease=leased("+12025550100", ended_after=None).lease, retired=True)
+    assert n.state(T0 + timedelta(hours=3), POLICY.quarantine) is NumberState.LEASED
     n = PoolNumber("+12025550100", "1", lease=leased("+12025550100").lease, retired=True)
     assert n.state(T0, POLICY.quarantine) is NumberState.LEASED
     assert n.state(T0 + timedelta(hours=3), POLICY.quarantine) is NumberState.RETIRED
