@@ -8,7 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from local.acs_store import AcsRequest, Faults, Reply, RequestLog, acs_error
@@ -37,6 +37,7 @@ class _EmailOperation:
     accepted: Reply
     seq: int
     fail: bool
+    at: datetime
     polls: int = 0
 
 
@@ -51,10 +52,13 @@ class AcsBehaviour:
         email_polls: int = 1,
         retry_after: int = 1,
         clock: Callable[[], datetime] | None = None,
+        email_dedup_window: timedelta = timedelta(minutes=5),
     ) -> None:
         self._log, self._faults = log, faults
         self._email_polls, self._retry_after = max(1, email_polls), retry_after
         self._clock = clock or (lambda: datetime.now(UTC))
+        # The service drops a repeated operation id for a few minutes only; after that the same id sends again.
+        self._email_window = email_dedup_window
         self._lock = threading.Lock()
         self._emails: dict[str, _EmailOperation] = {}
         self._sms: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -79,11 +83,12 @@ class AcsBehaviour:
         fail = any(FAIL_STATUS in a for a in addresses)
         with self._lock:
             existing = self._emails.get(op_id)
-            if existing:
+            now = self._clock()
+            if existing and now - existing.at <= self._email_window:
                 return self._replay(existing.fingerprint, existing.accepted, req, f"email operation {op_id}")
             accepted = Reply(202, {"id": op_id, "status": "Running"}, self._email_headers(req, op_id))
             seq = self._log.record("email", op_id, body, req.interesting_headers(), status="Running")
-            self._emails[op_id] = _EmailOperation(_digest(req.body), accepted, seq, fail)
+            self._emails[op_id] = _EmailOperation(_digest(req.body), accepted, seq, fail, now)
         logger.info("email %s accepted for %s", op_id, ", ".join(_mask(a) for a in addresses))
         return accepted
 

@@ -13,6 +13,7 @@ import secrets
 import ssl
 import threading
 from collections.abc import Mapping
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -116,12 +117,14 @@ class AcsStandIn:
         *,
         email_polls: int = 1,
         retry_after: int = 1,
+        email_dedup_window: timedelta = timedelta(minutes=5),
     ) -> None:
         self.access_key = access_key or base64.b64encode(secrets.token_bytes(32)).decode("ascii")
         base64.b64decode(self.access_key, validate=True)  # fail at construction, not on the first request
         self._port, self._certs_dir = port, certs_dir or DEFAULT_CERTS_DIR
         self._log, self._faults = RequestLog(), Faults()
-        behaviour = AcsBehaviour(self._log, self._faults, email_polls=email_polls, retry_after=retry_after)
+        behaviour = AcsBehaviour(self._log, self._faults, email_polls=email_polls, retry_after=retry_after,
+                                 email_dedup_window=email_dedup_window)
         self._routes = AcsRoutes(self.access_key, behaviour, self._log, self._faults)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

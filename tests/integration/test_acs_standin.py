@@ -6,6 +6,7 @@ import base64
 import secrets
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,15 @@ def test_same_operation_id_twice_records_one_message(standin: AcsStandIn) -> Non
     second = send_email(client, message(), op_id)
     assert first == second == {"id": op_id, "status": "Succeeded"}
     assert len(standin.requests("email")) == 1
+
+
+def test_the_same_operation_id_after_the_de_duplication_window_is_sent_again(certs_dir: Path) -> None:
+    # The service drops a repeat for a few minutes only: a resend after that is a second message.
+    with AcsStandIn(certs_dir=certs_dir, email_dedup_window=timedelta(0)) as standin:
+        client, op_id = email_client(standin), str(uuid.uuid4())
+        send_email(client, message(), op_id)
+        send_email(client, message(), op_id)
+        assert len(standin.requests("email")) == 2
 
 
 def test_operation_id_reused_for_another_message_is_refused(standin: AcsStandIn) -> None:
