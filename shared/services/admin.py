@@ -53,7 +53,7 @@ def number_view(n: PoolNumber, deps: AdminPorts, policy: LeasePolicy) -> dict[st
         "retired": n.retired,
         "lease": None if lease is None else {
             "emergencyCallId": lease.call_id, "agentId": lease.agent_id, "leasedAt": lease.leased_at.isoformat(),
-            "expiresAt": lease.expires_at.isoformat(), "test": lease.test,
+            "expiresAt": lease.expires_at.isoformat(), "test": lease.test, "live": lease.live,
             "callEndedAt": lease.call_ended_at.isoformat() if lease.call_ended_at else None},
         "quarantinedUntil": (since + policy.quarantine).isoformat()
         if since is not None and lease is None and since + policy.quarantine > now else None,

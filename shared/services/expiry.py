@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from shared.domain.calls import EmergencyCall
@@ -102,9 +102,28 @@ def _reconcile_leases(numbers: list[PoolNumber], calls: dict[str, EmergencyCall]
                 report.recovered.append(rebuilt.call_id)
                 log.warning("emergency call %s: incident rebuilt from its lease of %s (its dial died)",
                             rebuilt.call_id, mask_phone(n.number))
-        elif call is not None and call.described and call.ended_at is not None:
+        elif call is not None and not call.described:
+            _fill_tombstone(n, deps, policy, calls, report)
+        elif call is not None and call.ended_at is not None:
             ending.settle_end(call, deps, policy)
             report.leases_settled.append(call.call_id)
+
+
+def _fill_tombstone(n: PoolNumber, deps: Ports, policy: LeasePolicy, calls: dict[str, EmergencyCall],
+                    report: ExpiryReport) -> None:
+    """The end came for a call whose dial died after its lease: the lease says what the call was; announce it."""
+    assert n.lease is not None
+    loaded = deps.calls.get(n.lease.call_id)
+    if loaded is None or loaded[0].described:
+        return
+    filled = replace(loaded[0].filled_from(_from_lease(n, policy), policy.window), announced=False, origin="lease")
+    try:
+        deps.calls.save(filled, loaded[1])
+    except Conflict:
+        return  # CallStarted filled it meanwhile
+    calls[filled.call_id] = filled
+    ending.settle_end(filled, deps, policy)
+    report.recovered.append(filled.call_id)
 
 
 def _from_lease(n: PoolNumber, policy: LeasePolicy) -> EmergencyCall:

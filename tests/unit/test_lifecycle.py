@@ -294,3 +294,18 @@ def test_killed_after_the_end_is_recorded_the_timer_settles_the_lease_and_lifts_
     assert report.leases_settled == [call_id] and report.presence_restored == ["alice"]
     assert deps.pool.get("+12025550100").lease.expires_at == ended_at + timedelta(minutes=60)
     assert status(deps) == "Available"
+
+
+def test_killed_after_the_lease_then_ended_by_the_dialer_the_timer_still_announces_it(deps: FakeDeps) -> None:
+    crash_at(deps, "calls", "create")
+    with pytest.raises(Killed):
+        dial(deps)
+    restart(deps)
+    call_id = deps.pool.get("+12025550100").lease.call_id
+    end_emergency_call(call_id, "dialer", deps, deps.policy, agent_id="alice")  # a tombstone: nothing known
+    deps.clock.advance(timedelta(minutes=2))
+    report = timer(deps)
+    assert report.recovered == [call_id] and report.reannounced == [call_id]
+    call = deps.calls.get(call_id)[0]
+    assert (call.dialed_number, call.end_source, call.callback_number) == ("911", "dialer", "+12025550100")
+    assert deps.pool.get("+12025550100").lease.expires_at == call.ended_at + timedelta(minutes=60)

@@ -1,0 +1,41 @@
+"""The fault suite: each module starts its own local stack (Azurite on disk, the Event Grid stand-ins with their
+retry schedule sped up, the ACS stand-in, the Functions host as a process that can be killed) and breaks it."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local.stack import LocalStack
+from tests.faults.harness import TIME_SCALE, seed_stack, seed_value
+
+
+@pytest.fixture(scope="session")
+def fault_seed() -> int:
+    return seed_value()
+
+
+@pytest.fixture
+def rng(fault_seed: int, request: pytest.FixtureRequest) -> random.Random:
+    """Randomness per test, from the printed run seed and the test's name (repeatable one by one)."""
+    return random.Random(f"{fault_seed}:{request.node.name}")
+
+
+def start_stack(tmp: Path, agents: int, pool: int, **kw: object) -> LocalStack:
+    stack = LocalStack(data_dir=tmp, eventgrid_time_scale=TIME_SCALE, **kw)  # type: ignore[arg-type]
+    stack.start()
+    seed_stack(stack.client, agents, pool)
+    return stack
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """12 agents and a pool of 40 numbers, shared by the tests of one module."""
+    s = start_stack(tmp_path_factory.mktemp("faults"), agents=12, pool=40)
+    try:
+        yield s
+    finally:
+        s.stop()

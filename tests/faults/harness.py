@@ -1,0 +1,248 @@
+"""What every fault scenario shares: the stack, the agents and pool it seeds, the dialer and the responder it plays,
+and the contract checked from outside only (HTTP API, admin views, what reached the ACS stand-in), as figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from local.stack import Client, LocalStack, wait_for
+from shared.domain.delivery import operation_id
+
+ROOT = Path(__file__).resolve().parents[2]
+FIGURES_FILE = ROOT / "artifacts" / "fault-figures.jsonl"
+# Event Grid's retry schedule runs this many times faster in the fault suite (10 s -> 0.5 s, 5 min -> 15 s).
+TIME_SCALE = 20.0
+EMAILS = ("desk@example.com", "floor-{i}@example.org")
+SMS = "+12025550142"
+
+
+def seed_value() -> int:
+    """The run's random seed (FAULT_SEED to repeat one), printed so a failure can be replayed."""
+    value = int(os.environ.get("FAULT_SEED") or random.SystemRandom().randrange(1, 10**6))
+    print(f"fault suite seed: FAULT_SEED={value}")
+    return value
+
+
+def agent_id(i: int) -> str:
+    return f"agent-{i:02d}"
+
+
+def acs_id(i: int) -> str:
+    return f"8:acs:00000000-0000-0000-0000-000000000000_{agent_id(i)}"
+
+
+def pool_numbers(n: int) -> list[str]:
+    """Up to 100 fictional numbers, +1 202 555 0100 to 0199."""
+    return [f"+1202555{100 + k:04d}" for k in range(n)]
+
+
+def seed_stack(client: Client, agents: int, pool: int) -> None:
+    """Agents with two email recipients and one SMS recipient each, and a pool, through the admin API."""
+    for i in range(agents):
+        body = {"displayName": f"Agent {i}", "acsUserId": acs_id(i), "timezone": "UTC",
+                "emailRecipients": "; ".join(e.format(i=i) for e in EMAILS), "smsRecipients": SMS,
+                "mailboxEnabled": True, "lastLocation": {"countryCode": "US", "address": "1 Example Plaza",
+                                                         "floor": str(i % 9 + 1)}}
+        status, answer = client.put(f"/api/manage/agents/{agent_id(i)}", body)
+        assert status == 200, answer
+    status, answer = client.put("/api/manage/callback-numbers", {"numbers": pool_numbers(pool)})
+    assert status == 200, answer
+
+
+def recipients(agent: str) -> list[tuple[str, str]]:
+    i = int(agent.rsplit("-", 1)[1])
+    return [("email", e.format(i=i)) for e in EMAILS] + [("sms", SMS)]
+
+
+@dataclass
+class Dial:
+    agent: str
+    status: int | None  # None: no answer (connection failed)
+    ms: float
+    answer: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def call_id(self) -> str | None:
+        return self.answer.get("emergencyCallId")
+
+
+def dial(client: Client, agent: str, number: str = "933", call_id: str | None = None) -> Dial:
+    """The dialer's request before an emergency dial; it dials whatever the answer (or none) says."""
+    body: dict[str, Any] = {"agentId": agent, "dialedNumber": number, "countryCode": "US"}
+    if call_id:
+        body["emergencyCallId"] = call_id
+    started = time.perf_counter()
+    try:
+        status, answer = client.post("/api/outbound-calls", body)
+    except OSError:
+        return Dial(agent, None, (time.perf_counter() - started) * 1000)
+    return Dial(agent, status, (time.perf_counter() - started) * 1000, answer if isinstance(answer, dict) else {})
+
+
+def dial_all(client: Client | list[Client], agents: Iterable[str], workers: int = 20) -> list[Dial]:
+    clients = client if isinstance(client, list) else [client]
+    jobs = list(agents)
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda j: dial(clients[j[0] % len(clients)], j[1]), enumerate(jobs)))
+
+
+def post_at_once(client: Client, path: str, body: dict[str, Any], times: int = 3) -> list[int]:
+    """The same request `times` times at once (a dialer retrying, a proxy repeating)."""
+    with ThreadPoolExecutor(times) as pool:
+        return list(pool.map(lambda _: client.post(path, body)[0], range(times)))
+
+
+def end(client: Client, call_id: str, agent: str, retries: int = 0) -> int:
+    """The dialer's hang-up; a dialer repeats it on 5xx (bounded)."""
+    for _ in range(retries + 1):
+        try:
+            status, _ = client.post(f"/api/outbound-calls/{call_id}/end", {"agentId": agent})
+        except OSError:
+            status = 599
+        if status < 500:
+            return status
+        time.sleep(0.5)
+    return status
+
+
+def incoming_call(client: Client, to_raw: str, correlation: str) -> dict[str, Any]:
+    """Microsoft.Communication.IncomingCall as ACS publishes it (the responder's callback)."""
+    kind = {"kind": "phoneNumber", "rawId": to_raw, "phoneNumber": {"value": to_raw[2:]}} \
+        if to_raw.startswith("4:") else {"kind": "communicationUser", "rawId": to_raw,
+                                         "communicationUser": {"id": to_raw}}
+    return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.IncomingCall", "dataVersion": "1.0",
+            "subject": "/caller/responder/recipient/callback", "eventTime": client.now().isoformat(),
+            "data": {"to": kind, "from": {"kind": "phoneNumber", "rawId": "4:+12025550177",
+                                          "phoneNumber": {"value": "+12025550177"}},
+                     "serverCallId": f"srv-{correlation}", "callerDisplayName": "PSAP",
+                     "incomingCallContext": f"ctx-{correlation}", "correlationId": correlation}}
+
+
+def acs_call_ended(client: Client, agent_index: int, server: str, correlation: str) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.CallEnded", "dataVersion": "1.0",
+            "subject": f"call/{server}/startedBy/{acs_id(agent_index)}", "eventTime": client.now().isoformat(),
+            "data": {"startedBy": {"communicationIdentifier": {"rawId": acs_id(agent_index),
+                                                               "communicationUser": {"id": acs_id(agent_index)}},
+                                   "role": "Caller"},
+                     "serverCallId": server, "correlationId": correlation, "isTwoParty": True,
+                     "callDurationInSeconds": 42.0, "endedBy": {"rawId": acs_id(agent_index)}, "reason": {}}}
+
+
+def quiet(stack: LocalStack, timeout: float = 60.0) -> bool:
+    """Every accepted event delivered or dead-lettered, on both topics (bounded)."""
+    return bool(wait_for(lambda: stack.pending_events() == 0, timeout=timeout, interval=0.2))
+
+
+@dataclass
+class Figures:
+    """One scenario's figures, printed and appended to artifacts/fault-figures.jsonl."""
+
+    scenario: str
+    seed: int | None = None
+    calls: int = 0
+    double_leases: int = 0
+    lost_notifications: int = 0
+    duplicate_notifications: int = 0
+    lost_redirects: int = 0
+    duplicate_redirects: int = 0
+    stuck_dnd: int = 0
+    server_errors: int = 0
+    dial_p50_ms: float | None = None
+    dial_p99_ms: float | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def dials(self, dials: list[Dial]) -> None:
+        ms = sorted(d.ms for d in dials if d.status is not None)
+        self.server_errors += sum(1 for d in dials if d.status is not None and d.status >= 500)
+        if ms:
+            self.dial_p50_ms = round(statistics.median(ms), 1)
+            self.dial_p99_ms = round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1)
+
+    def report(self) -> Figures:
+        line = json.dumps(asdict(self), default=str)
+        print(f"FAULT FIGURES {line}")
+        FIGURES_FILE.parent.mkdir(parents=True, exist_ok=True)
+        with FIGURES_FILE.open("a") as f:
+            f.write(line + "\n")
+        return self
+
+    @property
+    def contract_held(self) -> bool:
+        return not (self.double_leases or self.lost_notifications or self.duplicate_notifications
+                    or self.lost_redirects or self.duplicate_redirects or self.stuck_dnd)
+
+
+def double_leases(dials: list[Dial]) -> int:
+    """Answers that handed the same pool number to two calls (all of them still inside their windows)."""
+    numbers = [d.answer["callbackNumber"] for d in dials
+               if d.answer.get("callbackNumberSource") == "pool" and d.answer.get("callbackNumber")]
+    return len(numbers) - len(set(numbers))
+
+
+def incidents(client: Client) -> dict[str, dict[str, Any]]:
+    status, body = client.get("/api/manage/incidents")
+    assert status == 200, body
+    return {i["emergencyCallId"]: i for i in body["incidents"]}
+
+
+def leases(client: Client) -> dict[str, str]:
+    """Call id -> number, for every live lease in the pool view."""
+    status, body = client.get("/api/manage/callback-numbers")
+    assert status == 200, body
+    return {n["lease"]["emergencyCallId"]: n["number"] for n in body["numbers"] if n["lease"]}
+
+
+def notification_counts(stack: LocalStack, calls: dict[str, str]) -> tuple[int, int]:
+    """(lost, duplicate) messages over `calls` (call id -> agent): what reached the ACS stand-in per operation id."""
+    sent: dict[str, int] = {}
+    for kind in ("email", "sms"):
+        for r in stack.acs.requests(kind):
+            sent[r["id"]] = sent.get(r["id"], 0) + 1
+    lost = duplicate = 0
+    for call_id, agent in calls.items():
+        for channel, recipient in recipients(agent):
+            n = sent.get(operation_id(call_id, channel, recipient), 0)  # type: ignore[arg-type]
+            lost += n == 0
+            duplicate += max(0, n - 1)
+    return lost, duplicate
+
+
+def wait_notified(stack: LocalStack, calls: dict[str, str], timeout: float = 60.0) -> tuple[int, int]:
+    """Notification counts once every message has gone out, or when `timeout` runs out (bounded)."""
+    wait_for(lambda: notification_counts(stack, calls)[0] == 0, timeout=timeout, interval=0.3)
+    return notification_counts(stack, calls)
+
+
+def stuck_dnd(client: Client, agents: Iterable[str]) -> list[str]:
+    return [a for a in agents if client.get(f"/api/agents/{a}/presence")[1].get("emergency")]
+
+
+def redirect_counts(stack: LocalStack, contexts: Iterable[str]) -> tuple[int, int]:
+    """(lost, duplicate) redirects of the callbacks whose incomingCallContext is in `contexts`."""
+    first = [r["body"]["incomingCallContext"] for r in stack.acs.requests("redirect")]
+    again = [r["body"]["incomingCallContext"] for r in stack.acs.requests("duplicateRedirect")]
+    wanted = list(contexts)
+    return sum(1 for c in wanted if c not in first), sum(again.count(c) + max(0, first.count(c) - 1) for c in wanted)
+
+
+def redirect_target(stack: LocalStack, context: str) -> str | None:
+    for r in stack.acs.requests("redirect"):
+        if r["body"]["incomingCallContext"] == context:
+            target = r["body"]["target"]
+            return str(target.get("rawId") or target.get("communicationUser", {}).get("id"))
+    return None
+
+
+def now(client: Client) -> datetime:
+    return client.now()

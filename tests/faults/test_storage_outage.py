@@ -1,0 +1,46 @@
+"""Azurite stopped in the middle of a burst and started again: every dial still answers at once, and afterwards
+every call is in the incident list, notified once, can be ended, and nobody stays in Do Not Disturb."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from local.stack import LocalStack
+from tests.faults import harness as h
+
+CALLS = 12
+
+
+def test_storage_outage_in_the_middle_of_a_burst(stack: LocalStack) -> None:
+    c = stack.client
+    before = [h.dial(c, h.agent_id(i), call_id=f"out-{i}-{uuid.uuid4().hex[:6]}") for i in range(4)]
+    stack.stop_storage()
+    try:
+        during = [h.dial(c, h.agent_id(i), call_id=f"out-{i}-{uuid.uuid4().hex[:6]}") for i in range(4, CALLS)]
+        ends_during = [h.end(c, str(d.call_id), d.agent) for d in during[:2]]
+        time.sleep(2)
+    finally:
+        stack.start_storage()
+    dials = before + during
+    assert h.quiet(stack, timeout=120)  # Event Grid's retries reach the handlers once storage is back
+    for d in dials:
+        assert h.end(c, str(d.call_id), d.agent, retries=10) == 200
+    assert h.quiet(stack, timeout=60)
+    calls = {str(d.call_id): d.agent for d in dials}
+    listed = h.incidents(c)
+    figures = h.Figures("storage down for part of a burst, then back", calls=len(calls))
+    figures.dials(during)
+    figures.server_errors = sum(1 for d in dials if d.status is None or d.status >= 500)
+    figures.lost_notifications, figures.duplicate_notifications = h.wait_notified(stack, calls, timeout=90)
+    figures.stuck_dnd = len(h.stuck_dnd(c, calls.values()))
+    figures.notes = {"dial_answers_during_outage": sorted({str(d.status) for d in during}),
+                     "ends_during_outage": ends_during,
+                     "missing_from_incidents": [k for k in calls if k not in listed],
+                     "not_ended": [k for k in calls if k in listed and not listed[k]["endedAt"]],
+                     "rebuilt_from_call_started": sum(1 for k in calls if listed.get(k, {}).get("origin") == "event")}
+    figures.report()
+    assert all(d.status == 200 and d.answer["dial"] is True for d in dials)
+    assert all(any(w["code"] == "storage_unavailable" for w in d.answer["warnings"]) for d in during)
+    assert figures.contract_held and figures.server_errors == 0, figures
+    assert figures.notes["missing_from_incidents"] == [] and figures.notes["not_ended"] == []
