@@ -1,5 +1,6 @@
-"""`make demo`: start the local stack and replay an emergency-call scenario end to end, against the HTTP and webhook
-interfaces only, printing one line per fact. Exit code 0 only if every step had the expected effect."""
+"""`make demo`: start the local stack and replay an emergency-call scenario end to end, against the HTTP interface
+and the Event Grid topics only (ACS's events are published to the system topic, as ACS does), printing one line per
+fact. Exit code 0 only if every step had the expected effect."""
 
 from __future__ import annotations
 
@@ -86,14 +87,16 @@ def play(stack: LocalStack) -> Timeline:
            state.get("controls") == ["deviceSettings", "endCall"] and bool(state.get("alert")))
 
     t.section("The call drops; the responder calls back on Alice's callback number")
-    status = c.event_grid("inbound_callback", [incoming_call(c, phone(alice["callbackNumber"]), "psap-1")])
+    ringing = incoming_call(c, phone(alice["callbackNumber"]), "psap-1")
+    status = stack.publish_acs([ringing])
     redirects = wait_for(lambda: stack.acs.requests("redirect"))
     target = redirects[-1]["body"]["target"]["rawId"] if redirects else None
     t.fact(f"Callback to {mask_phone(alice['callbackNumber'])} redirected straight to Alice ({target}) while her "
            f"presence is {presence(c, 'alice')['status']}", status == 200 and target == ALICE_ACS)
-    again = c.event_grid("inbound_callback", [incoming_call(c, phone(alice["callbackNumber"]), "psap-1")])
+    again = stack.publish_acs([ringing])
+    settled = wait_for(lambda: stack.acs_settled([ringing]))
     t.fact("The same IncomingCall delivered again: no second redirect",
-           again == 200 and len(stack.acs.requests("redirect")) == 1)
+           again == 200 and bool(settled) and len(stack.acs.requests("redirect")) == 1)
     state = c.get("/api/agents/alice/emergency-state")[1]
     t.fact(f"Alice's panel shows the callback {(state.get('callback') or {}).get('status')}",
            (state.get("callback") or {}).get("status") in ("ringing", "routed"))
@@ -108,7 +111,7 @@ def play(stack: LocalStack) -> Timeline:
 
     t.section("A callback to a pool number that nobody holds")
     spare = _spare_number(c, {alice["callbackNumber"], bob["callbackNumber"]})
-    c.event_grid("inbound_callback", [incoming_call(c, phone(spare), "psap-2")])
+    stack.publish_acs([incoming_call(c, phone(spare), "psap-2")])
     two = wait_for(lambda: len(stack.acs.requests("redirect")) >= 2)
     last = stack.acs.requests("redirect")[-1]["body"]["target"]["rawId"] if two else None
     t.fact(f"Callback to {mask_phone(spare)} goes to the fallback desk ({last})", last == FALLBACK_TARGET)
@@ -163,9 +166,10 @@ def _hm(iso: str | None) -> str:
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING)
-    print("Starting the local stack: Azurite, the ACS stand-in, the Functions host…", flush=True)
+    print("Starting the local stack: Azurite, the ACS stand-in, two Event Grid topics, the Functions host…", flush=True)
     with LocalStack(principal=ADMIN_PRINCIPAL) as stack:
-        print(f"Functions host at {stack.client.base_url}, ACS stand-in at {stack.acs.endpoint}", flush=True)
+        print(f"Functions host at {stack.client.base_url}, ACS stand-in at {stack.acs.endpoint}, Event Grid topics "
+              f"at {stack.custom_topic.endpoint} and {stack.system_topic.endpoint}", flush=True)
         try:
             timeline = play(stack)
         except Exception as exc:  # a readable line, not a stack trace; the host log has the details

@@ -27,7 +27,7 @@ def main() -> int:
 Local stack is up (Ctrl-C stops it).
   Functions host     {base}   (log: {stack.log_path})
   ACS stand-in       {stack.acs.endpoint}   sent messages: {stack.acs.endpoint}/_standin/requests
-  Azurite (tables)   {stack.azurite.connection_string}
+{_topics(stack)}  Azurite (tables)   {stack.azurite.connection_string}
 Seeded agents {', '.join(AGENTS)} and {len(POOL)} callback numbers.
   Admin page         {base}/api/manage/ui/   (signed in as {ADMIN_PRINCIPAL['userDetails']}, EmergencyCalling.Admin)
 Try:
@@ -41,6 +41,17 @@ Try:
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     return 0
+
+
+def _topics(stack: LocalStack) -> str:
+    """Both Event Grid stand-ins: where to publish, where to see deliveries, where dead letters land."""
+    lines = []
+    for title, topic in (("Event Grid topic", stack.custom_topic), ("ACS system topic", stack.system_topic)):
+        inspect = topic.endpoint.replace("/api/events", "/_standin/deliveries")
+        lines.append(f"  {title:<18} {topic.endpoint}   deliveries: {inspect}\n"
+                     f"  {'':<18} dead letters: {topic.dead_letter_dir}/<subscription>/\n")
+    lines.append(f"  {'':<18} (HTTPS with the dev CA: curl --cacert {stack.custom_topic.ca_bundle} …)\n")
+    return "".join(lines)
 
 
 if __name__ == "__main__":

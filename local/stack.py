@@ -1,5 +1,6 @@
-"""The whole local stack on 127.0.0.1: Azurite, the ACS stand-in and the Functions host (a subprocess, configured
-only through its environment, as the real host would be), plus a small JSON client for the demo and tests."""
+"""The whole local stack on 127.0.0.1: Azurite, the ACS stand-in, two Event Grid stand-ins (the app's custom topic
+and ACS's system topic) and the Functions host (a subprocess, configured only through its environment, as the real
+host would be), plus a small JSON client for the demo and tests."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 
 from local.acs_standin import AcsStandIn
 from local.azurite import ROOT, Azurite, free_port, stop_process
+from local.eventgrid_standin import EventGridStandIn
 
 T = TypeVar("T")
 FALLBACK_TARGET = "8:acs:00000000-0000-0000-0000-000000000000_securitydesk"
@@ -70,7 +72,7 @@ class Client:
         return self.call("DELETE", path, **kw)
 
     def event_grid(self, function: str, events: list[dict[str, Any]] | dict[str, Any]) -> int:
-        """Deliver events to a function's webhook the way Event Grid does."""
+        """POST straight to a function's webhook, bypassing the topics: for tests of the webhook itself."""
         status, _ = self.post(f"/runtime/webhooks/EventGrid?functionName={function}", events,
                               headers={"aeg-event-type": "Notification"})
         return status
@@ -106,14 +108,25 @@ class LocalStack:
     """Start everything; `settings` are the host's environment (the same names as in Azure).
 
     `principal` is the host's default signed-in user (env LOCAL_PRINCIPAL; `make serve` and the demo use the admin);
-    by default nobody is signed in. The client always acts as the admin (header X-Local-Principal)."""
+    by default nobody is signed in. The client always acts as the admin (header X-Local-Principal).
+
+    The app publishes to `custom_topic` (the "internal" subscriptions); ACS's own events go to `system_topic` (the
+    "acs" subscriptions) through `publish_acs`. Each keeps its events and dead letters in a folder of its own
+    under `data_dir` (a temporary folder when none is given); `eventgrid_time_scale` speeds up their retry
+    schedule and time to live (1.0: Event Grid's own)."""
 
     def __init__(self, port: int = 0, timers: bool = False, data_dir: Path | None = None,
                  extra_env: dict[str, str] | None = None, acs_port: int = 0,
-                 principal: dict[str, Any] | None = None) -> None:
+                 principal: dict[str, Any] | None = None, eventgrid_time_scale: float = 1.0) -> None:
         self.port = port or free_port()
         self.azurite = Azurite(location=data_dir)
         self.acs = AcsStandIn(port=acs_port, certs_dir=ROOT / ".local" / "certs")
+        topics_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="local-eventgrid-"))
+        host = f"http://127.0.0.1:{self.port}"
+        self.custom_topic, self.system_topic = (
+            EventGridStandIn(topics_dir / "eventgrid" / name, section, host, certs_dir=ROOT / ".local" / "certs",
+                             time_scale=eventgrid_time_scale)
+            for name, section in (("custom-topic", "internal"), ("system-topic", "acs")))
         self.timers = timers
         self.extra_env = extra_env or {}
         self.principal = principal
@@ -131,8 +144,8 @@ class LocalStack:
             "ACS_CONNECTION_STRING": self.acs.connection_string,
             "ACS_EMAIL_SENDER": "DoNotReply@notifications.example.com",
             "ACS_SMS_SENDER": "+12025550190",
-            "EVENT_DELIVERY_MODE": "local",
-            "LOCAL_WEBHOOK_BASE_URL": self.client.base_url,
+            "EVENTGRID_TOPIC_ENDPOINT": self.custom_topic.endpoint,
+            "EVENTGRID_TOPIC_KEY": self.custom_topic.access_key,
             "CALLBACK_FALLBACK_TARGET": FALLBACK_TARGET,
             "REQUESTS_CA_BUNDLE": str(self.acs.ca_bundle),
             "LOCAL_HOST_TIMERS": "1" if self.timers else "0",
@@ -143,6 +156,8 @@ class LocalStack:
     def start(self, timeout: float = 30.0) -> LocalStack:
         self.azurite.start()
         self.acs.start()
+        self.custom_topic.start()  # before the host: they deliver once it answers their validation handshake
+        self.system_topic.start()
         env = {**os.environ, **self.settings(), "PYTHONUNBUFFERED": "1"}
         self._host = subprocess.Popen([sys.executable, "-m", "local.host", "--port", str(self.port)], cwd=ROOT,
                                       env=env, stdout=self._log, stderr=subprocess.STDOUT)
@@ -163,8 +178,20 @@ class LocalStack:
         if self._host is not None:
             stop_process(self._host, timeout=10)
         self._host = None
+        self.system_topic.stop()  # after the host: what it did not answer stays pending on disk
+        self.custom_topic.stop()
         self.acs.stop()
         self.azurite.stop()
+
+    def publish_acs(self, events: list[dict[str, Any]] | dict[str, Any]) -> int:
+        """Publish ACS's own events (Event Grid schema) to the system topic, as ACS does; the topic's HTTP status.
+
+        Delivery to the functions follows asynchronously: wait with `wait_for(lambda: stack.acs_settled(events))`."""
+        return self.system_topic.publish(events if isinstance(events, list) else [events])
+
+    def acs_settled(self, events: list[dict[str, Any]] | dict[str, Any]) -> bool:
+        """True once every delivery of these ACS events was delivered (or dead-lettered)."""
+        return self.system_topic.settled(e["id"] for e in (events if isinstance(events, list) else [events]))
 
     def __enter__(self) -> LocalStack:
         return self.start()

@@ -27,8 +27,6 @@ SETTINGS: dict[str, str] = {
     "ACS_SMS_SENDER": "E.164 number of the resource that sends emergency SMS (optional).",
     "EVENTGRID_TOPIC_ENDPOINT": "Endpoint of the Event Grid custom topic for internal events.",
     "EVENTGRID_TOPIC_KEY": "Access key of that topic; empty means managed identity.",
-    "EVENT_DELIVERY_MODE": "'eventgrid' (Azure) or 'local' (deliver to the local host's webhooks).",
-    "LOCAL_WEBHOOK_BASE_URL": "Base URL of the Functions host that receives local deliveries.",
     "CALLBACK_WINDOW_MINUTES": "How long a callback number stays leased after the dial and after the call ends.",
     "CALLBACK_QUARANTINE_MINUTES": "How long a released callback number rests before reuse.",
     "MAX_EMERGENCY_CALL_MINUTES": "After this long without an end signal, presence is restored by the timer.",
@@ -90,23 +88,12 @@ class Settings:
         return self.optional("ACS_SMS_SENDER")
 
     @property
-    def event_delivery_mode(self) -> str:
-        mode = self._get("EVENT_DELIVERY_MODE", "eventgrid").lower()
-        if mode not in ("eventgrid", "local"):
-            raise SettingError(f"setting EVENT_DELIVERY_MODE must be 'eventgrid' or 'local', got {mode!r}")
-        return mode
-
-    @property
     def eventgrid_topic_endpoint(self) -> str:
         return self._get("EVENTGRID_TOPIC_ENDPOINT")
 
     @property
     def eventgrid_topic_key(self) -> str | None:
         return self.optional("EVENTGRID_TOPIC_KEY")
-
-    @property
-    def local_webhook_base_url(self) -> str:
-        return self._get("LOCAL_WEBHOOK_BASE_URL", "http://127.0.0.1:7071").rstrip("/")
 
     @property
     def callback_window_minutes(self) -> int:

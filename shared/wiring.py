@@ -71,8 +71,6 @@ class Container:
     def events(self) -> Any:
         from shared.adapters import event_publishers
 
-        if self.settings.event_delivery_mode == "local":
-            return event_publishers.LocalWebhookPublisher(self.settings.local_webhook_base_url)
         credential = None
         if not self.settings.eventgrid_topic_key:
             from azure.identity import DefaultAzureCredential

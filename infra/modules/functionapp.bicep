@@ -68,9 +68,9 @@ var alwaysReady = [
   }
 ]
 
-// Every name the code reads (shared/config.py SETTINGS), except LOCAL_WEBHOOK_BASE_URL (local only) and the two
-// key forms that identity replaces: AzureWebJobsStorage -> AzureWebJobsStorage__accountName + TABLES_ENDPOINT,
-// ACS_CONNECTION_STRING -> ACS_ENDPOINT. infra/settings-contract.json lists these; tests/infra checks it.
+// Every name the code reads (shared/config.py SETTINGS), except the two key forms that identity replaces:
+// AzureWebJobsStorage -> AzureWebJobsStorage__accountName + TABLES_ENDPOINT, ACS_CONNECTION_STRING -> ACS_ENDPOINT.
+// infra/settings-contract.json lists these; tests/infra checks it.
 var appSettings = [
   {
     name: 'AzureWebJobsStorage__accountName'
@@ -99,10 +99,6 @@ var appSettings = [
   {
     name: 'EVENTGRID_TOPIC_KEY'
     value: '' // empty: publish with the app's identity (EventGrid Data Sender); the topic has no keys
-  }
-  {
-    name: 'EVENT_DELIVERY_MODE'
-    value: 'eventgrid' // 'local' is for the laptop stack only
   }
   {
     name: 'CALLBACK_WINDOW_MINUTES'

@@ -291,10 +291,10 @@ def test_settings_contract_names_settings_the_code_reads() -> None:
     assert not stale, f"settings-contract.json names settings the code no longer reads: {sorted(stale)}"
 
 
-def test_local_only_settings_are_not_set_in_azure_and_delivery_is_event_grid() -> None:
+def test_local_only_settings_are_not_set_in_azure_and_events_go_to_the_custom_topic() -> None:
     azure = azure_app_settings()
     assert not set(settings_contract()["localOnly"]) & set(azure)
-    assert azure["EVENT_DELIVERY_MODE"] == "eventgrid"
+    assert "EVENTGRID_TOPIC_ENDPOINT" in azure and azure["EVENTGRID_TOPIC_KEY"] == "", "the topic, by identity"
     assert "AzureWebJobsStorage" not in azure and "ACS_CONNECTION_STRING" not in azure, "keys stay out of Azure"
 
 

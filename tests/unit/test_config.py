@@ -28,12 +28,12 @@ def test_a_malformed_number_names_the_setting() -> None:
 def test_defaults_apply_when_unset() -> None:
     s = Settings.from_env({})
     assert (s.callback_window_minutes, s.quarantine_minutes, s.incoming_call_max_age_seconds,
-            s.incident_retention_days, s.event_delivery_mode) == (60, 10, 20, 30, "eventgrid")
+            s.incident_retention_days) == (60, 10, 20, 30)
 
 
-def test_unknown_delivery_mode_is_refused() -> None:
-    with pytest.raises(SettingError, match="EVENT_DELIVERY_MODE"):
-        _ = Settings.from_env({"EVENT_DELIVERY_MODE": "carrier-pigeon"}).event_delivery_mode
+def test_the_event_topic_endpoint_is_required_in_every_mode() -> None:
+    with pytest.raises(SettingError, match="EVENTGRID_TOPIC_ENDPOINT"):
+        _ = Settings.from_env({}).eventgrid_topic_endpoint
 
 
 def test_settings_repr_does_not_leak_secrets() -> None:
