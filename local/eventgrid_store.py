@@ -173,6 +173,14 @@ class DeliveryStore:
             rows = self._db.execute(f"{_SELECT}{where} ORDER BY d.id", args).fetchall()
         return [Delivery(*row) for row in rows]
 
+    def events(self, event_id: str) -> tuple[dict[str, Any], ...]:
+        """Every accepted event with this id, in publish order (a publisher may send one id more than once)."""
+        with self._lock:
+            if self._db is None:
+                return ()
+            rows = self._db.execute("SELECT body FROM events WHERE event_id = ? ORDER BY seq", (event_id,)).fetchall()
+        return tuple(json.loads(row[0]) for row in rows)
+
     def is_validated(self, subscription: str, endpoint: str) -> bool:
         with self._lock:
             if self._db is None:

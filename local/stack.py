@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 
 from local.acs_standin import AcsStandIn
 from local.azurite import ROOT, Azurite, free_port, stop_process
-from local.eventgrid_standin import EventGridStandIn
+from local.eventgrid_standin import TOPICS, EventGridStandIn
+from local.eventgrid_store import PENDING
 
 T = TypeVar("T")
 FALLBACK_TARGET = "8:acs:00000000-0000-0000-0000-000000000000_securitydesk"
@@ -117,16 +118,24 @@ class LocalStack:
 
     def __init__(self, port: int = 0, timers: bool = False, data_dir: Path | None = None,
                  extra_env: dict[str, str] | None = None, acs_port: int = 0,
-                 principal: dict[str, Any] | None = None, eventgrid_time_scale: float = 1.0) -> None:
+                 principal: dict[str, Any] | None = None, eventgrid_time_scale: float = 1.0,
+                 system_topic_time_scale: float | None = None,
+                 internal_subscriptions: list[dict[str, Any]] | None = None) -> None:
         self.port = port or free_port()
         self.azurite = Azurite(location=data_dir)
         self.acs = AcsStandIn(port=acs_port, certs_dir=ROOT / ".local" / "certs")
         topics_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="local-eventgrid-"))
         host = f"http://127.0.0.1:{self.port}"
-        self.custom_topic, self.system_topic = (
-            EventGridStandIn(topics_dir / "eventgrid" / name, section, host, certs_dir=ROOT / ".local" / "certs",
-                             time_scale=eventgrid_time_scale)
-            for name, section in (("custom-topic", "internal"), ("system-topic", "acs")))
+        certs = ROOT / ".local" / "certs"
+        # `internal_subscriptions` replaces the custom topic's subscriptions ([]: it keeps what the app publishes
+        # and delivers nothing, so a test can deliver in an order of its own); `system_topic_time_scale` lets
+        # ACS's events keep Event Grid's own schedule while the app's run faster.
+        self.custom_topic = EventGridStandIn(topics_dir / "eventgrid" / "custom-topic",
+                                             "internal" if internal_subscriptions is None else internal_subscriptions,
+                                             host, certs_dir=certs, time_scale=eventgrid_time_scale,
+                                             topic=TOPICS["internal"])
+        self.system_topic = EventGridStandIn(topics_dir / "eventgrid" / "system-topic", "acs", host, certs_dir=certs,
+                                             time_scale=system_topic_time_scale or eventgrid_time_scale)
         self.timers = timers
         self.extra_env = extra_env or {}
         self.principal = principal
@@ -188,6 +197,11 @@ class LocalStack:
 
         Delivery to the functions follows asynchronously: wait with `wait_for(lambda: stack.acs_settled(events))`."""
         return self.system_topic.publish(events if isinstance(events, list) else [events])
+
+    def pending_events(self) -> int:
+        """Deliveries not yet delivered nor dead-lettered, on both topics."""
+        return sum(1 for topic in (self.custom_topic, self.system_topic)
+                   for row in topic.store().list() if row.status == PENDING)
 
     def acs_settled(self, events: list[dict[str, Any]] | dict[str, Any]) -> bool:
         """True once every delivery of these ACS events was delivered (or dead-lettered)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.domain.calls import Agent, EmergencyCall, tombstone
@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 CALL_ENDED = "Emergency.CallEnded"
 MAX_ATTEMPTS = 5
+# ACS's and the dialer's clocks differ a little: a call that started this soon after an emergency call's end may
+# still be that call.
+OVERLAP_SLACK = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -176,12 +179,18 @@ def acs_call_ended(event: AcsCallEnded, deps: Ports, policy: LeasePolicy) -> str
 
 
 def _may_be_emergency(agent: Agent, event: AcsCallEnded, deps: Ports) -> bool:
-    """The agent is held in emergency DND, or an emergency call of theirs has no end yet (its CallStarted may not
-    have reached presence yet)."""
+    """The agent is held in emergency DND, or the call that ended overlapped her latest emergency call (which
+    may have ended already, by the dialer, while its call-ids are still on their way)."""
     if deps.presence.get(agent.agent_id)[0].in_emergency:
         return True
     window = deps.windows.by_agent(agent.agent_id)
-    if window is None or window.until <= event.ended_at:
+    if window is None:
         return False
     loaded = deps.calls.get(window.call_id)
-    return loaded is not None and loaded[0].in_progress
+    if loaded is None:  # nothing recorded of it: inside its window, privacy first
+        return window.until > event.ended_at
+    call = loaded[0]
+    if event.ended_at < call.dialed_at or call.ended_at is None:
+        return call.ended_at is None and event.ended_at >= call.dialed_at
+    started = event.ended_at - timedelta(seconds=event.duration_seconds or 0)
+    return started <= call.ended_at + OVERLAP_SLACK

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from local.eventgrid_schema import load_subscriptions
 from local.stack import Client, LocalStack, wait_for
 from shared.domain.delivery import operation_id
 
@@ -246,3 +247,63 @@ def redirect_target(stack: LocalStack, context: str) -> str | None:
 
 def now(client: Client) -> datetime:
     return client.now()
+
+
+# --- events: as ACS publishes them, as Event Grid (re)delivers the app's own ---------------------------------------
+
+def publish_acs(stack: LocalStack, events: list[dict[str, Any]] | dict[str, Any]) -> int:
+    """ACS's events to the system topic; waits (bounded) until every delivery of them has settled."""
+    status = stack.publish_acs(events)
+    wait_for(lambda: stack.acs_settled(events), timeout=60, interval=0.05)
+    return status
+
+
+def stored_event(stack: LocalStack, event_id: str) -> dict[str, Any] | None:
+    """The app's event as its topic accepted it (the first publish of that id), or None when never published."""
+    found = stack.custom_topic.store().events(event_id)
+    return found[0] if found else None
+
+
+def deliver_internal(stack: LocalStack, event_id: str) -> list[int]:
+    """Deliver the app's event to every function subscribed to its type, as Event Grid would (for a topic whose
+    deliveries the test holds back); a handler answering 5xx gets it again, as Event Grid retries (bounded)."""
+    event = stored_event(stack, event_id)
+    if event is None:
+        return []
+    statuses = []
+    for sub in load_subscriptions("internal"):
+        if sub.wants(event["eventType"]):
+            for _ in range(10):
+                status = stack.client.event_grid(sub.function, [event])
+                if status < 500:
+                    break
+                time.sleep(0.2)
+            statuses.append(status)
+    return statuses
+
+
+def redeliver_internal(stack: LocalStack, event_id: str, times: int) -> list[int]:
+    """Event Grid delivering the app's event `times` more times (in one publish: its deliveries run at once)."""
+    event = stored_event(stack, event_id)
+    assert event is not None, f"{event_id} was never published"
+    return [stack.custom_topic.publish([event] * times)]
+
+
+def sent_email_ids(stack: LocalStack) -> list[str]:
+    return sorted({str(r["id"]) for r in stack.acs.requests("email")})
+
+
+def email_report(client: Client, message_id: str) -> dict[str, Any]:
+    """Microsoft.Communication.EmailDeliveryReportReceived: the mailbox took the message."""
+    return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.EmailDeliveryReportReceived",
+            "subject": f"sender/DoNotReply@notifications.example.com/message/{message_id}", "dataVersion": "1.0",
+            "eventTime": client.now().isoformat(),
+            "data": {"sender": "DoNotReply@notifications.example.com", "messageId": message_id, "status": "delivered",
+                     "deliveryAttemptTimeStamp": client.now().isoformat()}}
+
+
+def delivery_statuses(client: Client, call_id: str) -> list[str]:
+    """The mailbox's verdict per email delivery of the call (admin deliveries view)."""
+    status, body = client.get(f"/api/manage/incidents/{call_id}/deliveries")
+    assert status == 200, body
+    return [str(d["deliveryStatus"]).lower() for d in body["deliveries"] if d["channel"] == "email"]

@@ -98,6 +98,21 @@ def test_an_acs_call_ended_before_call_started_reached_presence_is_kept_too(deps
     assert deps.calls.get(call_id)[0].end_source == "acs"
 
 
+def test_an_acs_call_ended_after_the_dialer_end_but_before_the_call_ids_stays_out_of_history(
+        deps: FakeDeps) -> None:
+    call_id = dial(deps)["emergencyCallId"]
+    deliver_started(deps)
+    deps.clock.advance(timedelta(minutes=2))
+    end_emergency_call(call_id, "dialer", deps, deps.policy)
+    deliver_ended(deps)
+    assert acs_call_ended(acs_end("srv-4", "corr-4", deps), deps, deps.policy) == "withheld"
+    link_call_ids(call_id, deps, deps.policy, "srv-4", "corr-4")
+    assert deps.history.list("alice") == [] and deps.calls.get(call_id)[0].end_source == "dialer"
+    # a normal call she starts after the emergency call's end goes to her history as usual
+    deps.clock.advance(timedelta(minutes=5))
+    assert acs_call_ended(acs_end("srv-5", "corr-5", deps), deps, deps.policy) == "history"
+
+
 # --- 2. a call longer than the window -------------------------------------------------------------------------------
 
 def test_a_call_longer_than_the_window_keeps_its_number_and_gets_the_window_after_its_end(deps: FakeDeps) -> None:
