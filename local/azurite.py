@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import tempfile
@@ -20,16 +21,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def stop_process(proc: subprocess.Popen[bytes], timeout: float) -> None:
-    """Ask a child process to stop (SIGTERM); kill it if it has not within `timeout` seconds."""
+def stop_process(proc: subprocess.Popen[bytes], timeout: float, sig: int = signal.SIGTERM) -> None:
+    """Ask a child process to stop (SIGTERM unless `sig` says otherwise); kill it if it has not within `timeout`
+    seconds. Returns once it exited (at most `timeout` + 5 s)."""
     if proc.poll() is not None:
         return
-    proc.terminate()
+    proc.send_signal(sig)
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.wait()
+        proc.wait(timeout=5)
 
 
 def connection_string(port: int) -> str:
@@ -38,13 +40,20 @@ def connection_string(port: int) -> str:
 
 
 class Azurite:
-    """An Azurite table server on 127.0.0.1: in memory by default, or persisted under `location`."""
+    """An Azurite table server on 127.0.0.1: in memory by default, or persisted under `location`.
+
+    On disk, Azurite keeps its tables in a LokiJS file that it saves every 5 s and when it closes on SIGINT (SIGTERM
+    and SIGKILL lose the unsaved seconds), so `stop()` sends SIGINT and waits; it kills only as a last resort.
+    `start()` again (or a new `Azurite` on the same port and location) serves every write acknowledged before."""
+
+    STOP_TIMEOUT = 15.0  # seconds to wait for Azurite to save and exit after SIGINT before killing it
 
     def __init__(self, port: int = 0, location: Path | None = None) -> None:
         self.port = port or free_port()
         self.location = location
         self._proc: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server, closed in stop()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - one per run of the server, closed in stop()
+        self.exit_code: int | None = None  # of the last run: 0 after a clean SIGINT stop, -9 if it had to be killed
 
     @property
     def connection_string(self) -> str:
@@ -57,7 +66,11 @@ class Azurite:
         args = [str(binary), "--tableHost", "127.0.0.1", "--tablePort", str(self.port), "--disableTelemetry",
                 "--skipApiVersionCheck", "--loose"]
         args += ["--location", str(self.location)] if self.location else ["--inMemoryPersistence"]
-        self._proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
+        if self._log.closed:  # started again after stop()
+            self._log = tempfile.TemporaryFile()  # noqa: SIM115
+        # A session of its own: a Ctrl-C in the terminal must not reach Azurite before the stack stops it (a second
+        # SIGINT, once its handler has run, would end it in the middle of saving).
+        self._proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -77,8 +90,10 @@ class Azurite:
         return self._log.read().decode(errors="replace")[-2000:]
 
     def stop(self) -> None:
+        """SIGINT (Azurite saves its database and exits), then kill after `STOP_TIMEOUT` s; leaves `location`."""
         if self._proc is not None:
-            stop_process(self._proc, timeout=5)
+            stop_process(self._proc, timeout=self.STOP_TIMEOUT, sig=signal.SIGINT)
+            self.exit_code = self._proc.returncode
         self._proc = None
         self._log.close()
 

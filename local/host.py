@@ -20,7 +20,13 @@ Signed-in user: App Service Authentication is simulated (see `local.host_princip
 nobody), else from env `LOCAL_PRINCIPAL_FILE` (a JSON file) or `LOCAL_PRINCIPAL` (JSON), read once at construction.
 
 Timers run on their NCRONTAB schedules unless `timers=False` or env `LOCAL_HOST_TIMERS=0`. The host installs its
-clock in `shared.container` at start (an `AdjustableClock` unless one is given).
+clock in `shared.container` at start: unless one is given, an `AdjustableClock` kept in the file named by env
+`LOCAL_CLOCK_FILE` when set, so that a restarted host goes on from the advanced time (see `local.host_clock`).
+
+Concurrency, as strict as the Python worker's: synchronous invocations of any trigger (HTTP, Event Grid webhook,
+timer, `/admin/functions`) share `PYTHON_THREADPOOL_THREAD_COUNT` threads (default `min(32, cpu_count + 4)`, see
+`local.host_worker`); the rest wait for one. The HTTP server itself (cheroot, `local.host_server`) accepts and holds
+hundreds of concurrent connections, so the control endpoints answer while invocations wait.
 """
 
 from __future__ import annotations
@@ -38,31 +44,34 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import azure.functions as func
 
 from local.host_admin import Clock, clock_endpoint, invoke_endpoint
+from local.host_clock import clock_from_env
 from local.host_eventgrid import handle_webhook
 from local.host_http import build_request, compile_routes, find_route, to_reply
 from local.host_index import HTTP_TRIGGER, FunctionEntry, Reply, header, index_app, json_reply
 from local.host_principal import principal_from_env, with_principal
 from local.host_server import HostServer
 from local.host_timers import TimerScheduler
+from local.host_worker import THREAD_COUNT_SETTING, InvocationSlots, thread_count
 from shared import container
-from shared.clock import AdjustableClock
 
 logger = logging.getLogger(__name__)
 
 
 class LocalHost:
-    """Serves one FunctionApp on 127.0.0.1; indexes it once, at construction."""
+    """Serves one FunctionApp on 127.0.0.1; indexes it once, at construction. `worker_threads` overrides
+    `PYTHON_THREADPOOL_THREAD_COUNT` (how many synchronous invocations run at once)."""
 
-    def __init__(self, app: func.FunctionApp, port: int = 0, clock: Clock | None = None, timers: bool = True) -> None:
-        self.functions = index_app(app)
-        self.clock: Clock = clock or AdjustableClock()
+    def __init__(self, app: func.FunctionApp, port: int = 0, clock: Clock | None = None, timers: bool = True,
+                 worker_threads: int | None = None) -> None:
+        self.worker_threads = worker_threads or thread_count(os.environ)
+        self.functions = index_app(app, InvocationSlots(self.worker_threads))
+        self.clock: Clock = clock or clock_from_env(os.environ)
         self._routes = compile_routes(e for e in self.functions.values() if e.trigger_type == HTTP_TRIGGER)
         self._timers_on = timers and os.environ.get("LOCAL_HOST_TIMERS", "1") != "0"
         self._scheduler = TimerScheduler(self.functions.values())
         self._principal = principal_from_env(os.environ)
         self._port = port
         self._server: HostServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
@@ -75,12 +84,9 @@ class LocalHost:
     def start(self) -> str:
         """Install the clock in `shared.container`, serve on a background thread, start timers; the base URL."""
         container.configure(clock=self.clock)
-        self._server = HostServer(("127.0.0.1", self._port), self.handle)
-        # A short poll interval keeps stop() quick; tests start and stop many hosts.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-host", daemon=True
-        )
-        self._thread.start()
+        server = HostServer(("127.0.0.1", self._port), self.handle)
+        server.start()
+        self._server = server
         if self._timers_on:
             self._scheduler.start()
         logger.info("local Functions host on %s with %d functions", self.base_url, len(self.functions))
@@ -90,17 +96,15 @@ class LocalHost:
         """Stop timers and the server; idempotent."""
         self._scheduler.stop()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server, self._thread = None, None
+            self._server.stop()
+        self._server = None
 
     def describe(self) -> str:
         """Like `func start`: the URL, then one line per function with its methods and URL or trigger type,
         then a blank line (scripts read up to it)."""
         parts = [self._describe(e) for e in sorted(self.functions.values(), key=lambda e: e.name.lower())]
-        return "\n".join([f"Local Functions host on {self.base_url}", *(f"  {p}" for p in parts), ""])
+        first = f"Local Functions host on {self.base_url} ({THREAD_COUNT_SETTING}={self.worker_threads})"
+        return "\n".join([first, *(f"  {p}" for p in parts), ""])
 
     def _describe(self, entry: FunctionEntry) -> str:
         if entry.trigger_type != HTTP_TRIGGER:
@@ -166,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app", default="function_app:app", help="module:attribute of the FunctionApp")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    host = LocalHost(load_app(args.app), port=args.port, clock=AdjustableClock())
+    host = LocalHost(load_app(args.app), port=args.port, clock=clock_from_env(os.environ))
     # Before anything is announced: a SIGTERM right after the start line must still stop the host cleanly.
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import os
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import azure.functions as func
+
+from local.host_worker import InvocationSlots
 
 HTTP_TRIGGER = "httpTrigger"
 EVENT_GRID_TRIGGER = "eventGridTrigger"
@@ -53,11 +56,13 @@ class LocalContext:
 
 @dataclass(frozen=True)
 class FunctionEntry:
-    """One indexed function: its name, trigger binding (as the host sees it) and the Python callable."""
+    """One indexed function: its name, trigger binding (as the host sees it) and the Python callable; `slots` is the
+    worker's thread pool that synchronous invocations wait for (None: unbounded)."""
 
     name: str
     binding: Mapping[str, Any]
     user_function: Callable[..., Any]
+    slots: InvocationSlots | None = field(default=None, compare=False)
 
     @property
     def trigger_type(self) -> str:
@@ -86,12 +91,17 @@ class FunctionEntry:
         return bool(self.binding.get("runOnStartup"))
 
     def call(self, trigger_value: Any) -> Any:
-        """Call the user function with the trigger value bound to its parameter name; awaits a coroutine."""
+        """Call the user function with the trigger value bound to its parameter name; awaits a coroutine.
+
+        A synchronous function first waits for one of the worker's threads (`slots`); an `async def` one does not,
+        as the worker runs those on its event loop."""
         kwargs = {self.arg_name: trigger_value}
         params = inspect.signature(self.user_function).parameters
         if "context" in params and self.arg_name != "context":
             kwargs["context"] = LocalContext(str(uuid.uuid4()), self.name, os.getcwd())
-        result = self.user_function(**kwargs)
+        on_loop = inspect.iscoroutinefunction(self.user_function)
+        with self.slots if self.slots is not None and not on_loop else contextlib.nullcontext():
+            result = self.user_function(**kwargs)
         if inspect.isawaitable(result):
             # Each call gets its own loop: calls run on server or timer threads that have none.
             result = asyncio.run(_await(result))
@@ -107,15 +117,16 @@ def _enum_text(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def index_app(app: func.FunctionApp) -> dict[str, FunctionEntry]:
-    """Index the app; calls `app.get_functions()`, which raises if called twice, so call this once per app."""
+def index_app(app: func.FunctionApp, slots: InvocationSlots | None = None) -> dict[str, FunctionEntry]:
+    """Index the app, every synchronous invocation bounded by `slots`; calls `app.get_functions()`, which raises if
+    called twice, so call this once per app."""
     table: dict[str, FunctionEntry] = {}
     for function in app.get_functions():
         trigger = function.get_trigger()
         name = function.get_function_name()
         if trigger is None or not name:
             continue
-        entry = FunctionEntry(name, trigger.get_dict_repr(), function.get_user_function())
+        entry = FunctionEntry(name, trigger.get_dict_repr(), function.get_user_function(), slots)
         _check_parameter(entry)
         _check_reserved(entry)
         table[name.lower()] = entry  # function names are case-insensitive in the real host

@@ -56,13 +56,42 @@ def seed(client: Client, agents: dict[str, dict[str, Any]] | None = None, pool: 
     refuses. `client` must act as a user with the EmergencyCalling.Admin role (LocalStack's client does)."""
     for kind, records in VOICE_CONFIG.items():
         for key, record in records.items():
-            status, answer = client.put(f"/api/manage/voice-config/{kind}/{quote(key)}", record)
-            if status != 200:
-                raise RuntimeError(f"seeding {kind} {key} failed: {status} {answer}")
+            _put(client, f"/api/manage/voice-config/{kind}/{quote(key)}", record, f"{kind} {key}")
     for agent_id, body in (agents or AGENTS).items():
-        status, answer = client.put(f"/api/manage/agents/{agent_id}", body)
-        if status != 200:
-            raise RuntimeError(f"seeding agent {agent_id} failed: {status} {answer}")
-    status, answer = client.put("/api/manage/callback-numbers", {"numbers": pool or POOL})
+        _put(client, f"/api/manage/agents/{agent_id}", body, f"agent {agent_id}")
+    _put(client, "/api/manage/callback-numbers", {"numbers": pool or POOL}, "the callback pool")
+
+
+def seed_missing(client: Client) -> list[str]:
+    """Seed only what is not there yet, for `make serve` on the data of an earlier run: a record that a developer
+    changed (or a pool number retired) is left as it is, so a restart keeps their edits. Idempotent; answers what
+    it created."""
+    created = []
+    for kind, records in VOICE_CONFIG.items():
+        for key, record in records.items():
+            path = f"/api/manage/voice-config/{kind}/{quote(key)}"
+            if _missing(client, path):
+                created.append(_put(client, path, record, f"{kind} {key}"))
+    for agent_id, body in AGENTS.items():
+        if _missing(client, f"/api/manage/agents/{agent_id}"):
+            created.append(_put(client, f"/api/manage/agents/{agent_id}", body, f"agent {agent_id}"))
+    status, answer = client.get("/api/manage/callback-numbers")
     if status != 200:
-        raise RuntimeError(f"seeding the callback pool failed: {status} {answer}")
+        raise RuntimeError(f"reading the callback pool failed: {status} {answer}")
+    if not answer["numbers"]:
+        created.append(_put(client, "/api/manage/callback-numbers", {"numbers": POOL}, "the callback pool"))
+    return created
+
+
+def _missing(client: Client, path: str) -> bool:
+    status, answer = client.get(path)
+    if status not in (200, 404):
+        raise RuntimeError(f"reading {path} failed: {status} {answer}")
+    return status == 404
+
+
+def _put(client: Client, path: str, body: dict[str, Any], what: str) -> str:
+    status, answer = client.put(path, body)
+    if status != 200:
+        raise RuntimeError(f"seeding {what} failed: {status} {answer}")
+    return what

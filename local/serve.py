@@ -1,14 +1,24 @@
-"""`make serve`: the whole local stack with the demo's seed data, left running for a person to try."""
+"""`make serve`: the whole local stack with the demo's seed data, left running for a person to try.
+
+Its data survives a restart: Azurite's tables, the host's clock and the rest of the stack's files live under
+`.local/serve/` (env `SERVE_DATA_DIR` to move it; delete the folder to start afresh). Seeding adds only what is
+missing, so what was changed in an earlier run stays as it was.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
+import textwrap
 import threading
+from pathlib import Path
 
-from local.seed import AGENTS, POOL, seed
+from local.azurite import ROOT
+from local.seed import AGENTS, POOL, seed_missing
 from local.stack import ADMIN_PRINCIPAL, LocalStack
+
+DATA_DIR = ROOT / ".local" / "serve"
 
 
 def main() -> int:
@@ -16,19 +26,24 @@ def main() -> int:
     # Whoever opens the page locally is signed in as the demo's administrator (override per request with the
     # X-Local-Principal header, e.g. an auditor: {"userId":"a2","userDetails":"auditor@example.com",
     # "roles":["EmergencyCalling.Auditor"]}).
+    data_dir = Path(os.environ.get("SERVE_DATA_DIR") or DATA_DIR)
     stack = LocalStack(port=port, timers=True, acs_port=int(os.environ.get("ACS_PORT", "8443")),
-                       principal=ADMIN_PRINCIPAL)
+                       principal=ADMIN_PRINCIPAL, data_dir=data_dir)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with stack:
-        seed(stack.client)
+        created = seed_missing(stack.client)
+        seeded = textwrap.fill(f"Seeded what was missing: {', '.join(created)}." if created else
+                               "Kept the data of the last run (nothing was missing).", width=118)
         base = stack.client.base_url
         print(f"""
 Local stack is up (Ctrl-C stops it).
   Functions host     {base}   (log: {stack.log_path})
   ACS stand-in       {stack.acs.endpoint}   sent messages: {stack.acs.endpoint}/_standin/requests
 {_topics(stack)}  Azurite (tables)   {stack.azurite.connection_string}
-Seeded agents {', '.join(AGENTS)} and {len(POOL)} callback numbers.
+  Data               {data_dir}   (kept across restarts; delete the folder to start afresh)
+{seeded}
+The demo's agents: {', '.join(AGENTS)}; its pool: {len(POOL)} callback numbers.
   Admin page         {base}/api/manage/ui/   (signed in as {ADMIN_PRINCIPAL['userDetails']}, EmergencyCalling.Admin)
 Try:
   curl -s -X POST {base}/api/outbound-calls -d '{{"agentId":"alice","dialedNumber":"933","countryCode":"US"}}'

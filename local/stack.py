@@ -1,11 +1,17 @@
 """The whole local stack on 127.0.0.1: Azurite, the ACS stand-in, two Event Grid stand-ins (the app's custom topic
 and ACS's system topic) and the Functions host (a subprocess, configured only through its environment, as the real
-host would be), plus a small JSON client for the demo and tests."""
+host would be), plus a small JSON client for the demo and tests.
+
+The stack keeps its data in one folder (`data_dir`, a temporary one removed by `stop()` unless given): Azurite's
+tables under `azurite/`, the host's clock under `clock.json`, the topics under `eventgrid/`. So the fault suite can
+kill and restart its parts: `kill_host()` / `start_host()`, `stop_storage()` / `start_storage()`, and
+`start_extra_host()` for scale-out."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -95,6 +101,22 @@ def _decode(raw: bytes) -> Any:
         return raw.decode(errors="replace")
 
 
+def _wait_healthy(process: subprocess.Popen[bytes], base_url: str, log: Path, timeout: float) -> None:
+    """Return once `base_url`/local/health answers 200; raise RuntimeError if the process exits or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the local host exited: {log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/local/health", timeout=1.0) as response:
+                if response.status == 200:
+                    return
+        except OSError:  # not listening yet (URLError and timeouts are OSErrors)
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"the local host on {base_url} did not become healthy within {timeout}s")
+
+
 def wait_for(check: Callable[[], T], timeout: float = 10.0, interval: float = 0.05) -> T:
     """Poll until `check()` is truthy (events are delivered asynchronously, as Event Grid does)."""
     deadline = time.monotonic() + timeout
@@ -122,9 +144,12 @@ class LocalStack:
                  system_topic_time_scale: float | None = None,
                  internal_subscriptions: list[dict[str, Any]] | None = None) -> None:
         self.port = port or free_port()
-        self.azurite = Azurite(location=data_dir)
+        self._own_data_dir = data_dir is None
+        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="local-stack-"))
+        self.azurite = Azurite(location=self.data_dir / "azurite")
+        self.clock_file = self.data_dir / "clock.json"
         self.acs = AcsStandIn(port=acs_port, certs_dir=ROOT / ".local" / "certs")
-        topics_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="local-eventgrid-"))
+        topics_dir = self.data_dir
         host = f"http://127.0.0.1:{self.port}"
         certs = ROOT / ".local" / "certs"
         # `internal_subscriptions` replaces the custom topic's subscriptions ([]: it keeps what the app publishes
@@ -140,6 +165,8 @@ class LocalStack:
         self.extra_env = extra_env or {}
         self.principal = principal
         self._host: subprocess.Popen[bytes] | None = None
+        self._host_env: dict[str, str] = {}
+        self._extra_hosts: list[subprocess.Popen[bytes]] = []
         self._log = tempfile.NamedTemporaryFile(prefix="local-host-", suffix=".log", delete=False)  # noqa: SIM115
         self.client = Client(f"http://127.0.0.1:{self.port}", as_principal(ADMIN_PRINCIPAL))
 
@@ -160,30 +187,27 @@ class LocalStack:
             "LOCAL_HOST_TIMERS": "1" if self.timers else "0",
             # Never inherited from the developer's shell: the stack decides who is signed in by default.
             "LOCAL_PRINCIPAL": json.dumps(self.principal) if self.principal else "", "LOCAL_PRINCIPAL_FILE": "",
+            "LOCAL_CLOCK_FILE": str(self.clock_file),
         } | self.extra_env
 
     def start(self, timeout: float = 30.0) -> LocalStack:
-        self.azurite.start()
-        self.acs.start()
-        self.custom_topic.start()  # before the host: they deliver once it answers their validation handshake
-        self.system_topic.start()
-        env = {**os.environ, **self.settings(), "PYTHONUNBUFFERED": "1"}
-        self._host = subprocess.Popen([sys.executable, "-m", "local.host", "--port", str(self.port)], cwd=ROOT,
-                                      env=env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._host.poll() is not None:
-                raise RuntimeError(f"the local host exited: {Path(self.log_path).read_text()[-3000:]}")
-            try:
-                if self.client.get("/local/health")[0] == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("the local host did not become healthy in time")
+        try:
+            self.azurite.start()
+            self.acs.start()
+            self.custom_topic.start()  # before the host: they deliver once it answers their validation handshake
+            self.system_topic.start()
+            self._host_env = {**os.environ, **self.settings(), "PYTHONUNBUFFERED": "1"}
+            self.start_host(timeout)
+        except BaseException:  # e.g. a port in use: leave no Azurite behind
+            self.stop()
+            raise
+        return self
 
     def stop(self) -> None:
+        """Stop every host, the ACS stand-in and Azurite (which saves its data); remove a temporary data folder."""
+        for extra in self._extra_hosts:
+            stop_process(extra, timeout=10)
+        self._extra_hosts.clear()
         if self._host is not None:
             stop_process(self._host, timeout=10)
         self._host = None
@@ -191,6 +215,53 @@ class LocalStack:
         self.custom_topic.stop()
         self.acs.stop()
         self.azurite.stop()
+        if self._own_data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def kill_host(self, timeout: float = 10.0) -> None:
+        """SIGKILL the host process, as a recycled worker dies, and wait (at most `timeout` s) until it is gone."""
+        if self._host is None:
+            raise RuntimeError("the local host is not running")
+        self._host.kill()
+        self._host.wait(timeout=timeout)
+        self._host = None
+
+    def start_host(self, timeout: float = 30.0) -> None:
+        """Start the host process on `port` with the environment of the first start; return once /local/health
+        answers, or raise RuntimeError (with the log's tail) within `timeout` s."""
+        if self._host is not None and self._host.poll() is None:
+            raise RuntimeError("the local host is already running")
+        self._host = self._launch_host(self.port)
+        try:
+            _wait_healthy(self._host, self.client.base_url, Path(self.log_path), timeout)
+        except RuntimeError:
+            stop_process(self._host, timeout=5)
+            self._host = None
+            raise
+
+    def start_extra_host(self, timeout: float = 30.0) -> Client:
+        """Another host process on a port of its own with the same settings (storage, ACS, clock file, timers), as a
+        scale-out instance is; its log goes to the same file as the first host's. Stopped by `stop()`."""
+        port = free_port()
+        process = self._launch_host(port)
+        self._extra_hosts.append(process)
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_healthy(process, base_url, Path(self.log_path), timeout)
+        return Client(base_url, self.client.headers)
+
+    def stop_storage(self) -> None:
+        """Stop Azurite with SIGINT, so that every acknowledged write is on disk; the host keeps running."""
+        self.azurite.stop()
+
+    def start_storage(self, timeout: float = 30.0) -> None:
+        """Start Azurite again on the same port and data folder (within `timeout` s)."""
+        self.azurite.start(timeout)
+
+    def _launch_host(self, port: int) -> subprocess.Popen[bytes]:
+        if not self._host_env:
+            raise RuntimeError("start() the stack first")
+        return subprocess.Popen([sys.executable, "-m", "local.host", "--port", str(port)], cwd=ROOT,
+                                env=self._host_env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def publish_acs(self, events: list[dict[str, Any]] | dict[str, Any]) -> int:
         """Publish ACS's own events (Event Grid schema) to the system topic, as ACS does; the topic's HTTP status.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +20,7 @@ import pytest
 
 from local.host import LocalHost
 from local.host_timers import next_occurrence
+from local.host_worker import THREAD_COUNT_SETTING, thread_count
 from shared.clock import FixedClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +60,10 @@ def make_app(record: Record, timer_schedule: str = "0 0 0 1 1 *") -> func.Functi
             "local": req.headers.get("X-Local-Principal"),
         }
         return func.HttpResponse(json.dumps(seen), mimetype="application/json")
+
+    @app.route(route="echo", methods=["POST", "GET", "HEAD"])
+    def echo(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(req.get_body(), mimetype="application/octet-stream")
 
     @app.route(route="boom")
     def boom(req: func.HttpRequest) -> func.HttpResponse:
@@ -291,7 +298,7 @@ def test_health_lists_the_functions(host: LocalHost) -> None:
     answer = call(host.port, "GET", "/local/health")
     assert answer.json() == {
         "status": "ok",
-        "functions": sorted(["boom", "get_item", "on_event", "set_presence", "sweep", "whoami"]),
+        "functions": sorted(["boom", "echo", "get_item", "on_event", "set_presence", "sweep", "whoami"]),
     }
 
 
@@ -337,6 +344,65 @@ def test_env_principal_is_the_default_and_the_header_overrides_it(
         assert call(local.port, "GET", "/api/whoami", headers={"X-Local-Principal": "null"}).json()["principal"] is None
     finally:
         local.stop()
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(host: LocalHost) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", host.port, timeout=10)
+    try:
+        sockets = []
+        for body in (b"one", b"two", b"three"):
+            connection.request("POST", "/api/echo", body=body)
+            response = connection.getresponse()
+            assert (response.status, response.read()) == (200, body)
+            assert response.getheader("Connection") != "close"
+            sockets.append(connection.sock)
+        assert sockets[0] is sockets[1] is sockets[2]  # http.client would have reconnected after a close
+    finally:
+        connection.close()
+
+
+def test_a_chunked_request_body_reaches_the_function_whole(host: LocalHost) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", host.port, timeout=10)
+    try:
+        connection.request("POST", "/api/echo", body=iter([b"chunk-1;", b"chunk-2;", b"end"]), encode_chunked=True)
+        response = connection.getresponse()
+        assert (response.status, response.read()) == (200, b"chunk-1;chunk-2;end")
+    finally:
+        connection.close()
+
+
+def test_head_answers_the_length_without_the_body(host: LocalHost) -> None:
+    answer = call(host.port, "HEAD", "/local/health")
+    assert answer.status == 200
+    assert answer.body == b""
+    assert int(answer.headers["content-length"]) == len(call(host.port, "GET", "/local/health").body)
+
+
+def test_a_body_over_100_mb_is_refused_with_413_before_it_is_read(host: LocalHost) -> None:
+    with socket.create_connection(("127.0.0.1", host.port), timeout=10) as raw:
+        raw.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 104857601\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.1 413 ")
+
+
+def test_a_url_over_4_kb_is_refused_with_414(host: LocalHost) -> None:
+    assert call(host.port, "GET", "/api/items/1?x=" + "a" * 4096).status == 414
+    assert call(host.port, "GET", "/api/items/1?x=" + "a" * 4000).status == 200
+
+
+def test_worker_thread_count_follows_the_setting_as_the_python_worker_reads_it() -> None:
+    default = min(32, (os.cpu_count() or 1) + 4)
+    assert thread_count({}) == default
+    assert thread_count({THREAD_COUNT_SETTING: "3"}) == 3
+    assert thread_count({THREAD_COUNT_SETTING: "64"}) == 64
+    assert thread_count({THREAD_COUNT_SETTING: "0"}) == default  # the worker logs and ignores a bad value
+    assert thread_count({THREAD_COUNT_SETTING: "many"}) == default
+
+
+def test_the_host_takes_its_worker_threads_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(THREAD_COUNT_SETTING, "5")
+    local = LocalHost(make_app(Record()), timers=False)
+    assert local.worker_threads == 5
+    assert f"({THREAD_COUNT_SETTING}=5)" in local.describe().splitlines()[0]
 
 
 def test_ncrontab_schedule_is_seconds_first() -> None:
