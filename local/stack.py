@@ -205,9 +205,7 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop every host, the ACS stand-in and Azurite (which saves its data); remove a temporary data folder."""
-        for extra in self._extra_hosts:
-            stop_process(extra, timeout=10)
-        self._extra_hosts.clear()
+        self.stop_extra_hosts()
         if self._host is not None:
             stop_process(self._host, timeout=10)
         self._host = None
@@ -248,6 +246,12 @@ class LocalStack:
         base_url = f"http://127.0.0.1:{port}"
         _wait_healthy(process, base_url, Path(self.log_path), timeout)
         return Client(base_url, self.client.headers)
+
+    def stop_extra_hosts(self) -> None:
+        """Stop the hosts `start_extra_host` started (scale-in)."""
+        for extra in self._extra_hosts:
+            stop_process(extra, timeout=10)
+        self._extra_hosts.clear()
 
     def stop_storage(self) -> None:
         """Stop Azurite with SIGINT, so that every acknowledged write is on disk; the host keeps running."""

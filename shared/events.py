@@ -126,6 +126,7 @@ def call_from_started(data: dict[str, Any]) -> EmergencyCall | None:
             callback_number=data.get("callbackNumber") if isinstance(data.get("callbackNumber"), str) else None,
             callback_source=data.get("callbackSource") if isinstance(data.get("callbackSource"), str) else None,
             callback_until=_iso(until) if isinstance(until, str) else None,
-            location=location if isinstance(location, dict) else None)
+            location=location if isinstance(location, dict) else None,
+            acs_user_id=data.get("acsUserId") if isinstance(data.get("acsUserId"), str) else None)
     except (KeyError, BadEvent):
         return None

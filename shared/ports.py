@@ -120,7 +120,9 @@ class IncomingCallLog(Protocol):
     def complete(self, key: str) -> None:
         """The redirect has left: every later delivery is a duplicate."""
         ...
-    def unclaim(self, key: str) -> None: ...
+    def unclaim(self, key: str, event_id: str) -> None:
+        """Give back a claim this delivery holds (its redirect failed); another delivery's claim is left alone."""
+        ...
 
 
 class CallControl(Protocol):

@@ -238,8 +238,9 @@ class FakeIncoming:
             raise StoreError("storage down")
         self.claims[key] = ("done", None)
 
-    def unclaim(self, key: str) -> None:
-        self.claims.pop(key, None)
+    def unclaim(self, key: str, event_id: str) -> None:
+        if self.claims.get(key, ("", None))[0] == "in_progress":
+            self.claims.pop(key, None)
 
 
 class FakeCallControl:

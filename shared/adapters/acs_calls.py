@@ -14,11 +14,11 @@ from shared.ports import CallControlError
 class AcsCallControl:
     def __init__(self, connection_string: str | None = None, endpoint: str | None = None,
                  credential: Any = None) -> None:
-        # A call rings 30 s: fail fast rather than retry into silence. Two tries of at most 5 s stay within the
-        # claim a delivery holds on the redirect (services/callbacks.py CLAIM_HOLD).
+        # A call rings 30 s: fail fast rather than retry into silence (Event Grid delivers the IncomingCall again
+        # 10 s after a failure). One try of at most 5 s, never a Retry-After wait, stays within the claim a
+        # delivery holds on the redirect (services/callbacks.py CLAIM_HOLD), so a live holder is never taken over.
         options: dict[str, Any] = {"connection_verify": os.environ.get("REQUESTS_CA_BUNDLE") or True,
-                                   "retry_total": 1, "retry_backoff_factor": 0.2, "connection_timeout": 2,
-                                   "read_timeout": 3}
+                                   "retry_total": 0, "connection_timeout": 2, "read_timeout": 3}
         if connection_string:
             self._client = CallAutomationClient.from_connection_string(connection_string, **options)
         elif endpoint:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import datetime
 from typing import Any
@@ -77,8 +78,13 @@ class TableIncomingCallLog:
     def complete(self, key: str) -> None:
         upsert(self._tables.get(self.TABLE), {"PartitionKey": _key(key), "RowKey": "", "state": "done"})
 
-    def unclaim(self, key: str) -> None:
-        delete(self._tables.get(self.TABLE), _key(key), "")
+    def unclaim(self, key: str, event_id: str) -> None:
+        table = self._tables.get(self.TABLE)
+        current = get_entity(table, _key(key), "")
+        if current is None or current.get("state") != "in_progress" or current.get("event_id") != event_id:
+            return
+        with contextlib.suppress(Conflict):  # taken over or completed meanwhile: not ours to give back
+            delete(table, _key(key), "", current["_etag"])
 
 
 def _key(key: str) -> str:

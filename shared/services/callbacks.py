@@ -92,7 +92,7 @@ def _complete(call: IncomingCall, deps: Any) -> None:
 
 def _release(call: IncomingCall, deps: Any) -> None:
     try:
-        deps.incoming.unclaim(call.dedup_key)
+        deps.incoming.unclaim(call.dedup_key, call.event_id)
     except StoreError as exc:  # the claim expires by itself; the redelivery takes it over then
         log.warning("IncomingCall %s: claim not released: %s", call.event_id, exc)
 

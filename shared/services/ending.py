@@ -48,10 +48,14 @@ def end_emergency_call(call_id: str, source: str, deps: Ports, policy: LeasePoli
     settle_end(call, deps, policy)
     if call.agent_id:  # a tombstone without an agent: nobody's presence is held for it yet
         assert call.ended_at is not None
-        deps.events.publish(CALL_ENDED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}",
-                            {"emergencyCallId": call.call_id, "agentId": call.agent_id, "test": call.test,
-                             "endedAt": call.ended_at.isoformat(), "source": call.end_source},
-                            f"{call.call_id}:ended")
+        try:
+            deps.events.publish(CALL_ENDED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}",
+                                {"emergencyCallId": call.call_id, "agentId": call.agent_id, "test": call.test,
+                                 "endedAt": call.ended_at.isoformat(), "source": call.end_source},
+                                f"{call.call_id}:ended")
+        except Exception as exc:  # the end is recorded: the timer lifts DND of every call with a recorded end
+            log.error("emergency call %s ended, CallEnded not published (the timer restores presence): %s",
+                      call_id, exc)
     return call
 
 
@@ -85,9 +89,12 @@ def reconcile_started(call_id: str, described: EmergencyCall | None, deps: Ports
                 return rebuilt
             continue
         record, version = loaded
-        if record.described or described is None:
+        if described is None or record.origin not in ("end", "lease"):
             return record
-        filled = record.filled_from(described, policy.window)
+        filled = record.filled_from(described, policy.window) if not record.described else \
+            _completed(record, described)
+        if filled == record:
+            return record
         try:
             deps.calls.save(filled, version)
         except Conflict:
@@ -97,12 +104,20 @@ def reconcile_started(call_id: str, described: EmergencyCall | None, deps: Ports
     raise Conflict(f"emergency call {call_id} kept changing while its start was recorded")
 
 
+def _completed(rebuilt: EmergencyCall, described: EmergencyCall) -> EmergencyCall:
+    """A record the timer rebuilt from a lease, completed with what only the dial knew (location, name)."""
+    if rebuilt.location is not None or described.location is None:
+        return rebuilt  # the timer's own announcement of it, or nothing more to learn
+    return replace(rebuilt, location=described.location, agent_name=described.agent_name or rebuilt.agent_name,
+                   acs_user_id=rebuilt.acs_user_id or described.acs_user_id, origin="event")
+
+
 def settle_end(call: EmergencyCall, deps: Ports, policy: LeasePolicy) -> None:
     """Hold the callback number and the agent's identity window for the window after the first end."""
     if call.ended_at is None or not call.described:
         return
     _settle_lease(call, call.ended_at, deps, policy)
-    _settle_window(call, call.ended_at, deps, policy)
+    settle_window(call, call.ended_at, deps, policy)
 
 
 def _mark_ended(call_id: str, source: str, at: datetime, agent_id: str | None, deps: Ports,
@@ -129,19 +144,23 @@ def _mark_ended(call_id: str, source: str, at: datetime, agent_id: str | None, d
 
 
 def _settle_lease(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: LeasePolicy) -> None:
-    if call.callback_source != "pool" or not call.callback_number:
-        return
+    if call.callback_source == "pool" and call.callback_number:
+        settle_lease(call.call_id, call.callback_number, ended_at, deps, policy)
+
+
+def settle_lease(call_id: str, number_id: str, ended_at: datetime, deps: Ports, policy: LeasePolicy) -> None:
+    """Hold `number_id` for the window after the end of `call_id`, if that call still holds it."""
     for _ in range(MAX_ATTEMPTS):
-        number = deps.pool.get(call.callback_number)
-        if number is None or number.lease is None or number.lease.call_id != call.call_id:
+        number = deps.pool.get(number_id)
+        if number is None or number.lease is None or number.lease.call_id != call_id:
             return  # released already, or never ours: nothing to hold
         settled = policy.on_call_end(number.lease, ended_at)
         if settled == number.lease or deps.pool.replace(number, replace(number, lease=settled)):
             return
-    log.error("callback lease of %s could not be settled after its end", call.call_id)
+    log.error("callback lease of %s could not be settled after its end", call_id)
 
 
-def _settle_window(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: LeasePolicy) -> None:
+def settle_window(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: LeasePolicy) -> None:
     """The agent's identity stays prioritised for the window after the end, like the callback number."""
     if not call.acs_user_id:
         return

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from shared.domain.calls import EmergencyCall
+from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.lease import LeasePolicy, PoolNumber, count_states
 from shared.domain.numbers import mask_phone
 from shared.domain.presence import is_stuck
+from shared.domain.routing import CallbackWindow
 from shared.ports import Conflict, Ports
 from shared.services import ending
 from shared.services.outbound import announce
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 # A lease younger than this may belong to a dial still writing its incident.
 ORPHAN_GRACE = timedelta(minutes=1)
+REANNOUNCE_LIMIT = timedelta(hours=24)
 
 
 @dataclass
@@ -51,6 +53,7 @@ def run_expiry(deps: Ports, policy: LeasePolicy, max_call: timedelta, retention:
     _reconcile_leases(numbers, calls, deps, policy, report)
     _restore_stuck_presence(calls, deps, policy, max_call, report)
     _end_overdue_calls(calls, deps, policy, report)
+    _settle_windows(calls, deps, policy)
     _reannounce(list(calls.values()), deps, report)
     _purge_incidents(list(calls.values()), deps, retention, report, purge_related)
     return report
@@ -58,9 +61,14 @@ def run_expiry(deps: Ports, policy: LeasePolicy, max_call: timedelta, retention:
 
 def _reannounce(calls: list[EmergencyCall], deps: Ports, report: ExpiryReport) -> None:
     """Publish CallStarted for every incident not yet marked announced (the dial could not publish it, or died
-    before marking it): otherwise nobody would be notified. Late is better than never; handlers drop repeats."""
+    before marking it): otherwise nobody would be notified. Late is better than never, up to a day (as long as
+    Event Grid itself keeps an event); handlers drop repeats."""
+    oldest = deps.clock.now() - REANNOUNCE_LIMIT
     for call in calls:
         if call.announced or not call.described:
+            continue
+        if call.dialed_at < oldest:
+            log.error("emergency call %s dialed %s was never announced: given up", call.call_id, call.dialed_at)
             continue
         try:
             announce(call, deps)
@@ -95,47 +103,64 @@ def _reconcile_leases(numbers: list[PoolNumber], calls: dict[str, EmergencyCall]
         if lease is None or not lease.live:
             continue
         call = calls.get(lease.call_id)
-        if call is None and now - lease.leased_at > ORPHAN_GRACE:
-            rebuilt = _from_lease(n, policy)
-            if deps.calls.create(rebuilt):
+        if call is not None and call.ended_at is not None and call.described:
+            ending.settle_lease(call.call_id, n.number, call.ended_at, deps, policy)
+            report.leases_settled.append(call.call_id)
+        elif (call is None or not call.described) and now - lease.leased_at > ORPHAN_GRACE:
+            rebuilt = _recover(n, call, deps, policy)
+            if rebuilt is not None:
                 calls[rebuilt.call_id] = rebuilt
                 report.recovered.append(rebuilt.call_id)
-                log.warning("emergency call %s: incident rebuilt from its lease of %s (its dial died)",
-                            rebuilt.call_id, mask_phone(n.number))
-        elif call is not None and not call.described:
-            _fill_tombstone(n, deps, policy, calls, report)
-        elif call is not None and call.ended_at is not None:
-            ending.settle_end(call, deps, policy)
-            report.leases_settled.append(call.call_id)
 
 
-def _fill_tombstone(n: PoolNumber, deps: Ports, policy: LeasePolicy, calls: dict[str, EmergencyCall],
-                    report: ExpiryReport) -> None:
-    """The end came for a call whose dial died after its lease: the lease says what the call was; announce it."""
-    assert n.lease is not None
-    loaded = deps.calls.get(n.lease.call_id)
-    if loaded is None or loaded[0].described:
-        return
-    filled = replace(loaded[0].filled_from(_from_lease(n, policy), policy.window), announced=False, origin="lease")
-    try:
-        deps.calls.save(filled, loaded[1])
-    except Conflict:
-        return  # CallStarted filled it meanwhile
-    calls[filled.call_id] = filled
-    ending.settle_end(filled, deps, policy)
-    report.recovered.append(filled.call_id)
+def _recover(n: PoolNumber, tomb: EmergencyCall | None, deps: Ports, policy: LeasePolicy) -> EmergencyCall | None:
+    """The incident of a lease whose dial died before writing it (or whose end came first: a tombstone), from the
+    lease and the agent's profile, not yet announced; its identity window opened as the dial would have."""
+    lease = n.lease
+    assert lease is not None
+    rebuilt = _from_lease(n, deps.agents.get(lease.agent_id), policy)
+    if tomb is None:
+        if not deps.calls.create(rebuilt):
+            return None  # written meanwhile
+    else:
+        loaded = deps.calls.get(lease.call_id)
+        if loaded is None or loaded[0].described:
+            return None
+        rebuilt = replace(loaded[0].filled_from(rebuilt, policy.window), announced=False, origin="lease")
+        try:
+            deps.calls.save(rebuilt, loaded[1])
+        except Conflict:
+            return None  # CallStarted filled it meanwhile
+    if rebuilt.acs_user_id:
+        until = policy.live_hold(rebuilt.dialed_at) if rebuilt.in_progress else rebuilt.callback_until
+        deps.windows.open(CallbackWindow(rebuilt.acs_user_id, rebuilt.agent_id, rebuilt.call_id,
+                                         until or rebuilt.dialed_at + policy.window, rebuilt.test))
+    ending.settle_end(rebuilt, deps, policy)
+    log.warning("emergency call %s: incident rebuilt from its lease of %s (its dial died)", rebuilt.call_id,
+                mask_phone(n.number))
+    return rebuilt
 
 
-def _from_lease(n: PoolNumber, policy: LeasePolicy) -> EmergencyCall:
+def _from_lease(n: PoolNumber, agent: Agent | None, policy: LeasePolicy) -> EmergencyCall:
     lease = n.lease
     assert lease is not None
     return EmergencyCall(call_id=lease.call_id, agent_id=lease.agent_id,
                          dialed_number=lease.dialed_number or ("933" if lease.test else "emergency number"),
                          country=lease.country, test=lease.test, dialed_at=lease.leased_at,
-                         agent_name=lease.agent_id, acs_user_id=lease.acs_user_id, callback_number=n.number,
-                         callback_source="pool", callback_until=lease.leased_at + policy.window,
-                         warnings=({"code": "recovered", "message": "rebuilt from the callback lease"},),
-                         origin="lease")
+                         agent_name=agent.display_name if agent else lease.agent_id,
+                         acs_user_id=lease.acs_user_id, callback_number=n.number, callback_source="pool",
+                         callback_until=lease.leased_at + policy.window,
+                         location=agent.last_location if agent else None,
+                         warnings=({"code": "recovered", "message": "rebuilt from the callback lease; the location "
+                                    "is the agent's last known one"},), origin="lease")
+
+
+def _settle_windows(calls: dict[str, EmergencyCall], deps: Ports, policy: LeasePolicy) -> None:
+    """The identity window of a recent call with a recorded end, in case the end died before settling it."""
+    horizon = deps.clock.now() - policy.max_call - policy.window
+    for call in calls.values():
+        if call.ended_at is not None and call.described and call.acs_user_id and call.dialed_at > horizon:
+            ending.settle_window(call, call.ended_at, deps, policy)
 
 
 def _restore_stuck_presence(calls: dict[str, EmergencyCall], deps: Ports, policy: LeasePolicy,
@@ -186,6 +211,3 @@ def _purge_incidents(calls: list[EmergencyCall], deps: Ports, retention: timedel
             purge_related(call.call_id)  # first: a failure here leaves the incident to be purged next run
             deps.calls.delete(call.call_id)
             report.incidents_purged += 1
-
-
-

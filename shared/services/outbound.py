@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,8 @@ from shared.domain.calls import Agent, EmergencyCall, panel
 from shared.domain.lease import LeasePolicy
 from shared.domain.numbers import Classification, mask_phone
 from shared.domain.routing import CallbackWindow
-from shared.ports import Ports, StoreError
+from shared.ports import Conflict, Ports, StoreError
+from shared.services.ending import settle_end
 from shared.services.leasing import lease_number
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,12 @@ def _start_emergency(cmd: OutboundCall, c: Classification, call_id: str, now: da
         acs_user_id=agent.acs_user_id if agent else None, callback_number=number, callback_source=source,
         callback_until=until, location=cmd.location or (agent.last_location if agent else None),
         warnings=tuple(warnings.items))
-    call = _record(call, deps, warnings)
+    call, written = _record(call, deps, policy, warnings)
     _open_window(call, deps, policy, warnings)
-    _announce(call, deps, warnings)
+    if not _announce(call, deps, warnings) and not written:
+        warnings.add("not_recorded", "nothing of this emergency call could be recorded or announced (storage and "
+                     "event bus unavailable): the backend cannot notify your contacts about it; tell your "
+                     "supervisor or security desk yourself")
     log.info("emergency call %s by agent %s: %s%s, callback %s (%s)", call.call_id, call.agent_id,
              call.dialed_number, " TEST" if call.test else "", mask_phone(call.callback_number), call.callback_source)
     return call
@@ -128,17 +132,31 @@ def _pool_region(c: Classification, agent: Agent | None) -> str | None:
     return None
 
 
-def _record(call: EmergencyCall, deps: Ports, warnings: Warnings) -> EmergencyCall:
+def _record(call: EmergencyCall, deps: Ports, policy: LeasePolicy,
+            warnings: Warnings) -> tuple[EmergencyCall, bool]:
     """Insert the incident, not yet announced (the outbox: the timer publishes what the dial could not); a
-    retried request with the same id answers from the existing record."""
+    retried request with the same id answers from the existing record, and an end that came first (a tombstone)
+    is filled in with this dial's account of the call."""
     try:
-        if deps.calls.create(call):
-            return call
-        existing = deps.calls.get(call.call_id)
-        return existing[0] if existing else call
+        for _ in range(3):
+            if deps.calls.create(call):
+                return call, True
+            loaded = deps.calls.get(call.call_id)
+            if loaded is None:
+                continue
+            existing, version = loaded
+            if existing.described:
+                return existing, True
+            filled = replace(existing.filled_from(call, policy.window), announced=False, origin="dial")
+            try:
+                deps.calls.save(filled, version)
+            except Conflict:
+                continue
+            settle_end(filled, deps, policy)
+            return filled, True
     except StoreError as exc:
         warnings.add("storage_unavailable", f"emergency call record not written: {exc}")
-        return call
+    return call, False
 
 
 def _open_window(call: EmergencyCall, deps: Ports, policy: LeasePolicy, warnings: Warnings) -> None:
@@ -161,19 +179,22 @@ def announce(call: EmergencyCall, deps: Ports) -> None:
             "dialedNumber": call.dialed_number, "countryCode": call.country,
             "callbackNumber": call.callback_number, "callbackSource": call.callback_source,
             "callbackUntil": call.callback_until.isoformat() if call.callback_until else None,
-            "location": call.location}
+            "location": call.location, "acsUserId": call.acs_user_id}
     deps.events.publish(CALL_STARTED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}", data,
                         f"{call.call_id}:started")
     deps.calls.mark_announced(call.call_id)
 
 
-def _announce(call: EmergencyCall, deps: Ports, warnings: Warnings) -> None:
+def _announce(call: EmergencyCall, deps: Ports, warnings: Warnings) -> bool:
+    """True when CallStarted was published."""
     try:
         announce(call, deps)
     except StoreError as exc:  # published; the record still says pending, so the timer publishes once more
         log.warning("emergency call %s: CallStarted published, not marked as such: %s", call.call_id, exc)
     except Exception as exc:  # the dial goes ahead; the record says pending and the timer publishes it
         warnings.add("event_not_published", f"CallStarted not published: {type(exc).__name__}: {exc}")
+        return False
+    return True
 
 
 def _normal_call(cmd: OutboundCall, deps: Ports) -> dict[str, Any]:

@@ -72,10 +72,11 @@ class Dial:
     status: int | None  # None: no answer (connection failed)
     ms: float
     answer: dict[str, Any] = field(default_factory=dict)
+    requested: str | None = None  # the id the dialer chose, known with or without an answer
 
     @property
     def call_id(self) -> str | None:
-        return self.answer.get("emergencyCallId")
+        return self.answer.get("emergencyCallId") or self.requested
 
 
 def dial(client: Client, agent: str, number: str = "933", call_id: str | None = None) -> Dial:
@@ -87,8 +88,9 @@ def dial(client: Client, agent: str, number: str = "933", call_id: str | None = 
     try:
         status, answer = client.post("/api/outbound-calls", body)
     except OSError:
-        return Dial(agent, None, (time.perf_counter() - started) * 1000)
-    return Dial(agent, status, (time.perf_counter() - started) * 1000, answer if isinstance(answer, dict) else {})
+        return Dial(agent, None, (time.perf_counter() - started) * 1000, requested=call_id)
+    return Dial(agent, status, (time.perf_counter() - started) * 1000, answer if isinstance(answer, dict) else {},
+                call_id)
 
 
 def dial_all(client: Client | list[Client], agents: Iterable[str], workers: int = 20) -> list[Dial]:

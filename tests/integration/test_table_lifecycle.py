@@ -78,8 +78,18 @@ def test_a_claim_whose_holder_died_is_taken_over_once_it_expires(tables: Tables)
     with ThreadPoolExecutor(4) as pool:
         states = list(pool.map(lambda i: log.claim("corr-2", f"ev-{i}", later, later + HOLD), range(4)))
     assert states.count(ClaimState.WON) == 1  # one take-over, however many deliveries race for it
-    log.unclaim("corr-2")
-    assert log.claim("corr-2", "ev-5", later, later + HOLD) is ClaimState.WON
+
+
+def test_only_the_holder_gives_a_claim_back(tables: Tables) -> None:
+    log = TableIncomingCallLog(tables)
+    assert log.claim("corr-3", "ev-a", T0, T0 + HOLD) is ClaimState.WON
+    log.unclaim("corr-3", "ev-b")  # another delivery's failure: not its claim
+    assert log.claim("corr-3", "ev-c", T0, T0 + HOLD) is ClaimState.BUSY
+    log.unclaim("corr-3", "ev-a")
+    assert log.claim("corr-3", "ev-c", T0, T0 + HOLD) is ClaimState.WON
+    log.complete("corr-3")
+    log.unclaim("corr-3", "ev-c")  # a done call stays done
+    assert log.claim("corr-3", "ev-d", T0, T0 + HOLD) is ClaimState.DONE
 
 
 def test_a_lease_keeps_what_was_dialed(tables: Tables) -> None:

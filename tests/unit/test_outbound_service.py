@@ -133,7 +133,7 @@ def test_call_started_describes_the_call_for_a_notification_without_record(deps:
     recorded = deps.calls.get(answer["emergencyCallId"])[0]
     described = call_from_started(deps.events.published[0][1])
     assert recorded.announced is True
-    assert described == replace(recorded, acs_user_id=None, warnings=(), announced=False)
+    assert described == replace(recorded, warnings=(), announced=False)
 
 
 def test_without_a_browser_country_the_agents_last_known_country_picks_the_pool(deps: FakeDeps) -> None:
