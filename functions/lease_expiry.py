@@ -25,6 +25,7 @@ def callback_lease_expiry(timer: func.TimerRequest) -> None:
     for region, levels in report.pool_levels.items():
         c.telemetry.pool_level(region, levels)
     log.info("expiry: %d lease(s) released, %d presence(s) restored, %d CallStarted republished, "
+             "%d incident(s) rebuilt from leases, %d lease(s) settled after a recorded end, %d call(s) timed out, "
              "%d incident(s) purged, pool %s%s", len(report.released), len(report.presence_restored),
-             len(report.reannounced), report.incidents_purged, report.pool_levels,
-             " (past due)" if timer.past_due else "")
+             len(report.reannounced), len(report.recovered), len(report.leases_settled), len(report.timed_out),
+             report.incidents_purged, report.pool_levels, " (past due)" if timer.past_due else "")

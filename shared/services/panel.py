@@ -32,7 +32,9 @@ def emergency_state(agent_id: str, deps: Ports) -> dict[str, Any]:
         "hideConversationActions": list(HIDDEN_CONVERSATION_ACTIONS) if in_progress else [],
         "callbackNumber": call.callback_number if call and window_open else None,
         "callbackWindowOpen": window_open,
-        "callbackWindowEndsAt": window.until.isoformat() if window and window_open else None,
+        # While the call lasts the window is held open; what the agent is told is the window after the dial.
+        "callbackWindowEndsAt": (call.callback_until if call and call.in_progress and call.callback_until
+                                 else window.until).isoformat() if window and window_open else None,
         "callback": _callback(call, now) if window_open else None,
     }
 
