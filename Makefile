@@ -9,7 +9,7 @@ CERTS := .local/certs/ca-bundle.pem
 CHROMIUM := /usr/bin/chromium
 PORT ?= 7071
 
-.PHONY: setup test demo serve host lint bench clean
+.PHONY: setup test faults demo serve host lint bench clean
 
 CHECKOV_STAMP := $(VENV)/checkov/.installed
 
@@ -44,6 +44,10 @@ $(CHROMIUM):
 
 test: setup lint $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+# Only the fault suite (part of `make test` too), printing each scenario's figures.
+faults: setup
+	$(BIN)/python -m pytest tests/faults -q -s -p no:cacheprovider | grep -E "FAULT FIGURES|seed|passed|failed"
 
 demo: setup
 	$(BIN)/python -m local.demo

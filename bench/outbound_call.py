@@ -26,7 +26,7 @@ WARMUP = 20
 def ready(connection_string: str, pool_size: int) -> AzuriteDeps:
     """A pool whose leases lapse at once (zero window and quarantine), so sequential calls can reuse it."""
     deps = AzuriteDeps(connection_string)
-    deps.policy = LeasePolicy(window=timedelta(0), quarantine=timedelta(0))
+    deps.policy = LeasePolicy(window=timedelta(0), quarantine=timedelta(0), max_call=timedelta(0))
     deps.agents.put(Agent("alice", "Alice", acs_user_id="8:acs:r_alice", email_recipients="s@example.com"))
     for n in fictional_numbers(pool_size):
         deps.pool.add(PoolNumber(n, "1"))
