@@ -324,3 +324,72 @@ def test_killed_after_the_lease_then_ended_by_the_dialer_the_timer_still_announc
     call = deps.calls.get(call_id)[0]
     assert (call.dialed_number, call.end_source, call.callback_number) == ("911", "dialer", "+12025550100")
     assert deps.pool.get("+12025550100").lease.expires_at == call.ended_at + timedelta(minutes=60)
+
+
+# --- review: a dial after its own end; windows after a crash; what a rebuilt incident tells; bus down at the end ---
+
+def test_a_dial_that_arrives_after_its_own_end_fills_the_tombstone_and_gets_the_window_after_it(
+        deps: FakeDeps) -> None:
+    end_emergency_call("c-early", "dialer", deps, deps.policy, agent_id="alice")
+    deps.clock.advance(timedelta(seconds=5))
+    answer = place_outbound_call(OutboundCall("alice", "911", "US", emergency_call_id="c-early"), deps, deps.policy)
+    assert answer["callbackNumber"] == "+12025550100"
+    call = deps.calls.get("c-early")[0]
+    assert (call.origin, call.dialed_number, call.end_source, call.announced) == ("dial", "911", "dialer", True)
+    # at least the window after the dial, which came after the end
+    assert deps.pool.get("+12025550100").lease.expires_at == deps.clock.now() + timedelta(minutes=60)
+    assert started(deps)[1]["callbackNumber"] == "+12025550100"
+
+
+def test_killed_before_the_identity_window_is_settled_the_timer_settles_it(deps: FakeDeps) -> None:
+    call_id = dial(deps)["emergencyCallId"]
+    deliver_started(deps)
+    crash_at(deps, "windows", "by_identity")
+    with pytest.raises(Killed):
+        end_emergency_call(call_id, "dialer", deps, deps.policy)
+    restart(deps)
+    ended_at = deps.calls.get(call_id)[0].ended_at
+    assert deps.windows.by_identity(ALICE_ACS).until > ended_at + timedelta(hours=1)
+    timer(deps)
+    assert deps.windows.by_identity(ALICE_ACS).until == ended_at + timedelta(minutes=60)
+
+
+def test_an_incident_rebuilt_from_its_lease_is_completed_by_the_dials_own_call_started() -> None:
+    from shared.services.notify import notify_emergency
+    from tests.fakes_notify import NotifyDeps
+
+    deps = NotifyDeps()
+    deps.agents.put(Agent("alice", "Alice", acs_user_id=ALICE_ACS, email_recipients="s@example.com"))
+    deps.add_numbers("+12025550100")
+    location = {"countryCode": "US", "address": "1 Example Plaza", "floor": "3"}
+    deps.calls.down = True  # the incident could not be written; CallStarted (with the location) went out
+    answer = place_outbound_call(OutboundCall("alice", "911", "US", location=location), deps, deps.policy)
+    deps.calls.down = False
+    deps.clock.advance(timedelta(minutes=2))
+    assert timer(deps).recovered == [answer["emergencyCallId"]]  # before Event Grid's redelivery
+    assert deps.calls.get(answer["emergencyCallId"])[0].location is None
+    deliver_started(deps, 0)  # the dial's own event, redelivered
+    assert deps.calls.get(answer["emergencyCallId"])[0].location == location
+    notify_emergency(answer["emergencyCallId"], deps, call_from_started(started(deps, 0)[1]))
+    assert "1 Example Plaza" in deps.mailer.sent[0].body
+
+
+def test_the_end_with_the_bus_down_is_recorded_and_the_timer_lifts_dnd(deps: FakeDeps) -> None:
+    call_id = dial(deps)["emergencyCallId"]
+    deliver_started(deps)
+    deps.events.fail = True
+    ended = end_emergency_call(call_id, "dialer", deps, deps.policy)
+    assert ended.ended_at is not None and status(deps) == "DoNotDisturb"
+    deps.events.fail = False
+    assert timer(deps).presence_restored == ["alice"] and status(deps) == "Available"
+
+
+def test_a_dial_with_storage_and_bus_down_says_nothing_could_be_recorded(deps: FakeDeps) -> None:
+    storage_down(deps, True)
+    deps.events.fail = True
+    answer = dial(deps)
+    assert answer["dial"] is True
+    assert "not_recorded" in {w["code"] for w in answer["warnings"]}
+    storage_down(deps, False)
+    deps.events.fail = False
+    assert "not_recorded" not in {w["code"] for w in dial(deps, "bob")["warnings"]}
