@@ -13,7 +13,7 @@ from local.stack import LocalStack
 from tests.faults.harness import TIME_SCALE, seed_stack, seed_value
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def fault_seed() -> int:
     return seed_value()
 

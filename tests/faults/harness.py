@@ -28,10 +28,14 @@ EMAILS = ("desk@example.com", "floor-{i}@example.org")
 SMS = "+12025550142"
 
 
+RUN_SEED: list[int] = []
+
+
 def seed_value() -> int:
     """The run's random seed (FAULT_SEED to repeat one), printed so a failure can be replayed."""
     value = int(os.environ.get("FAULT_SEED") or random.SystemRandom().randrange(1, 10**6))
     print(f"fault suite seed: FAULT_SEED={value}")
+    RUN_SEED[:] = [value]
     return value
 
 
@@ -173,6 +177,7 @@ class Figures:
             self.dial_p99_ms = round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1)
 
     def report(self) -> Figures:
+        self.seed = self.seed if self.seed is not None else (RUN_SEED[0] if RUN_SEED else None)
         line = json.dumps(asdict(self), default=str)
         print(f"FAULT FIGURES {line}")
         FIGURES_FILE.parent.mkdir(parents=True, exist_ok=True)
