@@ -54,8 +54,9 @@ def outbound_call_ended(req: func.HttpRequest) -> func.HttpResponse:
         body = commands.parse_json_object(req.get_body()) if req.get_body() else {}
         cmd = commands.call_end(req.route_params.get("emergencyCallId", ""), body)
         c = container()
+        dialed = (cmd.dialed_number, cmd.country_code) if cmd.dialed_number else None
         call = ending.end_emergency_call(cmd.call_id, "dialer", c, c.policy, cmd.server_call_id, cmd.correlation_id,
-                                         agent_id=cmd.agent_id)
+                                         agent_id=cmd.agent_id, dialed=dialed)
         return {"emergencyCallId": call.call_id, "endedAt": call.ended_at, "endSource": call.end_source,
                 "callbackNumber": call.callback_number, "callbackWindowEndsAt": call.callback_until}
     return handle_http(run)

@@ -93,13 +93,16 @@ class CallEnd:
     server_call_id: str | None = None
     correlation_id: str | None = None
     agent_id: str | None = None  # lets the end of a call the backend could not record still restore presence
+    dialed_number: str | None = None  # and what was dialed, so that its contacts are still told
+    country_code: str | None = None
 
 
 def call_end(call_id: str, body: dict[str, Any]) -> CallEnd:
-    agent_id = text(body, "agentId", required=False, max_len=128)
+    agent_id = identifier(body, "agentId", required=False)
     return CallEnd(check_id("emergencyCallId", call_id), text(body, "serverCallId", required=False),
-                   text(body, "correlationId", required=False),
-                   check_id("agentId", agent_id) if agent_id is not None else None)
+                   text(body, "correlationId", required=False), agent_id,
+                   text(body, "dialedNumber", required=False, max_len=64),
+                   text(body, "countryCode", required=False, max_len=8))
 
 
 def presence_status(body: dict[str, Any]) -> str:

@@ -54,7 +54,8 @@ class EmergencyCall:
     announced: bool = False
     # How the record came to be: "dial" (the dialer's request), "event" (rebuilt from CallStarted, the dial could
     # not write it), "lease" (rebuilt from a lease whose dial died before writing it), "end" (an end signal for a
-    # call not known yet: a tombstone that a later CallStarted fills in).
+    # call not known yet: a tombstone that a later CallStarted fills in), "reported" (the same, with what the
+    # dialer's end said it dialed: announced by the timer unless CallStarted fills it in first).
     origin: str = "dial"
 
     @property
@@ -67,8 +68,9 @@ class EmergencyCall:
         return self.origin != "end"
 
     def filled_from(self, described: EmergencyCall, window: timedelta) -> EmergencyCall:
-        """A tombstone completed with the event's account of the call; its end (first signal) is kept."""
-        if self.described:
+        """A tombstone (or what the dialer's end reported) completed with the dial's account of the call; its end
+        (first signal) is kept."""
+        if self.origin not in ("end", "reported"):
             return self
         call = replace(described, ended_at=None, end_source=None, callbacks=self.callbacks,
                        server_call_id=self.server_call_id, correlation_id=self.correlation_id,
@@ -86,9 +88,20 @@ class EmergencyCall:
         return replace(self, ended_at=at, end_source=source, callback_until=until)
 
 
-def tombstone(call_id: str, agent_id: str, at: datetime, source: str) -> EmergencyCall:
+def tombstone(call_id: str, agent_id: str, at: datetime, source: str,
+              reported: tuple[str, str | None, bool] | None = None) -> EmergencyCall:
     """The record of an end signal that arrived before anything was known of its call (storage was down at the
-    dial, or the events came out of order): it keeps the end, so a later CallStarted never applies DND."""
+    dial, or the events came out of order): it keeps the end, so a later CallStarted never applies DND.
+
+    With what the dialer reports it dialed (number, country, test), the call is known well enough to announce:
+    nothing else may ever tell the contacts (the dial died before writing anything)."""
+    if reported is not None and agent_id:
+        number, country, test = reported
+        return EmergencyCall(call_id=call_id, agent_id=agent_id, dialed_number=number, country=country, test=test,
+                             dialed_at=at, agent_name=agent_id, ended_at=at, end_source=source,
+                             warnings=({"code": "reported_by_dialer", "message": "known only from the dialer's "
+                                        "end; dialed at or before the time given"},),
+                             announced=False, origin="reported")
     return EmergencyCall(call_id=call_id, agent_id=agent_id, dialed_number="", country=None, test=False,
                          dialed_at=at, ended_at=at, end_source=source, announced=True, origin="end")
 

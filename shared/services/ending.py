@@ -40,11 +40,13 @@ class AcsCallEnded:
 
 def end_emergency_call(call_id: str, source: str, deps: Ports, policy: LeasePolicy,
                        server_call_id: str | None = None, correlation_id: str | None = None,
-                       at: datetime | None = None, agent_id: str | None = None) -> EmergencyCall:
-    """Record the end (first signal wins), settle the callback lease and window, announce it. Idempotent."""
+                       at: datetime | None = None, agent_id: str | None = None,
+                       dialed: tuple[str, str | None] | None = None) -> EmergencyCall:
+    """Record the end (first signal wins), settle the callback lease and window, announce it. Idempotent.
+    `dialed` is what the dialer says it dialed (number, country): used only when nothing is known of the call."""
     if server_call_id or correlation_id:
         deps.calls.link(call_id, server_call_id, correlation_id)
-    call = _mark_ended(call_id, source, at or deps.clock.now(), agent_id, deps, policy)
+    call = _mark_ended(call_id, source, at or deps.clock.now(), agent_id, _reported(dialed), deps, policy)
     settle_end(call, deps, policy)
     if call.agent_id:  # a tombstone without an agent: nobody's presence is held for it yet
         assert call.ended_at is not None
@@ -89,10 +91,10 @@ def reconcile_started(call_id: str, described: EmergencyCall | None, deps: Ports
                 return rebuilt
             continue
         record, version = loaded
-        if described is None or record.origin not in ("end", "lease"):
+        if described is None or record.origin not in ("end", "reported", "lease"):
             return record
-        filled = record.filled_from(described, policy.window) if not record.described else \
-            _completed(record, described)
+        filled = _completed(record, described) if record.origin == "lease" else \
+            record.filled_from(described, policy.window)
         if filled == record:
             return record
         try:
@@ -120,12 +122,22 @@ def settle_end(call: EmergencyCall, deps: Ports, policy: LeasePolicy) -> None:
     settle_window(call, call.ended_at, deps, policy)
 
 
-def _mark_ended(call_id: str, source: str, at: datetime, agent_id: str | None, deps: Ports,
-                policy: LeasePolicy) -> EmergencyCall:
+def _reported(dialed: tuple[str, str | None] | None) -> tuple[str, str | None, bool] | None:
+    """What the dialer reports, if it is an emergency number (classified like a dial)."""
+    if dialed is None:
+        return None
+    from shared.domain import numbers
+
+    c = numbers.classify(*dialed)
+    return (c.number or dialed[0], c.country, c.test) if c.emergency else None
+
+
+def _mark_ended(call_id: str, source: str, at: datetime, agent_id: str | None,
+                reported: tuple[str, str | None, bool] | None, deps: Ports, policy: LeasePolicy) -> EmergencyCall:
     for _ in range(MAX_ATTEMPTS):
         loaded = deps.calls.get(call_id)
         if loaded is None:
-            mark = tombstone(call_id, agent_id or "", at, source)
+            mark = tombstone(call_id, agent_id or "", at, source, reported)
             if deps.calls.create(mark):
                 log.warning("emergency call %s ended (%s) before anything was recorded of it", call_id, source)
                 return mark

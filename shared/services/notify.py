@@ -64,7 +64,7 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     record = loaded[0] if loaded is not None else None
     # A tombstone (the end came first) knows the end, not the call, and a record rebuilt from a lease lacks the
     # location: the dial's own account in the event describes the call better.
-    partial = record is None or record.origin in ("end", "lease")
+    partial = record is None or record.origin in ("end", "reported", "lease")
     call = described if described is not None and partial else record
     if call is None or not call.described:
         raise NotFound(f"no emergency call record {call_id}")

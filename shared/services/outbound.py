@@ -145,7 +145,7 @@ def _record(call: EmergencyCall, deps: Ports, policy: LeasePolicy,
             if loaded is None:
                 continue
             existing, version = loaded
-            if existing.described:
+            if existing.origin not in ("end", "reported"):
                 return existing, True
             filled = replace(existing.filled_from(call, policy.window), announced=False, origin="dial")
             try:
