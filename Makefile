@@ -47,7 +47,9 @@ test: setup lint $(CHROMIUM)
 
 # Only the fault suite (part of `make test` too), printing each scenario's figures.
 faults: setup
-	$(BIN)/python -m pytest tests/faults -q -s -p no:cacheprovider | grep -E "FAULT FIGURES|seed|passed|failed"
+	mkdir -p artifacts
+	$(BIN)/python -m pytest tests/faults -q -s -p no:cacheprovider > artifacts/faults.log 2>&1; status=$$?; \
+	grep -E "FAULT FIGURES|seed|passed|failed" artifacts/faults.log; exit $$status
 
 demo: setup
 	$(BIN)/python -m local.demo
