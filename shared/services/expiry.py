@@ -41,7 +41,7 @@ class ExpiryReport:
     pool_levels: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def run_expiry(deps: Ports, policy: LeasePolicy, max_call: timedelta, retention: timedelta,
+def run_expiry(deps: Ports, policy: LeasePolicy, retention: timedelta,
                purge_related: Callable[[str], object] = lambda call_id: None) -> ExpiryReport:
     """Release expired leases into quarantine, recover and announce what a crash left behind, restore presence
     stuck in emergency DND, purge old incidents (and, through `purge_related`, what else is kept per incident,
@@ -51,7 +51,7 @@ def run_expiry(deps: Ports, policy: LeasePolicy, max_call: timedelta, retention:
     calls = {c.call_id: c for c in deps.calls.list()}
     _release_expired(numbers, deps, policy, report)
     _reconcile_leases(numbers, calls, deps, policy, report)
-    _restore_stuck_presence(calls, deps, policy, max_call, report)
+    _restore_stuck_presence(calls, deps, policy, report)
     _end_overdue_calls(calls, deps, policy, report)
     _settle_windows(calls, deps, policy)
     _reannounce(list(calls.values()), deps, report)
@@ -164,7 +164,7 @@ def _settle_windows(calls: dict[str, EmergencyCall], deps: Ports, policy: LeaseP
 
 
 def _restore_stuck_presence(calls: dict[str, EmergencyCall], deps: Ports, policy: LeasePolicy,
-                            max_call: timedelta, report: ExpiryReport) -> None:
+                            report: ExpiryReport) -> None:
     """DND whose call has a recorded end (its CallEnded was lost), or held past the maximum call length."""
     now = deps.clock.now()
     for p in deps.presence.in_emergency():
@@ -172,13 +172,14 @@ def _restore_stuck_presence(calls: dict[str, EmergencyCall], deps: Ports, policy
             continue
         call = calls.get(p.emergency_call_id)
         ended = call is not None and call.ended_at is not None
-        if not ended and not is_stuck(p, now, max_call):
+        if not ended and not is_stuck(p, now, policy.max_call):
             continue
         if not ended:
             log.warning("agent %s held in emergency DND since %s without an end signal: ending call %s",
                         p.agent_id, p.emergency_since, p.emergency_call_id)
             try:
-                ending.end_emergency_call(p.emergency_call_id, "timeout", deps, policy, agent_id=p.agent_id)
+                calls[p.emergency_call_id] = ending.end_emergency_call(p.emergency_call_id, "timeout", deps, policy,
+                                                                       agent_id=p.agent_id)
             except Exception as exc:  # storage flaky or the bus down: still restore the presence
                 log.warning("could not record the end of %s: %s", p.emergency_call_id, exc)
         try:

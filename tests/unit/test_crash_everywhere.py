@@ -104,7 +104,7 @@ def life(deps: NotifyDeps) -> None:
         place_outbound_call(OutboundCall("alice", "911", "US", emergency_call_id=CALL_ID), deps, deps.policy)
     deliver(deps, delivered)
     deps.clock.advance(timedelta(minutes=2))
-    at_least_once(lambda: run_expiry(deps, deps.policy, deps.policy.max_call, timedelta(days=30)))
+    at_least_once(lambda: run_expiry(deps, deps.policy, timedelta(days=30)))
     deliver(deps, delivered)
     callback = incoming("4:+12025550100", deps=deps)
     at_least_once(lambda: route_callback(callback, deps, timedelta(seconds=20), "8:acs:r_desk"),
@@ -114,7 +114,7 @@ def life(deps: NotifyDeps) -> None:
                                              dialed=DIALED))
     deliver(deps, delivered)
     deps.clock.advance(timedelta(minutes=1))
-    at_least_once(lambda: run_expiry(deps, deps.policy, deps.policy.max_call, timedelta(days=30)))
+    at_least_once(lambda: run_expiry(deps, deps.policy, timedelta(days=30)))
     deliver(deps, delivered)
 
 

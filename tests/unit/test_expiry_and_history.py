@@ -14,7 +14,6 @@ from shared.services.outbound import place_outbound_call
 from shared.services.presence import on_call_ended, on_call_started
 from tests.fakes import T0, FakeDeps
 
-MAX_CALL = timedelta(hours=4)
 RETENTION = timedelta(days=30)
 ALICE_ACS = "8:acs:r_alice"
 
@@ -37,20 +36,20 @@ def test_timer_releases_an_expired_lease_into_quarantine(deps: FakeDeps) -> None
     call_id = emergency(deps)
     end_emergency_call(call_id, "dialer", deps, deps.policy)
     deps.clock.advance(timedelta(minutes=59))
-    assert run_expiry(deps, deps.policy, MAX_CALL, RETENTION).released == []
+    assert run_expiry(deps, deps.policy, RETENTION).released == []
     deps.clock.advance(timedelta(minutes=2))
-    report = run_expiry(deps, deps.policy, MAX_CALL, RETENTION)
+    report = run_expiry(deps, deps.policy, RETENTION)
     assert report.released == ["+12025550100"]
     assert report.pool_levels["1"]["quarantined"] == 1
-    assert run_expiry(deps, deps.policy, MAX_CALL, RETENTION).released == []  # running twice is harmless
+    assert run_expiry(deps, deps.policy, RETENTION).released == []  # running twice is harmless
 
 
 def test_timer_restores_presence_whose_end_never_arrived(deps: FakeDeps) -> None:
     call_id = emergency(deps)
     deps.clock.advance(timedelta(hours=3))
-    assert run_expiry(deps, deps.policy, MAX_CALL, RETENTION).presence_restored == []
+    assert run_expiry(deps, deps.policy, RETENTION).presence_restored == []
     deps.clock.advance(timedelta(hours=2))
-    report = run_expiry(deps, deps.policy, MAX_CALL, RETENTION)
+    report = run_expiry(deps, deps.policy, RETENTION)
     assert report.presence_restored == ["alice"]
     assert deps.presence.get("alice")[0].status == "Available"
     assert deps.calls.get(call_id)[0].end_source == "timeout"
@@ -60,10 +59,10 @@ def test_timer_purges_incidents_after_retention(deps: FakeDeps) -> None:
     call_id = emergency(deps)
     end_emergency_call(call_id, "dialer", deps, deps.policy)
     deps.clock.advance(timedelta(days=29))
-    assert run_expiry(deps, deps.policy, MAX_CALL, RETENTION).incidents_purged == 0
+    assert run_expiry(deps, deps.policy, RETENTION).incidents_purged == 0
     deps.clock.advance(timedelta(days=2))
     purged: list[str] = []
-    assert run_expiry(deps, deps.policy, MAX_CALL, RETENTION, purged.append).incidents_purged == 1
+    assert run_expiry(deps, deps.policy, RETENTION, purged.append).incidents_purged == 1
     assert deps.calls.get(call_id) is None and purged == [call_id]
 
 
@@ -110,8 +109,8 @@ def test_a_call_started_the_dial_could_not_publish_is_published_by_the_timer(dep
     # WHEN the bus is back and the timer runs (twice)
     deps.events.fail = False
     deps.clock.advance(timedelta(minutes=1))
-    first = run_expiry(deps, deps.policy, MAX_CALL, RETENTION)
-    second = run_expiry(deps, deps.policy, MAX_CALL, RETENTION)
+    first = run_expiry(deps, deps.policy, RETENTION)
+    second = run_expiry(deps, deps.policy, RETENTION)
     # THEN CallStarted went out once, so presence and notification follow
     assert first.reannounced == [answer["emergencyCallId"]] and second.reannounced == []
     assert [t for t, _ in deps.events.published] == ["Emergency.CallStarted"]
@@ -125,4 +124,4 @@ def test_the_timer_announces_late_rather_than_never(deps: FakeDeps) -> None:
     deps.events.fail = False
     deps.clock.advance(timedelta(minutes=61))
     # THEN the contacts are still told (the notification says when she dialed)
-    assert run_expiry(deps, deps.policy, MAX_CALL, RETENTION).reannounced == [answer["emergencyCallId"]]
+    assert run_expiry(deps, deps.policy, RETENTION).reannounced == [answer["emergencyCallId"]]

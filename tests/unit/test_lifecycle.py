@@ -19,7 +19,6 @@ from shared.services.presence import on_call_ended, on_call_started
 from tests.fakes import FakeDeps, Killed, crash_at, restart
 from tests.unit.test_callbacks import incoming
 
-MAX_CALL = timedelta(hours=4)
 RETENTION = timedelta(days=30)
 ALICE_ACS = "8:acs:r_alice"
 DESK = "8:acs:r_securitydesk"
@@ -56,7 +55,7 @@ def deliver_ended(deps: FakeDeps) -> None:
 
 
 def timer(deps: FakeDeps):
-    return run_expiry(deps, deps.policy, MAX_CALL, RETENTION)
+    return run_expiry(deps, deps.policy, RETENTION)
 
 
 def status(deps: FakeDeps, agent: str = "alice") -> str:
