@@ -48,11 +48,18 @@ def container() -> Any:
 
 
 def parse_event(event: func.EventGridEvent, types: tuple[str, ...],
-                parse: Callable[[func.EventGridEvent], T]) -> T | None:
-    """The event as a command; None (logged) when it is of another type or malformed. Either way the caller
+                parse: Callable[[func.EventGridEvent], T], source: str = "acs") -> T | None:
+    """The event as a command; None (logged) when it is of another type, malformed, or not from where such events
+    come from (`source`: "acs", the ACS resource, or "internal", the app's own custom topic). Either way the caller
     returns normally, so Event Grid counts the event delivered and never redelivers it."""
     if event.event_type not in types:
         log.info("event %s of type %s ignored", event.id, event.event_type)
+        return None
+    settings = container().settings
+    expected = settings.acs_resource_id if source == "acs" else settings.eventgrid_topic_resource_id
+    if (event.topic or "").strip().lower() != expected.strip().lower():
+        log.error("event %s (%s) from topic %r ignored: %s events are believed only from %s", event.id,
+                  event.event_type, (event.topic or "")[:300], source, expected)
         return None
     from shared.events import BadEvent
 

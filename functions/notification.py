@@ -28,7 +28,8 @@ class RetryLater(Exception):
 @bp.event_grid_trigger(arg_name="event")
 def emergency_notification(event: func.EventGridEvent) -> None:
     """Idempotent per call and recipient; malformed or unknown events are acknowledged; transient failures raise."""
-    cmd = parse_event(event, (CALL_STARTED,), lambda e: events.emergency_event(e.event_type, e.get_json()))
+    cmd = parse_event(event, (CALL_STARTED,), lambda e: events.emergency_event(e.event_type, e.get_json()),
+                      source="internal")
     if cmd is None:
         return
     try:

@@ -182,6 +182,7 @@ class LocalStack:
             "ACS_SMS_SENDER": "+12025550190",
             "EVENTGRID_TOPIC_ENDPOINT": self.custom_topic.endpoint,
             "EVENTGRID_TOPIC_KEY": self.custom_topic.access_key,
+            "EVENTGRID_TOPIC_RESOURCE_ID": self.custom_topic.topic, "ACS_RESOURCE_ID": self.system_topic.topic,
             "CALLBACK_FALLBACK_TARGET": FALLBACK_TARGET,
             "REQUESTS_CA_BUNDLE": str(self.acs.ca_bundle),
             "LOCAL_HOST_TIMERS": "1" if self.timers else "0",

@@ -27,6 +27,9 @@ SETTINGS: dict[str, str] = {
     "ACS_SMS_SENDER": "E.164 number of the resource that sends emergency SMS (optional).",
     "EVENTGRID_TOPIC_ENDPOINT": "Endpoint of the Event Grid custom topic for internal events.",
     "EVENTGRID_TOPIC_KEY": "Access key of that topic; empty means managed identity.",
+    "EVENTGRID_TOPIC_RESOURCE_ID": "Resource id of that topic: internal events from any other topic are ignored.",
+    "ACS_RESOURCE_ID": "Resource id of the ACS resource: its events (IncomingCall, CallEnded, email reports) from "
+                       "any other source are ignored.",
     "CALLBACK_WINDOW_MINUTES": "How long a callback number stays leased after the dial and after the call ends.",
     "CALLBACK_QUARANTINE_MINUTES": "How long a released callback number rests before reuse.",
     "MAX_EMERGENCY_CALL_MINUTES": "After this long without an end signal, presence is restored by the timer.",
@@ -90,6 +93,14 @@ class Settings:
     @property
     def eventgrid_topic_endpoint(self) -> str:
         return self._get("EVENTGRID_TOPIC_ENDPOINT")
+
+    @property
+    def eventgrid_topic_resource_id(self) -> str:
+        return self._get("EVENTGRID_TOPIC_RESOURCE_ID")
+
+    @property
+    def acs_resource_id(self) -> str:
+        return self._get("ACS_RESOURCE_ID")
 
     @property
     def eventgrid_topic_key(self) -> str | None:

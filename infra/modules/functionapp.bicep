@@ -97,6 +97,15 @@ var appSettings = [
     value: customTopic.properties.endpoint
   }
   {
+    // Events are believed only from where they come from (the `topic` Event Grid stamps on each delivery).
+    name: 'EVENTGRID_TOPIC_RESOURCE_ID'
+    value: customTopic.id
+  }
+  {
+    name: 'ACS_RESOURCE_ID'
+    value: acs.id
+  }
+  {
     name: 'EVENTGRID_TOPIC_KEY'
     value: '' // empty: publish with the app's identity (EventGrid Data Sender); the topic has no keys
   }

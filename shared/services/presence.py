@@ -39,6 +39,10 @@ def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: Leas
     the incident from the event when the dial could not write it. An end recorded while DND was being applied
     is seen by the second read, or its CallEnded finds DND already applied: either way DND is lifted."""
     record = reconcile_started(call_id, described, deps, lease_policy)
+    if record is not None and record.described and record.agent_id != agent_id:
+        log.error("CallStarted for %s names agent %s, its record agent %s: ignored", call_id, agent_id,
+                  record.agent_id)
+        return deps.presence.get(agent_id)[0]
     if record is not None and not record.in_progress:
         log.info("CallStarted for %s arrived after its end: presence left as it is", call_id)
         return deps.presence.get(agent_id)[0]

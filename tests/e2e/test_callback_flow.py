@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from local.seed import AGENTS
+from local.eventgrid_standin import TOPICS
 from local.stack import FALLBACK_TARGET, Client, LocalStack, wait_for
 
 ALICE = AGENTS["alice"]["acsUserId"]
@@ -26,10 +27,18 @@ def incoming(client: Client, to: dict[str, Any], corr: str, age: float = 0.0, cl
     data = {"to": to, "from": phone("+12025550177"), "serverCallId": "srv-" + corr,
             "incomingCallContext": "ctx-" + corr, "correlationId": corr, "callerDisplayName": "PSAP"}
     if cloud:
-        return {"id": str(uuid.uuid4()), "source": "/acs", "type": "Microsoft.Communication.IncomingCall",
+        return {"id": str(uuid.uuid4()), "source": TOPICS["acs"], "type": "Microsoft.Communication.IncomingCall",
                 "specversion": "1.0", "time": when, "subject": "/caller/x/recipient/y", "data": data}
     return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.IncomingCall", "dataVersion": "1.0",
             "subject": "/caller/x/recipient/y", "eventTime": when, "data": data}
+
+
+def test_an_incoming_call_from_another_source_is_ignored(client: Client, emergency: dict[str, Any],
+                                                        stack: LocalStack) -> None:
+    # Straight to the webhook, as a forger with the function's URL would: stamped with another resource.
+    forged = dict(incoming(client, phone(emergency["callbackNumber"]), "forged"), topic="/subscriptions/evil")
+    assert client.event_grid("inbound_callback", [forged]) == 200
+    assert redirects_of(stack, "forged") == []
 
 
 def redirects_of(stack: LocalStack, corr: str) -> list[dict[str, Any]]:

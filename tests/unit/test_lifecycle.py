@@ -392,3 +392,10 @@ def test_a_dial_with_storage_and_bus_down_says_nothing_could_be_recorded(deps: F
     storage_down(deps, False)
     deps.events.fail = False
     assert "not_recorded" not in {w["code"] for w in dial(deps, "bob")["warnings"]}
+
+
+def test_a_call_started_naming_another_agent_than_its_record_is_ignored(deps: FakeDeps) -> None:
+    call_id = dial(deps)["emergencyCallId"]
+    _, data = started(deps)
+    on_call_started("bob", call_id, deps, deps.policy, call_from_started(dict(data, agentId="bob")))
+    assert status(deps, "bob") == "Available"

@@ -39,14 +39,17 @@ def deps() -> Iterator[NotifyDeps]:
     d.calls.create(EmergencyCall("ec-1", "alice", "911", "US", False, T0, agent_name="Alice Example",
                                  callback_number="+12025550100", callback_until=T0 + timedelta(minutes=60)))
     reset()
-    configure(settings=Settings.from_env({}), clock=d.clock, agents=d.agents, calls=d.calls, mailer=d.mailer,
+    configure(settings=Settings.from_env({"EVENTGRID_TOPIC_RESOURCE_ID": "/topics/emergency",
+                                          "ACS_RESOURCE_ID": "/acs/resource"}), clock=d.clock, agents=d.agents, calls=d.calls, mailer=d.mailer,
               sms=d.sms, deliveries=d.deliveries, templates=d.templates, telemetry=d.telemetry)
     yield d
     reset()
 
 
 def grid_event(event_type: str, data: Any, event_id: str = "evt-1") -> func.EventGridEvent:
-    return func.EventGridEvent(id=event_id, data=data, topic="/topics/emergency", subject="s", event_type=event_type,
+    """As Event Grid delivers it: stamped with the app's own topic, or ACS's resource for ACS's events."""
+    topic = "/acs/resource" if event_type.startswith("Microsoft.Communication.") else "/topics/emergency"
+    return func.EventGridEvent(id=event_id, data=data, topic=topic, subject="s", event_type=event_type,
                                event_time=T0, data_version="1.0")
 
 
@@ -200,3 +203,13 @@ def test_each_delivery_is_reported_to_operations(functions: dict, deps: NotifyDe
                     if name == "NotificationDelivery")
     assert events == [("email", "accepted", "true"), ("email", "failed", "true")]
     assert [name for name, _, _ in deps.telemetry.durations] == ["emergency.dial_to_notification_ms"]
+
+
+def test_an_internal_event_from_another_topic_is_ignored(functions: dict, deps: NotifyDeps) -> None:
+    genuine = call_started()
+    forged = func.EventGridEvent(id="evt-f", data=genuine.get_json(), topic="/subscriptions/evil", subject="s",
+                                 event_type="Emergency.CallStarted", event_time=T0, data_version="1.0")
+    functions["emergency_notification"](event=forged)
+    assert deps.mailer.sent == []
+    functions["emergency_notification"](event=genuine)
+    assert len(deps.mailer.sent) == 2
