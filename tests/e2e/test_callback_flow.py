@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from local.seed import AGENTS
 from local.eventgrid_standin import TOPICS
+from local.seed import AGENTS
 from local.stack import FALLBACK_TARGET, Client, LocalStack, wait_for
 
 ALICE = AGENTS["alice"]["acsUserId"]
