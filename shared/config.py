@@ -32,6 +32,7 @@ SETTINGS: dict[str, str] = {
                        "any other source are ignored.",
     "CALLBACK_WINDOW_MINUTES": "How long a callback number stays leased after the dial and after the call ends.",
     "CALLBACK_QUARANTINE_MINUTES": "How long a released callback number rests before reuse.",
+    "TEST_CALLBACK_WINDOW_MINUTES": "How long a 933 test call keeps its callback number after it ends.",
     "MAX_EMERGENCY_CALL_MINUTES": "After this long without an end signal, presence is restored by the timer.",
     "INCOMING_CALL_MAX_AGE_SECONDS": "IncomingCall events older than this are dropped (a call rings 30 s).",
     "CALLBACK_FALLBACK_TARGET": "ACS identity that takes callbacks to pool numbers with no live lease.",
@@ -109,6 +110,10 @@ class Settings:
     @property
     def callback_window_minutes(self) -> int:
         return self._cast("CALLBACK_WINDOW_MINUTES", "60", _int)
+
+    @property
+    def test_callback_window_minutes(self) -> int:
+        return self._cast("TEST_CALLBACK_WINDOW_MINUTES", "5", _int)
 
     @property
     def quarantine_minutes(self) -> int:

@@ -24,7 +24,8 @@ class Container:
     def policy(self) -> LeasePolicy:
         return LeasePolicy(window=timedelta(minutes=self.settings.callback_window_minutes),
                            quarantine=timedelta(minutes=self.settings.quarantine_minutes),
-                           max_call=timedelta(minutes=self.settings.max_call_minutes))
+                           max_call=timedelta(minutes=self.settings.max_call_minutes),
+                           test_window=timedelta(minutes=self.settings.test_callback_window_minutes))
 
     @cached_property
     def tables(self) -> Any:

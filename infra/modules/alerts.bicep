@@ -14,6 +14,9 @@ param alertEmail string
 @description('Alert when a region has fewer free callback numbers than this.')
 param poolFreeThreshold int
 
+@description('Alert when test calls, or one agent, hold more than this percentage of a region\'s callback pool.')
+param poolDrainPercent int = 25
+
 @description('Alert when the 95th percentile from IncomingCall event to redirect exceeds this (ms); a callback rings 30 s.')
 param callbackRedirectSlowMs int
 
@@ -56,6 +59,16 @@ customEvents
 | where name == "PoolLevel"
 | extend free = coalesce(todouble(customMeasurements.free), todouble(customDimensions.free))
 | project timestamp, region = tostring(customDimensions.region), free
+'''
+
+// The share of a region's pool that live test (933) leases, or the one agent holding the most, take (percent).
+var poolDrainQuery = '''
+customEvents
+| where name == "PoolLevel"
+| extend total = todouble(customDimensions.free) + todouble(customDimensions.leased) + todouble(customDimensions.quarantined)
+| extend taken = max_of(todouble(customDimensions.testLeases), todouble(customDimensions.maxLeasesOneAgent))
+| where total > 0
+| project timestamp, region = tostring(customDimensions.region), share = 100.0 * taken / total
 '''
 
 // Events Event Grid gave up on (both topics), from the topics' metrics sent to Log Analytics.
@@ -115,6 +128,19 @@ var rules = [
     dimension: 'region'
     operator: 'LessThan'
     threshold: poolFreeThreshold
+    window: 'PT15M'
+  }
+  {
+    name: 'callback-pool-drain'
+    description: 'Test calls, or one agent, hold a share of a region\'s callback pool above the threshold.'
+    severity: 2
+    scope: appInsightsId
+    query: poolDrainQuery
+    timeAggregation: 'Maximum'
+    metricMeasureColumn: 'share'
+    dimension: 'region'
+    operator: 'GreaterThan'
+    threshold: poolDrainPercent
     window: 'PT15M'
   }
   {

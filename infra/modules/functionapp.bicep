@@ -106,6 +106,10 @@ var appSettings = [
     value: acs.id
   }
   {
+    name: 'TEST_CALLBACK_WINDOW_MINUTES'
+    value: '5'
+  }
+  {
     name: 'EVENTGRID_TOPIC_KEY'
     value: '' // empty: publish with the app's identity (EventGrid Data Sender); the topic has no keys
   }

@@ -85,6 +85,11 @@ class LeasePolicy:
     window: timedelta = timedelta(minutes=60)
     quarantine: timedelta = timedelta(minutes=10)
     max_call: timedelta = timedelta(minutes=240)
+    # A 933 test call needs no callback hour: its number goes back to the pool soon after it ends.
+    test_window: timedelta = timedelta(minutes=5)
+
+    def window_for(self, test: bool) -> timedelta:
+        return self.test_window if test else self.window
 
     def live_hold(self, dialed_at: datetime) -> datetime:
         """How long a call without an end signal holds its number: the safety net's end plus the window."""
@@ -100,7 +105,7 @@ class LeasePolicy:
         later signals change nothing."""
         if lease.call_ended_at is not None:
             return lease
-        until = max(lease.leased_at, ended_at) + self.window
+        until = max(lease.leased_at, ended_at) + self.window_for(lease.test)
         return replace(lease, call_ended_at=ended_at, expires_at=until)
 
     def candidates(self, numbers: Iterable[PoolNumber], now: datetime) -> list[PoolNumber]:
@@ -112,6 +117,27 @@ class LeasePolicy:
         """Forget an expired lease, keeping when it ended so the quarantine still counts from there."""
         since = number.free_since() or now
         return replace(number, lease=None, released_at=min(since, now))
+
+
+def held_by_agent(numbers: Iterable[PoolNumber], agent_id: str, now: datetime) -> PoolNumber | None:
+    """The number an agent's live lease (of any of her calls) holds: one agent holds at most one."""
+    for n in numbers:
+        lease = n.active_lease(now)
+        if lease is not None and lease.agent_id == agent_id:
+            return n
+    return None
+
+
+def pool_shares(numbers: Iterable[PoolNumber], now: datetime) -> dict[str, int]:
+    """How much of a region's pool live leases take: by test calls, and by the agent holding the most."""
+    per_agent: dict[str, int] = {}
+    test = 0
+    for n in numbers:
+        lease = n.active_lease(now)
+        if lease is not None:
+            per_agent[lease.agent_id] = per_agent.get(lease.agent_id, 0) + 1
+            test += lease.test
+    return {"testLeases": test, "maxLeasesOneAgent": max(per_agent.values(), default=0)}
 
 
 def held_by(numbers: Iterable[PoolNumber], call_id: str, now: datetime) -> PoolNumber | None:

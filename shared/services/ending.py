@@ -94,7 +94,7 @@ def reconcile_started(call_id: str, described: EmergencyCall | None, deps: Ports
         if described is None or record.origin not in ("end", "reported", "lease"):
             return record
         filled = _completed(record, described) if record.origin == "lease" else \
-            record.filled_from(described, policy.window)
+            record.filled_from(described, policy.window_for(described.test))
         if filled == record:
             return record
         try:
@@ -143,7 +143,7 @@ def _mark_ended(call_id: str, source: str, at: datetime, agent_id: str | None,
                 return mark
             continue
         call, version = loaded
-        ended = call.ended(at, source, policy.window)
+        ended = call.ended(at, source, policy.window_for(call.test))
         if ended is call:
             return call
         try:
@@ -176,7 +176,7 @@ def settle_window(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: 
     """The agent's identity stays prioritised for the window after the end, like the callback number."""
     if not call.acs_user_id:
         return
-    until = max(call.dialed_at, ended_at) + policy.window
+    until = max(call.dialed_at, ended_at) + policy.window_for(call.test)
     window = deps.windows.by_identity(call.acs_user_id)
     if window is not None and window.call_id == call.call_id and window.until != until:
         deps.windows.open(replace(window, until=until))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from shared.domain.calls import Agent, EmergencyCall
-from shared.domain.lease import LeasePolicy, PoolNumber, count_states
+from shared.domain.lease import LeasePolicy, PoolNumber, count_states, pool_shares
 from shared.domain.numbers import mask_phone
 from shared.domain.presence import is_stuck
 from shared.domain.routing import CallbackWindow
@@ -90,7 +90,9 @@ def _release_expired(numbers: list[PoolNumber], deps: Ports, policy: LeasePolicy
     # Releasing changes no number's state (an expired lease already counts as quarantined or free when read),
     # so the levels come from the same read.
     for region in sorted({n.region for n in numbers}):
-        report.pool_levels[region] = count_states([n for n in numbers if n.region == region], now, policy.quarantine)
+        in_region = [n for n in numbers if n.region == region]
+        # With the shares that show a drain: live leases of test calls, and the most one agent holds.
+        report.pool_levels[region] = count_states(in_region, now, policy.quarantine) | pool_shares(in_region, now)
 
 
 def _reconcile_leases(numbers: list[PoolNumber], calls: dict[str, EmergencyCall], deps: Ports,
@@ -126,7 +128,8 @@ def _recover(n: PoolNumber, tomb: EmergencyCall | None, deps: Ports, policy: Lea
         loaded = deps.calls.get(lease.call_id)
         if loaded is None or loaded[0].described:
             return None
-        rebuilt = replace(loaded[0].filled_from(rebuilt, policy.window), announced=False, origin="lease")
+        rebuilt = replace(loaded[0].filled_from(rebuilt, policy.window_for(rebuilt.test)), announced=False,
+                          origin="lease")
         try:
             deps.calls.save(rebuilt, loaded[1])
         except Conflict:
@@ -149,7 +152,7 @@ def _from_lease(n: PoolNumber, agent: Agent | None, policy: LeasePolicy) -> Emer
                          country=lease.country, test=lease.test, dialed_at=lease.leased_at,
                          agent_name=agent.display_name if agent else lease.agent_id,
                          acs_user_id=lease.acs_user_id, callback_number=n.number, callback_source="pool",
-                         callback_until=lease.leased_at + policy.window,
+                         callback_until=lease.leased_at + policy.window_for(lease.test),
                          location=agent.last_location if agent else None,
                          warnings=({"code": "recovered", "message": "rebuilt from the callback lease; the location "
                                     "is the agent's last known one"},), origin="lease")

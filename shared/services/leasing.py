@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from shared.domain.calls import Agent
-from shared.domain.lease import Lease, LeasePolicy, PoolNumber, held_by
+from shared.domain.lease import Lease, LeasePolicy, PoolNumber, held_by, held_by_agent
 from shared.domain.numbers import mask_phone
 from shared.ports import PoolStore, StoreError
 
@@ -24,6 +24,7 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
                  pool: PoolStore, policy: LeasePolicy,
                  dialed: tuple[str, str | None] = ("", None)) -> PoolNumber | None:
     """The number leased to `call_id` (the same one when asked again), or None when the region has no free number.
+    An agent holds one number at most: a new call of hers takes over the live lease of her earlier one.
 
     Two round trips when uncontended: one partition query, one ETag-conditional replace.
     """
@@ -33,10 +34,17 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
         mine = held_by(numbers, call_id, now)
         if mine is not None:
             return mine
+        lease = policy.new_lease(call_id, agent_id, acs_user_id, now, test, *dialed)
+        earlier = held_by_agent(numbers, agent_id, now)
+        if earlier is not None:  # a redial within the window: the same number, now this call's
+            moved = replace(earlier, lease=lease)
+            if pool.replace(earlier, moved):
+                log.info("emergency call %s keeps %s of the agent's earlier call", call_id, mask_phone(earlier.number))
+                return moved
+            continue
         candidates = policy.candidates(numbers, now)
         if not candidates:
             return None
-        lease = policy.new_lease(call_id, agent_id, acs_user_id, now, test, *dialed)
         won = _try_candidates(candidates, lease, pool, call_id)
         if won is not None:
             log.info("leased %s to emergency call %s", mask_phone(won.number), call_id)

@@ -99,7 +99,9 @@ def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: 
                      warnings: Warnings) -> tuple[str | None, str | None, datetime | None]:
     region = _pool_region(c, agent)
     leased = None
-    if region is None:
+    if agent is None:
+        region = None  # only configured agents lease pool numbers (made-up ids would drain the pool)
+    elif region is None:
         warnings.add("no_pool_region", "no callback pool serves an unknown country")
     else:
         try:
@@ -109,7 +111,7 @@ def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: 
             warnings.add("storage_unavailable", f"callback number could not be leased: {exc}")
     if leased is not None and leased.lease is not None:
         # The window the dialer is told about: at least this long; the lease itself is held while the call is live.
-        return leased.number, "pool", leased.lease.leased_at + policy.window
+        return leased.number, "pool", leased.lease.leased_at + policy.window_for(c.test)
     if region is not None and leased is None and not any(w["code"] == "storage_unavailable" for w in warnings.items):
         warnings.add("pool_exhausted", f"no free callback number in the pool for +{region}")
     if agent is not None and agent.outbound_number:
@@ -147,7 +149,8 @@ def _record(call: EmergencyCall, deps: Ports, policy: LeasePolicy,
             existing, version = loaded
             if existing.origin not in ("end", "reported"):
                 return existing, True
-            filled = replace(existing.filled_from(call, policy.window), announced=False, origin="dial")
+            filled = replace(existing.filled_from(call, policy.window_for(call.test)), announced=False,
+                             origin="dial")
             try:
                 deps.calls.save(filled, version)
             except Conflict:

@@ -16,6 +16,7 @@ import json
 import re
 import typing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import pytest
 from pycep import BicepParser
 
 from shared.domain import delivery
-from shared.domain.lease import NumberState
+from shared.domain.lease import NumberState, pool_shares
 from shared.domain.routing import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +119,8 @@ def emitted() -> Emitted:
     outcomes = {o.value for o in Outcome}
     for kind, call in _telemetry_calls(cls):  # PoolLevel: region plus the pool's level per state (**levels)
         if kind == "event":
-            levels = {s.value for s in NumberState} if any(k.arg is None for k in call.keywords) else set()
+            levels = {s.value for s in NumberState} | set(pool_shares([], datetime.now(UTC))) \
+                if any(k.arg is None for k in call.keywords) else set()
             events.setdefault(call.args[0].value, set()).update(_keywords(call) | levels)
     functions: set[str] = set()
     for path in FUNCTION_SOURCES:

@@ -85,8 +85,8 @@ def test_the_fifty_first_call_finds_the_pool_exhausted(tables: Tables) -> None:
     pool = TablePoolStore(tables)
     fill(pool, 2)
     for i in range(2):
-        assert lease_number("1", f"c{i}", None, "a", T0, False, pool, POLICY) is not None
-    assert lease_number("1", "c-late", None, "a", T0, False, pool, POLICY) is None
+        assert lease_number("1", f"c{i}", None, f"a{i}", T0, False, pool, POLICY) is not None
+    assert lease_number("1", "c-late", None, "a-late", T0, False, pool, POLICY) is None
 
 
 def test_asking_twice_for_the_same_call_returns_the_same_number(tables: Tables) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.domain.lease import LeasePolicy, NumberState, PoolNumber, count_states, held_by
+from shared.domain.lease import LeasePolicy, NumberState, PoolNumber, count_states, held_by, pool_shares
 from tests.fakes import T0
 
 POLICY = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10), max_call=timedelta(hours=4))
@@ -98,3 +98,16 @@ def test_a_retired_number_keeps_its_live_lease() -> None:
 def test_count_states() -> None:
     numbers = [leased("+12025550100"), PoolNumber("+12025550101", "1")]
     assert count_states(numbers, T0, POLICY.quarantine) == {"leased": 1, "quarantined": 0, "free": 1, "retired": 0}
+
+
+def test_pool_shares_count_live_test_leases_and_the_most_one_agent_holds() -> None:
+    test_lease = POLICY.new_lease("t1", "bob", None, T0, test=True)
+    numbers = [leased("+12025550100", "c1", ended_after=None), leased("+12025550101", "c2"),
+               PoolNumber("+12025550102", "1", lease=test_lease), PoolNumber("+12025550103", "1")]
+    assert pool_shares(numbers, T0) == {"testLeases": 1, "maxLeasesOneAgent": 2}
+    assert pool_shares(numbers, T0 + timedelta(hours=6)) == {"testLeases": 0, "maxLeasesOneAgent": 0}
+
+
+def test_a_test_call_holds_its_number_only_the_test_window_after_its_end() -> None:
+    lease = POLICY.new_lease("t1", "bob", None, T0, test=True)
+    assert POLICY.on_call_end(lease, T0 + timedelta(minutes=2)).expires_at == T0 + timedelta(minutes=7)

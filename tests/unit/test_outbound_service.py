@@ -71,22 +71,42 @@ def test_same_emergency_call_id_twice_returns_the_same_number(deps: FakeDeps) ->
     assert sum(1 for n in deps.pool.list_all() if n.lease) == 1
 
 
-def test_two_calls_get_different_numbers(deps: FakeDeps) -> None:
-    assert dial(deps)["callbackNumber"] != dial(deps)["callbackNumber"]
+def test_two_agents_get_different_numbers(deps: FakeDeps) -> None:
+    deps.agents.put(Agent("dave", "Dave", email_recipients="s@example.com"))
+    assert dial(deps)["callbackNumber"] != dial(deps, agent="dave")["callbackNumber"]
+
+
+def test_a_redial_by_the_same_agent_keeps_her_number_for_the_new_call(deps: FakeDeps) -> None:
+    first, again = dial(deps), dial(deps)
+    assert again["callbackNumber"] == first["callbackNumber"] and again["callbackNumberSource"] == "pool"
+    assert deps.pool.get(first["callbackNumber"]).lease.call_id == again["emergencyCallId"]
+    assert deps.pool.get("+12025550101").lease is None  # one agent never holds two numbers
 
 
 def test_exhausted_pool_falls_back_to_the_agent_number_and_says_why(deps: FakeDeps) -> None:
-    dial(deps), dial(deps)
+    for other in ("dave", "erin"):
+        deps.agents.put(Agent(other, other.title(), email_recipients="s@example.com"))
+        dial(deps, agent=other)
     answer = dial(deps)
     assert answer["dial"] is True and answer["callbackNumber"] == "+12025550199"
     assert answer["callbackNumberSource"] == "agent_outbound"
     assert {"pool_exhausted", "callback_is_agent_number"} <= set(codes(answer))
 
 
-def test_unknown_agent_still_dials_with_a_warning(deps: FakeDeps) -> None:
+def test_unknown_agent_still_dials_with_a_warning_and_no_pool_number(deps: FakeDeps) -> None:
     answer = dial(deps, agent="bob")
     assert answer["dial"] is True and answer["emergency"] is True and "unknown_agent" in codes(answer)
-    assert answer["callbackNumber"] is not None
+    # made-up agent ids must not drain the pool
+    assert answer["callbackNumber"] is None and all(n.lease is None for n in deps.pool.rows.values())
+
+
+def test_a_test_call_gives_its_number_back_soon_after_it_ends(deps: FakeDeps) -> None:
+    from shared.services.ending import end_emergency_call
+
+    answer = dial(deps, "933")
+    ended = end_emergency_call(answer["emergencyCallId"], "dialer", deps, deps.policy)
+    lease = deps.pool.get(answer["callbackNumber"]).lease
+    assert lease.test and lease.expires_at == ended.ended_at + deps.policy.test_window
 
 
 def test_agent_without_recipients_is_warned(deps: FakeDeps) -> None:
@@ -151,4 +171,4 @@ def test_without_any_country_the_agents_own_number_picks_the_pool(deps: FakeDeps
 def test_an_unknown_agent_without_a_country_gets_no_pool(deps: FakeDeps) -> None:
     answer = dial(deps, country=None, agent="nobody")
     assert answer["dial"] is True and answer["callbackNumber"] is None
-    assert {"no_pool_region", "no_callback_number"} <= set(codes(answer))
+    assert {"unknown_agent", "no_callback_number"} <= set(codes(answer))
