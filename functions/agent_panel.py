@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from functions._agent import check_agent
 from functions._common import container, handle_http
 from shared import commands
 from shared.services.panel import emergency_state
@@ -15,7 +16,9 @@ bp = func.Blueprint()
 @bp.route(route="agents/{agentId}/emergency-state", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def agent_emergency_state(req: func.HttpRequest) -> func.HttpResponse:
     def run() -> object:
-        return emergency_state(commands.check_id("agentId", req.route_params.get("agentId", "")), container())
+        agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
+        check_agent(req, agent_id)
+        return emergency_state(agent_id, container())
     return handle_http(run)
 
 
@@ -25,5 +28,6 @@ def agent_call_history(req: func.HttpRequest) -> func.HttpResponse:
     """Normal calls only: emergency calls and callbacks are never written here, whichever path reports them."""
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
+        check_agent(req, agent_id)
         return {"agentId": agent_id, "calls": container().history.list(agent_id)}
     return handle_http(run)

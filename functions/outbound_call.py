@@ -7,6 +7,7 @@ import time
 
 import azure.functions as func
 
+from functions._agent import check_agent, check_call_owner
 from functions._common import container, handle_http
 from shared import commands
 from shared.services import ending
@@ -24,6 +25,7 @@ def outbound_call(req: func.HttpRequest) -> func.HttpResponse:
 
     def run() -> object:
         cmd = commands.outbound_call(commands.parse_json_object(req.get_body()))
+        check_agent(req, cmd.agent_id)
         c = container()
         answer = place_outbound_call(cmd, c, c.policy)
         if answer.get("emergency"):
@@ -39,6 +41,7 @@ def outbound_call_ids(req: func.HttpRequest) -> func.HttpResponse:
     """The dialer reports the ACS serverCallId/correlationId of the placed emergency call."""
     def run() -> object:
         cmd = commands.call_end(req.route_params.get("emergencyCallId", ""), commands.parse_json_object(req.get_body()))
+        check_call_owner(req, cmd.call_id, cmd.agent_id)
         c = container()
         ended = ending.link_call_ids(cmd.call_id, c, c.policy, cmd.server_call_id, cmd.correlation_id)
         return {"emergencyCallId": cmd.call_id, "linked": True, "ended": ended}
@@ -53,6 +56,7 @@ def outbound_call_ended(req: func.HttpRequest) -> func.HttpResponse:
     def run() -> object:
         body = commands.parse_json_object(req.get_body()) if req.get_body() else {}
         cmd = commands.call_end(req.route_params.get("emergencyCallId", ""), body)
+        check_call_owner(req, cmd.call_id, cmd.agent_id)
         c = container()
         dialed = (cmd.dialed_number, cmd.country_code) if cmd.dialed_number else None
         call = ending.end_emergency_call(cmd.call_id, "dialer", c, c.policy, cmd.server_call_id, cmd.correlation_id,

@@ -6,6 +6,7 @@ import logging
 
 import azure.functions as func
 
+from functions._agent import check_agent
 from functions._common import container, handle_http, parse_event
 from shared import commands, events
 from shared.domain.presence import Presence
@@ -45,6 +46,7 @@ def agent_presence(req: func.HttpRequest) -> func.HttpResponse:
     """GET the agent's presence; PUT their own change (409 during an emergency call)."""
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
+        check_agent(req, agent_id)
         if req.method == "PUT":
             status = commands.presence_status(commands.parse_json_object(req.get_body()))
             return view(service.set_by_agent(agent_id, status, container()))

@@ -33,6 +33,9 @@ FALLBACK_TARGET = "8:acs:00000000-0000-0000-0000-000000000000_securitydesk"
 # The signed-in user the local host simulates (local/host_principal.py): the demo's administrator.
 ADMIN_PRINCIPAL: dict[str, Any] = {"userId": "00000000-0000-0000-0000-00000000ad01",
                                    "userDetails": "admin@example.com", "roles": ["EmergencyCalling.Admin"]}
+# The demo's and the tests' client: the administrator, who also runs the contact center's dialer service (the app
+# role that may act for any agent), so one client sets up, dials and ends calls.
+OPERATOR_PRINCIPAL: dict[str, Any] = {**ADMIN_PRINCIPAL, "roles": ["EmergencyCalling.Admin", "EmergencyCalling.Dialer"]}
 LOCAL_PRINCIPAL_HEADER = "X-Local-Principal"
 
 
@@ -168,7 +171,7 @@ class LocalStack:
         self._host_env: dict[str, str] = {}
         self._extra_hosts: list[subprocess.Popen[bytes]] = []
         self._log = tempfile.NamedTemporaryFile(prefix="local-host-", suffix=".log", delete=False)  # noqa: SIM115
-        self.client = Client(f"http://127.0.0.1:{self.port}", as_principal(ADMIN_PRINCIPAL))
+        self.client = Client(f"http://127.0.0.1:{self.port}", as_principal(OPERATOR_PRINCIPAL))
 
     @property
     def log_path(self) -> str:

@@ -42,6 +42,9 @@ class FakeAgents:
     def by_acs_user(self, acs_user_id: str) -> Agent | None:
         return next((a for a in self.rows.values() if a.acs_user_id == acs_user_id), None)
 
+    def by_sign_in(self, user_id: str) -> str | None:
+        return next((a.agent_id for a in self.rows.values() if a.sign_in_id == user_id), None)
+
 
 class FakePool:
     def __init__(self) -> None:

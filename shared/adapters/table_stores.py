@@ -44,10 +44,12 @@ class TableAgentStore:
         row = asdict(agent) | {"PartitionKey": "agent", "RowKey": escape_key(agent.agent_id),
                                "last_location": dumps(agent.last_location)}
         upsert(table, row)
-        if agent.acs_user_id:
-            upsert(table, {"PartitionKey": "acs", "RowKey": escape_key(agent.acs_user_id), "agent_id": agent.agent_id})
-        if old and old.acs_user_id and old.acs_user_id != agent.acs_user_id:
-            delete(table, "acs", escape_key(old.acs_user_id))
+        for kind, value, before in (("acs", agent.acs_user_id, old.acs_user_id if old else None),
+                                    ("user", agent.sign_in_id, old.sign_in_id if old else None)):
+            if value:
+                upsert(table, {"PartitionKey": kind, "RowKey": escape_key(value), "agent_id": agent.agent_id})
+            if before and before != value:
+                delete(table, kind, escape_key(before))
         return old
 
     def list(self) -> list[Agent]:
@@ -56,6 +58,11 @@ class TableAgentStore:
     def by_acs_user(self, acs_user_id: str) -> Agent | None:
         e = get_entity(self._tables.get(self.TABLE), "acs", escape_key(acs_user_id))
         return self.get(e["agent_id"]) if e else None
+
+    def by_sign_in(self, user_id: str) -> str | None:
+        """The agent id a signed-in user acts as (one point read of the index row)."""
+        e = get_entity(self._tables.get(self.TABLE), "user", escape_key(user_id))
+        return str(e["agent_id"]) if e else None
 
 
 def _agent(e: dict[str, Any]) -> Agent:

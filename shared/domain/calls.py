@@ -25,6 +25,7 @@ class Agent:
     outbound_profile: str | None = None
     capacity_profile: str | None = None
     last_location: dict[str, Any] | None = None
+    sign_in_id: str | None = None  # the Entra object id of the user who signs in as this agent (set by an admin)
 
 
 @dataclass(frozen=True)

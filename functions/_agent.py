@@ -1,0 +1,45 @@
+"""Who calls the agent-facing functions: the signed-in agent for herself, or a dialer service for any agent.
+
+Every agent-facing function (the dialer's outbound-calls, call-ids and end; presence; the panel's emergency state
+and call history) checks its caller here before it reads or writes anything: 401 without a principal, 403 for
+another agent's id. The dialer dials an emergency number whatever it is answered.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from functions._auth import principal
+from functions._common import container
+from shared.agent_access import AGENT, DIALER, check_acts_for
+from shared.errors import Forbidden, Unauthorized
+
+log = logging.getLogger(__name__)
+
+
+def check_agent(req: func.HttpRequest, agent_id: str | None) -> None:
+    """Raise Unauthorized / Forbidden unless the caller may act for `agent_id` (None: an unknown owner, which
+    only a dialer service may act for). One point read for a signed-in agent, none for a dialer service."""
+    caller = principal(req)
+    signed_in_as = None
+    if caller is not None and DIALER not in caller.roles and AGENT in caller.roles:
+        signed_in_as = container().agents.by_sign_in(caller.user_id)
+    try:
+        check_acts_for(caller, agent_id or "", signed_in_as)
+    except (Unauthorized, Forbidden) as exc:
+        log.warning("agent request %s %s for agent %s refused (%d) for user %s", req.method,
+                    str(req.url).split("?")[0].split("/api/", 1)[-1], agent_id, exc.status,
+                    caller.user_id if caller else "<nobody>")
+        raise
+
+
+def check_call_owner(req: func.HttpRequest, call_id: str, claimed_agent: str | None) -> None:
+    """The caller may act for the agent of emergency call `call_id` (its record's, else the one the request
+    names, for a call not recorded yet)."""
+    loaded = container().calls.get(call_id)
+    owner = loaded[0].agent_id if loaded is not None and loaded[0].agent_id else claimed_agent
+    if loaded is not None and loaded[0].agent_id and claimed_agent and claimed_agent != owner:
+        raise Forbidden(f"emergency call {call_id} is not agent {claimed_agent}'s")
+    check_agent(req, owner)
