@@ -65,6 +65,7 @@ const LABELS = {
   displayName: "Display name", acsUserId: "ACS identity", outboundNumber: "Outbound number", timezone: "Time zone",
   outboundProfile: "Outbound profile", capacityProfile: "Capacity profile", mailboxEnabled: "Mailbox enabled",
   emailRecipients: "Email recipients", smsRecipients: "SMS recipients", lastLocation: "Location",
+  signInId: "Signs in as (Entra object id)",
 };
 
 function fieldLabel(name) {
@@ -94,7 +95,9 @@ function agentForm(ctx, agentId, agent, config, onSave) {
       const data = new FormData(form);
       const body = {};
       for (const name of ["displayName", "acsUserId", "outboundNumber", "timezone", "outboundProfile",
-        "capacityProfile", "emailRecipients", "smsRecipients"]) body[name] = String(data.get(name) || "").trim();
+        "capacityProfile", "emailRecipients", "smsRecipients", "signInId"]) {
+        body[name] = String(data.get(name) || "").trim();
+      }
       body.mailboxEnabled = mailbox.checked;
       body.lastLocation = location;  // reported by the agent's browser; the page keeps it as it is
       onSave(body);
@@ -105,6 +108,8 @@ function agentForm(ctx, agentId, agent, config, onSave) {
     h("legend", { class: "visually-hidden" }, `Settings of ${agentId}`),
     field("Display name", input("displayName", { required: true, value: agent.displayName ?? agentId })),
     field("ACS identity", input("acsUserId"), { hint: "The agent's ACS user raw id, e.g. 8:acs:<resource>_<user>" }),
+    field("Signs in as", input("signInId"), { hint: "The Entra object id of the user who signs in as this agent " +
+      "(app role EmergencyCalling.Agent). Empty: nobody acts as this agent but a dialer service." }),
     field("Outbound number", input("outboundNumber", { type: "tel" }),
       { hint: "E.164, e.g. +12025550180. Empty: the outbound profile's number." }),
     field("Time zone", input("timezone", { list: "timezones", value: agent.timezone ?? "UTC" }),
