@@ -14,7 +14,7 @@ from typing import Any
 
 import azure.functions as func
 
-from functions._common import container, handle_http
+from functions._common import JSON_HEADERS, container, handle_http
 from shared import auth
 from shared.auth import Access, Principal
 from shared.errors import AppError, Forbidden, Unauthorized
@@ -58,7 +58,7 @@ def authorized(req: func.HttpRequest, access: Access, action: Callable[[Principa
         with auth.acting_as(who):
             return action(who)
     response = handle_http(run, status)
-    return func.HttpResponse(status_code=204) if response.status_code == 204 else response
+    return func.HttpResponse(status_code=204, headers=dict(JSON_HEADERS)) if response.status_code == 204 else response
 
 
 def access_for(req: func.HttpRequest, reading: Access = Access.READ) -> Access:

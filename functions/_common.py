@@ -16,10 +16,14 @@ from shared.ports import Conflict, StoreError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Answers hold callback numbers and emergency state: no cache keeps them, no browser guesses another type.
+JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+MAX_EVENT_ID = 256  # Event Grid ids are GUIDs or short strings; anything longer is not one of ours
 
 
 def json_response(body: Any, status: int = 200) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps(body, default=str), status_code=status, mimetype="application/json")
+    return func.HttpResponse(json.dumps(body, default=str), status_code=status, mimetype="application/json",
+                             headers=dict(JSON_HEADERS))
 
 
 def error_response(status: int, message: str, **extra: Any) -> func.HttpResponse:
@@ -27,11 +31,13 @@ def error_response(status: int, message: str, **extra: Any) -> func.HttpResponse
 
 
 def handle_http(action: Callable[[], Any], status: int = 200) -> func.HttpResponse:
-    """Run a use case and answer JSON; domain errors become 400/404/409, storage trouble 503."""
+    """Run a use case and answer JSON; domain errors become 400/404/409/413, storage trouble 503, anything else
+    a 500 that says nothing of the cause (the log has it)."""
     try:
         return json_response(action(), status)
     except ValidationError as exc:
-        return error_response(400, exc.message, field=exc.field, **({"details": exc.details} if exc.details else {}))
+        return error_response(exc.status, exc.message, field=exc.field,
+                              **({"details": exc.details} if exc.details else {}))
     except AppError as exc:
         return error_response(exc.status, str(exc))
     except (PresenceLocked, Conflict) as exc:
@@ -39,6 +45,9 @@ def handle_http(action: Callable[[], Any], status: int = 200) -> func.HttpRespon
     except StoreError as exc:
         log.error("storage unavailable: %s", exc)
         return error_response(503, "storage is unavailable; try again")
+    except Exception:
+        log.exception("request failed")
+        return error_response(500, "internal error")
 
 
 def container() -> Any:
@@ -53,7 +62,11 @@ def parse_event(event: func.EventGridEvent, types: tuple[str, ...],
     come from (`source`: "acs", the ACS resource, or "internal", the app's own custom topic). Either way the caller
     returns normally, so Event Grid counts the event delivered and never redelivers it."""
     if event.event_type not in types:
-        log.info("event %s of type %s ignored", event.id, event.event_type)
+        log.info("event %.64s of type %.64s ignored", event.id, event.event_type)
+        return None
+    if not isinstance(event.id, str) or len(event.id) > MAX_EVENT_ID:
+        log.warning("event of type %s with an id of %d characters acknowledged without effect", event.event_type,
+                    len(str(event.id)))
         return None
     settings = container().settings
     expected = settings.acs_resource_id if source == "acs" else settings.eventgrid_topic_resource_id
@@ -61,10 +74,8 @@ def parse_event(event: func.EventGridEvent, types: tuple[str, ...],
         log.error("event %s (%s) from topic %r ignored: %s events are believed only from %s", event.id,
                   event.event_type, (event.topic or "")[:300], source, expected)
         return None
-    from shared.events import BadEvent
-
     try:
         return parse(event)
-    except BadEvent as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # BadEvent, and get_json() on a body that is not JSON
         log.warning("event %s (%s) acknowledged without effect: %s", event.id, event.event_type, exc)
         return None

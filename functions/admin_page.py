@@ -28,7 +28,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-                    "X-Frame-Options": "DENY", "Cache-Control": "no-cache"}
+                    "X-Frame-Options": "DENY", "Cache-Control": "no-cache",
+                    "Strict-Transport-Security": "max-age=31536000"}
 
 
 def resolve_asset(path: str, root: Path = ASSETS) -> Path | None:

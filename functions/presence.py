@@ -34,8 +34,12 @@ def presence_update(event: func.EventGridEvent) -> None:
         result = service.on_call_started(cmd.agent_id, cmd.call_id, c, c.policy, events.call_from_started(cmd.data))
         dialed = cmd.data.get("dialedAt")
         if result.emergency_call_id == cmd.call_id and isinstance(dialed, str):
-            c.telemetry.duration("emergency.dial_to_dnd_ms",
-                                 service.dnd_delay_ms(events.event_time(dialed, c.clock.now()), c.clock.now()))
+            try:
+                at = events.event_time(dialed, c.clock.now())
+            except ValueError:  # only the measurement needs it: DND is applied, the event is acknowledged
+                log.warning("CallStarted %s: dialedAt is not a time; DND delay not measured", event.id)
+                return
+            c.telemetry.duration("emergency.dial_to_dnd_ms", service.dnd_delay_ms(at, c.clock.now()))
     else:
         service.on_call_ended(cmd.agent_id, cmd.call_id, c)
 

@@ -26,7 +26,7 @@ def manage_notification_template(req: func.HttpRequest) -> func.HttpResponse:
     """GET the current template; PUT {"subject","html","text"} saves a new version (400 says where it is wrong)."""
     if req.method == "PUT":
         return authorized(req, Access.CHANGE, lambda who: templates.save_template(
-            commands.parse_json_object(req.get_body()), templates.author_name(who.name), container()))
+            commands.parse_template_object(req.get_body()), templates.author_name(who.name), container()))
     return authorized(req, Access.READ, lambda who: templates.get_template(container()))
 
 
@@ -35,7 +35,7 @@ def manage_notification_template(req: func.HttpRequest) -> func.HttpResponse:
 def manage_notification_template_preview(req: func.HttpRequest) -> func.HttpResponse:
     """Render the posted template (or, with no body, the current one) with sample data; nothing is saved."""
     def run(_: object) -> object:
-        body = commands.parse_json_object(req.get_body()) if req.get_body().strip() else None
+        body = commands.parse_template_object(req.get_body()) if req.get_body().strip() else None
         return templates.preview(body, container())
     return authorized(req, Access.READ, run)
 

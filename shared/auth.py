@@ -140,7 +140,8 @@ def _decode(raw: str) -> dict[str, Any]:
     try:
         text = base64.b64decode(raw + "=" * (-len(raw) % 4), validate=False).decode("utf-8")
         payload = json.loads(text)
-    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, ValueError):
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")  # a lone surrogate (\ud800) is no name or role
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):  # ValueError: JSON, huge ints
         raise InvalidPrincipal("the principal header is not base64 JSON") from None
     if not isinstance(payload, dict):
         raise InvalidPrincipal("the principal header is not a JSON object")

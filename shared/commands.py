@@ -14,21 +14,104 @@ from shared.domain.presence import PRESENCE_VALUES
 from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
 from shared.errors import ValidationError
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:\-]{0,127}$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:\-]{0,127}")  # matched whole (fullmatch): no trailing newline
+MAX_BODY_BYTES = 64 * 1024  # every JSON API; the template endpoints pass their own (TEMPLATE_BODY_BYTES)
+TEMPLATE_BODY_BYTES = 256 * 1024  # subject + html + text (61,000 characters), escaped or multi-byte
+MAX_DEPTH = 16  # the deepest body we take is an agent's lastLocation object inside the agent
+MAX_NUMBER_DIGITS = 32  # no field is a number that long; Python refuses int strings over 4,300 digits
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1 controls but tab, CR and LF
+_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def parse_json_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or a 400 that says why not."""
+class BodyTooLarge(ValidationError):
+    """The body is over the endpoint's size limit (413)."""
+
+    status = 413
+
+
+def parse_json_object(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The body as a JSON object (UTF-8, no duplicate keys, no NaN, bounded size, nesting and numbers, no lone
+    surrogates or control characters but tab and line breaks), or a 400 (413 when too large) that says why not."""
+    if len(body or b"") > max_bytes:
+        raise BodyTooLarge("body", f"is larger than {max_bytes} bytes")
     try:
-        value = json.loads(body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError("body", f"is not valid JSON ({exc.__class__.__name__})") from None
+        value = json.loads((body or b"null").decode("utf-8"), parse_int=_int, parse_float=_float,
+                           parse_constant=_constant, object_pairs_hook=_object)
+    except UnicodeDecodeError:
+        raise ValidationError("body", "is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise ValidationError("body", f"is not valid JSON ({exc.msg} at character {exc.pos})") from None
+    except RecursionError:
+        raise ValidationError("body", f"is nested too deeply (at most {MAX_DEPTH} levels)") from None
+    except _BadJson as exc:
+        raise ValidationError("body", str(exc)) from None
     if not isinstance(value, dict):
         raise ValidationError("body", "must be a JSON object")
+    _check_tree(value, "body", 1)
     return value
 
 
-def text(body: dict[str, Any], name: str, *, required: bool = True, max_len: int = 256) -> str | None:
+def parse_template_object(body: bytes) -> dict[str, Any]:
+    """parse_json_object with the template endpoints' larger limit."""
+    return parse_json_object(body, TEMPLATE_BODY_BYTES)
+
+
+class _BadJson(ValueError):
+    pass
+
+
+def _int(raw: str) -> int:
+    if len(raw.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _BadJson(f"holds a number of more than {MAX_NUMBER_DIGITS} digits")
+    return int(raw)
+
+
+def _float(raw: str) -> float:
+    if len(raw) > MAX_NUMBER_DIGITS * 2:
+        raise _BadJson(f"holds a number of more than {MAX_NUMBER_DIGITS * 2} characters")
+    value = float(raw)
+    if value in (float("inf"), float("-inf")):
+        raise _BadJson("holds a number out of range")
+    return value
+
+
+def _constant(raw: str) -> Any:
+    raise _BadJson(f"holds {raw}, which is not JSON")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise _BadJson("holds the same key twice in one object")
+    return value
+
+
+def _check_tree(value: Any, path: str, depth: int) -> None:
+    """Bounded nesting; every key and string free of lone surrogates and control characters."""
+    if depth > MAX_DEPTH:
+        raise ValidationError(path, f"is nested too deeply (at most {MAX_DEPTH} levels)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_string(key, path)
+            _check_tree(item, f"{path}.{key}" if path != "body" else key, depth + 1)
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            _check_tree(item, f"{path}[{position}]", depth + 1)
+    elif isinstance(value, str):
+        _check_string(value, path)
+
+
+def _check_string(value: str, path: str) -> None:
+    if _SURROGATE.search(value):
+        raise ValidationError(path, "holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text")
+    if _CONTROL.search(value):
+        raise ValidationError(path, "holds a control character")
+
+
+def text(body: dict[str, Any], name: str, *, required: bool = True, max_len: int = 256,
+         multiline: bool = False) -> str | None:
+    """A trimmed string within `max_len`; control characters refused (line breaks and tabs unless `multiline`)."""
     value = body.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -38,19 +121,22 @@ def text(body: dict[str, Any], name: str, *, required: bool = True, max_len: int
         raise ValidationError(name, "must be a string")
     if len(value) > max_len:
         raise ValidationError(name, f"must be at most {max_len} characters")
+    if _CONTROL.search(value) or _SURROGATE.search(value) or (not multiline and _LINE_BREAKS.search(value.strip())):
+        raise ValidationError(name, "must not hold control characters" if multiline
+                              else "must be one line without control characters")
     return value.strip()
 
 
 def identifier(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
     value = text(body, name, required=required, max_len=128)
-    if value is not None and not _ID.match(value):
+    if value is not None and not _ID.fullmatch(value):
         raise ValidationError(name, "may hold only letters, digits and . _ @ : -")
     return value
 
 
 def check_id(name: str, value: str) -> str:
     """A route parameter used as an id."""
-    if not _ID.match(value or ""):
+    if not _ID.fullmatch(value or ""):
         raise ValidationError(name, "may hold only letters, digits and . _ @ : -")
     return value
 
@@ -127,8 +213,8 @@ def agent(agent_id: str, body: dict[str, Any]) -> Agent:
     check_id("agentId", agent_id)
     timezone = text(body, "timezone", required=False, max_len=64) or "UTC"
     _check_timezone(timezone)
-    emails = text(body, "emailRecipients", required=False, max_len=4000) or ""
-    sms = text(body, "smsRecipients", required=False, max_len=2000) or ""
+    emails = text(body, "emailRecipients", required=False, max_len=4000, multiline=True) or ""
+    sms = text(body, "smsRecipients", required=False, max_len=2000, multiline=True) or ""
     for name, raw, parse in (("emailRecipients", emails, parse_email_recipients),
                              ("smsRecipients", sms, parse_sms_recipients)):
         try:

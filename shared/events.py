@@ -5,6 +5,8 @@ A malformed event raises BadEvent: the trigger adapter logs and acknowledges it 
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +18,36 @@ from shared.services.ending import AcsCallEnded
 
 class BadEvent(ValueError):
     """The event is not of a shape we handle; it is logged and acknowledged, never half-applied."""
+
+
+# Bounds on what an event may carry: ids are the app's own (agent and call ids as the HTTP API takes them) or
+# ACS's (a serverCallId is a few hundred characters, an incomingCallContext a few KB).
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:\-]{0,127}")
+MAX_DATA_CHARS = 64 * 1024
+MAX_ACS_ID = 1024
+MAX_CALL_CONTEXT = 32 * 1024
+
+
+def _bounded_data(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise BadEvent("data is not an object")
+    try:
+        size = len(json.dumps(data))
+    except (TypeError, ValueError, RecursionError):
+        raise BadEvent("data is not plain JSON") from None
+    if size > MAX_DATA_CHARS:
+        raise BadEvent(f"data is {size} characters (at most {MAX_DATA_CHARS})")
+    return data
+
+
+def _acs_id(data: dict[str, Any], name: str) -> str | None:
+    """An optional ACS id (serverCallId, correlationId) of bounded length; BadEvent if it is not a string."""
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_ACS_ID:
+        raise BadEvent(f"data.{name} is not a string of at most {MAX_ACS_ID} characters")
+    return value
 
 
 @dataclass(frozen=True)
@@ -32,12 +64,13 @@ def _field(data: dict[str, Any], name: str) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value.strip():
         raise BadEvent(f"data.{name} is missing or not a string")
+    if not _ID.fullmatch(value):
+        raise BadEvent(f"data.{name} is not an id (letters, digits and . _ @ : -, at most 128 characters)")
     return value
 
 
 def emergency_event(event_type: str, data: Any) -> EmergencyEvent:
-    if not isinstance(data, dict):
-        raise BadEvent("data is not an object")
+    data = _bounded_data(data)
     return EmergencyEvent(event_type, _field(data, "emergencyCallId"), _field(data, "agentId"), data)
 
 
@@ -76,17 +109,15 @@ def _iso(value: str) -> datetime:
 
 def acs_call_ended(event_id: str, data: Any, when: datetime) -> AcsCallEnded:
     """Both shapes of CallEnded (durationOfCall, and the newer callDurationInSeconds/endedBy)."""
-    if not isinstance(data, dict):
-        raise BadEvent("data is not an object")
-    server, correlation = data.get("serverCallId"), data.get("correlationId")
-    if not (isinstance(server, str) and server) and not (isinstance(correlation, str) and correlation):
+    data = _bounded_data(data)
+    server, correlation = _acs_id(data, "serverCallId"), _acs_id(data, "correlationId")
+    if not server and not correlation:
         raise BadEvent("neither serverCallId nor correlationId is present")
     started = data.get("startedBy")
     started_by = raw_id(started.get("communicationIdentifier") or started.get("communicationidentifier")) \
         if isinstance(started, dict) else None
     duration = data.get("callDurationInSeconds", data.get("durationOfCall"))
-    return AcsCallEnded(event_id=event_id, server_call_id=server if isinstance(server, str) else None,
-                        correlation_id=correlation if isinstance(correlation, str) else None,
+    return AcsCallEnded(event_id=event_id, server_call_id=server, correlation_id=correlation,
                         started_by=started_by, ended_at=when,
                         duration_seconds=float(duration) if isinstance(duration, int | float) else None)
 
@@ -97,17 +128,16 @@ def incoming_call(event_id: str, data: Any, when: datetime | str | None, now: da
     if not isinstance(data, dict):
         raise BadEvent("data is not an object")
     to = raw_id(data.get("to"))
-    if not to:
+    if not to or len(to) > MAX_ACS_ID:
         raise BadEvent("data.to has no usable identifier")
+    from_id = raw_id(data.get("from"))
     context = data.get("incomingCallContext")
-    if not isinstance(context, str) or not context:
-        raise BadEvent("data.incomingCallContext is missing")
-    server, correlation = data.get("serverCallId"), data.get("correlationId")
-    return IncomingCall(event_id=event_id, to_raw_id=to, from_raw_id=raw_id(data.get("from")),
-                        incoming_call_context=context,
-                        server_call_id=server if isinstance(server, str) and server else None,
-                        correlation_id=correlation if isinstance(correlation, str) and correlation else None,
-                        event_time=event_time(when, now))
+    if not isinstance(context, str) or not context or len(context) > MAX_CALL_CONTEXT:
+        raise BadEvent("data.incomingCallContext is missing or too long")
+    return IncomingCall(event_id=event_id, to_raw_id=to,
+                        from_raw_id=from_id if from_id is None or len(from_id) <= MAX_ACS_ID else None,
+                        incoming_call_context=context, server_call_id=_acs_id(data, "serverCallId"),
+                        correlation_id=_acs_id(data, "correlationId"), event_time=event_time(when, now))
 
 
 def call_from_started(data: dict[str, Any]) -> EmergencyCall | None:

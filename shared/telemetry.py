@@ -14,18 +14,28 @@ EVENTS = logging.getLogger("emergency.telemetry")
 CUSTOM_EVENT = "microsoft.custom_event.name"  # the Azure Monitor exporter sends such log records to customEvents
 
 # Phone numbers (E.164 or formatted, 7+ digits; short codes such as 911 stay readable), email addresses, and
-# anything under a location-like key.
+# anything under a location-like key (in attributes, and `key: value` / `key=value` pairs inside text such as a
+# dict's repr in an exception message).
 _PHONE = re.compile(
-    r"(?:\+|%2B)\d[\d\s().\-]{5,}\d"  # E.164, possibly formatted or URL-encoded
+    r"(?:\+|%2B)\d[\d\s().\-]{5,}\d"  # E.164 or international, possibly formatted or URL-encoded
+    r"|(?<![\w.-])(?:00|011)[\s.\-]?[1-9]\d{0,2}(?:[\s.\-]?\d){6,13}(?![\w-])"  # 0044 20 7946 0958, 011 44 …
     r"|(?<![\w-])\(?\d{3}\)?[\s.\-]\d{3}[\s.\-]\d{4}(?![\w-])"  # (202) 555-0142, 202.555.0142
-    r"|(?<![\w-])\d{10,15}(?![\w-])")  # bare national or international digits
+    r"|(?<![\w.-])\(?0\d{1,4}\)?(?:[ ]\d{2,4}){2,4}(?![\w.-])"  # national with a trunk 0: 020 7946 0958
+    r"|(?<![\w.:-])\d{3}[\s.\-]\d{4}(?![\w.:-])"  # 7-digit local: 555-0142, 555 0142
+    r"|(?<![\w-])\d{7,15}(?![\w-])")  # bare local, national or international digits
 _EMAIL = re.compile(r"[\w.+\-]+(?:@|%40)[\w\-]+(?:\.[\w\-]+)+")
 _LOCATION_KEYS = re.compile(r"location|address|street|floor|room|latitude|longitude|\blat\b|\blon\b|city",
                             re.IGNORECASE)
+# 'address': '1 Main St', "street": "…", address=1 Main St; (in text: the value up to its quote or the separator)
+_LOCATION_PAIR = re.compile(
+    r"""(?P<key>["']?[\w.\-]*(?:location|address|street|floor|room|latitude|longitude|city)[\w.\-]*["']?"""
+    r"""\s*[:=]\s*)(?P<value>'[^']*'|"[^"]*"|[^,;&}\]\n]*)""", re.IGNORECASE)
 
 
 def scrub_text(text: str) -> str:
-    """Phone numbers keep their last 4 digits; email addresses become <email>."""
+    """Phone numbers keep their last 4 digits; email addresses become <email>; location-like pairs lose their
+    value."""
+    text = _LOCATION_PAIR.sub(lambda m: m.group("key") + "<redacted>", text)
     text = _EMAIL.sub("<email>", text)
     return _PHONE.sub(lambda m: "***" + re.sub(r"\D", "", m.group())[-4:], text)
 
@@ -82,12 +92,27 @@ def install_log_scrubbing() -> None:
         except Exception:  # a malformed call; leave it to the logging module to report
             return record
         record.msg, record.args = scrub_text(message), None
+        _scrub_exception(record)
         return record
 
     factory.scrubbing = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
     # The SDKs log each request URL at INFO; table row keys hold callback numbers. Warnings and errors stay.
     logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
+
+
+def _scrub_exception(record: logging.LogRecord) -> None:
+    """The traceback and exception message as handlers will print them, scrubbed (handlers use exc_text when set;
+    exc_info stays for exporters, whose attributes the processors scrub)."""
+    if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+        try:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        except Exception:  # an exception whose str() fails; the logging module reports it
+            return
+    if record.exc_text:
+        record.exc_text = scrub_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = scrub_text(record.stack_info)
 
 
 def configure(env: Mapping[str, str]) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.context import Context
 from opentelemetry.sdk._logs import LogRecordProcessor
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 
 from shared.telemetry import scrub_attributes, scrub_text
 
@@ -26,6 +26,10 @@ class ScrubbingSpanProcessor(SpanProcessor):
         # The SDK freezes attributes at end; replacing the container is the one way to change them here.
         span._attributes = BoundedAttributes(attributes=scrub_attributes(span.attributes), immutable=True)
         span._name = scrub_text(span.name)
+        # Recorded exceptions are span events whose attributes hold the message and the formatted traceback.
+        span._events = tuple(Event(e.name, scrub_attributes(e.attributes), e.timestamp) for e in span.events)
+        if span._status.description:
+            span._status = type(span._status)(span._status.status_code, scrub_text(span._status.description))
 
     def shutdown(self) -> None:
         return None

@@ -33,8 +33,9 @@ class Warnings:
     call_id: str
     items: list[dict[str, str]]
 
-    def add(self, code: str, message: str) -> None:
-        log.warning("emergency call %s: %s: %s", self.call_id, code, message)
+    def add(self, code: str, message: str, detail: object = None) -> None:
+        """`detail` (an exception: host names, errno) goes to the log only, never to the caller."""
+        log.warning("emergency call %s: %s: %s%s", self.call_id, code, message, f" ({detail!r})" if detail else "")
         self.items.append({"code": code, "message": message})
 
 
@@ -84,7 +85,7 @@ def _load_agent(agent_id: str, deps: Ports, warnings: Warnings) -> Agent | None:
     try:
         agent = deps.agents.get(agent_id)
     except StoreError as exc:
-        warnings.add("storage_unavailable", f"agent profile could not be read: {exc}")
+        warnings.add("storage_unavailable", "agent profile could not be read", exc)
         return None
     if agent is None:
         warnings.add("unknown_agent", f"agent {agent_id} is not configured: no notification recipients, "
@@ -108,7 +109,7 @@ def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: 
             leased = lease_number(region, call_id, agent, cmd.agent_id, now, c.test, deps.pool, policy,
                                   (c.number or cmd.dialed_number, c.country))
         except StoreError as exc:
-            warnings.add("storage_unavailable", f"callback number could not be leased: {exc}")
+            warnings.add("storage_unavailable", "callback number could not be leased", exc)
     if leased is not None and leased.lease is not None:
         # The window the dialer is told about: at least this long; the lease itself is held while the call is live.
         return leased.number, "pool", leased.lease.leased_at + policy.window_for(c.test)
@@ -158,7 +159,7 @@ def _record(call: EmergencyCall, deps: Ports, policy: LeasePolicy,
             settle_end(filled, deps, policy)
             return filled, True
     except StoreError as exc:
-        warnings.add("storage_unavailable", f"emergency call record not written: {exc}")
+        warnings.add("storage_unavailable", "emergency call record not written", exc)
     return call, False
 
 
@@ -170,7 +171,7 @@ def _open_window(call: EmergencyCall, deps: Ports, policy: LeasePolicy, warnings
     try:
         deps.windows.open(CallbackWindow(call.acs_user_id, call.agent_id, call.call_id, until, call.test))
     except StoreError as exc:
-        warnings.add("storage_unavailable", f"callback window not opened for the agent's identity: {exc}")
+        warnings.add("storage_unavailable", "callback window not opened for the agent's identity", exc)
 
 
 def announce(call: EmergencyCall, deps: Ports) -> None:
@@ -195,7 +196,7 @@ def _announce(call: EmergencyCall, deps: Ports, warnings: Warnings) -> bool:
     except StoreError as exc:  # published; the record still says pending, so the timer publishes once more
         log.warning("emergency call %s: CallStarted published, not marked as such: %s", call.call_id, exc)
     except Exception as exc:  # the dial goes ahead; the record says pending and the timer publishes it
-        warnings.add("event_not_published", f"CallStarted not published: {type(exc).__name__}: {exc}")
+        warnings.add("event_not_published", "CallStarted not published", exc)
         return False
     return True
 
@@ -210,5 +211,5 @@ def _normal_call(cmd: OutboundCall, deps: Ports) -> dict[str, Any]:
         deps.history.add(cmd.agent_id, entry_id, entry)
     except StoreError as exc:
         log.warning("call history not written for agent %s: %s", cmd.agent_id, exc)
-        warnings.append({"code": "history_not_written", "message": str(exc)})
+        warnings.append({"code": "history_not_written", "message": "call history not written"})
     return {"dial": True, "emergency": False, "warnings": warnings}
