@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import Template, TemplateSyntaxError, meta, nodes
 
 from shared.domain import default_template
 from shared.domain.notification_context import (
@@ -16,6 +17,8 @@ from shared.domain.notification_context import (
     sample_context,
 )
 from shared.domain.notification_sms import sms_text
+from shared.domain.sample_contexts import validation_contexts
+from shared.domain.template_sandbox import BoundedSandbox, RenderLimitError, bounded_join
 
 __all__ = [  # re-exported so callers need only this module
     "DEFAULT_TEMPLATE",
@@ -23,10 +26,13 @@ __all__ = [  # re-exported so callers need only this module
     "PLACEHOLDERS",
     "NotificationContext",
     "NotificationTemplate",
+    "RenderLimitError",
     "RenderedNotification",
     "TemplateError",
     "TemplateIssue",
+    "preview_template",
     "render",
+    "render_values",
     "sample_context",
     "sms_text",
     "validate_template",
@@ -36,10 +42,14 @@ Field = Literal["subject", "html", "text"]
 MAX_SUBJECT_CHARS = 250
 TEST_PREFIX = "[TEST] "
 
+Step = Callable[[Field, str], None]  # told which part and context is about to render (the render process reports it)
+Contexts = Sequence[tuple[str, NotificationContext]]
+
 # Subject and text are plain text (never HTML-escaped); the html part is always autoescaped. StrictUndefined turns
-# a misspelt name into an error instead of a silently empty field in an emergency message.
-_TEXT_ENV = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
-_HTML_ENV = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+# a misspelt name into an error instead of a silently empty field in an emergency message. Both refuse huge numbers,
+# repeats, ranges and widths (template_sandbox); time and memory are bounded by the render process.
+_TEXT_ENV = BoundedSandbox(autoescape=False)
+_HTML_ENV = BoundedSandbox(autoescape=True)
 
 
 @dataclass(frozen=True)
@@ -88,42 +98,62 @@ DEFAULT_TEMPLATE = NotificationTemplate(
 )
 
 
-def validate_template(t: NotificationTemplate) -> None:
-    """Raise TemplateError unless every part parses, uses only PLACEHOLDERS, and renders with sample data."""
+def validate_template(t: NotificationTemplate, contexts: Contexts | None = None, on_step: Step | None = None) -> None:
+    """Raise TemplateError unless every part parses, uses only PLACEHOLDERS, and renders within the limits with
+    every one of `contexts` (validation_contexts() by default)."""
+    preview_template(t, contexts, on_step)
+
+
+def preview_template(t: NotificationTemplate, contexts: Contexts | None = None,
+                     on_step: Step | None = None) -> RenderedNotification:
+    """validate_template, then the rendering with the first context (the preview's sample data)."""
+    cases = tuple(contexts) if contexts is not None else validation_contexts()
     issues: list[TemplateIssue] = []
     parts: tuple[tuple[Field, str], ...] = (("subject", t.subject), ("html", t.html), ("text", t.text))
     for field, source in parts:
-        issues.extend(_check_part(field, source))
+        issues.extend(_check_part(field, source, cases, on_step))
     if issues:
         raise TemplateError(tuple(issues))
+    return render(t, cases[0][1])
 
 
 def render(t: NotificationTemplate, context: NotificationContext) -> RenderedNotification:
     """Render all parts; the subject is one line and starts with [TEST] for a test call unless it says TEST already.
 
     Does not validate: call validate_template when the template is saved. The sandbox still refuses unsafe access
-    (jinja2.sandbox.SecurityError) and StrictUndefined refuses unknown names (jinja2.UndefinedError).
+    (jinja2.sandbox.SecurityError), work beyond its limits (RenderLimitError) and unknown names
+    (jinja2.UndefinedError). Run an admin's template in the render process, which bounds time and memory too.
     """
-    values = context.as_placeholders()
+    return render_values(t, context.as_placeholders(), context.is_test)
+
+
+def render_values(t: NotificationTemplate, values: dict[str, PlaceholderValue], is_test: bool) -> RenderedNotification:
+    """render() from the placeholder values (what the render process receives)."""
     subject = _one_line(_render_part("subject", t.subject, values))
-    if context.is_test and "TEST" not in subject:
+    if is_test and "TEST" not in subject:
         subject = TEST_PREFIX + subject
     return RenderedNotification(
         subject=subject,
         html=_render_part("html", t.html, values),
         text=_render_part("text", t.text, values),
-        is_test=context.is_test,
+        is_test=is_test,
     )
 
 
-def _env(field: Field) -> ImmutableSandboxedEnvironment:
+def _env(field: Field) -> BoundedSandbox:
     """Autoescaping environment for html, plain-text environment for subject and text."""
     return _HTML_ENV if field == "html" else _TEXT_ENV
 
 
 def _render_part(field: Field, source: str, values: dict[str, PlaceholderValue]) -> str:
-    """Render one part's source in the sandbox."""
-    return _env(field).from_string(source).render(values)
+    """Render one part's source in the sandbox, stopping once the output passes the limit."""
+    return bounded_join(_compiled(field, source).generate(values))
+
+
+@lru_cache(maxsize=16)
+def _compiled(field: Field, source: str) -> Template:
+    """Compiled once per source: a notification renders the same saved template again and again."""
+    return _env(field).from_string(source)
 
 
 def _one_line(subject: str) -> str:
@@ -131,7 +161,7 @@ def _one_line(subject: str) -> str:
     return " ".join(subject.split())
 
 
-def _check_part(field: Field, source: str) -> list[TemplateIssue]:
+def _check_part(field: Field, source: str, cases: Contexts, on_step: Step | None) -> list[TemplateIssue]:
     """All issues of one part: emptiness, syntax, names and underscore access, then a trial render."""
     if field != "html" and not source.strip():
         return [TemplateIssue(field, None, "must not be empty")]
@@ -140,7 +170,13 @@ def _check_part(field: Field, source: str) -> list[TemplateIssue]:
         issues = _unknown_names(field, ast) + _private_access(field, ast)  # the name scan compiles: unknown filters
     except TemplateSyntaxError as exc:
         return [TemplateIssue(field, exc.lineno, exc.message or "syntax error")]
-    return issues or _trial_render(field, source)
+    for label, context in cases:
+        if issues:
+            break
+        if on_step is not None:
+            on_step(field, label)
+        issues = _trial_render(field, source, label, context)
+    return issues
 
 
 def _unknown_names(field: Field, ast: nodes.Template) -> list[TemplateIssue]:
@@ -176,19 +212,24 @@ def _accessed_name(node: nodes.Node) -> str | None:
     return key.value if isinstance(key, nodes.Const) and isinstance(key.value, str) else None
 
 
-def _trial_render(field: Field, source: str) -> list[TemplateIssue]:
-    """Compile and render the part with sample data; report failures and an empty or overlong subject."""
+def _trial_render(field: Field, source: str, label: str, context: NotificationContext) -> list[TemplateIssue]:
+    """Compile and render the part with one context; report failures, limits and an empty or overlong subject."""
     try:
-        rendered = _render_part(field, source, sample_context().as_placeholders())
+        rendered = _render_part(field, source, context.as_placeholders())
     except TemplateSyntaxError as exc:  # compile-time checks, e.g. an unknown filter
         return [TemplateIssue(field, exc.lineno, exc.message or "syntax error")]
+    except RenderLimitError as exc:
+        return [TemplateIssue(field, None, f"exceeds a limit with sample data ({label}): {exc}")]
+    except MemoryError:
+        return [TemplateIssue(field, None, f"exceeds the memory limit with sample data ({label})")]
     except Exception as exc:  # an admin's template can fail in any way; report it instead of crashing the save
-        return [TemplateIssue(field, None, f"fails with sample data: {type(exc).__name__}: {exc}")]
+        return [TemplateIssue(field, None, f"fails with sample data ({label}): {type(exc).__name__}: {exc}")]
     if field != "subject":
         return []
     subject = _one_line(rendered)
     if not subject:
-        return [TemplateIssue(field, None, "renders to an empty subject")]
+        return [TemplateIssue(field, None, f"renders to an empty subject ({label})")]
     if len(subject) > MAX_SUBJECT_CHARS:
-        return [TemplateIssue(field, None, f"renders to {len(subject)} characters; at most {MAX_SUBJECT_CHARS}")]
+        return [TemplateIssue(field, None,
+                              f"renders to {len(subject)} characters ({label}); at most {MAX_SUBJECT_CHARS}")]
     return []

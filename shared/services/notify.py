@@ -15,6 +15,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from shared.adapters import render_process
 from shared.domain import delivery as rules
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
@@ -28,6 +29,7 @@ from shared.ports import Conflict, NotifyPorts, SendError, StoreError
 
 log = logging.getLogger(__name__)
 
+TEMPLATE_FALLBACK = "template_fallback"  # warning code: the admin's template failed or exceeded a render limit
 MAX_PARALLEL_SENDS = 4  # a handful of recipients go out together; Event Grid waits 30 s for the answer
 
 
@@ -75,22 +77,32 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     codes = tuple(w.code for w in plan.warnings)
     if not plan.jobs:
         return NotifyReport(call_id, (), codes)
-    rendered = _render(call, agent, deps)
+    rendered, fallback = _render(call, agent, deps)
+    if fallback is not None:
+        _record_warning(call_id, fallback, deps)
+        codes += (fallback.code,)
     workers = min(MAX_PARALLEL_SENDS, len(plan.jobs))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
         outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps), plan.jobs))
     return NotifyReport(call_id, outcomes, codes)
 
 
-def _render(call: EmergencyCall, agent: Agent | None, deps: NotifyPorts) -> RenderedNotification:
-    """The admin's current template; the default one if it cannot be read or fails with this call's data."""
+def _render(call: EmergencyCall, agent: Agent | None,
+            deps: NotifyPorts) -> tuple[RenderedNotification, PlanWarning | None]:
+    """The admin's current template, rendered in a render process within its limits (at most RENDER_SECONDS);
+    the default one, and a warning saying why, when it fails, exceeds a limit or no render process can run."""
     context = context_for(call, agent)
     template = _current_template(deps)
+    if template == DEFAULT_TEMPLATE:  # our own template: rendered here, no process needed
+        return render(DEFAULT_TEMPLATE, context), None
     try:
-        return render(template, context)
-    except Exception:  # validated when saved, but an emergency message must go out whatever the template does
-        log.exception("emergency call %s: notification template failed; using the default", call.call_id)
-        return render(DEFAULT_TEMPLATE, context)
+        return render_process.pool("send").render(template, context), None
+    except Exception as exc:  # validated when saved, but an emergency message must go out whatever the template does
+        reason = exc.reason if isinstance(exc, render_process.RenderFailed) else f"it failed ({type(exc).__name__})"
+        log.warning("emergency call %s: notification template not used (%s); using the default", call.call_id, reason)
+        warning = PlanWarning(TEMPLATE_FALLBACK, f"the notification template was not used: {reason}; "
+                                                 "the default template was sent instead")
+        return render(DEFAULT_TEMPLATE, context), warning
 
 
 def _current_template(deps: NotifyPorts) -> NotificationTemplate:

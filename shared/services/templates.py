@@ -8,15 +8,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from shared.adapters import render_process
 from shared.domain.template import (
     DEFAULT_TEMPLATE,
     PLACEHOLDERS,
     NotificationTemplate,
+    RenderedNotification,
     TemplateError,
-    render,
-    sample_context,
     sms_text,
-    validate_template,
 )
 from shared.domain.template_versions import TEMPLATE_NAME, TemplateVersion
 from shared.errors import NotFound, StateConflict, ValidationError
@@ -35,21 +34,23 @@ def get_template(deps: NotifyPorts) -> dict[str, Any]:
 
 
 def save_template(body: dict[str, Any], author: str, deps: NotifyPorts) -> dict[str, Any]:
-    """Validate and store a new version; 400 naming field and line; 409 when another save won the race."""
+    """Validate (every validation context, within the render limits) and store a new version; 400 naming part,
+    line and context; 409 when another save won the race; 503 when no render process can run."""
     template = template_from_body(body)
     check(template)
     return _view(_save(template, author, deps))
 
 
 def preview(body: dict[str, Any] | None, deps: NotifyPorts) -> dict[str, Any]:
-    """Render the given (unsaved) template, or the current one, with sample data; 400 when it is refused."""
+    """Render the given (unsaved) template, or the current one, with sample data, in a render process within its
+    limits (render_process.RENDER_SECONDS); 400 when it is refused, over a limit or fails with any validation
+    context."""
     if body:
         template = template_from_body(body)
     else:
         current = deps.templates.current()
         template = current.template if current else DEFAULT_TEMPLATE
-    check(template)
-    rendered = render(template, sample_context())
+    rendered = check(template)
     return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text, "sms": sms_text(rendered)}
 
 
@@ -59,10 +60,12 @@ def list_versions(deps: NotifyPorts) -> dict[str, Any]:
 
 
 def restore(version: int, author: str, deps: NotifyPorts) -> dict[str, Any]:
-    """Save version N's content as a new version (history is kept); 404 when N does not exist."""
+    """Save version N's content as a new version (history is kept); 404 when N does not exist; 400 when it fails
+    today's validation (a version saved before the render limits may exceed them)."""
     old = deps.templates.get(version)
     if old is None:
         raise NotFound(f"no version {version} of the {TEMPLATE_NAME} template")
+    check(old.template)
     return _view(_save(old.template, author, deps, restored_from=version))
 
 
@@ -79,10 +82,11 @@ def template_from_body(body: dict[str, Any]) -> NotificationTemplate:
     return NotificationTemplate(subject=parts["subject"], html=parts["html"], text=parts["text"])
 
 
-def check(template: NotificationTemplate) -> None:
-    """ValidationError (400) naming the first issue's part, with every issue's part, line and message."""
+def check(template: NotificationTemplate) -> RenderedNotification:
+    """The sample rendering; ValidationError (400) naming the first issue's part, with every issue's part, line and
+    message. The template never renders in this process: the render process bounds its time and memory."""
     try:
-        validate_template(template)
+        return render_process.pool().preview(template)
     except TemplateError as exc:
         first = exc.errors[0]
         details: list[dict[str, object]] = [

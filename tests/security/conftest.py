@@ -1,5 +1,6 @@
-"""The security suite's stack: the whole local stack per module, seeded, plus a raw client and a view of every
-stored row (to prove that a refused request wrote nothing)."""
+"""The security suite: hostile inputs against the limits that keep an emergency call safe. Its stack: the whole
+local stack per module, seeded, plus a raw client and a view of every stored row (to prove that a refused request
+wrote nothing)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,15 @@ from azure.data.tables import TableServiceClient
 
 from local.seed import seed
 from local.stack import OPERATOR_PRINCIPAL, LocalStack, as_principal
+from shared.adapters import render_process
 
 Rows = dict[tuple[str, str, str], str]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _render_processes_end_with_the_suite() -> Iterator[None]:
+    yield
+    render_process.close_all()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,44 @@
+"""Realistic notification contexts a template must render with before it is saved, not only the preview's sample.
+
+A template that behaves only on the sample (`{% if agent_id != '<sample>' %}…`) is caught here: each context has
+its own agent, call id, country, number and time zone; some lack a location or a callback number; one has a long
+name and a long location (the incident context keeps each part of a location to 200 characters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from shared.domain.notification_context import NotificationContext, sample_context
+
+LONG_NAME = "Maria-Alejandra Montserrat de los Ángeles Fernández-Castellanos y Villalobos-Øresund " * 2
+
+
+def validation_contexts() -> tuple[tuple[str, NotificationContext], ...]:
+    """(label, context) pairs; the first is the preview's sample."""
+    base = sample_context()
+    at = datetime(2027, 3, 14, 3, 7, tzinfo=UTC)
+
+    def call(agent: str, number: str, country: str, name: str, zone: str, **changes: object) -> NotificationContext:
+        ctx = replace(base, agent_id=agent, agent_name=agent.split("@")[0].replace(".", " ").title(),
+                      dialed_number=number, country=country, country_name=name, agent_timezone=zone,
+                      dialed_at=at, callback_window_ends=at + timedelta(minutes=60),
+                      emergency_call_id=f"ec-{country.lower()}-{agent.split('@')[0]}-0001")
+        return replace(ctx, **changes)  # type: ignore[arg-type]
+
+    return (
+        ("sample (US)", base),
+        ("CA without location", call("bob.agent@example.org", "911", "CA", "Canada", "America/Toronto",
+                                     location="", callback_number="+16135550188")),
+        ("GB without callback number", call("carol@example.co.uk", "999", "GB", "United Kingdom", "Europe/London",
+                                            location="10 Example Street, Floor 2, London", callback_number="")),
+        ("DK, 112", call("dorte@example.dk", "112", "DK", "Denmark", "Europe/Copenhagen",
+                         location="Eksempelvej 1, 2. sal, København", callback_number="+4570100100")),
+        ("AU, no location or callback number", call("ed@example.com.au", "000", "AU", "Australia",
+                                                    "Australia/Sydney", location="", callback_number="")),
+        ("US test call to 933, long name", call("x" * 60 + "@example.com", "933", "US", "United States",
+                                                "Pacific/Honolulu", is_test=True, agent_name=LONG_NAME.strip(),
+                                                location=("Suite 1200, " * 20)[:200])),
+        ("unknown time zone", call("frank@example.com", "911", "PR", "Puerto Rico", "Not/AZone")),
+    )
