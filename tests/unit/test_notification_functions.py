@@ -39,8 +39,9 @@ def deps() -> Iterator[NotifyDeps]:
     d.calls.create(EmergencyCall("ec-1", "alice", "911", "US", False, T0, agent_name="Alice Example",
                                  callback_number="+12025550100", callback_until=T0 + timedelta(minutes=60)))
     reset()
-    configure(settings=Settings.from_env({}), clock=d.clock, agents=d.agents, calls=d.calls, mailer=d.mailer,
-              sms=d.sms, deliveries=d.deliveries, templates=d.templates, telemetry=d.telemetry)
+    configure(settings=Settings.from_env({"PRINCIPAL_HEADERS_TRUSTED": "local-host"}),  # headers as the local host's
+              clock=d.clock, agents=d.agents, calls=d.calls, mailer=d.mailer, sms=d.sms, deliveries=d.deliveries,
+              templates=d.templates, telemetry=d.telemetry)
     yield d
     reset()
 
