@@ -29,8 +29,9 @@ class UnsupportedMediaType(AppError):
 def principal(req: func.HttpRequest) -> Principal | None:
     """The signed-in user, or None; None as well when the headers cannot be trusted (App Service without
     App Service Authentication: anyone could have written them)."""
-    if not auth.headers_trusted(container().settings.env):
-        log.error("principal headers ignored: App Service Authentication is not enabled on this app")
+    problem = auth.headers_trust_problem(container().settings.env)
+    if problem is not None:
+        log.error("principal headers ignored: %s", problem)
         return None
     return auth.principal_from_headers(req.headers)
 

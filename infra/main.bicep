@@ -112,6 +112,12 @@ var names = {
 }
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'deadletters'
+// The Functions host's own blob containers (identity-based AzureWebJobsStorage): the timer's schedule monitor and
+// singleton locks in azure-webjobs-hosts, function and system keys in azure-webjobs-secrets.
+var hostContainerNames = [
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
 
 // The tables the app reads and writes (shared/adapters); the app also creates a missing one on first use.
 var tables = [
@@ -151,6 +157,7 @@ module storage 'modules/storage.bicep' = {
     tables: tables
     deploymentContainerName: deploymentContainerName
     deadLetterContainerName: deadLetterContainerName
+    hostContainerNames: hostContainerNames
     skuName: storageSku
   }
 }
@@ -215,8 +222,12 @@ module roles 'modules/roles.bicep' = {
     ]
     storageAccountName: storage.outputs.name
     deadLetterContainerName: deadLetterContainerName
+    appContainerNames: concat([
+      deploymentContainerName
+    ], hostContainerNames)
     acsName: communication.outputs.acsName
     customTopicName: eventGrid.outputs.customTopicName
+    appInsightsName: monitoring.outputs.appInsightsName
   }
 }
 

@@ -13,9 +13,14 @@ Endpoints, in the real host's shapes where one exists:
   host, which queues the run and answers at once, it answers after the run, and 500 `{"error": ...}` if it raised.
   A timer gets a `TimerRequest`; an Event Grid function gets the event(s) in `input` (a JSON string).
 - `GET /local/clock` -> `{"now": iso}`; `POST /local/clock` with `{"advanceSeconds": n}` moves the app's clock on.
+  These control endpoints answer only a loopback `Host` (`127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`; 403
+  otherwise) and take a POST only as `Content-Type: application/json` (415 otherwise), so that a web page cannot
+  drive them (see `local.host_admin`).
 - `GET /local/health` -> `{"status": "ok", "functions": [names]}`.
 
-Signed-in user: App Service Authentication is simulated (see `local.host_principal`). A request without an
+Signed-in user: App Service Authentication is simulated (see `local.host_principal`); `python -m local.host` sets
+`PRINCIPAL_HEADERS_TRUSTED=local-host` for itself unless the environment sets it (the app believes principal headers
+only on that setting, see `shared.auth`). A request without an
 `X-MS-CLIENT-PRINCIPAL` header gets the principal from header `X-Local-Principal: <JSON>` (per request; `null` for
 nobody), else from env `LOCAL_PRINCIPAL_FILE` (a JSON file) or `LOCAL_PRINCIPAL` (JSON), read once at construction.
 
@@ -43,7 +48,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import azure.functions as func
 
-from local.host_admin import Clock, clock_endpoint, invoke_endpoint
+from local.host_admin import Clock, clock_endpoint, control_refusal, invoke_endpoint
 from local.host_clock import clock_from_env
 from local.host_eventgrid import handle_webhook
 from local.host_http import build_request, compile_routes, find_route, to_reply
@@ -53,6 +58,7 @@ from local.host_server import HostServer
 from local.host_timers import TimerScheduler
 from local.host_worker import THREAD_COUNT_SETTING, InvocationSlots, thread_count
 from shared import container
+from shared.auth import PRINCIPAL_HEADERS_TRUSTED, TRUST_LOCAL_HOST
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +134,10 @@ class LocalHost:
         if path == "/runtime/webhooks/eventgrid":
             name = dict(parse_qsl(parts.query)).get("functionName", "")
             return handle_webhook(self.functions.get(name.lower()), method, headers, body)
+        if path.startswith("/admin/functions/") or path == "/local/clock":
+            refused = control_refusal(method, headers, self.port)
+            if refused is not None:
+                return refused
         if path.startswith("/admin/functions/"):
             name = unquote(parts.path[len("/admin/functions/") :].strip("/"))
             return invoke_endpoint(self.functions.get(name.lower()), self._scheduler, method, body)
@@ -170,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app", default="function_app:app", help="module:attribute of the FunctionApp")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # This process is the local host, which writes the principal headers itself (local.host_principal).
+    os.environ.setdefault(PRINCIPAL_HEADERS_TRUSTED, TRUST_LOCAL_HOST)
     host = LocalHost(load_app(args.app), port=args.port, clock=clock_from_env(os.environ))
     # Before anything is announced: a SIGTERM right after the start line must still stop the host cleanly.
     stopping = threading.Event()

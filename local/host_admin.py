@@ -1,17 +1,31 @@
-"""The local host's control endpoints: on-demand invocation (`/admin/functions/NAME`) and the clock (`/local/clock`)."""
+"""The local host's control endpoints: on-demand invocation (`/admin/functions/NAME`) and the clock (`/local/clock`).
+
+Only this machine's own tools may drive them: the Host header must name the loopback address and the host's port
+(403 otherwise: a page reached through DNS rebinding sends its own name), and a POST must declare JSON
+(415 otherwise: a cross-site form or `fetch` without a CORS preflight can only send text/plain or form bodies).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import math
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import azure.functions as func
 
 from local.host_eventgrid import parse_events
-from local.host_index import EVENT_GRID_TRIGGER, HTTP_TRIGGER, TIMER_TRIGGER, FunctionEntry, Reply, json_reply
+from local.host_index import (
+    EVENT_GRID_TRIGGER,
+    HTTP_TRIGGER,
+    TIMER_TRIGGER,
+    FunctionEntry,
+    Reply,
+    header,
+    json_reply,
+)
 from local.host_timers import TimerScheduler
 
 logger = logging.getLogger(__name__)
@@ -23,6 +37,22 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
     def advance(self, delta: timedelta) -> datetime: ...
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def control_refusal(method: str, headers: Mapping[str, str], port: int) -> Reply | None:
+    """403 unless Host is a loopback name with this host's port, 415 for a POST whose body is not declared JSON;
+    None when the request may go on to the endpoint."""
+    host = (header(headers, "Host") or "").strip().lower()
+    if host not in {f"{name}:{port}" for name in LOOPBACK_NAMES}:
+        return json_reply(403, {"error": f"control endpoints answer only Host 127.0.0.1:{port}, localhost:{port} "
+                                         f"or [::1]:{port}"})
+    content_type = (header(headers, "Content-Type") or "").split(";")[0].strip().lower()
+    if method == "POST" and content_type != "application/json":
+        return json_reply(415, {"error": "send the body as JSON with the header Content-Type: application/json"})
+    return None
 
 
 def invoke_endpoint(entry: FunctionEntry | None, scheduler: TimerScheduler, method: str, body: bytes) -> Reply:

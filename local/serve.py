@@ -51,7 +51,7 @@ Try:
   curl -s {base}/api/agents/alice/emergency-state
   curl -s {base}/api/manage/callback-numbers
   curl -s {base}/api/manage/readiness
-  curl -s -X POST {base}/local/clock -d '{{"advanceSeconds": 3660}}'
+  curl -s -X POST {base}/local/clock -H 'Content-Type: application/json' -d '{{"advanceSeconds": 3660}}'
 """, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()

@@ -192,6 +192,8 @@ class LocalStack:
             # Never inherited from the developer's shell: the stack decides who is signed in by default.
             "LOCAL_PRINCIPAL": json.dumps(self.principal) if self.principal else "", "LOCAL_PRINCIPAL_FILE": "",
             "LOCAL_CLOCK_FILE": str(self.clock_file),
+            # The local host writes the principal headers itself (as App Service Authentication does in Azure).
+            "PRINCIPAL_HEADERS_TRUSTED": "local-host",
         } | self.extra_env
 
     def start(self, timeout: float = 30.0) -> LocalStack:

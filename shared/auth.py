@@ -3,6 +3,8 @@
 In Azure, App Service Authentication (Entra ID) signs the user in and passes the principal in `X-MS-CLIENT-PRINCIPAL`
 (base64 of `{"auth_typ", "claims": [{"typ", "val"}], "name_typ", "role_typ"}`); external requests cannot set that
 header while the feature is on. Locally the local host injects the same headers (local/host_principal.py).
+The headers are believed only where the setting PRINCIPAL_HEADERS_TRUSTED says who strips forged ones (infra/ sets
+`app-service-authentication`, the local host `local-host`); anywhere else nobody is signed in.
 
 Roles (app roles of the Entra app registration):
 - `EmergencyCalling.Admin`: reads everything and changes settings (agents, template, pool, voice setup).
@@ -30,6 +32,11 @@ ADMIN = "EmergencyCalling.Admin"
 AUDITOR = "EmergencyCalling.Auditor"
 
 PRINCIPAL_HEADER = "x-ms-client-principal"
+# Who removes forged principal headers before they reach the app (shared/config.py SETTINGS; README "Admin sign-in").
+PRINCIPAL_HEADERS_TRUSTED = "PRINCIPAL_HEADERS_TRUSTED"
+TRUST_APP_SERVICE_AUTHENTICATION = "app-service-authentication"
+TRUST_LOCAL_HOST = "local-host"
+TRUSTED_SOURCES = (TRUST_APP_SERVICE_AUTHENTICATION, TRUST_LOCAL_HOST)
 ROLE_CLAIM_TYPES = frozenset({"roles", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"})
 NAME_CLAIM_TYPES = ("name", "preferred_username", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name")
 ID_CLAIM_TYPES = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid",
@@ -111,10 +118,32 @@ def authorize(principal: Principal | None, access: Access) -> Principal:
 
 
 def headers_trusted(environ: Mapping[str, str]) -> bool:
-    """Whether principal headers can be believed: always off Azure (the local host sets them); on App Service
-    only when App Service Authentication is on (WEBSITE_AUTH_ENABLED), because only then are forged ones removed."""
+    """Whether principal headers can be believed. Fails closed: only when PRINCIPAL_HEADERS_TRUSTED names who
+    strips forged ones, and that is where the app runs (see `headers_trust_problem`)."""
+    return headers_trust_problem(environ) is None
+
+
+def headers_trust_problem(environ: Mapping[str, str]) -> str | None:
+    """Why principal headers cannot be believed here, or None when they can.
+
+    - `app-service-authentication` (set by infra/ with App Service Authentication): only on App Service
+      (WEBSITE_SITE_NAME / WEBSITE_INSTANCE_ID) with the feature on (WEBSITE_AUTH_ENABLED=true), because only then
+      does the platform remove forged headers.
+    - `local-host` (set by local/ for itself): only off App Service; the local host writes the headers.
+    Anything else, unset included, means nobody is signed in (Container Apps, AKS, a VM, an exposed `func start`)."""
+    source = (environ.get(PRINCIPAL_HEADERS_TRUSTED) or "").strip().lower()
     on_app_service = bool(environ.get("WEBSITE_SITE_NAME") or environ.get("WEBSITE_INSTANCE_ID"))
-    return not on_app_service or environ.get("WEBSITE_AUTH_ENABLED", "").strip().lower() == "true"
+    if source == TRUST_APP_SERVICE_AUTHENTICATION:
+        if not on_app_service:
+            return f"{PRINCIPAL_HEADERS_TRUSTED}={source} but the app does not run on App Service"
+        if environ.get("WEBSITE_AUTH_ENABLED", "").strip().lower() != "true":
+            return f"{PRINCIPAL_HEADERS_TRUSTED}={source} but App Service Authentication is off (WEBSITE_AUTH_ENABLED)"
+        return None
+    if source == TRUST_LOCAL_HOST:
+        return f"{PRINCIPAL_HEADERS_TRUSTED}={source} on App Service" if on_app_service else None
+    if not source:
+        return f"{PRINCIPAL_HEADERS_TRUSTED} is not set: nothing strips forged principal headers"
+    return f"{PRINCIPAL_HEADERS_TRUSTED}={source!r} is not one of {', '.join(TRUSTED_SOURCES)}"
 
 
 _acting: ContextVar[Principal | None] = ContextVar("acting_principal", default=None)

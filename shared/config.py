@@ -38,6 +38,8 @@ SETTINGS: dict[str, str] = {
     "CALLBACK_FALLBACK_TARGET": "ACS identity that takes callbacks to pool numbers with no live lease.",
     "INCIDENT_RETENTION_DAYS": "Emergency incident records are purged after this many days.",
     "APPLICATIONINSIGHTS_CONNECTION_STRING": "Application Insights; telemetry is off when unset.",
+    "PRINCIPAL_HEADERS_TRUSTED": "Who strips forged X-MS-CLIENT-PRINCIPAL headers: app-service-authentication (Azure, "
+                                 "with App Service Authentication on) or local-host; unset: nobody is signed in.",
 }
 
 
@@ -131,6 +133,11 @@ class Settings:
     def fallback_target(self) -> str | None:
         """Optional on purpose: without it a callback to an orphaned pool number is reported (no_fallback)."""
         return self.optional("CALLBACK_FALLBACK_TARGET")
+
+    @property
+    def principal_headers_trusted(self) -> str | None:
+        """Optional on purpose: unset, principal headers are not believed and /api/manage answers 401 (shared/auth)."""
+        return self.optional("PRINCIPAL_HEADERS_TRUSTED")
 
     @property
     def incident_retention_days(self) -> int:

@@ -30,12 +30,15 @@ resource emailDomain 'Microsoft.Communication/emailServices/domains@2023-04-01' 
   }
 }
 
-resource acs 'Microsoft.Communication/communicationServices@2023-04-01' = {
+// disableLocalAuth (API 2025-05-01): the access key is refused; the app calls Call Automation, Email and SMS with
+// its managed identity (ACS_ENDPOINT + DefaultAzureCredential in shared/wiring.py, role in roles.bicep).
+resource acs 'Microsoft.Communication/communicationServices@2025-05-01' = {
   name: acsName
   location: 'global'
   tags: tags
   properties: {
     dataLocation: dataLocation
+    disableLocalAuth: true
     linkedDomains: [
       emailDomain.id
     ]

@@ -142,6 +142,18 @@ var appSettings = [
     value: appInsights.properties.ConnectionString
   }
   {
+    // Read by the host and by the Azure Monitor exporter: ingest with the system-assigned identity
+    // (Monitoring Metrics Publisher), as the component accepts no instrumentation key alone (DisableLocalAuth).
+    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+    value: 'Authorization=AAD'
+  }
+  {
+    // App Service Authentication (authSettings below) strips forged X-MS-CLIENT-PRINCIPAL headers: only then does
+    // the app believe them (shared/auth.py; without this setting /api/manage answers 401 to everyone).
+    name: 'PRINCIPAL_HEADERS_TRUSTED'
+    value: 'app-service-authentication'
+  }
+  {
     // The Python worker hands its OpenTelemetry context to the host (host.json telemetryMode: OpenTelemetry).
     name: 'PYTHON_ENABLE_OPENTELEMETRY'
     value: 'true'
@@ -209,9 +221,19 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// Paths that callers reach without a sign-in: the dialer's and agent tools' function-key APIs, and Event Grid's
+// webhook (system key). Everything else, the admin page and /api/manage/* among them, requires sign-in.
+// Keep this list in step with the FUNCTION-level routes in functions/ (tests/infra checks it).
+var anonymousPaths = [
+  '/api/outbound-calls'
+  '/api/outbound-calls/*'
+  '/api/agents/*'
+  '/runtime/webhooks/EventGrid'
+]
+
 // App Service Authentication: signs admins in with Entra ID and hands the app their roles in X-MS-CLIENT-PRINCIPAL
-// (stripping any forged copy). Anonymous requests still pass: the dialer and Event Grid use function and system
-// keys, and the /api/manage/* functions answer 401/403 themselves from the principal's app roles.
+// (stripping any forged copy). Sign-in is required except on anonymousPaths; the /api/manage/* functions still
+// answer 401/403 themselves from the principal's app roles.
 resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   //checkov:skip=CKV_AZURE_13:This resource is the authentication setting; checkov reads every sites/config as the web config.
   //checkov:skip=CKV_AZURE_63:Not web config (see above); the app's logs go to Application Insights.
@@ -227,8 +249,10 @@ resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
       enabled: true
     }
     globalValidation: {
-      requireAuthentication: false
-      unauthenticatedClientAction: 'AllowAnonymous'
+      requireAuthentication: true
+      unauthenticatedClientAction: 'RedirectToLoginPage'
+      redirectToProvider: 'azureactivedirectory'
+      excludedPaths: anonymousPaths
     }
     identityProviders: {
       azureActiveDirectory: {

@@ -1,4 +1,5 @@
 // Log Analytics workspace and the workspace-based Application Insights component the app reports to.
+// Local (key) authentication is off on both: telemetry is accepted only from Entra ID identities.
 
 param workspaceName string
 param appInsightsName string
@@ -19,6 +20,9 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
     retentionInDays: retentionInDays
     features: {
       enableLogAccessUsingOnlyResourcePermissions: true
+      // Nothing here ingests with the workspace's shared keys: Application Insights and diagnostic settings
+      // write through Azure Monitor, queries and alerts use Entra ID.
+      disableLocalAuth: true
     }
   }
 }
@@ -33,6 +37,9 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     WorkspaceResourceId: workspace.id
     IngestionMode: 'LogAnalytics'
     RetentionInDays: retentionInDays
+    // Entra ID ingestion only: the app's identity holds Monitoring Metrics Publisher on this component (roles.bicep)
+    // and the app sets APPLICATIONINSIGHTS_AUTHENTICATION_STRING=Authorization=AAD (functionapp.bicep).
+    DisableLocalAuth: true
   }
 }
 

@@ -1,4 +1,5 @@
-// Role assignments: what each identity may do, scoped to the one resource it needs (README: "Roles").
+// Role assignments: what each identity may do, scoped to the narrowest resource it needs (README: "Roles").
+// The app holds no role on the whole storage account and no owner role anywhere.
 
 @description('Principal id of the Function App system-assigned identity.')
 param appPrincipalId string
@@ -8,25 +9,20 @@ param topicPrincipalIds array
 
 param storageAccountName string
 param deadLetterContainerName string
+
+@description('Blob containers the app itself reads and writes: the Flex deployment package and the host containers.')
+param appContainerNames array
+
 param acsName string
 param customTopicName string
+param appInsightsName string
 
 var roleIds = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
-
-// The Function App on the storage account: host storage (blob leases for the timer, keys), the deployment
-// package (Flex reads it with the identity), the app's tables, and queues the host may create.
-var appStorageRoles = [
-  roleIds.storageBlobDataOwner
-  roleIds.storageQueueDataContributor
-  roleIds.storageTableDataContributor
-]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -42,6 +38,16 @@ resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   name: deadLetterContainerName
 }
 
+resource appContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = [for container in appContainerNames: {
+  parent: blobService
+  name: container
+}]
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
 resource acs 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
   name: acsName
 }
@@ -50,23 +56,64 @@ resource customTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = {
   name: customTopicName
 }
 
-resource appOnStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleId in appStorageRoles: {
-  name: guid(storage.id, appPrincipalId, roleId)
-  scope: storage
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+// The Flex deployment package and the host's own containers (timer schedule monitor, singleton locks, keys):
+// blobs in these containers only, not the account (no Owner: nothing here sets ACLs or assigns access).
+resource appOnContainers 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (container, i) in appContainerNames: {
+  name: guid(storage.id, container, appPrincipalId, roleIds.storageBlobDataContributor)
+  scope: appContainers[i]
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }
 }]
 
-// Call Automation (redirect), Email and SMS with Entra ID instead of the access key. ACS has no narrower
-// built-in role that allows these data actions.
+// The app's tables (leases, presence, incidents, history), on the table service: no blob or queue access.
+resource appOnTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(tableService.id, appPrincipalId, roleIds.storageTableDataContributor)
+  scope: tableService
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageTableDataContributor)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Call Automation (redirect), Email and SMS with Entra ID. ACS has no built-in data role narrower than
+// Communication and Email Service Owner (which also lists and regenerates keys and deletes the resource), so
+// this custom role keeps the actions Microsoft documents for sending with Entra ID and nothing else.
+resource acsSenderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'emergency-calls-acs-sender')
+  properties: {
+    roleName: 'Emergency calls ACS sender (${resourceGroup().name})'
+    description: 'Calls Call Automation, Email and SMS of one Communication Services resource with Entra ID; no keys, no delete.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: [
+          'Microsoft.Communication/CommunicationServices/Read'
+          'Microsoft.Communication/CommunicationServices/Write'
+          'Microsoft.Communication/EmailServices/read'
+          'Microsoft.Communication/EmailServices/write'
+        ]
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
 resource appOnAcs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(acs.id, appPrincipalId, roleIds.communicationAndEmailServiceOwner)
+  name: guid(acs.id, appPrincipalId, acsSenderRole.id)
   scope: acs
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.communicationAndEmailServiceOwner)
+    roleDefinitionId: acsSenderRole.id
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }
@@ -78,6 +125,18 @@ resource appOnTopic 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: customTopic
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.eventGridDataSender)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Telemetry with Entra ID (Application Insights has local auth disabled); despite its name the role publishes
+// every kind of telemetry, and only to this component.
+resource appOnAppInsights 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, appPrincipalId, roleIds.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.monitoringMetricsPublisher)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -16,6 +16,9 @@ param deploymentContainerName string
 @description('Blob container that receives events Event Grid could not deliver.')
 param deadLetterContainerName string
 
+@description('Blob containers of the Functions host (timer schedule monitor and singleton locks, function keys); created here so that the role of the app can be scoped to them.')
+param hostContainerNames array
+
 @description('Redundancy: Standard_GZRS (zone + geo) where the region offers it, else ZRS or LRS.')
 param skuName string = 'Standard_GZRS'
 
@@ -28,8 +31,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     name: skuName
   }
   properties: {
-    //checkov:skip=CKV_AZURE_35:Flex Consumption without VNet integration has no fixed egress to allow; every request needs Entra ID (shared key is off).
-    //checkov:skip=CKV_AZURE_59:Same: the host, deployment and Event Grid dead-lettering reach storage publicly with Entra ID only; no key, no anonymous blob.
+    //checkov:skip=CKV_AZURE_35:Exception (infra/README.md Least privilege): deny-by-default needs VNet integration of the Flex app plus private endpoints, not in this template; every request needs Entra ID (shared key is off) and a role scoped to one container or the table service.
+    //checkov:skip=CKV_AZURE_59:Same exception: the host, the deployment and Event Grid dead-lettering reach storage publicly with Entra ID only; no key, no anonymous blob.
     accessTier: 'Hot'
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
@@ -92,6 +95,14 @@ resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/con
     publicAccess: 'None'
   }
 }
+
+resource hostContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for container in hostContainerNames: {
+  parent: blobService
+  name: container
+  properties: {
+    publicAccess: 'None'
+  }
+}]
 
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
   parent: storage

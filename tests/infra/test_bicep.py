@@ -80,6 +80,9 @@ class Bicep:
         if kind == "range":
             start, count = self.eval(detail["start_index"], scope), self.eval(detail["count"], scope)
             yield from ({detail["index_name"]: i} for i in range(start, start + count))
+        elif kind == "array_index":  # for (item, i) in array
+            items = self.eval(detail["array_name"], scope)
+            yield from ({detail["item_name"]: item, detail["index_name"]: i} for i, item in enumerate(items))
         else:
             yield from ({detail["item_name"]: item} for item in self.eval(detail["array_name"], scope))
 

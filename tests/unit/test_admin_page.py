@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import azure.functions as func
@@ -10,9 +11,19 @@ import pytest
 from functions import admin_page
 from functions.admin_page import ASSETS, resolve_asset
 from local.host_principal import principal_headers
+from shared.config import Settings
+from shared.container import configure, reset
 
 ADMIN = principal_headers({"userId": "u-1", "userDetails": "admin@example.com", "roles": ["EmergencyCalling.Admin"]})
 NOBODY_S_ROLE = principal_headers({"userId": "u-2", "userDetails": "agent@example.com", "roles": []})
+
+
+@pytest.fixture(autouse=True)
+def _headers_from_the_local_host() -> Iterator[None]:
+    """The principal headers below stand for what the local host writes: the app believes them on this setting."""
+    configure(settings=Settings.from_env({"PRINCIPAL_HEADERS_TRUSTED": "local-host"}))
+    yield
+    reset()
 
 
 def serve(path: str, headers: dict[str, str]) -> func.HttpResponse:

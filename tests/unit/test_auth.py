@@ -79,12 +79,13 @@ def test_nobody_is_401() -> None:
 
 
 @pytest.mark.parametrize("env, trusted", [
-    ({}, True),  # not on App Service: the local host set the headers
-    ({"WEBSITE_SITE_NAME": "app", "WEBSITE_AUTH_ENABLED": "True"}, True),
-    ({"WEBSITE_SITE_NAME": "app"}, False),  # App Service without authentication: anyone can send the header
-    ({"WEBSITE_INSTANCE_ID": "x", "WEBSITE_AUTH_ENABLED": "False"}, False),
+    ({"PRINCIPAL_HEADERS_TRUSTED": "local-host"}, True),  # the local host set the headers
+    ({"PRINCIPAL_HEADERS_TRUSTED": "app-service-authentication", "WEBSITE_SITE_NAME": "app",
+      "WEBSITE_AUTH_ENABLED": "True"}, True),
+    ({"WEBSITE_SITE_NAME": "app", "WEBSITE_AUTH_ENABLED": "True"}, False),  # the deployment did not say so
+    ({"PRINCIPAL_HEADERS_TRUSTED": "app-service-authentication", "WEBSITE_SITE_NAME": "app"}, False),
 ])
-def test_principal_headers_are_trusted_only_behind_app_service_authentication(env: dict, trusted: bool) -> None:
+def test_principal_headers_are_trusted_only_on_the_deployment_s_word(env: dict, trusted: bool) -> None:
     assert headers_trusted(env) is trusted
 
 

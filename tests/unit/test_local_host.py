@@ -25,6 +25,7 @@ from shared.clock import FixedClock
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+JSON = {"Content-Type": "application/json"}  # the control endpoints take JSON only
 
 
 @dataclass
@@ -255,31 +256,31 @@ def test_webhook_rejects(host: LocalHost, record: Record, path: str, body: Any, 
 
 
 def test_admin_invokes_the_timer_and_answers_after_it_ran(host: LocalHost, record: Record) -> None:
-    answer = call(host.port, "POST", "/admin/functions/sweep", {"input": ""})
+    answer = call(host.port, "POST", "/admin/functions/sweep", {"input": ""}, headers=JSON)
     assert answer.status == 202
     (timer,) = record.timers
     assert timer.past_due is False
 
 
 def test_admin_invokes_the_event_grid_function_with_the_input_event(host: LocalHost, record: Record) -> None:
-    answer = call(host.port, "POST", "/admin/functions/on_event", {"input": json.dumps(GRID_EVENT)})
+    answer = call(host.port, "POST", "/admin/functions/on_event", {"input": json.dumps(GRID_EVENT)}, headers=JSON)
     assert answer.status == 202
     assert [e.id for e in record.events] == ["e1"]
 
 
 def test_admin_reports_failure_unknown_function_and_bad_input(host: LocalHost) -> None:
     failing = json.dumps({**GRID_EVENT, "subject": "fail"})
-    answer = call(host.port, "POST", "/admin/functions/on_event", {"input": failing})
+    answer = call(host.port, "POST", "/admin/functions/on_event", {"input": failing}, headers=JSON)
     assert answer.status == 500
     assert "cannot handle" in answer.json()["error"]
-    assert call(host.port, "POST", "/admin/functions/nobody", {"input": ""}).status == 404
-    assert call(host.port, "POST", "/admin/functions/on_event", {"input": "{oops"}).status == 400
-    assert call(host.port, "POST", "/admin/functions/boom", {"input": ""}).status == 400
+    assert call(host.port, "POST", "/admin/functions/nobody", {"input": ""}, headers=JSON).status == 404
+    assert call(host.port, "POST", "/admin/functions/on_event", {"input": "{oops"}, headers=JSON).status == 400
+    assert call(host.port, "POST", "/admin/functions/boom", {"input": ""}, headers=JSON).status == 400
 
 
 def test_clock_reads_and_advances(host: LocalHost) -> None:
     assert call(host.port, "GET", "/local/clock").json() == {"now": START.isoformat()}
-    answer = call(host.port, "POST", "/local/clock", {"advanceSeconds": 90})
+    answer = call(host.port, "POST", "/local/clock", {"advanceSeconds": 90}, headers=JSON)
     assert answer.json() == {"now": (START + timedelta(seconds=90)).isoformat()}
     assert host.clock.now() == START + timedelta(seconds=90)
 
@@ -288,7 +289,7 @@ def test_clock_reads_and_advances(host: LocalHost) -> None:
     "body", [b"not json", {"advance": 5}, {"advanceSeconds": "5"}, {"advanceSeconds": -1}, {"advanceSeconds": True}]
 )
 def test_clock_rejects_a_bad_body_naming_the_field(host: LocalHost, body: Any) -> None:
-    answer = call(host.port, "POST", "/local/clock", body)
+    answer = call(host.port, "POST", "/local/clock", body, headers=JSON)
     assert answer.status == 400
     assert "advanceSeconds" in answer.json()["error"]
     assert host.clock.now() == START

@@ -21,6 +21,7 @@ from local.host_worker import InvocationSlots, default_thread_count
 
 SLOW = 0.05  # seconds each test function takes
 NOTIFY = {"aeg-event-type": "Notification", "Content-Type": "application/json"}
+JSON = {"Content-Type": "application/json"}  # the control endpoints take JSON only
 EVENT = {"id": "e1", "eventType": "Test.Event", "subject": "s", "eventTime": "2025-01-01T12:00:00Z", "data": {}}
 
 
@@ -151,8 +152,8 @@ def test_every_trigger_kind_shares_the_worker_threads(gauge: Gauge) -> None:
     requests: list[Request] = [
         *[("GET", "/api/slow", None, {})] * 20,
         *[("POST", "/runtime/webhooks/EventGrid?functionName=on_event", json.dumps([EVENT]).encode(), NOTIFY)] * 20,
-        *[("POST", "/admin/functions/sweep", b'{"input": ""}', {})] * 10,
-        *[("POST", "/admin/functions/on_event", json.dumps({"input": json.dumps(EVENT)}).encode(), {})] * 10,
+        *[("POST", "/admin/functions/sweep", b'{"input": ""}', JSON)] * 10,
+        *[("POST", "/admin/functions/on_event", json.dumps({"input": json.dumps(EVENT)}).encode(), JSON)] * 10,
     ]
     with serving(gauge, worker_threads=3) as host:
         outcomes = burst(host.port, requests)

@@ -109,7 +109,8 @@ def start_cli_host(env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
 def request(port: int, method: str, path: str, body: object = None) -> dict[str, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request(method, path, body=json.dumps(body) if body is not None else None)
+        connection.request(method, path, body=json.dumps(body) if body is not None else None,
+                           headers={"Content-Type": "application/json"})
         response = connection.getresponse()
         assert response.status == 200
         return json.loads(response.read())  # type: ignore[no-any-return]
