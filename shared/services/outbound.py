@@ -46,6 +46,10 @@ def place_outbound_call(cmd: OutboundCall, deps: Ports, policy: LeasePolicy) -> 
         return _normal_call(cmd, deps)
     call_id = cmd.emergency_call_id or str(uuid.uuid4())
     warnings = Warnings(call_id, [])
+    if cmd.emergency_call_id and _taken_by_another(call_id, cmd.agent_id, deps):
+        call_id = warnings.call_id = str(uuid.uuid4())
+        warnings.add("emergency_call_id_taken", "the emergencyCallId sent is another agent's call: this call has "
+                     "its own id (use it for call-ids and the end)")
     now = deps.clock.now()
     call = _start_emergency(cmd, c, call_id, now, deps, policy, warnings)
     return {
@@ -55,6 +59,15 @@ def place_outbound_call(cmd: OutboundCall, deps: Ports, policy: LeasePolicy) -> 
         "callbackWindowEndsAt": call.callback_until.isoformat() if call.callback_until else None,
         "panel": panel(call.test), "warnings": warnings.items,
     }
+
+
+def _taken_by_another(call_id: str, agent_id: str, deps: Ports) -> bool:
+    """A dialer's own id that names another agent's call must not reach that call's number or record."""
+    try:
+        loaded = deps.calls.get(call_id)
+    except StoreError:
+        return False  # nothing can be read or written of it either
+    return loaded is not None and bool(loaded[0].agent_id) and loaded[0].agent_id != agent_id
 
 
 def _start_emergency(cmd: OutboundCall, c: Classification, call_id: str, now: datetime, deps: Ports,

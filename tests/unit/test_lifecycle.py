@@ -399,3 +399,14 @@ def test_a_call_started_naming_another_agent_than_its_record_is_ignored(deps: Fa
     _, data = started(deps)
     on_call_started("bob", call_id, deps, deps.policy, call_from_started(dict(data, agentId="bob")))
     assert status(deps, "bob") == "Available"
+
+
+def test_another_agents_call_id_gets_a_call_of_its_own_not_that_calls_number(deps: FakeDeps) -> None:
+    deps.add_numbers("+12025550101")
+    alice = place_outbound_call(OutboundCall("alice", "911", "US", emergency_call_id="c-shared"), deps, deps.policy)
+    bob = place_outbound_call(OutboundCall("bob", "911", "US", emergency_call_id="c-shared"), deps, deps.policy)
+    assert bob["emergencyCallId"] != "c-shared" and bob["callbackNumber"] != alice["callbackNumber"]
+    assert "emergency_call_id_taken" in {w["code"] for w in bob["warnings"]}
+    assert deps.calls.get("c-shared")[0].agent_id == "alice"
+    again = place_outbound_call(OutboundCall("alice", "911", "US", emergency_call_id="c-shared"), deps, deps.policy)
+    assert again["emergencyCallId"] == "c-shared" and again["callbackNumber"] == alice["callbackNumber"]
