@@ -84,7 +84,8 @@ class Dial:
 
 
 def dial(client: Client, agent: str, number: str = "933", call_id: str | None = None) -> Dial:
-    """The dialer's request before an emergency dial; it dials whatever the answer (or none) says."""
+    """The dialer's request before an emergency dial (933, the test number, unless a test needs the 60-minute
+    window of a real one); it dials whatever the answer (or none) says."""
     body: dict[str, Any] = {"agentId": agent, "dialedNumber": number, "countryCode": "US"}
     if call_id:
         body["emergencyCallId"] = call_id

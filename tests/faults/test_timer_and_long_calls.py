@@ -38,7 +38,7 @@ def test_calls_of_30_61_and_200_minutes_with_the_timer_doubled_and_skipped(three
     s, c = three_numbers, three_numbers.client
     other = s.start_extra_host()
     try:
-        dials = {minutes: h.dial(c, h.agent_id(i)) for i, minutes in enumerate((30, 61, 200))}
+        dials = {minutes: h.dial(c, h.agent_id(i), "911") for i, minutes in enumerate((30, 61, 200))}
         number = {m: d.answer["callbackNumber"] for m, d in dials.items()}
         targets: dict[str, str | None] = {}
         elapsed, wrong = 0, []
@@ -55,7 +55,7 @@ def test_calls_of_30_61_and_200_minutes_with_the_timer_doubled_and_skipped(three
                 if elapsed == minutes:
                     assert h.end(c, str(d.call_id), d.agent) == 200
         # a fourth agent dials: only the 30-minute call's number is free (its window ended at 90 minutes)
-        late = h.dial(c, h.agent_id(3))
+        late = h.dial(c, h.agent_id(3), "911")
         # the timer is skipped for three hours: 50 minutes in, the 200-minute call's window still holds (decided
         # from timestamps when read); after the three hours it has run out
         c.advance(50 * 60)
