@@ -10,6 +10,7 @@ import azure.functions as func
 from functions._agent import check_agent, check_call_owner
 from functions._common import container, handle_http
 from shared import commands
+from shared.domain import numbers
 from shared.services import ending
 from shared.services.outbound import place_outbound_call
 
@@ -25,7 +26,7 @@ def outbound_call(req: func.HttpRequest) -> func.HttpResponse:
 
     def run() -> object:
         cmd = commands.outbound_call(commands.parse_json_object(req.get_body()))
-        check_agent(req, cmd.agent_id)
+        check_agent(req, cmd.agent_id, emergency=numbers.classify(cmd.dialed_number, cmd.country_code).emergency)
         c = container()
         answer = place_outbound_call(cmd, c, c.policy)
         if answer.get("emergency"):

@@ -44,3 +44,26 @@ def test_storage_outage_in_the_middle_of_a_burst(stack: LocalStack) -> None:
     assert all(any(w["code"] == "storage_unavailable" for w in d.answer["warnings"]) for d in during)
     assert figures.contract_held and figures.server_errors == 0, figures
     assert figures.notes["missing_from_incidents"] == [] and figures.notes["not_ended"] == []
+
+
+def test_a_signed_in_agents_emergency_dial_during_the_outage_still_goes_through(stack: LocalStack) -> None:
+    c = stack.client
+    user = {"userId": "00000000-0000-0000-0000-00000000a900", "userDetails": "agent9@example.com",
+            "roles": ["EmergencyCalling.Agent"]}
+    profile = c.get(f"/api/manage/agents/{h.agent_id(9)}")[1]
+    assert c.put(f"/api/manage/agents/{h.agent_id(9)}", dict(profile, signInId=user["userId"]))[0] == 200
+    agent = c.as_user(user)
+    stack.stop_storage()
+    try:
+        emergency = h.dial(agent, h.agent_id(9), "911")
+        normal = agent.post("/api/outbound-calls", {"agentId": h.agent_id(9), "dialedNumber": "+1 202 555 0150",
+                                                    "countryCode": "US"})
+    finally:
+        stack.start_storage()
+    # her sign-in cannot be checked without storage: the emergency dial is not refused for it, a normal one is
+    assert emergency.status == 200 and emergency.answer["emergency"] is True
+    assert normal[0] == 503
+    calls = {str(emergency.call_id): h.agent_id(9)}
+    assert h.quiet(stack, timeout=120)
+    assert h.wait_notified(stack, calls, timeout=90) == (0, 0)
+    assert h.end(c, str(emergency.call_id), h.agent_id(9), retries=5) == 200
