@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -252,9 +251,6 @@ def redirect_target(stack: LocalStack, context: str) -> str | None:
             return str(target.get("rawId") or target.get("communicationUser", {}).get("id"))
     return None
 
-
-def now(client: Client) -> datetime:
-    return client.now()
 
 
 # --- events: as ACS publishes them, as Event Grid (re)delivers the app's own ---------------------------------------
