@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local import demo
 from local.eventgrid_schema import load_subscriptions
 from local.stack import Client, LocalStack, wait_for
 from shared.domain.delivery import operation_id
@@ -124,16 +125,10 @@ def end(client: Client, call_id: str, agent: str, retries: int = 0) -> int:
 
 
 def incoming_call(client: Client, to_raw: str, correlation: str) -> dict[str, Any]:
-    """Microsoft.Communication.IncomingCall as ACS publishes it (the responder's callback)."""
-    kind = {"kind": "phoneNumber", "rawId": to_raw, "phoneNumber": {"value": to_raw[2:]}} \
-        if to_raw.startswith("4:") else {"kind": "communicationUser", "rawId": to_raw,
-                                         "communicationUser": {"id": to_raw}}
-    return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.IncomingCall", "dataVersion": "1.0",
-            "subject": "/caller/responder/recipient/callback", "eventTime": client.now().isoformat(),
-            "data": {"to": kind, "from": {"kind": "phoneNumber", "rawId": "4:+12025550177",
-                                          "phoneNumber": {"value": "+12025550177"}},
-                     "serverCallId": f"srv-{correlation}", "callerDisplayName": "PSAP",
-                     "incomingCallContext": f"ctx-{correlation}", "correlationId": correlation}}
+    """Microsoft.Communication.IncomingCall as ACS publishes it (the responder's callback), as the demo builds it."""
+    to = demo.phone(to_raw[2:]) if to_raw.startswith("4:") else {
+        "kind": "communicationUser", "rawId": to_raw, "communicationUser": {"id": to_raw}}
+    return demo.incoming_call(client, to, correlation)
 
 
 def acs_call_ended(client: Client, agent_index: int, server: str, correlation: str) -> dict[str, Any]:
