@@ -52,6 +52,9 @@ param callbackQuarantineMinutes int = 10
 @minValue(1)
 param maxEmergencyCallMinutes int = 240
 
+@description('On the direct-offer path the responder sees the emergency service\'s temporary number; true: still lease a pool number the agent can read out.')
+param leasePoolNumberOnDirectOffer bool = false
+
 @description('IncomingCall events older than this are dropped (a call rings 30 s).')
 @minValue(1)
 @maxValue(30)
@@ -202,6 +205,7 @@ module functionApp 'modules/functionapp.bicep' = {
     callbackWindowMinutes: callbackWindowMinutes
     callbackQuarantineMinutes: callbackQuarantineMinutes
     maxEmergencyCallMinutes: maxEmergencyCallMinutes
+    leasePoolNumberOnDirectOffer: leasePoolNumberOnDirectOffer
     incomingCallMaxAgeSeconds: incomingCallMaxAgeSeconds
     incidentRetentionDays: incidentRetentionDays
     alwaysReadyInstances: alwaysReadyInstances

@@ -5,10 +5,12 @@ Fictional numbers (555-01xx) and example.com / example.org addresses only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
-from local.stack import Client
+from local.stack import Client, LocalStack
 
 AGENTS: dict[str, dict[str, Any]] = {
     "alice": {
@@ -49,6 +51,18 @@ VOICE_CONFIG: dict[str, dict[str, dict[str, Any]]] = {
     "routing-rules": {"emergency-112": {"numberPattern": "^\\+?112$", "trunks": ["sbc-eu.example.com"]}},
 }
 POOL = [f"+1 202 555 01{n:02d}" for n in range(0, 6)]
+
+
+@contextmanager
+def seeded_stack(**options: Any) -> Iterator[LocalStack]:
+    """A started LocalStack(**options) with the seed data, stopped on the way out."""
+    stack = LocalStack(**options)
+    stack.start()
+    try:
+        seed(stack.client)
+        yield stack
+    finally:
+        stack.stop()
 
 
 def seed(client: Client, agents: dict[str, dict[str, Any]] | None = None, pool: list[str] | None = None) -> None:

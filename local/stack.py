@@ -187,6 +187,10 @@ class LocalStack:
             "EVENTGRID_TOPIC_KEY": self.custom_topic.access_key,
             "EVENTGRID_TOPIC_RESOURCE_ID": self.custom_topic.topic, "ACS_RESOURCE_ID": self.system_topic.topic,
             "CALLBACK_FALLBACK_TARGET": FALLBACK_TARGET,
+            # The seeded agents call from a Microsoft number (direct offer), where the responder sees the emergency
+            # service's temporary number; the local stack also leases each a pool number she can read out, so the
+            # demo and the tests can show the pool at work. tests/e2e/test_direct_offer.py runs with the default.
+            "LEASE_POOL_NUMBER_ON_DIRECT_OFFER": "true",
             "REQUESTS_CA_BUNDLE": str(self.acs.ca_bundle),
             "LOCAL_HOST_TIMERS": "1" if self.timers else "0",
             # Never inherited from the developer's shell: the stack decides who is signed in by default.

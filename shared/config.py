@@ -33,6 +33,10 @@ SETTINGS: dict[str, str] = {
     "CALLBACK_WINDOW_MINUTES": "How long a callback number stays leased after the dial and after the call ends.",
     "CALLBACK_QUARANTINE_MINUTES": "How long a released callback number rests before reuse.",
     "TEST_CALLBACK_WINDOW_MINUTES": "How long a 933 test call keeps its callback number after it ends.",
+    "LEASE_POOL_NUMBER_ON_DIRECT_OFFER": "true: on the direct-offer path (where the responder sees the emergency "
+                                         "service's temporary number) a pool number is still leased, as a number "
+                                         "the agent can read out; default false, so the pool serves the calls "
+                                         "that need it.",
     "MAX_EMERGENCY_CALL_MINUTES": "After this long without an end signal, presence is restored by the timer.",
     "INCOMING_CALL_MAX_AGE_SECONDS": "IncomingCall events older than this are dropped (a call rings 30 s).",
     "CALLBACK_FALLBACK_TARGET": "ACS identity that takes callbacks to pool numbers with no live lease.",
@@ -41,6 +45,13 @@ SETTINGS: dict[str, str] = {
     "PRINCIPAL_HEADERS_TRUSTED": "Who strips forged X-MS-CLIENT-PRINCIPAL headers: app-service-authentication (Azure, "
                                  "with App Service Authentication on) or local-host; unset: nobody is signed in.",
 }
+
+
+def _bool(name: str, raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered not in ("true", "false"):
+        raise SettingError(f"setting {name} must be true or false, got {raw!r}")
+    return lowered == "true"
 
 
 def _int(name: str, raw: str) -> int:
@@ -120,6 +131,10 @@ class Settings:
     @property
     def quarantine_minutes(self) -> int:
         return self._cast("CALLBACK_QUARANTINE_MINUTES", "10", _int)
+
+    @property
+    def lease_on_direct_offer(self) -> bool:
+        return self._cast("LEASE_POOL_NUMBER_ON_DIRECT_OFFER", "false", _bool)
 
     @property
     def max_call_minutes(self) -> int:

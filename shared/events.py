@@ -157,6 +157,8 @@ def call_from_started(data: dict[str, Any]) -> EmergencyCall | None:
             callback_source=data.get("callbackSource") if isinstance(data.get("callbackSource"), str) else None,
             callback_until=_iso(until) if isinstance(until, str) else None,
             location=location if isinstance(location, dict) else None,
+            path=data.get("path") if isinstance(data.get("path"), str) else None,
+            caller_id=data.get("callerId") if isinstance(data.get("callerId"), str) else None,
             acs_user_id=data.get("acsUserId") if isinstance(data.get("acsUserId"), str) else None)
     except (KeyError, BadEvent):
         return None

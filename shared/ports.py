@@ -151,6 +151,7 @@ class Ports(Protocol):
     windows: CallbackWindowStore
     incoming: IncomingCallLog
     call_control: CallControl
+    voice_setup: VoiceSetupReader
 
 
 # --- notification (issue 3, section 2) ---------------------------------------------------------------------------
@@ -223,6 +224,12 @@ class NotifyPorts(Protocol):
 
 
 # --- administration (issue 4): voice setup, audit log ------------------------------------------------------------
+
+
+class VoiceSetupReader(Protocol):
+    """The voice setup as a dial reads it (recent enough: adapters/voice_cache.py)."""
+
+    def load(self) -> VoiceConfig: ...
 
 
 class VoiceConfigStore(Protocol):

@@ -25,7 +25,8 @@ class Container:
         return LeasePolicy(window=timedelta(minutes=self.settings.callback_window_minutes),
                            quarantine=timedelta(minutes=self.settings.quarantine_minutes),
                            max_call=timedelta(minutes=self.settings.max_call_minutes),
-                           test_window=timedelta(minutes=self.settings.test_callback_window_minutes))
+                           test_window=timedelta(minutes=self.settings.test_callback_window_minutes),
+                           lease_on_direct_offer=self.settings.lease_on_direct_offer)
 
     @cached_property
     def tables(self) -> Any:
@@ -152,6 +153,12 @@ class Container:
         from shared.adapters.table_admin import TableVoiceConfigStore
 
         return TableVoiceConfigStore(self.tables)
+
+    @cached_property
+    def voice_setup(self) -> Any:
+        from shared.adapters.voice_cache import CachedVoiceConfig
+
+        return CachedVoiceConfig(self.voice_config)
 
     @cached_property
     def audit(self) -> Any:

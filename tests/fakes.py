@@ -11,6 +11,7 @@ from shared.clock import FixedClock
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.lease import LeasePolicy, PoolNumber
 from shared.domain.presence import Presence
+from shared.domain.voice_config import VoiceConfig, VoiceRecord
 from shared.ports import ClaimState, Conflict, StoreError
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -180,6 +181,20 @@ class FakeEvents:
         self.published.append((event_type, data))
 
 
+class FakeVoiceConfig:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], VoiceRecord] = {}
+
+    def load(self) -> VoiceConfig:
+        return VoiceConfig.of(list(self.rows.values()))
+
+    def put(self, record: VoiceRecord) -> None:
+        self.rows[(record.KIND, record.key)] = record
+
+    def delete(self, kind: str, key: str) -> bool:
+        return self.rows.pop((kind, key), None) is not None
+
+
 class FakeDeps:
     """All ports in memory, a fixed clock at T0 and the default lease policy."""
 
@@ -195,6 +210,7 @@ class FakeDeps:
         self.incoming = FakeIncoming()
         self.call_control = FakeCallControl()
         self.telemetry = FakeTelemetry()
+        self.voice_setup = FakeVoiceConfig()
         self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10),
                                   max_call=timedelta(hours=4))
 

@@ -5,22 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shared.domain.audit import AuditEntry
-from shared.domain.voice_config import VoiceConfig, VoiceRecord
+from shared.domain.voice_config import VoiceRecord
 from tests.fakes import FakeDeps
-
-
-class FakeVoiceConfig:
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], VoiceRecord] = {}
-
-    def load(self) -> VoiceConfig:
-        return VoiceConfig.of(list(self.rows.values()))
-
-    def put(self, record: VoiceRecord) -> None:
-        self.rows[(record.KIND, record.key)] = record
-
-    def delete(self, kind: str, key: str) -> bool:
-        return self.rows.pop((kind, key), None) is not None
 
 
 class FakeAudit:
@@ -41,7 +27,7 @@ class AdminDeps(FakeDeps):
 
     def __init__(self) -> None:
         super().__init__()
-        self.voice_config = FakeVoiceConfig()
+        self.voice_config = self.voice_setup  # the dial reads what the admin set
         self.audit = FakeAudit()
 
     def configure(self, *records: VoiceRecord) -> None:

@@ -21,6 +21,7 @@ param callbackFallbackTarget string
 param callbackWindowMinutes int
 param callbackQuarantineMinutes int
 param maxEmergencyCallMinutes int
+param leasePoolNumberOnDirectOffer bool
 param incomingCallMaxAgeSeconds int
 param incidentRetentionDays int
 
@@ -124,6 +125,10 @@ var appSettings = [
   {
     name: 'MAX_EMERGENCY_CALL_MINUTES'
     value: string(maxEmergencyCallMinutes)
+  }
+  {
+    name: 'LEASE_POOL_NUMBER_ON_DIRECT_OFFER'
+    value: leasePoolNumberOnDirectOffer ? 'true' : 'false'
   }
   {
     name: 'INCOMING_CALL_MAX_AGE_SECONDS'

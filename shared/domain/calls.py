@@ -43,6 +43,10 @@ class EmergencyCall:
     callback_number: str | None = None
     callback_source: str | None = None  # "pool", "agent_outbound" or None
     callback_until: datetime | None = None
+    # The call's path as decided at the dial (emergency_path.dial_path): "direct_routing", "direct_offer" or
+    # "unknown"; None for records rebuilt without it. `caller_id`: the number the dialer was told to present.
+    path: str | None = None
+    caller_id: str | None = None
     location: dict[str, Any] | None = None
     warnings: tuple[dict[str, str], ...] = ()
     ended_at: datetime | None = None
@@ -84,7 +88,7 @@ class EmergencyCall:
         if self.ended_at is not None:
             return self
         until = self.callback_until
-        if self.callback_source == "pool" and until is not None:
+        if self.callback_source in ("pool", "emergency_service") and until is not None:
             until = max(until, at + window)
         return replace(self, ended_at=at, end_source=source, callback_until=until)
 

@@ -15,8 +15,7 @@ EMERGENCY CALL: {{ agent_name }} dialed the emergency number {{ dialed_number }}
 ({{ dialed_at_utc }}).
 Location: {% if location_known %}{{ location }}.{% else %}not reported by the agent's browser - confirm it with \
 the agent.{% endif %}
-Callback number: {% if callback_number %}{{ callback_number }} (reaches {{ agent_name }} directly until \
-{{ callback_window_ends_utc }}).{% else %}none was assigned to this call.{% endif %}
+Callback number: {{ responder_callback }}.
 
 What to do: {% if is_test %}nothing. This was a test call to check that emergency calling and these notifications \
 work.{% else %}go to {{ agent_name }} now if you can, or meet the emergency responders at the location above and \
@@ -60,8 +59,7 @@ to the agent. Keep the callback number free for the responders.</p>
 <dd>{% if location_known %}{{ location }}{% else %}Location not reported by the agent&rsquo;s browser &mdash;
 confirm it with the agent.{% endif %}</dd>
 <dt>Callback number</dt>
-<dd>{% if callback_number %}{{ callback_number }}, reaches {{ agent_name }} directly until
-{{ callback_window_ends_utc }}{% else %}None was assigned to this call.{% endif %}</dd>
+<dd>{{ responder_callback }}</dd>
 <dt>Agent</dt>
 <dd>{{ agent_name }} ({{ agent_id }})</dd>
 <dt>Number dialed</dt>

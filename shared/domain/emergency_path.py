@@ -121,11 +121,13 @@ def _describe(leg: Leg, resource: ResourceNumber) -> str:
                 "the responder calls back the pool number the backend presents.")
     if leg.kind is PathKind.DIRECT_OFFER:
         return (f"With no direct-routing rule for {n}, a call to {n} goes to Microsoft's emergency service (direct "
-                "offer): ACS presents a temporary callback number for at least 60 minutes that reaches the agent.")
+                "offer): the responder sees a temporary number that service assigns, not the caller ID the dialer "
+                "presents, and a callback on it for at least 60 minutes rings the agent's ACS identity directly.")
     if leg.kind is PathKind.DIRECT_OFFER_FALLBACK:
         return (f"No direct-routing rule matches {n}; because the resource also has Microsoft (direct-offer) "
                 f"numbers, a call to {n} falls back to the Microsoft network and follows the direct-offer path to "
-                "Microsoft's emergency service, not your carrier.")
+                "Microsoft's emergency service, not your carrier: the responder sees that service's temporary "
+                "number, and a callback on it rings the agent's ACS identity directly.")
     return (f"No direct-routing rule matches {n} and the resource has no Microsoft number to fall back on: a call "
             f"to {n} has no known emergency path.")
 
@@ -139,3 +141,56 @@ def _fix(leg: Leg) -> str | None:
         return (f"Add a direct-routing rule for {n} to an SBC whose carrier handles emergency calls, or acquire a "
                 "Microsoft number for the resource.")
     return None
+
+
+# --- the path of one dial, decided at the dial ----------------------------------------------------------------
+
+# How the responder reaches the agent, per path, as the dialer's answer, the panel, the incident and the
+# notification say it.
+CALLBACK_FROM_EMERGENCY_SERVICE = "emergency_service"  # callback_source on the direct-offer path
+
+
+@dataclass(frozen=True)
+class DialPath:
+    """The path one emergency call takes: DIRECT_ROUTING, DIRECT_OFFER or UNKNOWN, and why."""
+
+    kind: PathKind
+    reason: str
+
+    @property
+    def direct_offer(self) -> bool:
+        return self.kind is PathKind.DIRECT_OFFER
+
+
+def dial_path(number: str | None, dialed: str, config: VoiceConfig) -> DialPath:
+    """Decided as ACS decides (module docstring): a direct-routing rule for the dialed number first, whatever the
+    caller's number; then a Microsoft number (or, from a direct-routing number, the fallback to the Microsoft
+    network when the resource has one) goes to Microsoft's emergency service; anything else is unknown."""
+    rule = config.rule_for(dialed)
+    if rule is not None:
+        return DialPath(PathKind.DIRECT_ROUTING, f"direct-routing rule '{rule.name}' matches {dialed}")
+    resource = config.number(number)
+    if resource is None:
+        return DialPath(PathKind.UNKNOWN, "the agent's outbound number is not a known number of the resource"
+                        if number else "the agent has no outbound number")
+    if resource.number_type is NumberType.MICROSOFT:
+        return DialPath(PathKind.DIRECT_OFFER, f"a Microsoft number and no direct-routing rule for {dialed}")
+    if config.has_direct_offer:
+        return DialPath(PathKind.DIRECT_OFFER, f"no direct-routing rule for {dialed}: the call falls back to the "
+                        "Microsoft network")
+    return DialPath(PathKind.UNKNOWN, f"no direct-routing rule for {dialed} and no Microsoft number")
+
+
+def responder_reach(path: str | None, callback_number: str | None, source: str | None, agent: str,
+                    until: str) -> str:
+    """What follows "Callback number:" on this call's path: what the responder sees and where a callback goes
+    (`until`: when the window ends, as text)."""
+    if path == PathKind.DIRECT_OFFER.value:
+        phrase = (f"a temporary number assigned by the emergency service (the responder sees it); a callback on it "
+                  f"until {until} rings {agent} directly")
+        return phrase + (f"; {agent} can also give the responder {callback_number}" if callback_number else "")
+    if callback_number and source == "pool":
+        return f"{callback_number}, which rings {agent} directly until {until}"
+    if callback_number:
+        return f"{callback_number}, the agent's own number (a callback on it follows the normal routing)"
+    return "none was assigned to this call (the network presents the resource's default number)"

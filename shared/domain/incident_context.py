@@ -6,7 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from shared.domain.calls import Agent, EmergencyCall
-from shared.domain.notification_context import NotificationContext
+from shared.domain.emergency_path import PathKind, responder_reach
+from shared.domain.notification_context import NotificationContext, format_utc
 
 # The countries ACS places emergency calls from (FACTS.md); anything else shows its code.
 COUNTRY_NAMES = {
@@ -21,8 +22,10 @@ _MAX_PART = 200  # the location comes from a browser: keep each part of it short
 def context_for(call: EmergencyCall, agent: Agent | None) -> NotificationContext:
     """The notification context of one emergency call; the agent adds the name and time zone when known."""
     country = (call.country or "").upper()
+    name = call.agent_name or (agent.display_name if agent else "") or call.agent_id
+    until = call.callback_until or call.dialed_at + DEFAULT_CALLBACK_WINDOW
     return NotificationContext(
-        agent_name=call.agent_name or (agent.display_name if agent else "") or call.agent_id,
+        agent_name=name,
         agent_id=call.agent_id,
         dialed_number=call.dialed_number,
         country=country or "unknown",
@@ -30,10 +33,13 @@ def context_for(call: EmergencyCall, agent: Agent | None) -> NotificationContext
         dialed_at=call.dialed_at,
         agent_timezone=agent.timezone if agent else "UTC",
         callback_number=call.callback_number or "",
-        callback_window_ends=call.callback_until or call.dialed_at + DEFAULT_CALLBACK_WINDOW,
+        callback_window_ends=until,
         location=describe_location(call.location),
         is_test=call.test,
         emergency_call_id=call.call_id,
+        callback_path=call.path if call.path in {k.value for k in PathKind} else PathKind.UNKNOWN.value,
+        responder_callback=responder_reach(call.path, call.callback_number, call.callback_source, name,
+                                           format_utc(until)),
     )
 
 

@@ -87,6 +87,9 @@ class LeasePolicy:
     max_call: timedelta = timedelta(minutes=240)
     # A 933 test call needs no callback hour: its number goes back to the pool soon after it ends.
     test_window: timedelta = timedelta(minutes=5)
+    # On the direct-offer path the responder sees the emergency service's temporary number, not ours: a pool
+    # number is leased there only as a number the agent can read out, when the admin asks for it.
+    lease_on_direct_offer: bool = False
 
     def window_for(self, test: bool) -> timedelta:
         return self.test_window if test else self.window

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.domain.emergency_path import responder_reach
+
 PlaceholderValue = str | bool
 
 PLACEHOLDERS: dict[str, str] = {
@@ -20,6 +22,13 @@ PLACEHOLDERS: dict[str, str] = {
     "agent_timezone": "The agent's IANA time zone, e.g. America/Chicago (UTC when unknown).",
     "callback_number": "Number on which emergency responders reach the agent directly (E.164); empty if none.",
     "callback_window_ends_utc": "Until when the callback number reaches the agent, in UTC.",
+    "callback_path": "How the call reached the emergency service: direct_offer (Microsoft's emergency service; the "
+    "responder sees a temporary number it assigned, and a callback on it rings the agent directly), "
+    "direct_routing (your carrier; the responder sees the callback number) or unknown.",
+    "responder_callback": "How the responder reaches the agent on this call's path, to follow 'Callback number:', "
+    "e.g. '+12025550142, which rings Alice directly until 2026-11-23 23:53 UTC', or on the direct-offer path 'a "
+    "temporary number assigned by the emergency service (the responder sees it); a callback on it until … rings "
+    "Alice directly'.",
     "location": "The location reported with the call (street address, floor, room), or empty when unknown.",
     "location_known": "True when a location was reported (use it in {% if %}).",
     "is_test": "True for a test call (e.g. to 933); the subject then gets a [TEST] marker automatically.",
@@ -46,6 +55,8 @@ class NotificationContext:
     location: str
     is_test: bool
     emergency_call_id: str
+    callback_path: str = "unknown"
+    responder_callback: str = ""
 
     def __post_init__(self) -> None:
         for name in ("dialed_at", "callback_window_ends"):
@@ -75,6 +86,10 @@ class NotificationContext:
             "location_known": self.location_known,
             "is_test": self.is_test,
             "emergency_call_id": self.emergency_call_id,
+            "callback_path": self.callback_path,
+            "responder_callback": self.responder_callback or responder_reach(
+                self.callback_path, self.callback_number, "pool" if self.callback_number else None, self.agent_name,
+                format_utc(self.callback_window_ends)),
         }
 
 

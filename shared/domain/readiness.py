@@ -41,16 +41,25 @@ class AgentReadiness:
 
 
 def assess(agent: Agent, config: VoiceConfig, pool: list[PoolNumber], now: datetime,
-           quarantine: timedelta) -> AgentReadiness:
+           quarantine: timedelta, lease_on_direct_offer: bool = False) -> AgentReadiness:
     """Every prerequisite of the agent's emergency call, in the order an admin fixes them."""
     profile_check, profile = _voice_profile(agent, config)
-    number = agent.outbound_number or (profile.outbound_number if profile else None)
+    number = _number_of(agent, profile)
     country = _location_country(agent)
     path = emergency_path(number, country, config)
     checks = (profile_check, _location(agent, now), _mailbox(agent), _recipients(agent),
               Check("emergency_path", "Emergency call path", path.status, path.explanation, path.fix),
-              _callback(path, country, pool, now, quarantine))
+              _callback(path, country, pool, now, quarantine, lease_on_direct_offer))
     return AgentReadiness(agent, worst([c.status for c in checks]), checks, path, number)
+
+
+def outbound_number(agent: Agent, config: VoiceConfig) -> str | None:
+    """The number the agent calls from: her own, or her voice outbound profile's."""
+    return _number_of(agent, _voice_profile(agent, config)[1])
+
+
+def _number_of(agent: Agent, profile: OutboundProfile | None) -> str | None:
+    return agent.outbound_number or (profile.outbound_number if profile else None)
 
 
 def counts(results: list[AgentReadiness]) -> dict[str, int]:
@@ -158,9 +167,14 @@ def _recipients(agent: Agent) -> Check:
 
 
 def _callback(path: EmergencyPath, location_country: str | None, pool: list[PoolNumber], now: datetime,
-              quarantine: timedelta) -> Check:
+              quarantine: timedelta, lease_on_direct_offer: bool) -> Check:
     def check(status: Status, reason: str, fix: str | None = None) -> Check:
         return Check("callback_number", "Callback number available in the pool", status, reason, fix)
+
+    if path.kind in (PathKind.DIRECT_OFFER, PathKind.DIRECT_OFFER_FALLBACK) and not lease_on_direct_offer:
+        return check(Status.PASS, "Not needed on this agent's path: the emergency service's temporary number "
+                     "reaches her, and no pool number is leased for direct-offer calls "
+                     "(LEASE_POOL_NUMBER_ON_DIRECT_OFFER is off).")
 
     country = path.country or location_country
     region = region_for_country(country) if country else None

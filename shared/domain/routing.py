@@ -14,6 +14,9 @@ from shared.domain.lease import PoolNumber
 
 class Outcome(StrEnum):
     REDIRECTED = "redirected"  # to the agent whose emergency callback window is open
+    # Addressed to the agent's own identity while her window is open (direct offer): it already rings her, so it
+    # is recorded and shown, never redirected (a redirect to the identity it is addressed to is undocumented).
+    RINGING_DIRECT = "ringing_direct"
     FALLBACK = "fallback"  # a pool number with no live lease: the security desk, never the last holder
     NOT_OURS = "not_ours"  # any other call: the contact center's normal routing handles it
     DROPPED_STALE = "dropped_stale"  # the call has stopped ringing (or will before a redirect lands)
@@ -78,7 +81,9 @@ def decide_pool_number(number: PoolNumber | None, now: datetime, fallback: str |
 
 
 def decide_identity(window: CallbackWindow | None, now: datetime) -> Decision:
-    """A call to an agent's identity (direct offer): prioritised only while their callback window is open."""
+    """A call to an agent's identity (direct offer): hers while her callback window is open, else not ours."""
     if window is None or window.until <= now:
         return Decision(Outcome.NOT_OURS, reason="no open emergency callback window")
-    return Decision(Outcome.REDIRECTED, window.acs_user_id, window.agent_id, window.call_id, "open window")
+    # The call is addressed to the identity whose window is open: ACS rings her already, whatever her presence
+    # (our presence is the app's own state, FACTS.md), so there is nothing to redirect.
+    return Decision(Outcome.RINGING_DIRECT, None, window.agent_id, window.call_id, "open window, rings the agent")

@@ -40,5 +40,10 @@ def validation_contexts() -> tuple[tuple[str, NotificationContext], ...]:
         ("US test call to 933, long name", call("x" * 60 + "@example.com", "933", "US", "United States",
                                                 "Pacific/Honolulu", is_test=True, agent_name=LONG_NAME.strip(),
                                                 location=("Suite 1200, " * 20)[:200])),
+        ("US direct offer, no pool number", call("gina@example.com", "911", "US", "United States", "America/Denver",
+                                                 callback_path="direct_offer", callback_number="")),
+        ("CA direct offer with a read-out number", call("hugo@example.org", "911", "CA", "Canada",
+                                                        "America/Vancouver", callback_path="direct_offer",
+                                                        callback_number="+16045550177")),
         ("unknown time zone", call("frank@example.com", "911", "PR", "Puerto Rico", "Not/AZone")),
     )

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 CLAIM_HOLD = timedelta(seconds=10)
 CLAIM_POLL = 0.1
 CALLBACK_ROUTED = "Emergency.CallbackRouted"
+# What the incident records: the redirects, and the calls that already ring the agent's identity.
+RECORDED = (Outcome.REDIRECTED.value, Outcome.FALLBACK.value, Outcome.RINGING_DIRECT.value)
+# A redirect raises a new IncomingCall for its target (FACTS.md): within a ring, it is the same callback.
+REDIRECT_ECHO = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,10 @@ def route_callback(call: IncomingCall, deps: Any, max_age: timedelta, fallback: 
                     (now - call.event_time).total_seconds())
         return RouteResult(Outcome.DROPPED_STALE.value)
     decision = _decide(call, deps, now, fallback)
-    if decision.outcome is Outcome.NOT_OURS:
+    if decision.outcome in (Outcome.NOT_OURS, Outcome.RINGING_DIRECT):
+        if decision.outcome is Outcome.RINGING_DIRECT:
+            log.info("callback %s rings agent %s directly (emergency call %s): not redirected", call.event_id,
+                     decision.agent_id, decision.call_id)
         return RouteResult(decision.outcome.value, decision)
     if decision.target is None:
         log.error("callback to pool number %s has no live lease and CALLBACK_FALLBACK_TARGET is not set: "
@@ -121,15 +128,16 @@ def _decide(call: IncomingCall, deps: Any, now: Any, fallback: str | None) -> De
 def record_callback(call: IncomingCall, result: RouteResult, deps: Ports) -> None:
     """After the redirect has left: note it on the incident and announce it. Failures here are only logged."""
     decision = result.decision
-    if decision is None or result.outcome not in (Outcome.REDIRECTED.value, Outcome.FALLBACK.value):
+    if decision is None or result.outcome not in RECORDED:
         return
     entry = {"at": deps.clock.now().isoformat(), "outcome": result.outcome, "target": decision.target,
              "agentId": decision.agent_id, "eventId": call.event_id, "serverCallId": call.server_call_id,
+             "key": call.dedup_key,
              # The incident is restricted (admin API only) and keeps numbers whole, like its callback number.
              "to": call.to_phone or call.to_raw_id, "from": call.from_raw_id}
     try:
-        if decision.call_id:
-            _append_callback(decision.call_id, entry, deps)
+        if decision.call_id and not _append_callback(decision.call_id, entry, deps):
+            return
         deps.events.publish(CALLBACK_ROUTED, f"agents/{decision.agent_id or 'fallback'}/callbacks",
                             {"emergencyCallId": decision.call_id, "agentId": decision.agent_id,
                              "outcome": result.outcome, "target": decision.target, "at": entry["at"]},
@@ -138,14 +146,30 @@ def record_callback(call: IncomingCall, result: RouteResult, deps: Ports) -> Non
         log.warning("callback %s routed but not recorded: %s", call.event_id, exc)
 
 
-def _append_callback(call_id: str, entry: dict[str, Any], deps: Ports) -> None:
+def _append_callback(call_id: str, entry: dict[str, Any], deps: Ports) -> bool:
+    """Appended once per ringing call (a redelivery finds its entry); False when the call is the IncomingCall our
+    own redirect raised for the agent's identity, which is no callback of its own."""
     for _ in range(5):
         loaded = deps.calls.get(call_id)
         if loaded is None:
-            return
+            return True
         record, version = loaded
+        if any(old.get("key") and old.get("key") == entry["key"] for old in record.callbacks):
+            return True  # recorded; the announcement below may not have left yet, and repeats with the same id
+        if any(_redirect_echo(old, entry) for old in record.callbacks):
+            return False
         try:
             deps.calls.save(replace(record, callbacks=(*record.callbacks, entry)), version)
-            return
+            return True
         except Conflict:
             continue
+    return True
+
+
+def _redirect_echo(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """A call to the agent's identity from the caller whose call we redirected to her moments ago (its correlation
+    id may differ)."""
+    if new["outcome"] != Outcome.RINGING_DIRECT.value or old.get("outcome") != Outcome.REDIRECTED.value:
+        return False
+    gap = datetime.fromisoformat(new["at"]) - datetime.fromisoformat(old["at"])
+    return old.get("from") == new.get("from") and timedelta(0) <= gap < REDIRECT_ECHO

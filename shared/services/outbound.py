@@ -14,8 +14,11 @@ from typing import Any
 from shared.commands import OutboundCall
 from shared.domain import numbers
 from shared.domain.calls import Agent, EmergencyCall, panel
+from shared.domain.emergency_path import CALLBACK_FROM_EMERGENCY_SERVICE, DialPath, PathKind, dial_path, responder_reach
 from shared.domain.lease import LeasePolicy
+from shared.domain.notification_context import format_utc
 from shared.domain.numbers import Classification, mask_phone
+from shared.domain.readiness import outbound_number
 from shared.domain.routing import CallbackWindow
 from shared.ports import Conflict, Ports, StoreError
 from shared.services.ending import settle_end
@@ -57,8 +60,15 @@ def place_outbound_call(cmd: OutboundCall, deps: Ports, policy: LeasePolicy) -> 
         "emergencyNumber": c.number, "countryCode": call.country, "callbackNumber": call.callback_number,
         "callbackNumberSource": call.callback_source,
         "callbackWindowEndsAt": call.callback_until.isoformat() if call.callback_until else None,
+        "emergencyPath": call.path, "callerId": call.caller_id, "responderCallback": responder_text(call, "you"),
         "panel": panel(call.test), "warnings": warnings.items,
     }
+
+
+def responder_text(call: EmergencyCall, agent: str) -> str:
+    """How the responder reaches the agent on this call's path, in one sentence."""
+    until = format_utc(call.callback_until) if call.callback_until else "the window ends"
+    return responder_reach(call.path, call.callback_number, call.callback_source, agent, until)
 
 
 def _taken_by_another(call_id: str, agent_id: str, deps: Ports) -> bool:
@@ -76,21 +86,23 @@ def _start_emergency(cmd: OutboundCall, c: Classification, call_id: str, now: da
         warnings.add("country_not_supported", f"location country {cmd.country_code or 'unknown'} is not one where "
                      "ACS places emergency calls (US, PR, CA, DK, GB, AU); the call may be refused")
     agent = _load_agent(cmd.agent_id, deps, warnings)
-    number, source, until = _callback_number(cmd, c, call_id, agent, now, deps, policy, warnings)
+    path, own_number = _dial_path(c.number or cmd.dialed_number, agent, deps, warnings)
+    number, source, until = _callback_number(cmd, c, call_id, agent, path, now, deps, policy, warnings)
     call = EmergencyCall(
         call_id=call_id, agent_id=cmd.agent_id, dialed_number=c.number or cmd.dialed_number, country=c.country,
         test=c.test, dialed_at=now, agent_name=agent.display_name if agent else cmd.agent_id,
         acs_user_id=agent.acs_user_id if agent else None, callback_number=number, callback_source=source,
         callback_until=until, location=cmd.location or (agent.last_location if agent else None),
-        warnings=tuple(warnings.items))
+        path=path.kind.value, caller_id=own_number if path.direct_offer else number, warnings=tuple(warnings.items))
     call, written = _record(call, deps, policy, warnings)
     _open_window(call, deps, policy, warnings)
     if not _announce(call, deps, warnings) and not written:
         warnings.add("not_recorded", "nothing of this emergency call could be recorded or announced (storage and "
                      "event bus unavailable): the backend cannot notify your contacts about it; tell your "
                      "supervisor or security desk yourself")
-    log.info("emergency call %s by agent %s: %s%s, callback %s (%s)", call.call_id, call.agent_id,
-             call.dialed_number, " TEST" if call.test else "", mask_phone(call.callback_number), call.callback_source)
+    log.info("emergency call %s by agent %s: %s%s, path %s (%s), callback %s (%s)", call.call_id, call.agent_id,
+             call.dialed_number, " TEST" if call.test else "", call.path, path.reason,
+             mask_phone(call.callback_number), call.callback_source)
     return call
 
 
@@ -108,9 +120,28 @@ def _load_agent(agent_id: str, deps: Ports, warnings: Warnings) -> Agent | None:
     return agent
 
 
-def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: Agent | None, now: datetime,
-                     deps: Ports, policy: LeasePolicy,
+def _dial_path(dialed: str, agent: Agent | None, deps: Ports, warnings: Warnings) -> tuple[DialPath, str | None]:
+    """The call's path from the voice setup (recent, cached: no round trip on most dials), and the agent's number."""
+    if agent is None:
+        return DialPath(PathKind.UNKNOWN, "the agent is not configured"), None
+    try:
+        config = deps.voice_setup.load()
+    except StoreError as exc:
+        warnings.add("voice_setup_unavailable", "the voice setup could not be read, so the call's path is unknown: "
+                     "the callback number below is presented as on the direct-routing path", exc)
+        return DialPath(PathKind.UNKNOWN, "voice setup unreadable"), agent.outbound_number
+    own = outbound_number(agent, config)
+    return dial_path(own, dialed, config), own
+
+
+def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: Agent | None, path: DialPath,
+                     now: datetime, deps: Ports, policy: LeasePolicy,
                      warnings: Warnings) -> tuple[str | None, str | None, datetime | None]:
+    """(number, source, window end). Direct offer: the emergency service's temporary number reaches the agent's
+    identity, so no pool number is needed, unless the admin wants one the agent can read out."""
+    offer_window = now + policy.window_for(c.test)
+    if path.direct_offer and not policy.lease_on_direct_offer:
+        return None, CALLBACK_FROM_EMERGENCY_SERVICE, offer_window
     region = _pool_region(c, agent)
     leased = None
     if agent is None:
@@ -128,6 +159,8 @@ def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: 
         return leased.number, "pool", leased.lease.leased_at + policy.window_for(c.test)
     if region is not None and leased is None and not any(w["code"] == "storage_unavailable" for w in warnings.items):
         warnings.add("pool_exhausted", f"no free callback number in the pool for +{region}")
+    if path.direct_offer:  # the temporary number still reaches the agent; only the read-out number is missing
+        return None, CALLBACK_FROM_EMERGENCY_SERVICE, offer_window
     if agent is not None and agent.outbound_number:
         warnings.add("callback_is_agent_number", "the agent's own outbound number is presented for callbacks; "
                      "a callback to it follows normal routing")
@@ -196,6 +229,7 @@ def announce(call: EmergencyCall, deps: Ports) -> None:
             "dialedNumber": call.dialed_number, "countryCode": call.country,
             "callbackNumber": call.callback_number, "callbackSource": call.callback_source,
             "callbackUntil": call.callback_until.isoformat() if call.callback_until else None,
+            "path": call.path, "callerId": call.caller_id,
             "location": call.location, "acsUserId": call.acs_user_id}
     deps.events.publish(CALL_STARTED, f"agents/{call.agent_id}/emergency-calls/{call.call_id}", data,
                         f"{call.call_id}:started")

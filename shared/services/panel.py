@@ -6,9 +6,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.domain.calls import HIDDEN_CONVERSATION_ACTIONS, PANEL_CONTROLS, EmergencyCall, alert_text
+from shared.domain.routing import Outcome
 from shared.ports import Ports
+from shared.services.outbound import responder_text
 
 RING_TIME = timedelta(seconds=30)
+# A callback the agent's panel shows ringing: redirected to her, or addressed to her identity already (direct offer).
+RINGING_OUTCOMES = ("redirected", "ringing_direct")
 
 
 def emergency_state(agent_id: str, deps: Ports) -> dict[str, Any]:
@@ -36,16 +40,20 @@ def emergency_state(agent_id: str, deps: Ports) -> dict[str, Any]:
         "callbackWindowEndsAt": (call.callback_until if call and call.in_progress and call.callback_until
                                  else window.until).isoformat() if window and window_open else None,
         "callback": _callback(call, now) if window_open else None,
+        # How the responder reaches her on this call's path (emergency_path.responder_reach).
+        "emergencyPath": call.path if call and (in_progress or window_open) else None,
+        "responderCallback": responder_text(call, "you") if call and (in_progress or window_open) else None,
     }
 
 
 def _callback(call: EmergencyCall | None, now: datetime) -> dict[str, Any] | None:
-    routed = [c for c in (call.callbacks if call else ()) if c.get("outcome") == "redirected"]
+    routed = [c for c in (call.callbacks if call else ()) if c.get("outcome") in RINGING_OUTCOMES]
     if not routed:
         return None
     last = routed[-1]
     at = datetime.fromisoformat(last["at"])
-    return {"status": "ringing" if now - at < RING_TIME else "routed", "at": last["at"]}
+    return {"status": "ringing" if now - at < RING_TIME else "routed", "at": last["at"],
+            "direct": last.get("outcome") == Outcome.RINGING_DIRECT.value}
 
 
 def incident_view(call: EmergencyCall) -> dict[str, Any]:
@@ -57,6 +65,8 @@ def incident_view(call: EmergencyCall) -> dict[str, Any]:
         "endSource": call.end_source, "callbackNumber": call.callback_number,
         "callbackNumberSource": call.callback_source,
         "callbackWindowEndsAt": call.callback_until.isoformat() if call.callback_until else None,
+        "emergencyPath": call.path, "callerId": call.caller_id,
+        "responderCallback": responder_text(call, call.agent_name or call.agent_id),
         "location": call.location, "warnings": list(call.warnings), "callbacks": list(call.callbacks),
         "origin": call.origin, "announced": call.announced,
     }

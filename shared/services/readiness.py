@@ -14,7 +14,7 @@ def all_readiness(deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
     """One read of agents, voice setup and pool; every agent assessed against the same snapshot."""
     now = deps.clock.now()
     config, pool = deps.voice_config.load(), deps.pool.list_all()
-    results = [assess(a, config, pool, now, policy.quarantine)
+    results = [assess(a, config, pool, now, policy.quarantine, policy.lease_on_direct_offer)
                for a in sorted(deps.agents.list(), key=lambda a: a.agent_id)]
     return {"checkedAt": now.isoformat(), "counts": counts(results), "agents": [readiness_view(r) for r in results]}
 
@@ -24,7 +24,8 @@ def agent_readiness(agent_id: str, deps: AdminPorts, policy: LeasePolicy) -> dic
     if agent is None:
         raise NotFound(f"no agent {agent_id}")
     now = deps.clock.now()
-    result = assess(agent, deps.voice_config.load(), deps.pool.list_all(), now, policy.quarantine)
+    result = assess(agent, deps.voice_config.load(), deps.pool.list_all(), now, policy.quarantine,
+                    policy.lease_on_direct_offer)
     return {"checkedAt": now.isoformat()} | readiness_view(result)
 
 

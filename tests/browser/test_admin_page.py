@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from local.seed import seed
+from local.seed import seeded_stack
 from local.stack import ADMIN_PRINCIPAL, LocalStack
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -33,13 +33,8 @@ expect = sync_api.expect
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    s = LocalStack(principal=ADMIN_PRINCIPAL)  # as with `make serve`: whoever opens the page is the admin
-    s.start()
-    try:
-        seed(s.client)
+    with seeded_stack(principal=ADMIN_PRINCIPAL) as s:  # as with `make serve`: whoever opens the page is the admin
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

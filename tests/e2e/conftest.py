@@ -6,19 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.seed import seed
+from local.seed import seeded_stack
 from local.stack import Client, LocalStack
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    s = LocalStack()
-    s.start()
-    try:
-        seed(s.client)
+    with seeded_stack() as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

@@ -70,12 +70,15 @@ def test_the_same_incoming_call_three_times_redirects_once(stack: LocalStack, cl
     assert len(sent) == 1 and sent[0]["body"]["target"]["rawId"] == ALICE
 
 
-def test_a_cloudevents_incoming_call_to_the_agent_identity_is_redirected(stack: LocalStack, client: Client,
-                                                                         emergency: dict[str, Any]) -> None:
+def test_a_cloudevents_incoming_call_to_the_agent_identity_rings_her_and_is_recorded_not_redirected(
+        stack: LocalStack, client: Client, emergency: dict[str, Any]) -> None:
     # The webhook's CloudEvents schema: the system topic here delivers the Event Grid schema, so post directly.
     to = {"kind": "communicationUser", "rawId": ALICE, "communicationUser": {"id": ALICE}}
+    client.advance(31)  # not the IncomingCall that the redirect of the same caller's call raised a moment ago
     assert client.event_grid("inbound_callback", incoming(client, to, "cloud", cloud=True)) == 200
-    assert [r["body"]["target"]["rawId"] for r in redirects_of(stack, "cloud")] == [ALICE]
+    assert redirects_of(stack, "cloud") == []  # it rings her identity already: never redirected to itself
+    incident = client.get(f"/api/manage/incidents/{emergency['emergencyCallId']}")[1]
+    assert [c["outcome"] for c in incident["callbacks"] if c.get("key") == "cloud"] == ["ringing_direct"]
 
 
 def test_an_incoming_call_25_seconds_old_is_not_redirected(stack: LocalStack, client: Client,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from azure.data.tables import TableServiceClient
 
-from local.seed import seed
+from local.seed import seeded_stack
 from local.stack import OPERATOR_PRINCIPAL, LocalStack, as_principal
 from shared.adapters import render_process
 
@@ -26,13 +26,8 @@ def _render_processes_end_with_the_suite() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    s = LocalStack()
-    s.start()
-    try:
-        seed(s.client)
+    with seeded_stack() as s:
         yield s
-    finally:
-        s.stop()
 
 
 def send(stack: LocalStack, method: str, path: str, body: bytes | None,

@@ -84,10 +84,31 @@ def test_other_numbers_are_left_to_normal_routing(deps: FakeDeps) -> None:
     assert deps.call_control.redirects == []
 
 
-def test_direct_offer_callback_to_the_agent_identity_in_the_window(deps: FakeDeps) -> None:
-    dial(deps)
-    assert route(deps, incoming(ALICE_ID, deps=deps)).outcome == "redirected"
-    assert deps.call_control.redirects == [("ctx-corr-1", ALICE_ID)]
+def test_a_call_to_the_agent_identity_in_the_window_rings_her_and_is_never_redirected_to_itself(
+        deps: FakeDeps) -> None:
+    answer = dial(deps)
+    call = incoming(ALICE_ID, deps=deps)
+    result = route(deps, call)
+    assert (result.outcome, deps.call_control.redirects) == ("ringing_direct", [])
+    record_callback(call, result, deps)
+    record_callback(call, result, deps)  # a redelivery records nothing twice
+    record, _ = deps.calls.get(answer["emergencyCallId"])
+    assert [(c["outcome"], c["to"], c["from"]) for c in record.callbacks] == [
+        ("ringing_direct", ALICE_ID, "4:+12025550177")]
+    state = emergency_state("alice", deps)
+    assert state["callback"] == {"status": "ringing", "at": record.callbacks[0]["at"], "direct": True}
+
+
+def test_the_incoming_call_our_redirect_raises_for_her_identity_is_not_a_second_callback(deps: FakeDeps) -> None:
+    answer = dial(deps)
+    to_pool = incoming("4:" + answer["callbackNumber"], deps=deps)
+    record_callback(to_pool, route(deps, to_pool), deps)
+    deps.clock.advance(timedelta(seconds=2))
+    echo = incoming(ALICE_ID, corr="corr-2", deps=deps)  # a new correlation id: undocumented either way
+    record_callback(echo, route(deps, echo), deps)
+    record, _ = deps.calls.get(answer["emergencyCallId"])
+    assert [c["outcome"] for c in record.callbacks] == ["redirected"]
+    assert len(deps.call_control.redirects) == 1
 
 
 def test_a_call_to_the_agent_identity_after_the_window_is_not_ours(deps: FakeDeps) -> None:
@@ -102,7 +123,7 @@ def test_the_window_follows_the_call_end(deps: FakeDeps) -> None:
     deps.clock.advance(timedelta(minutes=50))
     end_emergency_call(answer["emergencyCallId"], "dialer", deps, deps.policy)
     deps.clock.advance(timedelta(minutes=40))
-    assert route(deps, incoming(ALICE_ID, deps=deps)).outcome == "redirected"
+    assert route(deps, incoming(ALICE_ID, deps=deps)).outcome == "ringing_direct"
 
 
 def test_a_failed_redirect_raises_and_the_redelivery_tries_again(deps: FakeDeps) -> None:

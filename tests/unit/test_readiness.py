@@ -37,8 +37,8 @@ ALICE = Agent("alice", "Alice Example", outbound_number=MS_NUMBER, email_recipie
 
 
 def check(agent: Agent = ALICE, config: VoiceConfig = CONFIG, pool: list[PoolNumber] | None = None,
-          which: str = "") -> tuple[Status, str, str | None]:
-    result = assess(agent, config, POOL if pool is None else pool, T0, QUARANTINE)
+          which: str = "", lease_on_direct_offer: bool = True) -> tuple[Status, str, str | None]:
+    result = assess(agent, config, POOL if pool is None else pool, T0, QUARANTINE, lease_on_direct_offer)
     found = next(c for c in result.checks if c.check_id == which)
     return found.status, found.reason, found.fix
 
@@ -191,6 +191,15 @@ def test_no_callback_number_for_the_country_fails_on_direct_routing_and_warns_on
     gb = [PoolNumber("+442079460000", "44")]
     status, reason, fix = check(agent, config, pool=gb, which="callback_number")
     assert status is Status.FAIL and "+1" in reason and fix and "+1" in fix
+
+
+def test_on_the_direct_offer_path_the_pool_is_not_needed_unless_numbers_are_leased_there_too() -> None:
+    status, reason, _ = check(ALICE, pool=[], which="callback_number", lease_on_direct_offer=False)
+    assert status is Status.PASS and "temporary number" in reason and "LEASE_POOL_NUMBER_ON_DIRECT_OFFER" in reason
+    dr = replace(CONFIG, routing_rules=(RULE_911,))  # the rule wins over the Microsoft number: the pool is needed
+    assert check(ALICE, dr, pool=[], which="callback_number", lease_on_direct_offer=False)[0] is Status.FAIL
+    _, explanation, _ = check(ALICE, which="emergency_path")
+    assert "temporary number" in explanation and "rings the agent's ACS identity directly" in explanation
 
 
 def test_all_numbers_busy_is_a_warning_and_retired_ones_do_not_count() -> None:
