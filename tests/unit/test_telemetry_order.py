@@ -102,3 +102,14 @@ def test_app_only_configures_azure_monitor_with_the_scrubbers_once(app_only: dic
     assert app_only["spans"] and app_only["logs"]
     assert not leaked(app_only["spans"] + app_only["logs"])
     assert [e["attributes"][CUSTOM_EVENT] for e in custom_events(app_only)] == ["CallbackRouted"]
+
+
+def test_azure_has_every_worker_configure_azure_monitor_for_the_app_to_join() -> None:
+    """4.x workers configure on PYTHON_ENABLE_OPENTELEMETRY, newer runtimes on
+    PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY; either way the worker's configuration carries the invocation's trace
+    context and the app's configure() adds its scrubbers to it."""
+    from tests.infra.test_bicep import azure_app_settings
+
+    settings = azure_app_settings()
+    assert settings["PYTHON_ENABLE_OPENTELEMETRY"] == "true"
+    assert settings["PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"] == "true"
