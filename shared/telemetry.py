@@ -1,6 +1,7 @@
-"""Telemetry for operations: Application Insights through OpenTelemetry, configured once, off without a connection
-string. Custom events go to `customEvents`, measurements to `customMetrics`; nothing leaves the process before a
-processor has scrubbed phone numbers, email addresses and locations out of it."""
+"""Telemetry for operations: Application Insights through OpenTelemetry, configured once (by the Python worker in
+Azure, else here), off without a connection string. Custom events go to `customEvents`, measurements to
+`customMetrics`; nothing leaves the process before a processor has scrubbed phone numbers, email addresses and
+locations out of it."""
 
 from __future__ import annotations
 
