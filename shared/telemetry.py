@@ -1,6 +1,7 @@
-"""Telemetry for operations: Application Insights through OpenTelemetry, configured once, off without a connection
-string. Custom events go to `customEvents`, measurements to `customMetrics`; nothing leaves the process before a
-processor has scrubbed phone numbers, email addresses and locations out of it."""
+"""Telemetry for operations: Application Insights through OpenTelemetry, configured once (by the Python worker in
+Azure, else here), off without a connection string. Custom events go to `customEvents`, measurements to
+`customMetrics`; nothing leaves the process before a processor has scrubbed phone numbers, email addresses and
+locations out of it."""
 
 from __future__ import annotations
 
@@ -116,20 +117,37 @@ def _scrub_exception(record: logging.LogRecord) -> None:
 
 
 def configure(env: Mapping[str, str]) -> bool:
-    """Scrub logs; turn Application Insights on when APPLICATIONINSIGHTS_CONNECTION_STRING is set. Never raises."""
+    """Scrub logs, and make every span and log record pass the scrubbers before any exporter. With PYTHON_ENABLE_
+    OPENTELEMETRY (4.x workers) or PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY (newer ones) the Python worker has
+    configured Azure Monitor before importing the app: the scrubbers join its providers, for configuring twice is
+    refused. Otherwise Azure Monitor is configured here when APPLICATIONINSIGHTS_CONNECTION_STRING is set.
+    Idempotent; never raises. True when telemetry leaves the process, scrubbed."""
     install_log_scrubbing()
-    connection = (env.get("APPLICATIONINSIGHTS_CONNECTION_STRING") or "").strip()
-    if not connection:
-        return False
     try:
-        from azure.monitor.opentelemetry import configure_azure_monitor
+        from shared.telemetry_processors import scrub_before_export, sdk_providers
 
-        from shared.telemetry_processors import ScrubbingLogProcessor, ScrubbingSpanProcessor
-
-        configure_azure_monitor(connection_string=connection, logger_name="", enable_live_metrics=False,
-                                span_processors=[ScrubbingSpanProcessor()],
-                                log_record_processors=[ScrubbingLogProcessor()])
-        return True
+        tracer_provider, logger_provider = sdk_providers()
+        if tracer_provider is not None or logger_provider is not None:
+            added = scrub_before_export(tracer_provider, logger_provider)
+            if added:
+                log.info("Telemetry: Azure Monitor was configured before the app (the Python worker); "
+                         "scrubbing put ahead of its exporters for %s", " and ".join(added))
+            return True
+        connection = (env.get("APPLICATIONINSIGHTS_CONNECTION_STRING") or "").strip()
+        return bool(connection) and _configure_azure_monitor(connection)
     except Exception as exc:  # telemetry must never take the functions down
         log.warning("Application Insights not configured: %s", exc)
         return False
+
+
+def _configure_azure_monitor(connection: str) -> bool:
+    from azure.monitor.opentelemetry import configure_azure_monitor
+
+    from shared.telemetry_processors import ScrubbingLogProcessor, ScrubbingSpanProcessor
+
+    # configure_azure_monitor adds custom processors ahead of its live-metrics and export processors.
+    configure_azure_monitor(connection_string=connection, logger_name="", enable_live_metrics=False,
+                            span_processors=[ScrubbingSpanProcessor()],
+                            log_record_processors=[ScrubbingLogProcessor()])
+    log.info("Telemetry: Azure Monitor configured by the app, scrubbing ahead of its exporters")
+    return True

@@ -159,8 +159,19 @@ var appSettings = [
     value: 'app-service-authentication'
   }
   {
-    // The Python worker hands its OpenTelemetry context to the host (host.json telemetryMode: OpenTelemetry).
+    // Telemetry: the Python worker configures Azure Monitor itself (configure_azure_monitor with the connection
+    // string above, logger "" = root) before it imports function_app.py, and attaches the host's trace context to
+    // each invocation, so the app's spans and logs join the function's request (operation_Id). The app's
+    // shared/telemetry.configure() then puts its scrubbing processors ahead of the worker's exporters; it configures
+    // Azure Monitor itself only where the worker did not. 4.x workers (azure_functions_worker/dispatcher.py) do
+    // this on PYTHON_ENABLE_OPENTELEMETRY; newer worker runtimes on PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY, and
+    // there PYTHON_ENABLE_OPENTELEMETRY only propagates the trace context. Both are set so either worker configures
+    // once. docs/operations.md, "Where the telemetry goes".
     name: 'PYTHON_ENABLE_OPENTELEMETRY'
+    value: 'true'
+  }
+  {
+    name: 'PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY'
     value: 'true'
   }
 ]
