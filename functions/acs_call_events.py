@@ -7,6 +7,7 @@ import logging
 import azure.functions as func
 
 from functions._common import container, parse_event
+from functions._settings import settings_are_permanent
 from shared import events
 from shared.errors import NotFound
 from shared.services.ending import acs_call_ended
@@ -17,6 +18,7 @@ bp = func.Blueprint()
 
 @bp.function_name("acs_call_events")
 @bp.event_grid_trigger(arg_name="event")
+@settings_are_permanent
 def acs_call_events(event: func.EventGridEvent) -> None:
     """Malformed or foreign events are logged and acknowledged; storage failures raise so Event Grid retries."""
     c = container()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 import azure.functions as func
 
 from functions._common import container, parse_event
+from functions._settings import report_setting_problem, settings_are_permanent
 from shared import events
+from shared.config import SettingError, Settings
 from shared.ports import CallControlError
 from shared.services.callbacks import record_callback, route_callback
 
@@ -18,6 +21,7 @@ bp = func.Blueprint()
 
 @bp.function_name("inbound_callback")
 @bp.event_grid_trigger(arg_name="event")
+@settings_are_permanent
 def inbound_callback(event: func.EventGridEvent) -> None:
     """Malformed, foreign, stale and duplicate events are acknowledged; a failed redirect raises (redelivery)."""
     c = container()
@@ -26,15 +30,28 @@ def inbound_callback(event: func.EventGridEvent) -> None:
     if call is None:
         return
     s = c.settings
+    fallback, fallback_error = _fallback_target(s)
     try:
-        result = route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), s.fallback_target)
+        result = route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), fallback)
     except CallControlError as exc:
         c.telemetry.event("CallbackRouted", outcome="redirect_failed", emergencyCallId="")
         log.error("IncomingCall %s: %s; Event Grid will deliver it again", event.id, exc)
         raise
+    if result.outcome == "no_fallback" and fallback_error is not None:
+        result = replace(result, setting_error=fallback_error)
+    if result.setting_error is not None:
+        report_setting_problem("inbound_callback", result.setting_error.name, str(result.setting_error), event.id)
     log.info("IncomingCall %s: %s", event.id, result.outcome)
     c.telemetry.event("CallbackRouted", outcome=result.outcome, emergencyCallId=str(
         result.decision.call_id if result.decision else ""))
     if result.redirect_ms is not None:
         c.telemetry.duration("callback.event_to_redirect_ms", result.redirect_ms, outcome=result.outcome)
     record_callback(call, result, c)
+
+
+def _fallback_target(s: Settings) -> tuple[str | None, SettingError | None]:
+    """A malformed CALLBACK_FALLBACK_TARGET spoils only the fallback: callbacks to live leases still go through."""
+    try:
+        return s.fallback_target, None
+    except SettingError as exc:
+        return None, exc

@@ -9,6 +9,7 @@ import azure.functions as func
 
 from functions._auth import authorized
 from functions._common import container, parse_event
+from functions._settings import report_setting_problem, settings_are_permanent
 from shared import commands, events
 from shared.auth import Access
 from shared.errors import NotFound
@@ -26,6 +27,7 @@ class RetryLater(Exception):
 
 @bp.function_name("emergency_notification")
 @bp.event_grid_trigger(arg_name="event")
+@settings_are_permanent
 def emergency_notification(event: func.EventGridEvent) -> None:
     """Idempotent per call and recipient; malformed or unknown events are acknowledged; transient failures raise."""
     cmd = parse_event(event, (CALL_STARTED,), lambda e: events.emergency_event(e.event_type, e.get_json()),
@@ -40,6 +42,8 @@ def emergency_notification(event: func.EventGridEvent) -> None:
         log.error("emergency call %s has no record and the event does not describe it: nobody was notified "
                   "(event %s acknowledged)", cmd.call_id, event.id)
         return
+    for problem in report.settings:  # recorded on the delivery records; acknowledged, alerted
+        report_setting_problem("emergency_notification", problem.name, str(problem), event.id)
     _measure(report, cmd.data, c)
     if report.retry:
         failed = sum(1 for o in report.outcomes if o.retry)
@@ -61,6 +65,7 @@ def _measure(report: notify.NotifyReport, data: dict[str, object], c: Any) -> No
 
 @bp.function_name("email_delivery_report")
 @bp.event_grid_trigger(arg_name="event")
+@settings_are_permanent
 def email_delivery_report(event: func.EventGridEvent) -> None:
     """Records the mailbox's verdict on our emails; other events and other apps' emails are acknowledged."""
     c = container()

@@ -8,6 +8,7 @@ import azure.functions as func
 
 from functions._agent import check_agent
 from functions._common import container, handle_http, parse_event
+from functions._settings import settings_are_permanent
 from shared import commands, events
 from shared.domain.presence import Presence
 from shared.services import presence as service
@@ -23,6 +24,7 @@ def view(p: Presence) -> dict[str, object]:
 
 @bp.function_name("presence_update")
 @bp.event_grid_trigger(arg_name="event")
+@settings_are_permanent
 def presence_update(event: func.EventGridEvent) -> None:
     """Idempotent per emergency call; malformed events are acknowledged, storage failures retried."""
     cmd = parse_event(event, ("Emergency.CallStarted", "Emergency.CallEnded"),

@@ -8,6 +8,7 @@ from functions._auth import authorized
 from functions._common import container
 from shared import commands
 from shared.auth import Access
+from shared.config import problems
 from shared.services import readiness
 
 bp = func.Blueprint()
@@ -16,10 +17,11 @@ bp = func.Blueprint()
 @bp.function_name("manage_readiness")
 @bp.route(route="manage/readiness", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def manage_readiness(req: func.HttpRequest) -> func.HttpResponse:
-    """All agents with their checks, and how many are ready (pass), at risk (warning) or not ready (fail)."""
+    """All agents with their checks, and how many are ready (pass), at risk (warning) or not ready (fail); under
+    `settings`, every app setting that is set but malformed, by name."""
     def run(_: object) -> object:
         c = container()
-        return readiness.all_readiness(c, c.policy)
+        return readiness.all_readiness(c, c.policy) | {"settings": problems(c.settings)}
     return authorized(req, Access.READ, run)
 
 

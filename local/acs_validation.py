@@ -30,6 +30,10 @@ IDENTIFIER_MODELS = (
     "teamsExtensionUser",
 )
 REJECT_REASONS = {"none", "busy", "forbidden"}
+# What a communicationUser id starts with (public, DoD and GCC High clouds; spool ids), and the raw id prefix of a
+# Teams user per cloud (CommunicationCloudEnvironment: public, dod, gcch) or anonymous.
+ACS_USER_PREFIXES = ("8:acs:", "8:spool:", "8:dod-acs:", "8:gcch-acs:")
+TEAMS_CLOUDS = {"public": "8:orgid:", "dod": "8:dod:", "gcch": "8:gcch:"}
 
 
 class Invalid(Exception):
@@ -145,12 +149,26 @@ def _identifier(model: dict[str, Any], where: str) -> None:
     raw_id = model.get("rawId")
     if present[0] == "communicationUser":
         user_id = model["communicationUser"].get("id")
-        _require(_text(user_id) and user_id.startswith("8:"), "Invalid ACS user id.", f"{where}.communicationUser.id")
+        ok = _text(user_id) and user_id.startswith(ACS_USER_PREFIXES) and bool(user_id.split(":", 2)[2])
+        _require(ok, "Invalid ACS user id.", f"{where}.communicationUser.id")
         _require(raw_id in (None, user_id), "rawId does not match communicationUser.id.", f"{where}.rawId")
     elif present[0] == "phoneNumber":
         value = model["phoneNumber"].get("value")
         _require(isinstance(value, str) and E164.match(value), "Invalid phone number.", f"{where}.phoneNumber.value")
         _require(raw_id in (None, f"4:{value}"), "rawId does not match phoneNumber.value.", f"{where}.rawId")
+    elif present[0] == "microsoftTeamsUser":
+        _teams_user(model["microsoftTeamsUser"], raw_id, where)
+
+
+def _teams_user(user: dict[str, Any], raw_id: Any, where: str) -> None:
+    """MicrosoftTeamsUserIdentifierModel: userId required; isAnonymous and cloud optional; rawId consistent."""
+    user_id = user.get("userId")
+    _require(_text(user_id), "userId is required.", f"{where}.microsoftTeamsUser.userId")
+    cloud = str(user.get("cloud") or "public").lower()
+    _require(cloud in TEAMS_CLOUDS, f"Unknown cloud; expected one of {sorted(TEAMS_CLOUDS)}.",
+             f"{where}.microsoftTeamsUser.cloud")
+    prefix = "8:teamsvisitor:" if user.get("isAnonymous") is True else TEAMS_CLOUDS[cloud]
+    _require(raw_id in (None, f"{prefix}{user_id}"), "rawId does not match microsoftTeamsUser.", f"{where}.rawId")
 
 
 def _attachment(item: Any, where: str) -> None:

@@ -6,6 +6,9 @@ Nothing is read at import time; a missing or malformed setting fails at first us
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -14,7 +17,14 @@ T = TypeVar("T")
 
 
 class SettingError(RuntimeError):
-    """A setting is missing or malformed; the message names it."""
+    """A setting is missing or malformed; the message names it, `name` is the setting (never its value).
+
+    Permanent: redelivering the event cannot help until someone fixes the app setting, so event functions
+    acknowledge it, record it and alert (functions/_settings.py)."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"setting {name} {problem}")
+        self.name = name
 
 
 # Every app setting the code reads, with what it is for. `infra/` must set each one (or document why not).
@@ -58,10 +68,46 @@ def _int(name: str, raw: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise SettingError(f"setting {name} must be an integer, got {raw!r}") from None
+        raise SettingError(name, f"must be an integer, got {raw!r}") from None
     if value < 0:
-        raise SettingError(f"setting {name} must not be negative, got {value}")
+        raise SettingError(name, f"must not be negative, got {value}")
     return value
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# What ACS sends SMS from: an E.164 number, a short code, or an alphanumeric sender ID.
+_SMS_SENDER = re.compile(r"\+[1-9]\d{6,14}|\d{5,6}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
+
+
+def _connection_string(name: str, raw: str) -> str:
+    """endpoint=https://…;accesskey=<base64>, as the ACS SDKs parse it; the message never quotes the value."""
+    parts = {k.strip().lower(): v.strip() for k, _, v in (p.partition("=") for p in raw.split(";")) if k.strip()}
+    if not parts.get("endpoint", "").lower().startswith("https://"):
+        raise SettingError(name, "is malformed: needs endpoint=https://<resource>;accesskey=<key>")
+    try:
+        base64.b64decode(parts.get("accesskey", ""), validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingError(name, "is malformed: accesskey is missing or not base64") from None
+    if not parts.get("accesskey"):
+        raise SettingError(name, "is malformed: accesskey is missing or not base64")
+    return raw
+
+
+def _matching(pattern: re.Pattern[str], what: str) -> Callable[[str, str], str]:
+    def check(name: str, raw: str) -> str:
+        if not pattern.fullmatch(raw):
+            raise SettingError(name, f"must be {what}")
+        return raw
+    return check
+
+
+def _redirect_target(name: str, raw: str) -> str:
+    from shared.identifiers import redirect_target
+
+    try:
+        return str(redirect_target(raw).raw_id)
+    except ValueError as exc:
+        raise SettingError(name, f"is malformed: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -80,7 +126,7 @@ class Settings:
             return value
         if default is not None:
             return default
-        raise SettingError(f"setting {name} is not set")
+        raise SettingError(name, "is not set")
 
     def _cast(self, name: str, default: str, cast: Callable[[str, str], T]) -> T:
         return cast(name, self._get(name, default))
@@ -92,17 +138,23 @@ class Settings:
     def storage_connection_string(self) -> str:
         return self._get("AzureWebJobsStorage")
 
+    def _optional_cast(self, name: str, cast: Callable[[str, str], T]) -> T | None:
+        raw = self.optional(name)
+        return cast(name, raw) if raw is not None else None
+
     @property
     def acs_connection_string(self) -> str:
-        return self._get("ACS_CONNECTION_STRING")
+        return _connection_string("ACS_CONNECTION_STRING", self._get("ACS_CONNECTION_STRING"))
 
     @property
     def email_sender(self) -> str:
-        return self._get("ACS_EMAIL_SENDER")
+        return _matching(_EMAIL, "an email address (DoNotReply@<verified domain>)")(
+            "ACS_EMAIL_SENDER", self._get("ACS_EMAIL_SENDER"))
 
     @property
     def sms_sender(self) -> str | None:
-        return self.optional("ACS_SMS_SENDER")
+        return self._optional_cast("ACS_SMS_SENDER", _matching(
+            _SMS_SENDER, "an E.164 number (+15550100), a short code or an alphanumeric sender ID"))
 
     @property
     def eventgrid_topic_endpoint(self) -> str:
@@ -146,8 +198,9 @@ class Settings:
 
     @property
     def fallback_target(self) -> str | None:
-        """Optional on purpose: without it a callback to an orphaned pool number is reported (no_fallback)."""
-        return self.optional("CALLBACK_FALLBACK_TARGET")
+        """Optional on purpose: without it a callback to an orphaned pool number is reported (no_fallback). When set,
+        the raw id of a phone number (4:+E164), an ACS user (8:acs:…) or a Teams user (8:orgid:…)."""
+        return self._optional_cast("CALLBACK_FALLBACK_TARGET", _redirect_target)
 
     @property
     def principal_headers_trusted(self) -> str | None:
@@ -157,3 +210,29 @@ class Settings:
     @property
     def incident_retention_days(self) -> int:
         return self._cast("INCIDENT_RETENTION_DAYS", "30", _int)
+
+
+# The settings whose value is checked when read, with the property that reads it (problems() tries each one).
+CHECKED = {"ACS_CONNECTION_STRING": "acs_connection_string", "ACS_EMAIL_SENDER": "email_sender",
+           "ACS_SMS_SENDER": "sms_sender", "CALLBACK_FALLBACK_TARGET": "fallback_target",
+           "CALLBACK_WINDOW_MINUTES": "callback_window_minutes", "CALLBACK_QUARANTINE_MINUTES": "quarantine_minutes",
+           "TEST_CALLBACK_WINDOW_MINUTES": "test_callback_window_minutes",
+           "MAX_EMERGENCY_CALL_MINUTES": "max_call_minutes",
+           "INCOMING_CALL_MAX_AGE_SECONDS": "incoming_call_max_age_seconds",
+           "INCIDENT_RETENTION_DAYS": "incident_retention_days"}
+
+
+def problems(settings: Settings) -> list[dict[str, str]]:
+    """Every setting that is set but malformed, as {setting, problem}; never raises (readiness reports these).
+
+    Missing settings are not listed: which are needed depends on the mode (connection string or managed identity).
+    """
+    found = []
+    for name, prop in CHECKED.items():
+        if settings.optional(name) is None:
+            continue
+        try:
+            getattr(settings, prop)
+        except SettingError as exc:
+            found.append({"setting": exc.name, "problem": str(exc)})
+    return found

@@ -75,19 +75,11 @@ def emergency_event(event_type: str, data: Any) -> EmergencyEvent:
 
 
 def raw_id(identifier: Any) -> str | None:
-    """The raw id of an ACS identifier model, whatever the casing of its kind ('4:+1…', '8:acs:…')."""
-    if not isinstance(identifier, dict):
-        return None
-    if isinstance(identifier.get("rawId"), str) and identifier["rawId"]:
-        return str(identifier["rawId"])
-    lowered = {k.lower(): v for k, v in identifier.items()}
-    phone = lowered.get("phonenumber")
-    if isinstance(phone, dict) and isinstance(phone.get("value"), str):
-        return "4:" + str(phone["value"])
-    user = lowered.get("communicationuser")
-    if isinstance(user, dict) and isinstance(user.get("id"), str):
-        return str(user["id"])
-    return None
+    """The raw id of an ACS identifier model ('4:+1…', '8:acs:…', '8:orgid:…'), whatever the casing of its kind
+    and keys; built by the SDK from the kind's own property when the model has no rawId."""
+    from shared.identifiers import raw_id_of
+
+    return raw_id_of(identifier)
 
 
 def event_time(value: datetime | str | None, fallback: datetime) -> datetime:
@@ -108,19 +100,28 @@ def _iso(value: str) -> datetime:
 
 
 def acs_call_ended(event_id: str, data: Any, when: datetime) -> AcsCallEnded:
-    """Both shapes of CallEnded (durationOfCall, and the newer callDurationInSeconds/endedBy)."""
+    """All three shapes of CallEnded: the 2021 one (startedBy is the identifier model itself, durationOfCall) and
+    the newer one (startedBy.communicationIdentifier, callDurationInSeconds) in either schema."""
     data = _bounded_data(data)
     server, correlation = _acs_id(data, "serverCallId"), _acs_id(data, "correlationId")
     if not server and not correlation:
         raise BadEvent("neither serverCallId nor correlationId is present")
-    started = data.get("startedBy")
-    started_by = raw_id(started.get("communicationIdentifier") or started.get("communicationidentifier")) \
-        if isinstance(started, dict) else None
+    started_by = _participant(data.get("startedBy"))
+    if started_by is not None and len(started_by) > MAX_ACS_ID:
+        raise BadEvent(f"data.startedBy is longer than {MAX_ACS_ID} characters")
     duration = data.get("callDurationInSeconds", data.get("durationOfCall"))
     return AcsCallEnded(event_id=event_id, server_call_id=server, correlation_id=correlation,
                         started_by=started_by, ended_at=when,
-                        duration_seconds=float(duration) if isinstance(duration, int | float) else None)
+                        duration_seconds=float(duration) if isinstance(duration, int | float)
+                        and not isinstance(duration, bool) else None)
 
+
+def _participant(value: Any) -> str | None:
+    """startedBy / endedBy: {communicationIdentifier: model, role} (newer) or the model itself (2021)."""
+    if not isinstance(value, dict):
+        return None
+    nested = next((v for k, v in value.items() if str(k).lower() == "communicationidentifier"), None)
+    return raw_id(nested if isinstance(nested, dict) else value)
 
 
 def incoming_call(event_id: str, data: Any, when: datetime | str | None, now: datetime) -> IncomingCall:

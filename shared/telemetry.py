@@ -74,6 +74,10 @@ class Telemetry:
         self._pool_free.record(levels.get("free", 0), {"region": region})
         self.event("PoolLevel", region=region, **{k: str(v) for k, v in levels.items()})
 
+    def setting_problem(self, setting: str, function: str) -> None:
+        """A missing or malformed app setting stopped an event function (alert setting-missing)."""
+        self.event("SettingMissing", setting=setting, function=function)
+
     def event(self, name: str, **dimensions: str) -> None:
         """A custom event with string dimensions (scrubbed again on export)."""
         EVENTS.info("%s %s", name, dimensions, extra={CUSTOM_EVENT: name, **scrub_attributes(dimensions)})

@@ -290,6 +290,9 @@ class FakeTelemetry:
     def pool_level(self, region: str, levels: Any) -> None:
         self.levels[region] = dict(levels)
 
+    def setting_problem(self, setting: str, function: str) -> None:
+        self.event("SettingMissing", setting=setting, function=function)
+
 
 class Killed(BaseException):
     """The process died here: not an Exception, so no handler of ours catches it (as with kill -9)."""

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from shared.domain.delivery import Delivery, SendResult
 from shared.domain.template import NotificationTemplate, RenderedNotification
@@ -148,6 +149,29 @@ class FakeTemplates:
 
     def get(self, version: int) -> TemplateVersion | None:
         return next((v for v in self.saved if v.version == version), None)
+
+
+def user_functions(*blueprints: Any) -> dict[str, Callable[..., Any]]:
+    """The blueprints' functions by name, as the worker calls them (get_user_function)."""
+    import azure.functions as func
+
+    app = func.FunctionApp()
+    for bp in blueprints:
+        app.register_functions(bp)
+    return {f.get_function_name(): f.get_user_function() for f in app.get_functions()}
+
+
+def with_call(deps: NotifyDeps, agent: Any) -> NotifyDeps:
+    """`agent` stored, and her emergency call ec-1 (911, US, callback +12025550100 for 60 minutes)."""
+    from datetime import timedelta
+
+    from shared.domain.calls import EmergencyCall
+    from tests.fakes import T0
+
+    deps.agents.put(agent)
+    deps.calls.create(EmergencyCall("ec-1", agent.agent_id, "911", "US", False, T0, agent_name=agent.display_name,
+                                    callback_number="+12025550100", callback_until=T0 + timedelta(minutes=60)))
+    return deps
 
 
 class NotifyDeps(FakeDeps):

@@ -42,7 +42,15 @@ var callbackNotRedirectedQuery = '''
 customEvents
 | where name == "CallbackRouted"
 | extend outcome = tostring(customDimensions.outcome)
-| where outcome in ("redirect_failed", "dropped_stale", "no_fallback")
+| where outcome in ("redirect_failed", "dropped_stale", "no_fallback", "setting_missing")
+'''
+
+// An event function stopped by a missing or malformed app setting: the event was acknowledged (Event Grid does not
+// deliver it again) and nothing was done; the setting is named in customDimensions.setting.
+var settingMissingQuery = '''
+customEvents
+| where name == "SettingMissing"
+| extend setting = tostring(customDimensions.setting)
 '''
 
 // A Kari's Law notification that still failed after the app's last retry.
@@ -113,6 +121,19 @@ var rules = [
     timeAggregation: 'Count'
     metricMeasureColumn: null
     dimension: 'channel'
+    operator: 'GreaterThan'
+    threshold: 0
+    window: 'PT5M'
+  }
+  {
+    name: 'setting-missing'
+    description: 'An event function found an app setting missing or malformed: the event was acknowledged and nothing was done.'
+    severity: 1
+    scope: appInsightsId
+    query: settingMissingQuery
+    timeAggregation: 'Count'
+    metricMeasureColumn: null
+    dimension: 'setting'
     operator: 'GreaterThan'
     threshold: 0
     window: 'PT5M'

@@ -1,4 +1,5 @@
-"""Call Automation: redirect a ringing call to an ACS identity, through the real SDK client."""
+"""Call Automation: redirect a ringing call to a phone number, an ACS user or a Teams user, through the real SDK
+client; the target's identifier is built from its raw id by the SDK (shared/identifiers.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import os
 import time
 from typing import Any
 
-from azure.communication.callautomation import CallAutomationClient, CommunicationUserIdentifier
+from azure.communication.callautomation import CallAutomationClient
 from azure.core.exceptions import AzureError, HttpResponseError
 
+from shared.identifiers import redirect_target
 from shared.ports import CallControlError
 
 # A call rings 30 s, and Event Grid delivers a failed IncomingCall once more 10 s later. Each try may take 2 s to
@@ -41,20 +43,25 @@ class AcsCallControl:
             raise ValueError("a connection string or an endpoint is needed")
 
     def redirect(self, incoming_call_context: str, target_raw_id: str) -> None:
-        """At most two tries within BUDGET seconds; raises CallControlError."""
+        """At most two tries within BUDGET seconds; raises CallControlError (at once, sending nothing, when the
+        target is not a raw id of a phone number, an ACS user or a Teams user)."""
+        try:
+            target = redirect_target(target_raw_id)
+        except ValueError as exc:
+            raise CallControlError(f"redirect target refused: {exc}") from None
         started = time.monotonic()
         try:
-            self._redirect_once(incoming_call_context, target_raw_id)
+            self._redirect_once(incoming_call_context, target)
         except _Transient as first:
             wait = min(first.retry_after if first.retry_after is not None else 0.2, MAX_WAIT)
             if time.monotonic() - started + wait + TRY_LIMIT > BUDGET:
                 raise
             time.sleep(wait)
-            self._redirect_once(incoming_call_context, target_raw_id)
+            self._redirect_once(incoming_call_context, target)
 
-    def _redirect_once(self, incoming_call_context: str, target_raw_id: str) -> None:
+    def _redirect_once(self, incoming_call_context: str, target: Any) -> None:
         try:
-            self._client.redirect_call(incoming_call_context, CommunicationUserIdentifier(target_raw_id))
+            self._client.redirect_call(incoming_call_context, target)
         except HttpResponseError as exc:
             if exc.status_code == 200:
                 return  # the service answers 200 for a call already redirected; the SDK expects only 204

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from shared.config import SettingError
 from shared.domain.numbers import mask_phone
 from shared.domain.routing import Decision, IncomingCall, Outcome, decide_identity, decide_pool_number, is_stale
 from shared.ports import CallControlError, ClaimState, Conflict, Ports, StoreError
@@ -33,6 +34,7 @@ class RouteResult:
     outcome: str
     decision: Decision | None = None
     redirect_ms: float | None = None
+    setting_error: SettingError | None = None  # a missing/malformed setting stopped the redirect (permanent)
 
 
 def route_callback(call: IncomingCall, deps: Any, max_age: timedelta, fallback: str | None) -> RouteResult:
@@ -58,9 +60,11 @@ def route_callback(call: IncomingCall, deps: Any, max_age: timedelta, fallback: 
         return RouteResult("duplicate", decision)
     try:
         deps.call_control.redirect(call.incoming_call_context, decision.target)
-    except CallControlError:
+    except (CallControlError, SettingError) as exc:
         if claimed is ClaimState.WON:
             _release(call, deps)  # let the redelivery try again
+        if isinstance(exc, SettingError):  # no redelivery can help: recorded and acknowledged instead
+            return RouteResult("setting_missing", decision, setting_error=exc)
         raise
     _complete(call, deps)
     elapsed = (deps.clock.now() - call.event_time).total_seconds() * 1000
@@ -128,19 +132,22 @@ def _decide(call: IncomingCall, deps: Any, now: Any, fallback: str | None) -> De
 def record_callback(call: IncomingCall, result: RouteResult, deps: Ports) -> None:
     """After the redirect has left: note it on the incident and announce it. Failures here are only logged."""
     decision = result.decision
-    if decision is None or result.outcome not in RECORDED:
+    if decision is None or (result.outcome not in RECORDED and result.setting_error is None):
         return
     entry = {"at": deps.clock.now().isoformat(), "outcome": result.outcome, "target": decision.target,
              "agentId": decision.agent_id, "eventId": call.event_id, "serverCallId": call.server_call_id,
              "key": call.dedup_key,
              # The incident is restricted (admin API only) and keeps numbers whole, like its callback number.
              "to": call.to_phone or call.to_raw_id, "from": call.from_raw_id}
+    if result.setting_error is not None:
+        entry["problem"] = str(result.setting_error)
     try:
         if decision.call_id and not _append_callback(decision.call_id, entry, deps):
             return
         deps.events.publish(CALLBACK_ROUTED, f"agents/{decision.agent_id or 'fallback'}/callbacks",
                             {"emergencyCallId": decision.call_id, "agentId": decision.agent_id,
-                             "outcome": result.outcome, "target": decision.target, "at": entry["at"]},
+                             "outcome": result.outcome, "target": decision.target, "at": entry["at"],
+                             **({"problem": entry["problem"]} if "problem" in entry else {})},
                             f"{call.dedup_key}:routed")
     except Exception as exc:  # the callback is already on its way; the record is secondary
         log.warning("callback %s routed but not recorded: %s", call.event_id, exc)

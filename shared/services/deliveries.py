@@ -16,11 +16,19 @@ from shared.ports import Conflict, NotifyPorts
 log = logging.getLogger(__name__)
 
 EMAIL_DELIVERY_REPORT = "Microsoft.Communication.EmailDeliveryReportReceived"
+UNKNOWN = "Unknown"
+# The schema's statuses (AcsEmailDeliveryReportStatus), and whether each means the mail reached the mailbox: only
+# Delivered does. Reports send them in any casing (the examples in lower case); a status the schema does not name is
+# recorded as Unknown with the service's word in the detail, so nobody takes it for a delivery or a refusal.
+DELIVERED: dict[str, bool | None] = {"Delivered": True, "Bounced": False, "Failed": False, "FilteredSpam": False,
+                                     "Quarantined": False, "Suppressed": False, UNKNOWN: None}
+_STATUS = {name.lower(): name for name in DELIVERED if name != UNKNOWN}
+MAX_DETAIL = 500
 
 
 @dataclass(frozen=True)
 class EmailDeliveryReport:
-    """The mailbox's verdict on one email: Delivered, Failed, Quarantined, FilteredSpam, Suppressed, Expanded."""
+    """The mailbox's verdict on one email: one of DELIVERED's statuses (Unknown for any other)."""
 
     message_id: str
     status: str
@@ -37,11 +45,15 @@ def email_delivery_report(data: Any, received_at: datetime) -> EmailDeliveryRepo
     if not isinstance(message_id, str) or not message_id or not isinstance(status, str) or not status:
         raise BadEvent("data.messageId and data.status are required")
     details = data.get("deliveryStatusDetails")
-    detail = details.get("statusMessage") if isinstance(details, dict) else None
+    detail = str(details.get("statusMessage") or "") if isinstance(details, dict) else ""
+    known = _STATUS.get(status.strip().lower())
+    if known is None:
+        detail = f"status {status.strip()[:64]!r} is not one the schema names" + (f"; {detail}" if detail else "")
     recipient = data.get("recipient")
-    return EmailDeliveryReport(message_id, status, str(detail)[:500] if detail else None,
-                               event_time(data.get("deliveryAttemptTimeStamp"), received_at),
-                               recipient if isinstance(recipient, str) else None)
+    # Both casings are official: deliveryAttemptTimeStamp (Event Grid example), deliveryAttemptTimestamp (CloudEvents).
+    attempted = data.get("deliveryAttemptTimeStamp") or data.get("deliveryAttemptTimestamp")
+    return EmailDeliveryReport(message_id, known or UNKNOWN, detail[:MAX_DETAIL] or None,
+                               event_time(attempted, received_at), recipient if isinstance(recipient, str) else None)
 
 
 def record_delivery_report(report: EmailDeliveryReport, deps: NotifyPorts) -> Delivery | None:
@@ -61,7 +73,10 @@ def record_delivery_report(report: EmailDeliveryReport, deps: NotifyPorts) -> De
             stored = deps.deliveries.replace(with_report(current, report.status, report.detail, report.at))
         except Conflict:
             continue
-        log.info("emergency call %s: email to %s %s", stored.call_id, mask_email(stored.recipient), report.status)
+        arrived = DELIVERED.get(report.status)
+        log.log(logging.INFO if arrived else logging.WARNING, "emergency call %s: email to %s %s (%s)",
+                stored.call_id, mask_email(stored.recipient), report.status,
+                {True: "delivered", False: "not delivered", None: "delivery unknown"}[arrived])
         return stored
     raise Conflict(f"delivery record of message {report.message_id} kept changing")
 
@@ -73,6 +88,7 @@ def delivery_view(d: Delivery) -> dict[str, Any]:
         "attempts": d.attempts, "final": d.final, "operationId": d.operation_id or None, "messageId": d.message_id,
         "firstAttemptAt": _iso(d.first_attempt_at), "updatedAt": _iso(d.updated_at),
         "deliveryStatus": d.delivery_status, "deliveryDetail": d.delivery_detail,
+        "delivered": DELIVERED.get(_STATUS.get(d.delivery_status.lower(), UNKNOWN)) if d.delivery_status else None,
         "deliveryStatusAt": _iso(d.delivery_status_at),
     }
 

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from shared.adapters import render_process
+from shared.config import SettingError
 from shared.domain import delivery as rules
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
@@ -52,6 +53,7 @@ class NotifyReport:
     call_id: str
     outcomes: tuple[Outcome, ...] = ()
     warnings: tuple[str, ...] = ()
+    settings: tuple[SettingError, ...] = ()  # missing/malformed settings that failed a channel for good
 
     @property
     def retry(self) -> bool:
@@ -71,7 +73,7 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     if call is None or not call.described:
         raise NotFound(f"no emergency call record {call_id}")
     agent = deps.agents.get(call.agent_id)
-    plan = plan_notifications(agent, call.agent_id, sms_enabled=deps.sms is not None)
+    plan = plan_notifications(agent, call.agent_id, sms_enabled=_sms_configured(deps))
     for w in plan.warnings:
         _record_warning(call_id, w, deps)
     codes = tuple(w.code for w in plan.warnings)
@@ -84,7 +86,27 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     workers = min(MAX_PARALLEL_SENDS, len(plan.jobs))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
         outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps), plan.jobs))
-    return NotifyReport(call_id, outcomes, codes)
+    return NotifyReport(call_id, outcomes, codes, _unusable({c for c, _ in plan.jobs}, deps))
+
+
+def _sms_configured(deps: NotifyPorts) -> bool:
+    """SMS is on when ACS_SMS_SENDER is set, even if the sender cannot be built (each SMS then fails, naming the
+    setting, rather than silently becoming a 'no SMS sender' warning)."""
+    try:
+        return deps.sms is not None
+    except SettingError:
+        return True
+
+
+def _unusable(channels: set[Channel], deps: NotifyPorts) -> tuple[SettingError, ...]:
+    """The setting errors that stop a channel: a port that cannot be built from its settings."""
+    found = []
+    for channel in sorted(channels):
+        try:
+            _ = deps.mailer if channel == "email" else deps.sms
+        except SettingError as exc:
+            found.append(exc)
+    return tuple(found)
 
 
 def _render(call: EmergencyCall, agent: Agent | None,
@@ -158,6 +180,8 @@ def _send(claimed: Delivery, rendered: RenderedNotification, deps: NotifyPorts) 
         return deps.sms.send(claimed.recipient, sms_text(rendered), claimed.operation_id, first)
     except SendError as exc:
         return SendResult(False, reason=str(exc), transient=exc.transient)
+    except SettingError as exc:  # permanent: no redelivery helps until the app setting is fixed
+        return SendResult(False, reason=str(exc), transient=False)
     except Exception as exc:  # a bug or an unexpected SDK error must not cost the other recipients their message
         log.exception("emergency call %s: unexpected error sending %s", claimed.call_id, claimed.channel)
         return SendResult(False, reason=f"unexpected error: {type(exc).__name__}", transient=True)

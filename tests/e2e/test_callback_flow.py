@@ -19,7 +19,7 @@ ALICE = AGENTS["alice"]["acsUserId"]
 
 
 def phone(number: str) -> dict[str, Any]:
-    return {"kind": "PhoneNumber", "rawId": "4:" + number, "phoneNumber": {"value": number}}
+    return {"kind": "phoneNumber", "rawId": "4:" + number, "phoneNumber": {"value": number}}
 
 
 def incoming(client: Client, to: dict[str, Any], corr: str, age: float = 0.0, cloud: bool = False) -> dict[str, Any]:

@@ -47,5 +47,5 @@ def test_two_transient_failures_raise_within_the_budget(standin: AcsStandIn) -> 
 
 def test_a_refusal_is_not_tried_again(standin: AcsStandIn) -> None:
     with pytest.raises(CallControlError, match="400"):
-        AcsCallControl(connection_string=standin.connection_string).redirect("ctx-3", "not-an-identity")
+        AcsCallControl(connection_string=standin.connection_string).redirect("", AGENT)  # no incomingCallContext
     assert standin.requests("redirect") == []

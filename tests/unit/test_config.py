@@ -47,3 +47,39 @@ def test_importing_the_app_reads_no_setting() -> None:
                           cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.strip()) >= 10
+
+
+@pytest.mark.parametrize("target", ["4:+12025550101", "8:acs:00000000-0000-0000-0000-000000000000_desk",
+                                    "8:orgid:00000000-0000-0000-0000-00000000de5c"])
+def test_the_fallback_target_may_be_a_phone_an_acs_user_or_a_teams_user(target: str) -> None:
+    assert Settings.from_env({"CALLBACK_FALLBACK_TARGET": target}).fallback_target == target
+
+
+@pytest.mark.parametrize("target", ["+12025550101", "4:202-555-0101", "securitydesk", "8:acs:", "8:teamsvisitor:x",
+                                    "28:bot-x"])
+def test_a_malformed_fallback_target_names_the_setting(target: str) -> None:
+    with pytest.raises(SettingError, match="CALLBACK_FALLBACK_TARGET is malformed") as raised:
+        _ = Settings.from_env({"CALLBACK_FALLBACK_TARGET": target}).fallback_target
+    assert raised.value.name == "CALLBACK_FALLBACK_TARGET"
+
+
+@pytest.mark.parametrize(("name", "value", "prop"), [
+    ("ACS_CONNECTION_STRING", "endpoint=https://acs.example.com/", "acs_connection_string"),
+    ("ACS_CONNECTION_STRING", "accesskey=c2VjcmV0", "acs_connection_string"),
+    ("ACS_CONNECTION_STRING", "endpoint=https://acs.example.com/;accesskey=not base64!", "acs_connection_string"),
+    ("ACS_EMAIL_SENDER", "DoNotReply", "email_sender"),
+    ("ACS_SMS_SENDER", "202-555-0190", "sms_sender"),
+])
+def test_malformed_acs_settings_name_themselves_and_never_quote_a_secret(name: str, value: str, prop: str) -> None:
+    with pytest.raises(SettingError, match=name) as raised:
+        getattr(Settings.from_env({name: value}), prop)
+    assert raised.value.name == name and "c2VjcmV0" not in str(raised.value)
+
+
+def test_problems_lists_every_malformed_setting_by_name_without_raising() -> None:
+    from shared.config import problems
+
+    env = {"CALLBACK_FALLBACK_TARGET": "securitydesk", "CALLBACK_WINDOW_MINUTES": "sixty",
+           "ACS_EMAIL_SENDER": "DoNotReply@alerts.example.com"}
+    assert [p["setting"] for p in problems(Settings.from_env(env))] == ["CALLBACK_FALLBACK_TARGET",
+                                                                         "CALLBACK_WINDOW_MINUTES"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,9 @@ from functions import notification, templates
 from local.host_principal import principal_headers
 from shared.config import Settings
 from shared.container import configure, reset
-from shared.domain.calls import Agent, EmergencyCall
+from shared.domain.calls import Agent
 from tests.fakes import T0
-from tests.fakes_notify import NotifyDeps
+from tests.fakes_notify import NotifyDeps, user_functions, with_call
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 ALICE = Agent("alice", "Alice Example", email_recipients="security@example.com; desk@example.org")
@@ -25,19 +24,13 @@ ALICE = Agent("alice", "Alice Example", email_recipients="security@example.com; 
 
 @pytest.fixture(scope="module")
 def functions() -> dict[str, Callable[..., Any]]:
-    app = func.FunctionApp()
-    for bp in (notification.bp, templates.bp):
-        app.register_functions(bp)
-    return {f.get_function_name(): f.get_user_function() for f in app.get_functions()}
+    return user_functions(notification.bp, templates.bp)
 
 
 @pytest.fixture
 def deps() -> Iterator[NotifyDeps]:
     """The fakes installed as the process container through its seam (reset after the test)."""
-    d = NotifyDeps()
-    d.agents.put(ALICE)
-    d.calls.create(EmergencyCall("ec-1", "alice", "911", "US", False, T0, agent_name="Alice Example",
-                                 callback_number="+12025550100", callback_until=T0 + timedelta(minutes=60)))
+    d = with_call(NotifyDeps(), ALICE)
     reset()
     settings = Settings.from_env({"EVENTGRID_TOPIC_RESOURCE_ID": "/topics/emergency",
                                   "ACS_RESOURCE_ID": "/acs/resource",
