@@ -60,7 +60,7 @@ SETTINGS: dict[str, str] = {
 def _bool(name: str, raw: str) -> bool:
     lowered = raw.lower()
     if lowered not in ("true", "false"):
-        raise SettingError(f"setting {name} must be true or false, got {raw!r}")
+        raise SettingError(name, f"must be true or false, got {raw!r}")
     return lowered == "true"
 
 
@@ -218,6 +218,7 @@ CHECKED = {"ACS_CONNECTION_STRING": "acs_connection_string", "ACS_EMAIL_SENDER":
            "CALLBACK_WINDOW_MINUTES": "callback_window_minutes", "CALLBACK_QUARANTINE_MINUTES": "quarantine_minutes",
            "TEST_CALLBACK_WINDOW_MINUTES": "test_callback_window_minutes",
            "MAX_EMERGENCY_CALL_MINUTES": "max_call_minutes",
+           "LEASE_POOL_NUMBER_ON_DIRECT_OFFER": "lease_on_direct_offer",
            "INCOMING_CALL_MAX_AGE_SECONDS": "incoming_call_max_age_seconds",
            "INCIDENT_RETENTION_DAYS": "incident_retention_days"}
 

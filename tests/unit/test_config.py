@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.config import SETTINGS, SettingError, Settings
+from shared.config import SETTINGS, SettingError, Settings, problems
 
 
 def test_a_missing_setting_names_itself_at_first_use() -> None:
@@ -83,3 +83,10 @@ def test_problems_lists_every_malformed_setting_by_name_without_raising() -> Non
            "ACS_EMAIL_SENDER": "DoNotReply@alerts.example.com"}
     assert [p["setting"] for p in problems(Settings.from_env(env))] == ["CALLBACK_FALLBACK_TARGET",
                                                                          "CALLBACK_WINDOW_MINUTES"]
+
+
+def test_the_direct_offer_lease_switch_is_true_or_false_and_off_by_default() -> None:
+    assert Settings.from_env({}).lease_on_direct_offer is False
+    assert Settings.from_env({"LEASE_POOL_NUMBER_ON_DIRECT_OFFER": "TRUE"}).lease_on_direct_offer is True
+    assert [p["setting"] for p in problems(Settings.from_env({"LEASE_POOL_NUMBER_ON_DIRECT_OFFER": "yes"}))] == [
+        "LEASE_POOL_NUMBER_ON_DIRECT_OFFER"]
