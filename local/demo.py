@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from local.seed import seed
+from local.seed import AGENTS, seed
 from local.stack import ADMIN_PRINCIPAL, FALLBACK_TARGET, Client, LocalStack, wait_for
 from shared.domain.numbers import mask_phone
 
@@ -109,6 +109,17 @@ def play(stack: LocalStack) -> Timeline:
     t.fact("Alice's presence returns to Available", bool(back))
     c.post(f"/api/outbound-calls/{bob['emergencyCallId']}/end", {})
 
+    t.section("Bob's responder calls back on the emergency service's temporary number: ACS rings Bob's identity")
+    bob_acs = AGENTS["bob"]["acsUserId"]
+    to_bob = {"kind": "communicationUser", "rawId": bob_acs, "communicationUser": {"id": bob_acs}}
+    direct = incoming_call(c, to_bob, "psap-bob")
+    stack.publish_acs([direct])
+    wait_for(lambda: stack.acs_settled([direct]))
+    bob_state = c.get("/api/agents/bob/emergency-state")[1]
+    t.fact(f"Bob's panel shows it {(bob_state.get('callback') or {}).get('status')}, recorded on his incident; "
+           "not redirected to the identity it already rings",
+           (bob_state.get("callback") or {}).get("direct") is True and len(stack.acs.requests("redirect")) == 1)
+
     t.section("A callback to a pool number that nobody holds")
     spare = _spare_number(c, {alice["callbackNumber"], bob["callbackNumber"]})
     stack.publish_acs([incoming_call(c, phone(spare), "psap-2")])
@@ -135,8 +146,12 @@ def play(stack: LocalStack) -> Timeline:
 def _show_dial(t: Timeline, name: str, answer: dict[str, Any]) -> None:
     t.fact(f"{name}: emergency={answer.get('emergency')} test={answer.get('test')} dial={answer.get('dial')} "
            f"call {str(answer.get('emergencyCallId'))[:8]}…", answer.get("emergency") is True)
-    t.fact(f"{name}: callback number {mask_phone(answer.get('callbackNumber'))} leased until "
-           f"{_hm(answer.get('callbackWindowEndsAt'))} (60 minutes)", answer.get("callbackNumberSource") == "pool")
+    t.fact(f"{name}: the call takes the {answer.get('emergencyPath')} path: the dialer presents "
+           f"{mask_phone(answer.get('callerId'))}, the responder sees a temporary number of the emergency service",
+           answer.get("emergencyPath") == "direct_offer" and bool(answer.get("callerId")))
+    t.fact(f"{name}: a number to read out, {mask_phone(answer.get('callbackNumber'))}, leased until "
+           f"{_hm(answer.get('callbackWindowEndsAt'))} (60 minutes; LEASE_POOL_NUMBER_ON_DIRECT_OFFER is on here)",
+           answer.get("callbackNumberSource") == "pool")
 
 
 def _show_emails(t: Timeline, stack: LocalStack, call_id: str) -> None:
