@@ -14,7 +14,8 @@ Endpoints, in the real host's shapes where one exists:
 - `POST|OPTIONS /runtime/webhooks/EventGrid?functionName=NAME`: Event Grid triggers (see `local.host_eventgrid`).
 - `POST /admin/functions/NAME` with `{"input": "..."}`: runs a non-HTTP function and answers 202. Unlike the real
   host, which queues the run and answers at once, it answers after the run, and 500 `{"error": ...}` if it raised.
-  A timer gets a `TimerRequest`; an Event Grid function gets the event(s) in `input` (a JSON string).
+  A timer gets a `TimerRequest`; an Event Grid function gets the event(s) in `input` (a JSON string), each decoded
+  as the webhook decodes it (`func.CloudEvent` or `func.EventGridEvent`).
 - `GET /local/clock` -> `{"now": iso}`; `POST /local/clock` with `{"advanceSeconds": n}` moves the app's clock on.
   These control endpoints answer only a loopback `Host` (`127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`; 403
   otherwise) and take a POST only as `Content-Type: application/json` (415 otherwise), so that a web page cannot

@@ -6,8 +6,8 @@ What the real host and worker do, and the local host with them:
   as sent and have every other escape decoded, and an encoded literal segment matches its route.
 - Query: the host builds the worker's `query` map from ASP.NET's `Request.Query` (keys ignoring case, repeated values
   joined with commas) and leaves out every key whose value is empty (`GrpcMessageConversionExtensions.ToRpcHttp`;
-  the Python worker does not ask for the nullable-value maps); azure-functions' `HttpRequestConverter.decode` makes
-  `req.params` of it.
+  the Python worker's capabilities, `constants.py`, do not ask for the nullable-value maps); azure-functions'
+  `HttpRequestConverter.decode` makes `req.params` of it.
 - The answer: a `func.HttpResponse`, or a `str` (azure-functions `HttpResponseConverter.encode`; the host writes it
   as a 200 `text/plain; charset=utf-8`). Anything else, `None` and `bytes` included, makes `encode` raise
   NotImplementedError: the invocation fails and the caller gets a 500 with an empty body.
