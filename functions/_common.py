@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import azure.functions as func
@@ -56,26 +58,52 @@ def container() -> Any:
     return get_container()
 
 
-def parse_event(event: func.EventGridEvent, types: tuple[str, ...],
-                parse: Callable[[func.EventGridEvent], T], source: str = "acs") -> T | None:
-    """The event as a command; None (logged) when it is of another type, malformed, or not from where such events
-    come from (`source`: "acs", the ACS resource, or "internal", the app's own custom topic). Either way the caller
-    returns normally, so Event Grid counts the event delivered and never redelivers it."""
-    if event.event_type not in types:
-        log.info("event %.64s of type %.64s ignored", event.id, event.event_type)
+@dataclass(frozen=True)
+class EventView:
+    """One delivered event, whichever schema its subscription uses. `source` is where it comes from: the Event Grid
+    schema's `topic`, the CloudEvents `source` (Event Grid maps the one onto the other; for an ACS system topic
+    both are the ACS resource's id)."""
+
+    id: str
+    type: str
+    source: str
+    time: datetime | None
+    data: Any
+
+
+# The trigger parameters stay annotated `func.EventGridEvent`: the worker checks the annotation with
+# EventGridEventInConverter.check_input_type_annotation, which accepts either class (a Union is refused at indexing
+# as a non-type annotation), and hands over the class the delivery's schema calls for, whatever the annotation says.
+def event_view(event: func.EventGridEvent | func.CloudEvent) -> EventView:
+    """The view of what the worker handed over: a `func.CloudEvent` for a CloudEvents-schema subscription, a
+    `func.EventGridEvent` for the Event Grid schema (azure-functions' EventGridEventInConverter decides by the
+    event's `specversion`)."""
+    if isinstance(event, func.CloudEvent):
+        return EventView(event.id, event.type, event.source or "", event.time, event.get_json())
+    return EventView(event.id, event.event_type, event.topic or "", event.event_time, event.get_json())
+
+
+def parse_event(event: func.EventGridEvent | func.CloudEvent, types: tuple[str, ...],
+                parse: Callable[[EventView], T], source: str = "acs") -> T | None:
+    """The event, in either schema, as a command; None (logged) when it is of another type, malformed, or not from
+    where such events come from (`source`: "acs", the ACS resource, or "internal", the app's own custom topic).
+    Either way the caller returns normally, so Event Grid counts the event delivered and never redelivers it."""
+    view = event_view(event)
+    if view.type not in types:
+        log.info("event %.64s of type %.64s ignored", view.id, view.type)
         return None
-    if not isinstance(event.id, str) or len(event.id) > MAX_EVENT_ID:
-        log.warning("event of type %s with an id of %d characters acknowledged without effect", event.event_type,
-                    len(str(event.id)))
+    if not isinstance(view.id, str) or len(view.id) > MAX_EVENT_ID:
+        log.warning("event of type %s with an id of %d characters acknowledged without effect", view.type,
+                    len(str(view.id)))
         return None
     settings = container().settings
     expected = settings.acs_resource_id if source == "acs" else settings.eventgrid_topic_resource_id
-    if (event.topic or "").strip().lower() != expected.strip().lower():
-        log.error("event %s (%s) from topic %r ignored: %s events are believed only from %s", event.id,
-                  event.event_type, (event.topic or "")[:300], source, expected)
+    if not isinstance(view.source, str) or view.source.strip().lower() != expected.strip().lower():
+        log.error("event %s (%s) from %r ignored: %s events are believed only from %s", view.id, view.type,
+                  str(view.source)[:300], source, expected)
         return None
     try:
-        return parse(event)
-    except (ValueError, TypeError, RecursionError) as exc:  # BadEvent, and get_json() on a body that is not JSON
-        log.warning("event %s (%s) acknowledged without effect: %s", event.id, event.event_type, exc)
+        return parse(view)
+    except (ValueError, TypeError, RecursionError) as exc:  # BadEvent, and data that is not what it should be
+        log.warning("event %s (%s) acknowledged without effect: %s", view.id, view.type, exc)
         return None

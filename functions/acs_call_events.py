@@ -23,7 +23,7 @@ def acs_call_events(event: func.EventGridEvent) -> None:
     """Malformed or foreign events are logged and acknowledged; storage failures raise so Event Grid retries."""
     c = container()
     cmd = parse_event(event, ("Microsoft.Communication.CallEnded",), lambda e: events.acs_call_ended(
-        e.id, e.get_json(), events.event_time(e.event_time, c.clock.now())))
+        e.id, e.data, events.event_time(e.time, c.clock.now())))
     if cmd is None:
         return
     try:

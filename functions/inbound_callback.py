@@ -26,7 +26,7 @@ def inbound_callback(event: func.EventGridEvent) -> None:
     """Malformed, foreign, stale and duplicate events are acknowledged; a failed redirect raises (redelivery)."""
     c = container()
     call = parse_event(event, ("Microsoft.Communication.IncomingCall",),
-                       lambda e: events.incoming_call(e.id, e.get_json(), e.event_time, c.clock.now()))
+                       lambda e: events.incoming_call(e.id, e.data, e.time, c.clock.now()))
     if call is None:
         return
     s = c.settings

@@ -30,7 +30,7 @@ class RetryLater(Exception):
 @settings_are_permanent
 def emergency_notification(event: func.EventGridEvent) -> None:
     """Idempotent per call and recipient; malformed or unknown events are acknowledged; transient failures raise."""
-    cmd = parse_event(event, (CALL_STARTED,), lambda e: events.emergency_event(e.event_type, e.get_json()),
+    cmd = parse_event(event, (CALL_STARTED,), lambda e: events.emergency_event(e.type, e.data),
                       source="internal")
     if cmd is None:
         return
@@ -70,7 +70,7 @@ def email_delivery_report(event: func.EventGridEvent) -> None:
     """Records the mailbox's verdict on our emails; other events and other apps' emails are acknowledged."""
     c = container()
     report = parse_event(event, (deliveries.EMAIL_DELIVERY_REPORT,),
-                         lambda e: deliveries.email_delivery_report(e.get_json(), c.clock.now()))
+                         lambda e: deliveries.email_delivery_report(e.data, c.clock.now()))
     if report is not None:
         deliveries.record_delivery_report(report, c)
 

@@ -28,7 +28,7 @@ def view(p: Presence) -> dict[str, object]:
 def presence_update(event: func.EventGridEvent) -> None:
     """Idempotent per emergency call; malformed events are acknowledged, storage failures retried."""
     cmd = parse_event(event, ("Emergency.CallStarted", "Emergency.CallEnded"),
-                      lambda e: events.emergency_event(e.event_type, e.get_json()), source="internal")
+                      lambda e: events.emergency_event(e.type, e.data), source="internal")
     if cmd is None:
         return
     c = container()

@@ -5,13 +5,17 @@ or in-process: `LocalHost(app, port=0).start()` returns the base URL; `.stop()` 
 
 Endpoints, in the real host's shapes where one exists:
 - `/api/<route>`: HTTP triggers; route templates with `{param}`, `{id:int}`, `{id?}`, `{id=default}`, `{*rest}`;
-  404 when no route matches, 405 when the route matches but not the method; an exception is a 500
-  `{"error": "internal error"}` with the traceback logged. As with `func start`, keys are not checked: `code` and
-  `x-functions-key` are accepted and ignored.
+  404 when no route matches, 405 when the route matches but not the method; a function that raises, or returns
+  anything but a `func.HttpResponse` or a `str`, is a 500 with an empty body (traceback logged), as under the real
+  worker. Query values that are empty are not passed; route values are decoded except `%2F` (see
+  `local.host_http`). As with `func start`, keys are not checked: `code` and `x-functions-key` are accepted and ignored.
+- Indexing is as strict as the real worker and host (`local.host_rules`): an unbound parameter, a bad binding or
+  function name, a duplicate name or route+method refuses the whole app at start.
 - `POST|OPTIONS /runtime/webhooks/EventGrid?functionName=NAME`: Event Grid triggers (see `local.host_eventgrid`).
 - `POST /admin/functions/NAME` with `{"input": "..."}`: runs a non-HTTP function and answers 202. Unlike the real
   host, which queues the run and answers at once, it answers after the run, and 500 `{"error": ...}` if it raised.
-  A timer gets a `TimerRequest`; an Event Grid function gets the event(s) in `input` (a JSON string).
+  A timer gets a `TimerRequest`; an Event Grid function gets the event(s) in `input` (a JSON string), each decoded
+  as the webhook decodes it (`func.CloudEvent` or `func.EventGridEvent`).
 - `GET /local/clock` -> `{"now": iso}`; `POST /local/clock` with `{"advanceSeconds": n}` moves the app's clock on.
   These control endpoints answer only a loopback `Host` (`127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`; 403
   otherwise) and take a POST only as `Content-Type: application/json` (415 otherwise), so that a web page cannot
@@ -51,9 +55,10 @@ import azure.functions as func
 from local.host_admin import Clock, clock_endpoint, control_refusal, invoke_endpoint
 from local.host_clock import clock_from_env
 from local.host_eventgrid import handle_webhook
-from local.host_http import build_request, compile_routes, find_route, to_reply
-from local.host_index import HTTP_TRIGGER, FunctionEntry, Reply, header, index_app, json_reply
+from local.host_http import FAILED_INVOCATION, build_request, compile_routes, find_route, request_path, to_reply
+from local.host_index import HTTP_TRIGGER, FunctionEntry, Reply, header, json_reply
 from local.host_principal import principal_from_env, with_principal
+from local.host_rules import index_app
 from local.host_server import HostServer
 from local.host_timers import TimerScheduler
 from local.host_worker import THREAD_COUNT_SETTING, InvocationSlots, thread_count
@@ -149,7 +154,7 @@ class LocalHost:
 
     def _http_trigger(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
         parts = urlsplit(target)
-        found = find_route(self._routes, method, parts.path[len("/api") :])
+        found = find_route(self._routes, method, request_path(parts.path)[len("/api") :])
         if isinstance(found, Reply):
             return found
         route, params = found
@@ -162,8 +167,10 @@ class LocalHost:
         try:
             result = route.entry.call(request)
         except Exception:
+            # A failed invocation propagates out of the host's FunctionInvocationMiddleware: ASP.NET Core answers
+            # 500 with no body (no detail of the failure reaches the caller).
             logger.exception("function %s failed", route.entry.name)
-            return json_reply(500, {"error": "internal error"})
+            return FAILED_INVOCATION
         return to_reply(route.entry.name, result)
 
 

@@ -14,9 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-import azure.functions as func
-
-from local.host_eventgrid import parse_events
+from local.host_eventgrid import decode_event, parse_events
 from local.host_index import (
     EVENT_GRID_TRIGGER,
     HTTP_TRIGGER,
@@ -73,7 +71,7 @@ def invoke_endpoint(entry: FunctionEntry | None, scheduler: TimerScheduler, meth
             scheduler.run(entry)
         elif entry.trigger_type == EVENT_GRID_TRIGGER:
             for event in events:
-                entry.call(event)
+                entry.call(decode_event(event))
         else:
             entry.call(value)  # other triggers get the input as it came
     except Exception as error:
@@ -92,7 +90,7 @@ def _input(body: bytes) -> Any:
     return payload.get("input", "")
 
 
-def _events(value: Any) -> list[func.EventGridEvent]:
+def _events(value: Any) -> list[dict[str, Any]]:
     """Events from the input: a JSON string (as the real host takes it) or, for convenience, the parsed JSON."""
     if isinstance(value, dict | list):
         return parse_events(value)

@@ -4,18 +4,25 @@ Speaks both schemas, detected per event (a CloudEvent has `specversion`): an Eve
 (`application/cloudevents+json`) or a CloudEvents batch array (`application/cloudevents-batch+json`). The
 `aeg-event-type` header says what a POST is: `Notification` (deliver), `SubscriptionValidation` (answer the
 validation code) or `Unsubscribe`. `OPTIONS` answers the CloudEvents abuse-protection handshake.
+
+Each event reaches the function as the Python worker hands it over: the host passes every event of the array to the
+worker as its own JSON, and the worker decodes it with azure-functions' `EventGridEventInConverter.decode`
+(`azure/functions/eventgrid.py`), which the local host calls itself: a body with `specversion` becomes a
+`func.CloudEvent` (`data_base64` and other unknown attributes land in `extension_attrs`, `get_json()` is `data`),
+any other a `func.EventGridEvent`. A time the converter cannot parse fails that invocation (500, so Event Grid
+retries), as in the worker, where a failed input conversion fails the invocation.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import azure.functions as func
+from azure.functions import meta
+from azure.functions.eventgrid import EventGridEventInConverter
 
 from local.host_index import EVENT_GRID_TRIGGER, FunctionEntry, Reply, header, json_reply
 
@@ -65,51 +72,39 @@ def _validation_code(payload: Any) -> str:
     raise ValueError(f"no {VALIDATION_EVENT} with data.validationCode")
 
 
-def deliver(entry: FunctionEntry, events: list[func.EventGridEvent]) -> bool:
-    """Call the function once per event; True when none raised. Failures are logged and the rest still run."""
+Event = func.EventGridEvent | func.CloudEvent
+
+
+def deliver(entry: FunctionEntry, events: list[dict[str, Any]]) -> bool:
+    """Decode each event as the worker does and call the function once per event; True when none failed. Failures
+    are logged and the rest still run."""
     ok = True
-    for event in events:
+    for item in events:
         try:
-            entry.call(event)
+            entry.call(decode_event(item))
         except Exception:
-            logger.exception("function %s failed on event %s (%s)", entry.name, event.id, event.event_type)
+            logger.exception("function %s failed on event %s (%s)", entry.name, item.get("id"),
+                             item.get("type") or item.get("eventType"))
             ok = False
     return ok
 
 
-def parse_events(payload: Any) -> list[func.EventGridEvent]:
-    """Events from a parsed body: an array of either schema or one object. Raises ValueError naming the problem."""
+def decode_event(item: dict[str, Any]) -> Event:
+    """One event as the worker hands it to the function: azure-functions' own converter on the event's JSON."""
+    datum = meta.Datum(json.dumps(item), "json")
+    return EventGridEventInConverter.decode(datum, trigger_metadata={})
+
+
+def parse_events(payload: Any) -> list[dict[str, Any]]:
+    """The events of a parsed body: an array of either schema or one object, each with the attributes Event Grid
+    never delivers without. Raises ValueError naming the problem."""
     items = payload if isinstance(payload, list) else [payload]
     if not items or not all(isinstance(item, dict) for item in items):
         raise ValueError("expected an event object or a non-empty array of event objects")
-    return [_cloud_event(item) if "specversion" in item else _grid_event(item) for item in items]
-
-
-def _grid_event(item: dict[str, Any]) -> func.EventGridEvent:
-    return func.EventGridEvent(
-        id=_required(item, "id"),
-        data=item.get("data"),  # type: ignore[arg-type]  # the worker passes whatever JSON data holds
-        topic=item.get("topic") or "",
-        subject=item.get("subject") or "",
-        event_type=_required(item, "eventType"),
-        event_time=_timestamp(item.get("eventTime"), "eventTime"),
-        data_version=item.get("dataVersion") or "",
-    )
-
-
-def _cloud_event(item: dict[str, Any]) -> func.EventGridEvent:
-    data = item.get("data")
-    if data is None and isinstance(item.get("data_base64"), str):
-        data = base64.b64decode(item["data_base64"])
-    return func.EventGridEvent(
-        id=_required(item, "id"),
-        data=data,  # type: ignore[arg-type]
-        topic=_required(item, "source"),
-        subject=item.get("subject") or "",
-        event_type=_required(item, "type"),
-        event_time=_timestamp(item.get("time"), "time"),
-        data_version=item.get("dataversion") or "",
-    )
+    for item in items:
+        for key in ("id", "source", "type") if "specversion" in item else ("id", "eventType"):
+            _required(item, key)
+    return items
 
 
 def _required(item: dict[str, Any], key: str) -> str:
@@ -117,13 +112,3 @@ def _required(item: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"event field {key!r} must be a non-empty string")
     return value
-
-
-def _timestamp(value: Any, key: str) -> datetime | None:
-    """An RFC 3339 time (Event Grid sends up to 7 fractional digits), or None when absent."""
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"event field {key!r} is not an RFC 3339 time") from error

@@ -1,4 +1,17 @@
-"""HTTP triggers on the local host: route templates as the Functions host reads them, requests and responses."""
+"""HTTP triggers on the local host: route templates as the Functions host reads them, requests and responses.
+
+What the real host and worker do, and the local host with them:
+- The path is percent-decoded before routing except `%2F` (Kestrel decodes every valid escape but the encoded slash,
+  which would change the segments; dotnet/aspnetcore#30655, aspnet/KestrelHttpServer#124): route values keep `%2F`
+  as sent and have every other escape decoded, and an encoded literal segment matches its route.
+- Query: the host builds the worker's `query` map from ASP.NET's `Request.Query` (keys ignoring case, repeated values
+  joined with commas) and leaves out every key whose value is empty (`GrpcMessageConversionExtensions.ToRpcHttp`;
+  the Python worker's capabilities, `constants.py`, do not ask for the nullable-value maps); azure-functions'
+  `HttpRequestConverter.decode` makes `req.params` of it.
+- The answer: a `func.HttpResponse`, or a `str` (azure-functions `HttpResponseConverter.encode`; the host writes it
+  as a 200 `text/plain; charset=utf-8`). Anything else, `None` and `bytes` included, makes `encode` raise
+  NotImplementedError: the invocation fails and the caller gets a 500 with an empty body.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +39,8 @@ _CONSTRAINTS = {
     "alpha": r"[a-z]+",
 }
 _PARAM = re.compile(r"\{((?:[^{}]|\{[^{}]*\})*)\}")  # one level of nested braces, for regex(\d{3})
+_ENCODED_SLASH = re.compile(r"(%2[fF])")
+FAILED_INVOCATION = Reply(500)  # what the host answers for an invocation that failed: no body
 
 
 @dataclass(frozen=True)
@@ -39,7 +54,7 @@ class Route:
     precedence: tuple[int, ...]
 
     def match(self, path: str) -> dict[str, str] | None:
-        """Route parameters (URL-decoded) if the path after `/api/` matches, else None."""
+        """Route parameters if the path after `/api/` (already decoded by `request_path`) matches, else None."""
         found = self.pattern.fullmatch(path.strip("/"))
         if found is None:
             return None
@@ -47,7 +62,7 @@ class Route:
         for index, name in enumerate(self.names):
             value = found.group(f"p{index}")
             if value is not None:
-                params[name] = unquote(value)
+                params[name] = value
         return params
 
 
@@ -119,20 +134,33 @@ def find_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict
     return json_reply(404, {"error": "not found"})
 
 
+def request_path(raw: str) -> str:
+    """The path as Kestrel hands it to routing: every escape decoded but `%2F`, which stays as it was sent."""
+    return "".join(part if _ENCODED_SLASH.fullmatch(part) else unquote(part) for part in _ENCODED_SLASH.split(raw))
+
+
+def query_params(query: str) -> dict[str, str]:
+    """The query as the worker gets it: keys ignoring case (the first spelling kept), repeated values joined with
+    commas, keys whose value is empty left out."""
+    joined: dict[str, tuple[str, str]] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        first, so_far = joined.get(key.lower(), (key, None))
+        joined[key.lower()] = (first, value if so_far is None else f"{so_far},{value}")
+    return {key: value for key, value in joined.values() if value}
+
+
 def build_request(
     method: str, url: str, query: str, headers: Mapping[str, str], route_params: Mapping[str, str], body: bytes
 ) -> func.HttpRequest:
-    """A real `func.HttpRequest`; repeated query keys are joined with commas, as ASP.NET does."""
-    params: dict[str, str] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        params[key] = f"{params[key]},{value}" if key in params else value
+    """A real `func.HttpRequest` with the query as the worker gets it (`query_params`)."""
     return func.HttpRequest(
-        method, url, headers=dict(headers), params=params, route_params=dict(route_params), body=body
+        method, url, headers=dict(headers), params=query_params(query), route_params=dict(route_params), body=body
     )
 
 
 def to_reply(name: str, result: object) -> Reply:
-    """Turn what an HTTP function returned into the answer; an unusable return value is a 500, as in the worker."""
+    """Turn what an HTTP function returned into the answer: an `HttpResponse` or a `str`; anything else fails the
+    invocation (500, empty body), as azure-functions' `HttpResponseConverter.encode` does in the worker."""
     if isinstance(result, func.HttpResponse):
         headers = list(result.headers.items())
         if not any(k.lower() == "content-type" for k, _ in headers):
@@ -141,10 +169,10 @@ def to_reply(name: str, result: object) -> Reply:
                 ("Content-Type", f"{mimetype}; charset={result.charset}" if mimetype.startswith("text/") else mimetype)
             )
         return Reply(result.status_code, result.get_body(), tuple(headers))
-    if result is None:
-        return Reply(204)
-    if isinstance(result, str | bytes):
-        body = result.encode() if isinstance(result, str) else result
-        return Reply(200, body, (("Content-Type", "text/plain; charset=utf-8"),))
-    logger.error("function %s returned %s, not an HttpResponse", name, type(result).__name__)
-    return json_reply(500, {"error": "internal error"})
+    if isinstance(result, str):
+        # The host sniffs a str for a JSON "response object" ({"body": ..., "status": ...}); no function here
+        # returns one, and the local host passes every str through as text.
+        return Reply(200, result.encode(), (("Content-Type", "text/plain; charset=utf-8"),))
+    logger.error("function %s returned %s: the worker takes only an HttpResponse or a str, so the invocation "
+                 "failed", name, type(result).__name__)
+    return FAILED_INVOCATION

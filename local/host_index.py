@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import azure.functions as func
-
 from local.host_worker import InvocationSlots
 
 HTTP_TRIGGER = "httpTrigger"
@@ -115,32 +113,3 @@ async def _await(awaitable: Any) -> Any:
 def _enum_text(value: Any) -> str:
     """The text of a decorator enum (HttpMethod, AuthLevel) or of a plain string."""
     return str(getattr(value, "value", value))
-
-
-def index_app(app: func.FunctionApp, slots: InvocationSlots | None = None) -> dict[str, FunctionEntry]:
-    """Index the app, every synchronous invocation bounded by `slots`; calls `app.get_functions()`, which raises if
-    called twice, so call this once per app."""
-    table: dict[str, FunctionEntry] = {}
-    for function in app.get_functions():
-        trigger = function.get_trigger()
-        name = function.get_function_name()
-        if trigger is None or not name:
-            continue
-        entry = FunctionEntry(name, trigger.get_dict_repr(), function.get_user_function(), slots)
-        _check_parameter(entry)
-        _check_reserved(entry)
-        table[name.lower()] = entry  # function names are case-insensitive in the real host
-    return table
-
-
-def _check_reserved(entry: FunctionEntry) -> None:
-    """The real host refuses function names and routes that start with "admin" (its own /admin API)."""
-    route = entry.route if entry.trigger_type == "httpTrigger" else ""
-    if entry.name.lower().startswith("admin") or route.lower().lstrip("/").startswith("admin"):
-        raise ValueError(f"function {entry.name}: the specified route conflicts with one or more built in routes")
-
-
-def _check_parameter(entry: FunctionEntry) -> None:
-    """Fail at indexing, as the real host does, when the trigger's name is not a parameter of the function."""
-    if entry.arg_name not in inspect.signature(entry.user_function).parameters:
-        raise ValueError(f"function {entry.name}: no parameter named {entry.arg_name!r} for its trigger")

@@ -32,7 +32,7 @@ JSON = {"Content-Type": "application/json"}  # the control endpoints take JSON o
 class Record:
     """What the test app's functions saw."""
 
-    events: list[func.EventGridEvent] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)  # func.EventGridEvent or func.CloudEvent
     timers: list[func.TimerRequest] = field(default_factory=list)
 
 
@@ -72,7 +72,7 @@ def make_app(record: Record, timer_schedule: str = "0 0 0 1 1 *") -> func.Functi
 
     @app.event_grid_trigger(arg_name="event")
     def on_event(event: func.EventGridEvent) -> None:
-        if event.subject == "fail":
+        if event.subject == "fail":  # both event classes have a subject
             raise RuntimeError("cannot handle")
         record.events.append(event)
 
@@ -172,9 +172,7 @@ def test_unknown_route_is_404_and_wrong_method_is_405(host: LocalHost) -> None:
 
 def test_exception_in_function_is_a_500_without_details(host: LocalHost) -> None:
     answer = call(host.port, "POST", "/api/boom")
-    assert answer.status == 500
-    assert answer.json() == {"error": "internal error"}
-    assert b"secret" not in answer.body
+    assert (answer.status, answer.body) == (500, b"")
 
 
 def test_event_grid_schema_array_calls_the_function_once_per_event(host: LocalHost, record: Record) -> None:
@@ -194,26 +192,29 @@ def test_event_grid_schema_array_calls_the_function_once_per_event(host: LocalHo
     assert record.events[1].event_time is None
 
 
-def test_single_cloud_event_is_mapped_to_an_event_grid_event(host: LocalHost, record: Record) -> None:
+def test_single_cloud_event_reaches_the_function_as_a_cloud_event(host: LocalHost, record: Record) -> None:
     headers = {**NOTIFY, "Content-Type": "application/cloudevents+json"}
     answer = call(host.port, "POST", "/runtime/webhooks/eventgrid?functionName=on_event", CLOUD_EVENT, headers)
     assert answer.status == 200
     (event,) = record.events
-    assert (event.id, event.event_type, event.topic, event.subject, event.data_version) == (
+    assert isinstance(event, func.CloudEvent)  # as the Python worker hands it over, not an EventGridEvent
+    assert (event.id, event.type, event.source, event.subject, event.specversion) == (
         "c1",
         "Microsoft.Communication.IncomingCall",
         "/subscriptions/x/acs",
         "calls/2",
-        "",
+        "1.0",
     )
-    assert event.event_time == datetime(2025, 1, 1, 12, 0, 1, tzinfo=UTC)
+    assert event.time == datetime(2025, 1, 1, 12, 0, 1, tzinfo=UTC)
+    assert event.get_json() == {"serverCallId": "s2"}
 
 
 def test_cloud_events_batch(host: LocalHost, record: Record) -> None:
     headers = {**NOTIFY, "Content-Type": "application/cloudevents-batch+json"}
-    batch = [CLOUD_EVENT, {**CLOUD_EVENT, "id": "c2", "dataversion": "2"}]
+    batch = [CLOUD_EVENT, {**CLOUD_EVENT, "id": "c2", "dataschema": "https://example.com/s", "myext": "x"}]
     assert call(host.port, "POST", WEBHOOK, batch, headers).status == 200
-    assert [(e.id, e.data_version) for e in record.events] == [("c1", ""), ("c2", "2")]
+    assert [(e.id, e.dataschema, e.extension_attrs) for e in record.events] == [
+        ("c1", None, {}), ("c2", "https://example.com/s", {"myext": "x"})]
 
 
 def test_subscription_validation_answers_the_code(host: LocalHost, record: Record) -> None:
