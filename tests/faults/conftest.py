@@ -27,7 +27,11 @@ def rng(fault_seed: int, request: pytest.FixtureRequest) -> random.Random:
 def start_stack(tmp: Path, agents: int, pool: int, **kw: object) -> LocalStack:
     stack = LocalStack(data_dir=tmp, eventgrid_time_scale=TIME_SCALE, **kw)  # type: ignore[arg-type]
     stack.start()
-    seed_stack(stack.client, agents, pool)
+    try:
+        seed_stack(stack.client, agents, pool)
+    except BaseException:  # never leave a host and Azurite behind a failed set-up
+        stack.stop()
+        raise
     return stack
 
 
