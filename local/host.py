@@ -20,7 +20,7 @@ Endpoints, in the real host's shapes where one exists:
   These control endpoints answer only a loopback `Host` (`127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`; 403
   otherwise) and take a POST only as `Content-Type: application/json` (415 otherwise), so that a web page cannot
   drive them (see `local.host_admin`).
-- `GET /local/health` -> `{"status": "ok", "functions": [names]}`.
+- `GET /local/health` -> `{"status": "ok", "pid": <the host's process id>, "functions": [names]}`.
 
 Signed-in user: App Service Authentication is simulated (see `local.host_principal`); `python -m local.host` sets
 `PRINCIPAL_HEADERS_TRUSTED=local-host` for itself unless the environment sets it (the app believes principal headers
@@ -149,7 +149,8 @@ class LocalHost:
         if path == "/local/clock":
             return clock_endpoint(self.clock, method, body)
         if path == "/local/health" and method in ("GET", "HEAD"):
-            return json_reply(200, {"status": "ok", "functions": sorted(e.name for e in self.functions.values())})
+            return json_reply(200, {"status": "ok", "pid": os.getpid(),
+                                    "functions": sorted(e.name for e in self.functions.values())})
         return json_reply(404, {"error": "not found"})
 
     def _http_trigger(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:

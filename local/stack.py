@@ -112,9 +112,10 @@ def _wait_healthy(process: subprocess.Popen[bytes], base_url: str, log: Path, ti
             raise RuntimeError(f"the local host exited: {log.read_text(errors='replace')[-3000:]}")
         try:
             with urllib.request.urlopen(f"{base_url}/local/health", timeout=1.0) as response:
-                if response.status == 200:
+                # Ours, not a host of another stack that took the same free port meanwhile (parallel runs).
+                if response.status == 200 and json.loads(response.read()).get("pid") == process.pid:
                     return
-        except OSError:  # not listening yet (URLError and timeouts are OSErrors)
+        except (OSError, ValueError):  # not listening yet (URLError and timeouts are OSErrors)
             pass
         time.sleep(0.05)
     raise RuntimeError(f"the local host on {base_url} did not become healthy within {timeout}s")
