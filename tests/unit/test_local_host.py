@@ -299,7 +299,7 @@ def test_clock_rejects_a_bad_body_naming_the_field(host: LocalHost, body: Any) -
 def test_health_lists_the_functions(host: LocalHost) -> None:
     answer = call(host.port, "GET", "/local/health")
     assert answer.json() == {
-        "status": "ok",
+        "status": "ok", "pid": os.getpid(),  # this test's host runs in the test's process
         "functions": sorted(["boom", "echo", "get_item", "on_event", "set_presence", "sweep", "whoami"]),
     }
 
