@@ -14,6 +14,7 @@ import pytest
 
 from shared.commands import OutboundCall
 from shared.domain.calls import Agent
+from shared.domain.worker_hold import WorkerView, view
 from shared.events import call_from_started
 from shared.services.callbacks import route_callback
 from shared.services.ending import end_emergency_call
@@ -136,8 +137,8 @@ def test_the_process_dies_at_step(fatal: int) -> None:
     assert {to: len(ids) for to, ids in sent.items()} == dict.fromkeys(RECIPIENTS, 1), steps.died_at
     assert deps.presence.get("alice")[0].status == "Available", steps.died_at
     # Her routing worker takes offers again, with no hold left on it (or was never touched).
-    assert deps.routing._port.workers.get("alice", {"availableForOffers": True}) == {"availableForOffers": True}, \
-        steps.died_at
+    worker = deps.routing._port.workers["alice"]
+    assert view(worker.get("availableForOffers"), worker.get("tags")) == WorkerView(True), steps.died_at
     call = deps.calls.get(CALL_ID)[0]
     assert call.ended_at is not None, steps.died_at
     redirects = deps.call_control._port.redirects
