@@ -23,6 +23,10 @@ def callback_lease_expiry(timer: func.TimerRequest) -> None:
     report = run_expiry(c, c.policy, timedelta(days=s.incident_retention_days), purge_related=c.deliveries.purge)
     for region, levels in report.pool_levels.items():
         c.telemetry.pool_level(region, levels)
+    routing = report.routing
+    if routing.held or routing.released or routing.failed:  # the timer repaired or still cannot reach the engine
+        c.telemetry.event("RoutingEngineSync", held=str(len(routing.held)), released=str(len(routing.released)),
+                          failed=str(len(routing.failed)))
     log.info("expiry: %d lease(s) released, %d presence(s) restored, %d CallStarted republished, "
              "%d incident(s) rebuilt from leases, %d lease(s) settled after a recorded end, %d call(s) timed out, "
              "%d incident(s) purged, pool %s%s", len(report.released), len(report.presence_restored),

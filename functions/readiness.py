@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import azure.functions as func
 
 from functions._auth import authorized
 from functions._common import container
 from shared import commands
 from shared.auth import Access
-from shared.config import problems
+from shared.config import SettingError, problems
 from shared.services import readiness
 
 bp = func.Blueprint()
+
+
+def routing_or_none(c: Any) -> Any:
+    """The routing engine, or None when ROUTING_ENGINE is malformed (listed under `settings` instead)."""
+    try:
+        return c.routing
+    except SettingError:
+        return None
 
 
 @bp.function_name("manage_readiness")
@@ -21,7 +31,7 @@ def manage_readiness(req: func.HttpRequest) -> func.HttpResponse:
     `settings`, every app setting that is set but malformed, by name."""
     def run(_: object) -> object:
         c = container()
-        return readiness.all_readiness(c, c.policy) | {"settings": problems(c.settings)}
+        return readiness.all_readiness(c, c.policy, routing_or_none(c)) | {"settings": problems(c.settings)}
     return authorized(req, Access.READ, run)
 
 
@@ -31,5 +41,5 @@ def manage_agent_readiness(req: func.HttpRequest) -> func.HttpResponse:
     def run(_: object) -> object:
         c = container()
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
-        return readiness.agent_readiness(agent_id, c, c.policy)
+        return readiness.agent_readiness(agent_id, c, c.policy, routing_or_none(c))
     return authorized(req, Access.READ, run)

@@ -55,6 +55,13 @@ param maxEmergencyCallMinutes int = 240
 @description('On the direct-offer path the responder sees the emergency service\'s temporary number; true: still lease a pool number the agent can read out.')
 param leasePoolNumberOnDirectOffer bool = false
 
+@description('What presence reaches: event (Emergency.PresenceChanged on the custom topic, for the contact center\'s routing engine) or none. jobrouter is not offered here: JobRouterClient 1.0.0 takes only an access key, and this deployment is keyless (infra/README.md).')
+@allowed([
+  'none'
+  'event'
+])
+param routingEngine string = 'none'
+
 @description('IncomingCall events older than this are dropped (a call rings 30 s).')
 @minValue(1)
 @maxValue(30)
@@ -206,6 +213,7 @@ module functionApp 'modules/functionapp.bicep' = {
     callbackQuarantineMinutes: callbackQuarantineMinutes
     maxEmergencyCallMinutes: maxEmergencyCallMinutes
     leasePoolNumberOnDirectOffer: leasePoolNumberOnDirectOffer
+    routingEngine: routingEngine
     incomingCallMaxAgeSeconds: incomingCallMaxAgeSeconds
     incidentRetentionDays: incidentRetentionDays
     alwaysReadyInstances: alwaysReadyInstances

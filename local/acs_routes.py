@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from local.acs_auth import AuthError, verify_request
 from local.acs_handlers import AcsBehaviour
+from local.acs_jobrouter import JobRouterWorkers
 from local.acs_store import KINDS, AcsRequest, Faults, Reply, RequestLog, acs_error
 
 logger = logging.getLogger(__name__)
 
 EMAIL_STATUS = re.compile(r"^/emails/operations/(?P<id>[^/]+)$")
+WORKER = re.compile(r"^/routing/workers/(?P<id>[^/]+)$")
 INSPECTION_PREFIX = "/_standin/"
 RECORDED_KINDS = (*KINDS, "duplicateRedirect", "duplicateReject")
 
@@ -21,8 +24,10 @@ RECORDED_KINDS = (*KINDS, "duplicateRedirect", "duplicateReject")
 class AcsRoutes:
     """Maps a request to its handler after checking the HMAC signature and api-version, as ACS does."""
 
-    def __init__(self, access_key: str, behaviour: AcsBehaviour, log: RequestLog, faults: Faults) -> None:
+    def __init__(self, access_key: str, behaviour: AcsBehaviour, log: RequestLog, faults: Faults,
+                 workers: JobRouterWorkers | None = None) -> None:
         self._access_key = access_key
+        self._workers = workers or JobRouterWorkers(log, faults)
         self._behaviour, self._log, self._faults = behaviour, log, faults
         self._static: dict[tuple[str, str], Callable[[AcsRequest], Reply]] = {
             ("POST", "/emails:send"): behaviour.send_email,
@@ -49,6 +54,9 @@ class AcsRoutes:
             return acs_error(400, "MissingApiVersionParameter", message, "api-version")
         return handler(req)
 
+    def put_worker(self, worker_id: str, fields: dict[str, Any]) -> Reply:
+        return self._workers.put_control(worker_id, fields)
+
     def _find(self, req: AcsRequest) -> Callable[[AcsRequest], Reply] | None:
         """The handler for this method and path, or None."""
         path = unquote(req.path)
@@ -56,10 +64,14 @@ class AcsRoutes:
         if handler is None and req.method == "GET" and (match := EMAIL_STATUS.match(path)):
             op_id = match["id"]
             return lambda r: self._behaviour.email_status(r, op_id)
+        if handler is None and req.method in ("GET", "PATCH") and (match := WORKER.match(path)):
+            worker_id = match["id"]
+            return lambda r: (self._workers.get if r.method == "GET" else self._workers.patch)(r, worker_id)
         return handler
 
     def _inspect(self, req: AcsRequest) -> Reply:
-        """GET/DELETE /_standin/requests, GET/POST /_standin/faults, GET /_standin/health."""
+        """GET/DELETE /_standin/requests, GET/POST /_standin/faults, GET /_standin/health,
+        PUT /_standin/routing/workers/{id} (create or replace a Job Router worker)."""
         name = req.path[len(INSPECTION_PREFIX) :].rstrip("/")
         if (req.method, name) == ("GET", "health"):
             return Reply(200, {"status": "ok", "recorded": len(self._log.list())})
@@ -75,6 +87,11 @@ class AcsRoutes:
             return Reply(200, self._faults.snapshot())
         if (req.method, name) == ("POST", "faults"):
             return self._set_faults(req)
+        if req.method == "PUT" and (match := WORKER.match("/" + unquote(name))):
+            try:
+                return self._workers.put_control(match["id"], req.json())
+            except (UnicodeDecodeError, ValueError):
+                return acs_error(400, "BadRequest", "The body is not JSON.")
         return acs_error(404, "NotFound", f"{req.method} {req.path} is not a stand-in endpoint.")
 
     def _set_faults(self, req: AcsRequest) -> Reply:

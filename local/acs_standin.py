@@ -68,6 +68,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
     def _dispatch(self) -> None:
         """Read the request, route it, write the reply."""
         length = int(self.headers.get("Content-Length") or 0)
@@ -184,6 +190,13 @@ class AcsStandIn:
     def clear(self) -> None:
         """Forget the recorded operations."""
         self._log.clear()
+
+    def put_worker(self, worker_id: str, **fields: Any) -> dict[str, Any]:
+        """Create or replace a Job Router worker (as an admin would register it), e.g. availableForOffers=True."""
+        reply = self._routes.put_worker(worker_id, fields)
+        if reply.status != 200:
+            raise ValueError(reply.body)
+        return dict(reply.body)
 
     def set_faults(self, settings: Mapping[str, Any]) -> None:
         """Replace runtime faults, e.g. {"email": "throttle"}; {} clears them."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-KINDS = ("email", "sms", "redirect", "reject")
+KINDS = ("email", "sms", "redirect", "reject", "jobrouter")
 FAULT_STATUS = {"throttle": (429, "TooManyRequests"), "unavailable": (503, "ServiceUnavailable")}
 # Headers a person debugging the app wants to see next to each recorded operation.
 HEADERS_OF_INTEREST = (

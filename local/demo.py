@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from local.seed import AGENTS, seed
+from local.seed import AGENTS, seed, seed_workers
 from local.stack import ADMIN_PRINCIPAL, FALLBACK_TARGET, Client, LocalStack, wait_for
 from shared.domain.numbers import mask_phone
 
@@ -64,6 +64,7 @@ def play(stack: LocalStack) -> Timeline:
     t = Timeline(c)
     t.section("Setting up through the admin API: agents Alice, Bob and Carol, six callback numbers, the voice setup")
     seed(c)
+    seed_workers(stack)
     c.put("/api/agents/alice/presence", {"status": "Available"})
     t.fact(f"Alice is {presence(c, 'alice')['status']}", presence(c, "alice")["status"] == "Available")
     normal = dial(c, "alice", "+1 202 555 0150")

@@ -60,6 +60,7 @@ def seeded_stack(**options: Any) -> Iterator[LocalStack]:
     stack.start()
     try:
         seed(stack.client)
+        seed_workers(stack)
         yield stack
     finally:
         stack.stop()
@@ -74,6 +75,14 @@ def seed(client: Client, agents: dict[str, dict[str, Any]] | None = None, pool: 
     for agent_id, body in (agents or AGENTS).items():
         _put(client, f"/api/manage/agents/{agent_id}", body, f"agent {agent_id}")
     _put(client, "/api/manage/callback-numbers", {"numbers": pool or POOL}, "the callback pool")
+
+
+def seed_workers(stack: LocalStack, agents: dict[str, dict[str, Any]] | None = None) -> None:
+    """A Job Router worker per agent in the ACS stand-in, taking offers, as the contact center registers them
+    (the stand-in keeps workers in memory: `make serve` registers them again after a restart)."""
+    for agent_id, body in (agents or AGENTS).items():
+        stack.acs.put_worker(body.get("routingWorkerId") or agent_id, availableForOffers=True, capacity=1,
+                             queues=["voice"], labels={"agent": agent_id})
 
 
 def seed_missing(client: Client) -> list[str]:

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from local.azurite import ROOT
-from local.seed import AGENTS, POOL, seed_missing
+from local.seed import AGENTS, POOL, seed_missing, seed_workers
 from local.stack import ADMIN_PRINCIPAL, LocalStack
 
 DATA_DIR = ROOT / ".local" / "serve"
@@ -33,6 +33,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with stack:
         created = seed_missing(stack.client)
+        seed_workers(stack)
         seeded = textwrap.fill(f"Seeded what was missing: {', '.join(created)}." if created else
                                "Kept the data of the last run (nothing was missing).", width=118)
         base = stack.client.base_url

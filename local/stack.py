@@ -199,6 +199,8 @@ class LocalStack:
             "LOCAL_CLOCK_FILE": str(self.clock_file),
             # The local host writes the principal headers itself (as App Service Authentication does in Azure).
             "PRINCIPAL_HEADERS_TRUSTED": "local-host",
+            # The agents' Job Router workers live in the ACS stand-in (local/seed.py registers them).
+            "ROUTING_ENGINE": "jobrouter",
         } | self.extra_env
 
     def start(self, timeout: float = 30.0) -> LocalStack:

@@ -230,7 +230,8 @@ def agent(agent_id: str, body: dict[str, Any]) -> Agent:
                  email_recipients=emails, sms_recipients=sms, mailbox_enabled=mailbox,
                  outbound_profile=text(body, "outboundProfile", required=False),
                  capacity_profile=text(body, "capacityProfile", required=False),
-                 last_location=_location(body), sign_in_id=identifier(body, "signInId", required=False))
+                 last_location=_location(body), sign_in_id=identifier(body, "signInId", required=False),
+                 routing_worker_id=identifier(body, "routingWorkerId", required=False))
 
 
 def _acs_id(body: dict[str, Any]) -> str | None:

@@ -52,6 +52,9 @@ SETTINGS: dict[str, str] = {
     "CALLBACK_FALLBACK_TARGET": "ACS identity that takes callbacks to pool numbers with no live lease.",
     "INCIDENT_RETENTION_DAYS": "Emergency incident records are purged after this many days.",
     "APPLICATIONINSIGHTS_CONNECTION_STRING": "Application Insights; telemetry is off when unset.",
+    "ROUTING_ENGINE": "What presence reaches: jobrouter (the agent's ACS Job Router worker stops taking offers during "
+                      "an emergency call; needs ACS_CONNECTION_STRING), event (Emergency.PresenceChanged on the "
+                      "custom topic, for any other engine) or none (default: presence stays in the app).",
     "PRINCIPAL_HEADERS_TRUSTED": "Who strips forged X-MS-CLIENT-PRINCIPAL headers: app-service-authentication (Azure, "
                                  "with App Service Authentication on) or local-host; unset: nobody is signed in.",
 }
@@ -98,6 +101,17 @@ def _matching(pattern: re.Pattern[str], what: str) -> Callable[[str, str], str]:
         if not pattern.fullmatch(raw):
             raise SettingError(name, f"must be {what}")
         return raw
+    return check
+
+
+ROUTING_ENGINES = ("jobrouter", "event", "none")
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str, str], str]:
+    def check(name: str, raw: str) -> str:
+        if raw.lower() not in choices:
+            raise SettingError(name, f"must be one of {', '.join(choices)}, got {raw!r}")
+        return raw.lower()
     return check
 
 
@@ -208,6 +222,15 @@ class Settings:
         return self.optional("PRINCIPAL_HEADERS_TRUSTED")
 
     @property
+    def routing_engine(self) -> str:
+        """jobrouter needs the connection string: JobRouterClient 1.0.0 takes no token credential."""
+        engine = self._cast("ROUTING_ENGINE", "none", _one_of(ROUTING_ENGINES))
+        if engine == "jobrouter" and self.optional("ACS_CONNECTION_STRING") is None:
+            raise SettingError("ROUTING_ENGINE", "is jobrouter, which needs ACS_CONNECTION_STRING (the Job Router "
+                               "SDK takes only an access key, not a managed identity)")
+        return engine
+
+    @property
     def incident_retention_days(self) -> int:
         return self._cast("INCIDENT_RETENTION_DAYS", "30", _int)
 
@@ -220,7 +243,7 @@ CHECKED = {"ACS_CONNECTION_STRING": "acs_connection_string", "ACS_EMAIL_SENDER":
            "MAX_EMERGENCY_CALL_MINUTES": "max_call_minutes",
            "LEASE_POOL_NUMBER_ON_DIRECT_OFFER": "lease_on_direct_offer",
            "INCOMING_CALL_MAX_AGE_SECONDS": "incoming_call_max_age_seconds",
-           "INCIDENT_RETENTION_DAYS": "incident_retention_days"}
+           "INCIDENT_RETENTION_DAYS": "incident_retention_days", "ROUTING_ENGINE": "routing_engine"}
 
 
 def problems(settings: Settings) -> list[dict[str, str]]:

@@ -13,6 +13,7 @@ from shared.domain.delivery import Channel, Delivery, SendResult
 from shared.domain.lease import PoolNumber
 from shared.domain.presence import Presence
 from shared.domain.routing import CallbackWindow
+from shared.domain.routing_hold import RoutingHold, WorkerStatus
 from shared.domain.template import NotificationTemplate, RenderedNotification
 from shared.domain.template_versions import TemplateVersion
 from shared.domain.voice_config import VoiceConfig, VoiceRecord
@@ -138,6 +139,51 @@ class CallControlError(Exception):
     """Call Automation refused or failed the action."""
 
 
+# --- the routing engine (issue 12, part 4) ------------------------------------------------------------------------
+
+
+class RoutingEngineError(Exception):
+    """The routing engine refused or could not be reached; the timer tries again."""
+
+
+class WorkerNotFound(RoutingEngineError):
+    """The engine has no worker with this id (registered later, the next try finds it)."""
+
+
+class RoutingEngine(Protocol):
+    """Whatever offers the agent her next customer. `configured` False: no engine, every call a no-op."""
+
+    name: str
+    configured: bool
+
+    def hold(self, agent: Agent, call_id: str) -> bool | None:
+        """Stop offers to the agent for this emergency call; idempotent per call (a repeat changes nothing and
+        answers the same). Returns whether the worker took offers before (None when the engine does not say).
+        Raises RoutingEngineError (WorkerNotFound when the worker does not exist)."""
+        ...
+    def release(self, agent: Agent, call_id: str) -> None:
+        """Undo this call's hold, and only what it changed; idempotent; nothing when the call holds nothing."""
+        ...
+    def status(self, agent: Agent) -> WorkerStatus:
+        """Whether the engine knows the agent's worker (readiness); never raises."""
+        ...
+
+
+class RoutingHoldStore(Protocol):
+    """Per agent and emergency call: what the app wants of the routing engine, and whether it is done."""
+
+    def get(self, agent_id: str, call_id: str) -> RoutingHold | None: ...
+    def create(self, hold: RoutingHold) -> RoutingHold:
+        """Insert; Conflict when it exists. Returns it with its version."""
+        ...
+    def replace(self, hold: RoutingHold) -> RoutingHold:
+        """Write if unchanged since `hold.version` was read; Conflict otherwise."""
+        ...
+    def unsettled(self) -> list[RoutingHold]:
+        """Every hold that is not a completed release (wanted holds, and releases still to do)."""
+        ...
+
+
 class Ports(Protocol):
     """Everything a use case may touch."""
 
@@ -152,6 +198,8 @@ class Ports(Protocol):
     incoming: IncomingCallLog
     call_control: CallControl
     voice_setup: VoiceSetupReader
+    routing: RoutingEngine
+    routing_holds: RoutingHoldStore
 
 
 # --- notification (issue 3, section 2) ---------------------------------------------------------------------------

@@ -99,6 +99,24 @@ class Container:
 
         return AcsCallControl(**self._acs_auth())
 
+    @cached_property
+    def routing(self) -> Any:
+        """ROUTING_ENGINE: the agent's Job Router worker, events for another engine, or none."""
+        engine = self.settings.routing_engine
+        if engine == "jobrouter":
+            from shared.adapters.jobrouter import JobRouterEngine, jobrouter_client
+
+            return JobRouterEngine(jobrouter_client(self.settings.acs_connection_string))
+        from shared.adapters.routing_events import EventRoutingEngine, NoRoutingEngine
+
+        return EventRoutingEngine(self.events) if engine == "event" else NoRoutingEngine()
+
+    @cached_property
+    def routing_holds(self) -> Any:
+        from shared.adapters.table_routing import TableRoutingHoldStore
+
+        return TableRoutingHoldStore(self.tables)
+
     # --- notification (issue 3, section 2) -------------------------------------------------------------------
 
     def _acs_auth(self) -> dict[str, Any]:

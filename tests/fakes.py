@@ -13,6 +13,7 @@ from shared.domain.lease import LeasePolicy, PoolNumber
 from shared.domain.presence import Presence
 from shared.domain.voice_config import VoiceConfig, VoiceRecord
 from shared.ports import ClaimState, Conflict, StoreError
+from tests.fakes_routing import FakeRoutingEngine, FakeRoutingHolds
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 _versions = itertools.count(1)
@@ -211,6 +212,8 @@ class FakeDeps:
         self.call_control = FakeCallControl()
         self.telemetry = FakeTelemetry()
         self.voice_setup = FakeVoiceConfig()
+        self.routing = FakeRoutingEngine()
+        self.routing_holds = FakeRoutingHolds()
         self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10),
                                   max_call=timedelta(hours=4))
 
@@ -325,7 +328,8 @@ def crash_at(deps: FakeDeps, port: str, method: str, after: bool = False) -> Non
 
 def restart(deps: FakeDeps) -> None:
     """A new process: the same storage, no crash pending."""
-    for name in ("agents", "pool", "presence", "calls", "events", "incoming", "call_control", "windows"):
+    for name in ("agents", "pool", "presence", "calls", "events", "incoming", "call_control", "windows", "routing",
+                 "routing_holds"):
         port = getattr(deps, name)
         if isinstance(port, _CrashingPort):
             setattr(deps, name, port._port)

@@ -22,6 +22,7 @@ param callbackWindowMinutes int
 param callbackQuarantineMinutes int
 param maxEmergencyCallMinutes int
 param leasePoolNumberOnDirectOffer bool
+param routingEngine string
 param incomingCallMaxAgeSeconds int
 param incidentRetentionDays int
 
@@ -129,6 +130,10 @@ var appSettings = [
   {
     name: 'LEASE_POOL_NUMBER_ON_DIRECT_OFFER'
     value: leasePoolNumberOnDirectOffer ? 'true' : 'false'
+  }
+  {
+    name: 'ROUTING_ENGINE'
+    value: routingEngine
   }
   {
     name: 'INCOMING_CALL_MAX_AGE_SECONDS'

@@ -26,6 +26,7 @@ class Agent:
     capacity_profile: str | None = None
     last_location: dict[str, Any] | None = None
     sign_in_id: str | None = None  # the Entra object id of the user who signs in as this agent (set by an admin)
+    routing_worker_id: str | None = None  # her worker in the routing engine (Job Router); None: the agent id
 
 
 @dataclass(frozen=True)

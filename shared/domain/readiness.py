@@ -14,6 +14,7 @@ from shared.domain.emergency_path import EmergencyPath, PathKind, Status, emerge
 from shared.domain.lease import NumberState, PoolNumber, count_states
 from shared.domain.numbers import SUPPORTED_COUNTRIES, region_for_country, valid_country
 from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
+from shared.domain.routing_hold import WorkerState, WorkerStatus
 from shared.domain.voice_config import OutboundProfile, VoiceConfig
 
 __all__ = ["AgentReadiness", "Check", "Status", "assess", "counts"]
@@ -41,7 +42,8 @@ class AgentReadiness:
 
 
 def assess(agent: Agent, config: VoiceConfig, pool: list[PoolNumber], now: datetime,
-           quarantine: timedelta, lease_on_direct_offer: bool = False) -> AgentReadiness:
+           quarantine: timedelta, lease_on_direct_offer: bool = False,
+           routing: WorkerStatus | None = None) -> AgentReadiness:
     """Every prerequisite of the agent's emergency call, in the order an admin fixes them."""
     profile_check, profile = _voice_profile(agent, config)
     number = _number_of(agent, profile)
@@ -49,7 +51,8 @@ def assess(agent: Agent, config: VoiceConfig, pool: list[PoolNumber], now: datet
     path = emergency_path(number, country, config)
     checks = (profile_check, _location(agent, now), _mailbox(agent), _recipients(agent),
               Check("emergency_path", "Emergency call path", path.status, path.explanation, path.fix),
-              _callback(path, country, pool, now, quarantine, lease_on_direct_offer))
+              _callback(path, country, pool, now, quarantine, lease_on_direct_offer),
+              *((_routing_worker(routing),) if routing is not None else ()))
     return AgentReadiness(agent, worst([c.status for c in checks]), checks, path, number)
 
 
@@ -195,3 +198,19 @@ def _callback(path: EmergencyPath, location_country: str | None, pool: list[Pool
                      "now.", f"Add callback numbers starting with +{region} under Callback pool.")
     return check(Status.PASS, f"{tally[NumberState.FREE.value]} of {in_service} callback numbers for +{region} "
                  f"({country}) are free.")
+
+
+def _routing_worker(status: WorkerStatus) -> Check:
+    """Not configured is a valid choice, so it passes (with why); an engine that could not answer is a warning:
+    the call works, DND is the app's, and the hold is retried by the timer."""
+    def check(s: Status, reason: str, fix: str | None = None) -> Check:
+        return Check("routing_worker", "Routing worker known to the routing engine", s, reason, fix)
+
+    if status.state == WorkerState.UNREACHABLE:
+        return check(Status.WARNING, status.detail, "Check the routing engine and ACS_CONNECTION_STRING; the timer "
+                     "retries holds every minute.")
+    if status.state == WorkerState.MISSING:
+        return check(Status.FAIL, f"Worker {status.worker_id} not found: during an emergency call the routing "
+                     "engine would keep offering her work.", "Register the worker in Job Router, or set the "
+                     "agent's routing worker to her worker id.")
+    return check(Status.PASS, status.detail)

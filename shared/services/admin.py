@@ -25,7 +25,7 @@ def agent_view(agent: Agent) -> dict[str, Any]:
         "emailRecipients": d["email_recipients"], "smsRecipients": d["sms_recipients"],
         "mailboxEnabled": d["mailbox_enabled"], "outboundProfile": d["outbound_profile"],
         "capacityProfile": d["capacity_profile"], "lastLocation": d["last_location"],
-        "signInId": d["sign_in_id"],
+        "signInId": d["sign_in_id"], "routingWorkerId": d["routing_worker_id"],
     }
 
 

@@ -21,6 +21,7 @@ from shared.ports import Conflict, Ports
 from shared.services import ending
 from shared.services.outbound import announce
 from shared.services.presence import on_call_ended
+from shared.services.routing_engine import RoutingReport, reconcile
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class ExpiryReport:
     leases_settled: list[str] = field(default_factory=list)
     timed_out: list[str] = field(default_factory=list)
     pool_levels: dict[str, dict[str, int]] = field(default_factory=dict)
+    routing: RoutingReport = field(default_factory=RoutingReport)
 
 
 def run_expiry(deps: Ports, policy: LeasePolicy, retention: timedelta,
@@ -52,6 +54,7 @@ def run_expiry(deps: Ports, policy: LeasePolicy, retention: timedelta,
     _release_expired(numbers, deps, policy, report)
     _reconcile_leases(numbers, calls, deps, policy, report)
     _restore_stuck_presence(calls, deps, policy, report)
+    report.routing = reconcile(deps)  # after the restores: a restored presence releases its worker in this run
     _end_overdue_calls(calls, deps, policy, report)
     _settle_windows(calls, deps, policy)
     _reannounce(list(calls.values()), deps, report)

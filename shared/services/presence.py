@@ -12,6 +12,7 @@ from shared.domain.lease import LeasePolicy
 from shared.domain.presence import Presence
 from shared.ports import Conflict, Ports
 from shared.services.ending import reconcile_started
+from shared.services.routing_engine import hold_for_call, release_for_call
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: Leas
         return deps.presence.get(agent_id)[0]
     now = deps.clock.now()
     result = update(agent_id, lambda p: policy.start_emergency(p, call_id, now), deps)
+    if result.emergency_call_id == call_id:
+        hold_for_call(agent_id, call_id, deps)  # after DND is saved: an engine failure never delays it
     again = deps.calls.get(call_id)
     if again is not None and not again[0].in_progress:
         return on_call_ended(agent_id, call_id, deps)
@@ -58,6 +61,7 @@ def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: Leas
 def on_call_ended(agent_id: str, call_id: str, deps: Ports) -> Presence:
     now = deps.clock.now()
     result = update(agent_id, lambda p: policy.end_emergency(p, call_id, now), deps)
+    release_for_call(agent_id, call_id, deps)
     log.info("agent %s presence %s after emergency call %s", agent_id, result.status, call_id)
     return result
 

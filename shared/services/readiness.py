@@ -2,30 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from shared.domain.calls import Agent
 from shared.domain.lease import LeasePolicy
 from shared.domain.readiness import AgentReadiness, assess, counts
+from shared.domain.routing_hold import WorkerStatus
 from shared.errors import NotFound
-from shared.ports import AdminPorts
+from shared.ports import AdminPorts, RoutingEngine
+
+# Each agent's worker is one GET to the engine; a few at a time keep a large contact center's page quick
+# without a burst at the engine (Job Router's own limits are per resource).
+ROUTING_CONCURRENCY = 8
 
 
-def all_readiness(deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
-    """One read of agents, voice setup and pool; every agent assessed against the same snapshot."""
+def all_readiness(deps: AdminPorts, policy: LeasePolicy, routing: RoutingEngine | None = None) -> dict[str, Any]:
+    """One read of agents, voice setup and pool; every agent assessed against the same snapshot; with `routing`,
+    each agent's worker asked of the engine (ROUTING_CONCURRENCY at a time)."""
     now = deps.clock.now()
     config, pool = deps.voice_config.load(), deps.pool.list_all()
-    results = [assess(a, config, pool, now, policy.quarantine, policy.lease_on_direct_offer)
-               for a in sorted(deps.agents.list(), key=lambda a: a.agent_id)]
+    agents = sorted(deps.agents.list(), key=lambda a: a.agent_id)
+    workers = worker_statuses(agents, routing)
+    results = [assess(a, config, pool, now, policy.quarantine, policy.lease_on_direct_offer, w)
+               for a, w in zip(agents, workers, strict=True)]
     return {"checkedAt": now.isoformat(), "counts": counts(results), "agents": [readiness_view(r) for r in results]}
 
 
-def agent_readiness(agent_id: str, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
+def worker_statuses(agents: Sequence[Agent], routing: RoutingEngine | None) -> list[WorkerStatus | None]:
+    if routing is None:
+        return [None] * len(agents)
+    if not routing.configured or len(agents) < 2:
+        return [routing.status(a) for a in agents]
+    with ThreadPoolExecutor(max_workers=min(ROUTING_CONCURRENCY, len(agents))) as pool:
+        return list(pool.map(routing.status, agents))
+
+
+def agent_readiness(agent_id: str, deps: AdminPorts, policy: LeasePolicy,
+                    routing: RoutingEngine | None = None) -> dict[str, Any]:
     agent = deps.agents.get(agent_id)
     if agent is None:
         raise NotFound(f"no agent {agent_id}")
     now = deps.clock.now()
     result = assess(agent, deps.voice_config.load(), deps.pool.list_all(), now, policy.quarantine,
-                    policy.lease_on_direct_offer)
+                    policy.lease_on_direct_offer, worker_statuses([agent], routing)[0])
     return {"checkedAt": now.isoformat()} | readiness_view(result)
 
 

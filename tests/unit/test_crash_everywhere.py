@@ -14,6 +14,7 @@ import pytest
 
 from shared.commands import OutboundCall
 from shared.domain.calls import Agent
+from shared.domain.worker_hold import WorkerView, view
 from shared.events import call_from_started
 from shared.services.callbacks import route_callback
 from shared.services.ending import end_emergency_call
@@ -26,7 +27,7 @@ from tests.fakes_notify import NotifyDeps
 from tests.unit.test_callbacks import incoming
 
 PORTS = ("agents", "pool", "presence", "calls", "events", "windows", "incoming", "call_control", "history",
-         "mailer", "sms", "deliveries", "templates")
+         "mailer", "sms", "deliveries", "templates", "routing", "routing_holds")
 RECIPIENTS = ("s@example.com", "lead@example.org")
 CALL_ID = "c-crash"
 DIALED = ("911", "US")  # what the dialer says it dialed, with its end
@@ -64,6 +65,7 @@ def world(fatal: int | None) -> tuple[NotifyDeps, Steps]:
     deps = NotifyDeps()
     deps.agents.put(Agent("alice", "Alice", acs_user_id="8:acs:r_alice", email_recipients="; ".join(RECIPIENTS)))
     deps.add_numbers("+12025550100")
+    deps.routing.add("alice", available=True)
     steps = Steps(fatal)
     for name in PORTS:
         setattr(deps, name, Counted(getattr(deps, name), name, steps))
@@ -134,6 +136,9 @@ def test_the_process_dies_at_step(fatal: int) -> None:
         sent.setdefault(s.to, set()).add(s.id)
     assert {to: len(ids) for to, ids in sent.items()} == dict.fromkeys(RECIPIENTS, 1), steps.died_at
     assert deps.presence.get("alice")[0].status == "Available", steps.died_at
+    # Her routing worker takes offers again, with no hold left on it (or was never touched).
+    worker = deps.routing._port.workers["alice"]
+    assert view(worker.get("availableForOffers"), worker.get("tags")) == WorkerView(True), steps.died_at
     call = deps.calls.get(CALL_ID)[0]
     assert call.ended_at is not None, steps.died_at
     redirects = deps.call_control._port.redirects

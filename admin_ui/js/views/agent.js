@@ -65,7 +65,7 @@ const LABELS = {
   displayName: "Display name", acsUserId: "ACS identity", outboundNumber: "Outbound number", timezone: "Time zone",
   outboundProfile: "Outbound profile", capacityProfile: "Capacity profile", mailboxEnabled: "Mailbox enabled",
   emailRecipients: "Email recipients", smsRecipients: "SMS recipients", lastLocation: "Location",
-  signInId: "Signs in as (Entra object id)",
+  signInId: "Signs in as (Entra object id)", routingWorkerId: "Routing worker",
 };
 
 function fieldLabel(name) {
@@ -95,7 +95,7 @@ function agentForm(ctx, agentId, agent, config, onSave) {
       const data = new FormData(form);
       const body = {};
       for (const name of ["displayName", "acsUserId", "outboundNumber", "timezone", "outboundProfile",
-        "capacityProfile", "emailRecipients", "smsRecipients", "signInId"]) {
+        "capacityProfile", "emailRecipients", "smsRecipients", "signInId", "routingWorkerId"]) {
         body[name] = String(data.get(name) || "").trim();
       }
       body.mailboxEnabled = mailbox.checked;
@@ -110,6 +110,8 @@ function agentForm(ctx, agentId, agent, config, onSave) {
     field("ACS identity", input("acsUserId"), { hint: "The agent's ACS user raw id, e.g. 8:acs:<resource>_<user>" }),
     field("Signs in as", input("signInId"), { hint: "The Entra object id of the user who signs in as this agent " +
       "(app role EmergencyCalling.Agent). Empty: nobody acts as this agent but a dialer service." }),
+    field("Routing worker", input("routingWorkerId"), { hint: "Her worker id in the routing engine (Job Router), " +
+      "which stops offering her work during an emergency call. Empty: the agent id." }),
     field("Outbound number", input("outboundNumber", { type: "tel" }),
       { hint: "E.164, e.g. +12025550180. Empty: the outbound profile's number." }),
     field("Time zone", input("timezone", { list: "timezones", value: agent.timezone ?? "UTC" }),
