@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from local.seed import seed_workers
 from local.stack import LocalStack
-from tests.faults.harness import TIME_SCALE, seed_stack, seed_value
+from tests.faults.harness import TIME_SCALE, agent_id, seed_stack, seed_value
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -29,6 +30,7 @@ def start_stack(tmp: Path, agents: int, pool: int, **kw: object) -> LocalStack:
     stack.start()
     try:
         seed_stack(stack.client, agents, pool)
+        seed_workers(stack, {agent_id(i): {} for i in range(agents)})  # each agent's Job Router worker
     except BaseException:  # never leave a host and Azurite behind a failed set-up
         stack.stop()
         raise
