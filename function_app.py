@@ -11,6 +11,7 @@ import azure.functions as func
 from functions import (
     acs_call_events,
     admin_page,
+    agent_page,
     agent_panel,
     audit,
     inbound_callback,
@@ -32,5 +33,5 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 for blueprint in (outbound_call.bp, acs_call_events.bp, presence.bp, lease_expiry.bp, manage.bp, inbound_callback.bp,
                   agent_panel.bp, incidents.bp, notification.bp, templates.bp, readiness.bp, voice_setup.bp, audit.bp,
-                  admin_page.bp):
+                  admin_page.bp, agent_page.bp):
     app.register_functions(blueprint)

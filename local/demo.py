@@ -5,12 +5,15 @@ fact. Exit code 0 only if every step had the expected effect."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from local.agent_panel import open_panel_host
 from local.seed import AGENTS, seed, seed_workers
 from local.stack import ADMIN_PRINCIPAL, FALLBACK_TARGET, Client, LocalStack, wait_for
 from shared.domain.numbers import mask_phone
@@ -33,6 +36,8 @@ class Timeline:
         return ok
 
     def section(self, title: str) -> None:
+        # With DEMO_STEP_SECONDS set, a person watching Alice's panel sees each step before the next one starts.
+        time.sleep(float(os.environ.get("DEMO_STEP_SECONDS") or 0))
         print(f"\n== {title}", flush=True)
 
 
@@ -65,6 +70,8 @@ def play(stack: LocalStack) -> Timeline:
     t.section("Setting up through the admin API: agents Alice, Bob and Carol, six callback numbers, the voice setup")
     seed(c)
     seed_workers(stack)
+    panel = open_panel_host(stack)
+    t.fact(f"Alice's agent panel: {panel} (open it to watch; DEMO_STEP_SECONDS=5 paces the steps)")
     c.put("/api/agents/alice/presence", {"status": "Available"})
     t.fact(f"Alice is {presence(c, 'alice')['status']}", presence(c, "alice")["status"] == "Available")
     normal = dial(c, "alice", "+1 202 555 0150")

@@ -14,6 +14,7 @@ import textwrap
 import threading
 from pathlib import Path
 
+from local.agent_panel import ALICE_USER, open_panel_host
 from local.azurite import ROOT
 from local.seed import AGENTS, POOL, seed_missing, seed_workers
 from local.stack import ADMIN_PRINCIPAL, LocalStack
@@ -37,6 +38,7 @@ def main() -> int:
         seeded = textwrap.fill(f"Seeded what was missing: {', '.join(created)}." if created else
                                "Kept the data of the last run (nothing was missing).", width=118)
         base = stack.client.base_url
+        panel = open_panel_host(stack, int(os.environ.get("PANEL_PORT") or (port + 1 if port else 0)))
         print(f"""
 Local stack is up (Ctrl-C stops it).
   Functions host     {base}   (log: {stack.log_path})
@@ -46,6 +48,7 @@ Local stack is up (Ctrl-C stops it).
 {seeded}
 The demo's agents: {', '.join(AGENTS)}; its pool: {len(POOL)} callback numbers.
   Admin page         {base}/api/manage/ui/   (signed in as {ADMIN_PRINCIPAL['userDetails']}, EmergencyCalling.Admin)
+  Agent panel        {panel}   (signed in as {ALICE_USER['userDetails']}, agent alice: dial 933 to try it)
 Try:
   curl -s -X POST {base}/api/outbound-calls -d '{{"agentId":"alice","dialedNumber":"933","countryCode":"US"}}'
   curl -s {base}/api/agents/alice/presence

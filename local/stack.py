@@ -250,11 +250,14 @@ class LocalStack:
             self._host = None
             raise
 
-    def start_extra_host(self, timeout: float = 30.0) -> Client:
+    def start_extra_host(self, timeout: float = 30.0, principal: dict[str, Any] | None = None,
+                         port: int = 0) -> Client:
         """Another host process on a port of its own with the same settings (storage, ACS, clock file, timers), as a
-        scale-out instance is; its log goes to the same file as the first host's. Stopped by `stop()`."""
-        port = free_port()
-        process = self._launch_host(port)
+        scale-out instance is; its log goes to the same file as the first host's. Stopped by `stop()`.
+        `principal`: its default signed-in user instead of the stack's (the demo's agent panel, in a browser)."""
+        port = port or free_port()
+        env = {"LOCAL_PRINCIPAL": json.dumps(principal)} if principal is not None else {}
+        process = self._launch_host(port, env)
         self._extra_hosts.append(process)
         base_url = f"http://127.0.0.1:{port}"
         _wait_healthy(process, base_url, Path(self.log_path), timeout)
@@ -274,11 +277,11 @@ class LocalStack:
         """Start Azurite again on the same port and data folder (within `timeout` s)."""
         self.azurite.start(timeout)
 
-    def _launch_host(self, port: int) -> subprocess.Popen[bytes]:
+    def _launch_host(self, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         if not self._host_env:
             raise RuntimeError("start() the stack first")
         return subprocess.Popen([sys.executable, "-m", "local.host", "--port", str(port)], cwd=ROOT,
-                                env=self._host_env, stdout=self._log, stderr=subprocess.STDOUT)
+                                env={**self._host_env, **(env or {})}, stdout=self._log, stderr=subprocess.STDOUT)
 
     def publish_acs(self, events: list[dict[str, Any]] | dict[str, Any]) -> int:
         """Publish ACS's own events (Event Grid schema) to the system topic, as ACS does; the topic's HTTP status.

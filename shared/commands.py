@@ -273,3 +273,69 @@ def pool_numbers(body: dict[str, Any]) -> list[str]:
     if bad:
         raise ValidationError("numbers", "; ".join(f"{b['item']!r}: {b['reason']}" for b in bad), bad)
     return list(dict.fromkeys(numbers))
+
+
+LOCATION_FIELDS = ("countryCode", "address", "floor", "room", "city", "postalCode", "enabled", "latitude",
+                   "longitude", "accuracyMeters")
+
+
+@dataclass(frozen=True)
+class AgentLocation:
+    """The dispatchable location the agent confirms on her panel (RAY BAUM's Act: street address, floor, room)."""
+
+    enabled: bool
+    country_code: str | None = None
+    address: str | None = None
+    floor: str | None = None
+    room: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy_meters: float | None = None
+
+    def as_profile(self) -> dict[str, Any]:
+        """The profile's `lastLocation` fields (unset ones left out)."""
+        values = {"enabled": self.enabled, "countryCode": self.country_code, "address": self.address,
+                  "floor": self.floor, "room": self.room, "city": self.city, "postalCode": self.postal_code,
+                  "latitude": self.latitude, "longitude": self.longitude, "accuracyMeters": self.accuracy_meters}
+        return {k: v for k, v in values.items() if v is not None}
+
+
+def agent_location(body: dict[str, Any]) -> AgentLocation:
+    """Strict: known fields only; with sharing on, a country and a street address are required."""
+    unknown = [k for k in body if k not in LOCATION_FIELDS]
+    if unknown:
+        raise ValidationError(unknown[0], f"is not a field of a location (fields: {', '.join(LOCATION_FIELDS)})")
+    enabled = body.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ValidationError("enabled", "must be true or false (is location sharing on?)")
+    country = text(body, "countryCode", required=enabled, max_len=8)
+    if country is not None and valid_country(country) is None:
+        raise ValidationError("countryCode", "must be an ISO 3166-1 alpha-2 code such as US")
+    latitude, longitude = _coordinate(body, "latitude", 90), _coordinate(body, "longitude", 180)
+    if (latitude is None) != (longitude is None):
+        raise ValidationError("longitude" if longitude is None else "latitude",
+                              "latitude and longitude come together: send both or neither")
+    return AgentLocation(
+        enabled=enabled, country_code=valid_country(country) if country else None,
+        address=text(body, "address", required=enabled, max_len=200), floor=text(body, "floor", required=False,
+                                                                                  max_len=32),
+        room=text(body, "room", required=False, max_len=32), city=text(body, "city", required=False, max_len=100),
+        postal_code=text(body, "postalCode", required=False, max_len=16), latitude=latitude, longitude=longitude,
+        accuracy_meters=_bounded(body, "accuracyMeters", 0, 100_000))
+
+
+def _coordinate(body: dict[str, Any], name: str, limit: float) -> float | None:
+    return _bounded(body, name, -limit, limit)
+
+
+def _bounded(body: dict[str, Any], name: str, low: float, high: float) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(name, "must be a number")
+    if not low <= value <= high:
+        raise ValidationError(name, f"must be between {low:g} and {high:g}")
+    return float(value)

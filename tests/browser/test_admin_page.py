@@ -7,7 +7,6 @@ artifacts/screenshots/. Fictional 555-01xx numbers and example.com / example.org
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +15,9 @@ import pytest
 
 from local.seed import seeded_stack
 from local.stack import ADMIN_PRINCIPAL, LocalStack
+from tests.browser.conftest import CHROMIUM
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 AUDITOR = {"userId": "00000000-0000-0000-0000-0000000000a2", "userDetails": "auditor@example.com",
            "roles": ["EmergencyCalling.Auditor"]}
 
@@ -35,17 +32,6 @@ expect = sync_api.expect
 def stack() -> Iterator[LocalStack]:
     with seeded_stack(principal=ADMIN_PRINCIPAL) as s:  # as with `make serve`: whoever opens the page is the admin
         yield s
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    # launch() starts Chromium with a fresh, temporary user-data directory of its own.
-    with sync_api.sync_playwright() as playwright:
-        b = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

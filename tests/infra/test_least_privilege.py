@@ -180,9 +180,10 @@ def test_only_function_key_apis_and_the_event_grid_webhook_skip_sign_in() -> Non
     assert keyed, routes
     assert [p for p in keyed if not excluded(p, patterns)] == [], "function-key routes redirected to sign-in"
     pages = [path for path, level in routes if level != "function"]
-    assert pages and all(p.startswith("/api/manage/") for p in pages)
-    assert [p for p in pages if excluded(p, patterns)] == [], "admin routes must require sign-in"
-    assert not [p for p in patterns if p.startswith("/api/manage") or p in ("/*", "/api/*", "/")]
+    # The sign-in pages: the admin API and page, and the agent's panel (/api/agent/, not the keyed /api/agents/).
+    assert pages and all(p.startswith(("/api/manage/", "/api/agent/")) for p in pages)
+    assert [p for p in pages if excluded(p, patterns)] == [], "admin and agent-panel routes must require sign-in"
+    assert not [p for p in patterns if p.startswith(("/api/manage", "/api/agent/")) or p in ("/*", "/api/*", "/")]
 
 
 # ---- every remaining exception is documented --------------------------------------------------------------------

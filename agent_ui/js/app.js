@@ -1,0 +1,213 @@
+// The reference agent panel: presence, the dialer (the dialer contract through emergency-client.js), emergency
+// mode, the callback window and a ringing callback, her call history and her location.
+import { chooseCalling } from "./calling/choose.js";
+import { $, clock, h, say } from "./dom.js";
+import { createEmergencyClient } from "./emergency-client.js";
+import { classify } from "./emergency-numbers.js";
+import { createLocation } from "./location.js";
+
+const PRESENCE = ["Available", "Busy", "Away", "BeRightBack", "DoNotDisturb", "Offline"];
+const LABELS = { BeRightBack: "Be right back", DoNotDisturb: "Do not disturb" };
+const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
+
+const client = createEmergencyClient({ onConnection: (ok) => { $("offline").hidden = ok; } });
+const calling = chooseCalling();
+let me = null;
+let place = null;
+let call = null; // { id, number, country, emergency, test, emergencyCallId, answer }
+let windowEndsAt = null;
+let ringing = null;
+
+async function start() {
+  const r = await client.request("GET", "/api/agent/me");
+  if (!r.ok) { say(r.body?.error ?? "Could not tell who is signed in.", "error"); return; }
+  me = r.body;
+  $("title").textContent = `Agent panel: ${me.displayName}`;
+  $("who").textContent = `Signed in as ${me.user}`;
+  place = createLocation({ client, agentId: me.agentId, initial: me.location });
+  $("presence").replaceChildren(...PRESENCE.map((p) => h("option", { value: p }, LABELS[p] ?? p)));
+  $("keypad").replaceChildren(...KEYS.map((k) => h("button", { type: "button", "aria-label": `Digit ${k}`,
+    onclick: () => { $("number").value += k; $("number").focus(); } }, k)));
+  $("dialer").addEventListener("submit", (e) => { e.preventDefault(); dial($("number").value.trim()); });
+  $("end-call").addEventListener("click", endCall);
+  $("device-settings").addEventListener("click", () => { $("device-panel").hidden = !$("device-panel").hidden; });
+  $("presence-form").addEventListener("submit", setPresence);
+  $("answer-callback").addEventListener("click", answerCallback);
+  $("refresh").addEventListener("click", () => { loadHistory(); loadPresence(); });
+  $("save").addEventListener("click", () => say("Saved."));
+  calling.onIncomingCall((incoming) => { ringing = incoming; showRinging(true, incoming.from); });
+  globalThis.agentPanel = { calling, client }; // for the demo and the tests (the simulated adapter's hook)
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && call) endCall(); });
+  await Promise.all([loadPresence(), loadHistory()]);
+  client.watchPanel(me.agentId, showState, { intervalMs: 1000 });
+  $("number").focus();
+}
+
+async function dial(number) {
+  if (!number) { $("number-error").textContent = "Type a number first."; $("number").focus(); return; }
+  if (call) return;
+  $("number-error").textContent = "";
+  const country = place.country();
+  const local = classify(number, country);
+  call = { number, country, emergency: local.emergency, test: local.test };
+  if (local.emergency) enterEmergency(local.test); // at once: never waits on the backend to know 911 is 911
+  showInCall(`Calling ${number}…`);
+  const answer = await client.beforeDial({ agentId: me.agentId, number, countryCode: country,
+                                           location: place.location() });
+  Object.assign(call, { answer, emergencyCallId: answer.emergencyCallId });
+  if (answer.emergency && !call.emergency) { call.emergency = true; call.test = answer.test; enterEmergency(answer.test); }
+  showAnswer(answer);
+  answer.late?.then((late) => { if (late && call?.emergencyCallId === late.emergencyCallId) showAnswer(late); });
+  const placed = await calling.placeCall({ number, callerId: answer.callerId ?? null, countryCode: country,
+                                           emergency: call.emergency });
+  call.id = placed.id;
+  showInCall(call.emergency ? `On the line with ${call.test ? "the test number" : "emergency services"} (${number})`
+                            : `On a call with ${number}`);
+  if (call.emergencyCallId) {
+    const ids = await placed.ids;
+    client.callIds(call.emergencyCallId, { agentId: me.agentId, ...ids });
+  }
+}
+
+function showAnswer(answer) {
+  if (!answer.emergency) return;
+  $("emergency-callback").textContent = answer.callbackNumber ?? (answer.source === "browser"
+    ? "not known yet (no answer from the server)" : "assigned by the emergency service");
+  $("emergency-responder").textContent = answer.responderCallback ?? "";
+  if ((answer.warnings ?? []).some((w) => w.code === "not_recorded")) {
+    say("The server could not record this call: your contacts may not be told. Tell your supervisor.", "error");
+  }
+}
+
+async function endCall() {
+  if (!call) return;
+  const ending = call;
+  call = null;
+  if (ending.id) await calling.endCall(ending.id);
+  showInCall(null);
+  if (!ending.emergencyCallId) { leaveEmergency(); loadHistory(); return; }
+  leaveEmergency();
+  const r = await client.end(ending.emergencyCallId, { agentId: me.agentId, dialedNumber: ending.number,
+                                                       countryCode: ending.country });
+  if (r?.ok && r.body?.callbackWindowEndsAt) showWindow(r.body.callbackWindowEndsAt);
+}
+
+function enterEmergency(test) {
+  document.body.classList.add("emergency");
+  $("emergency").hidden = false;
+  $("emergency").classList.toggle("test", !!test);
+  $("emergency-title").textContent = test ? "Test call (933) in progress" : "Emergency call in progress";
+  $("emergency-detail").textContent = "Stay on the line. Only device settings and End call are available.";
+  $("end-call").hidden = false;
+  $("window").hidden = true;
+  $("end-call").focus();
+}
+
+function leaveEmergency() {
+  document.body.classList.remove("emergency");
+  $("number").value = "";
+  $("presence").removeAttribute("aria-invalid");
+  $("presence-error").textContent = "";
+  $("emergency").hidden = true;
+  $("end-call").hidden = !call;
+  loadPresence();
+}
+
+function showInCall(text) {
+  $("in-call").hidden = !text;
+  $("call-status").textContent = text ?? "";
+  $("end-call").hidden = !text && !call;
+  $("call").disabled = !!text;
+}
+
+let lastEmergency = null;
+let presenceReads = 0;
+
+function showState(state) {
+  // Presence follows the emergency call (DND, then restored by the backend): read it again when that flips,
+  // and for a few seconds after, while the restore is on its way.
+  if (state.emergency !== lastEmergency) { lastEmergency = state.emergency; presenceReads = 5; }
+  if (presenceReads > 0) { presenceReads -= 1; loadPresence(); }
+  if (state.emergency && !document.body.classList.contains("emergency")) {
+    enterEmergency(state.test); // e.g. the page was opened again during the call
+    $("emergency-callback").textContent = state.callbackNumber ?? "assigned by the emergency service";
+    $("emergency-responder").textContent = state.responderCallback ?? "";
+  } else if (!state.emergency && !call?.emergency && document.body.classList.contains("emergency")) {
+    leaveEmergency();
+  }
+  if (!state.emergency && state.callbackWindowOpen && state.callbackWindowEndsAt) showWindow(state.callbackWindowEndsAt);
+  if (!state.callbackWindowOpen) { windowEndsAt = null; $("window").hidden = true; }
+  const status = state.callback?.status;
+  if (status === "ringing") showRinging(true, null);
+  else if (!ringing) showRinging(false);
+  if (state.emergency) $("presence-now").textContent = LABELS.DoNotDisturb;
+}
+
+function showWindow(endsAt) {
+  windowEndsAt = endsAt;
+  $("window").hidden = false;
+  $("window-text").textContent = `Emergency services may call you back until ${clock(endsAt)}; `
+    + "the call will ring through whatever your status.";
+  tickWindow();
+}
+
+function tickWindow() {
+  if (!windowEndsAt) return;
+  const minutes = Math.max(0, Math.ceil((new Date(windowEndsAt) - Date.now()) / 60_000));
+  $("window-left").textContent = `${minutes} minute${minutes === 1 ? "" : "s"} left.`;
+}
+setInterval(tickWindow, 15_000);
+
+function showRinging(on, from) {
+  const wasHidden = $("ringing").hidden;
+  $("ringing").hidden = !on;
+  if (on && from) $("ringing-detail").textContent = `From ${from}. The call rings through whatever your status.`;
+  if (on && wasHidden) $("answer-callback").focus();
+}
+
+async function answerCallback() {
+  if (ringing) {
+    const answered = await ringing.accept();
+    call = { id: answered.id, number: ringing.from, emergency: true, test: false, callback: true };
+    ringing = null;
+    enterEmergency(false);
+    $("emergency-title").textContent = "Emergency callback in progress";
+    showInCall(`On the line with emergency services (callback)`);
+  }
+  showRinging(false);
+}
+
+async function loadPresence() {
+  const r = await client.request("GET", `/api/agents/${encodeURIComponent(me.agentId)}/presence`);
+  if (!r.ok) return;
+  $("presence-now").textContent = LABELS[r.body.status] ?? r.body.status;
+  $("presence").value = r.body.status;
+}
+
+async function setPresence(event) {
+  event.preventDefault();
+  const status = $("presence").value;
+  const r = await client.request("PUT", `/api/agents/${encodeURIComponent(me.agentId)}/presence`, { status });
+  if (r.ok) {
+    $("presence").removeAttribute("aria-invalid");
+    $("presence-error").textContent = "";
+    $("presence-now").textContent = LABELS[r.body.status] ?? r.body.status;
+    say(`Presence set to ${LABELS[status] ?? status}.`);
+    return;
+  }
+  const reason = r.body?.error ?? (r.status ? `refused (${r.status})` : "no connection to the server");
+  $("presence").setAttribute("aria-invalid", "true");
+  $("presence-error").textContent = `Not changed: ${reason}`;
+  loadPresence();
+}
+
+async function loadHistory() {
+  const r = await client.request("GET", `/api/agents/${encodeURIComponent(me.agentId)}/call-history`);
+  if (!r.ok) return;
+  const rows = r.body.calls.map((c) => h("tr", {}, h("td", {}, c.at ? new Date(c.at).toLocaleString() : ""),
+    h("td", {}, c.number ?? "unknown"), h("td", {}, c.direction ?? "")));
+  $("history").replaceChildren(...rows);
+  $("history-empty").hidden = rows.length > 0;
+}
+
+start();

@@ -1,0 +1,38 @@
+// A calling adapter with no telephony: for the local stack, the demo and the tests. Same interface as acs.js:
+//   placeCall({ number, callerId, countryCode, emergency }) -> Promise<{ id, ids: Promise<{serverCallId, correlationId}> }>
+//   endCall(id) -> Promise<void>;  onIncomingCall(handler) -> unsubscribe;  handler({ id, from, accept, reject })
+export function createSimulatedCalling({ uuid = () => globalThis.crypto.randomUUID() } = {}) {
+  const handlers = new Set();
+  const live = new Map();
+  const placed = [];
+
+  async function placeCall({ number, callerId = null, countryCode = null, emergency = false }) {
+    const id = uuid();
+    const call = { id, number, callerId, countryCode, emergency, state: "Connected", serverCallId: `sim-srv-${id}` };
+    live.set(id, call);
+    placed.push(call);
+    return { id, ids: Promise.resolve({ serverCallId: call.serverCallId, correlationId: id }) };
+  }
+
+  async function endCall(id) {
+    const call = live.get(id);
+    if (call) call.state = "Disconnected";
+    live.delete(id);
+  }
+
+  function onIncomingCall(handler) {
+    handlers.add(handler);
+    return () => handlers.delete(handler);
+  }
+
+  /** The hook a test or the demo uses to ring this browser (the responder's callback reaching her identity). */
+  function simulateIncomingCall({ from = "+12025550177" } = {}) {
+    const incoming = { id: uuid(), from, state: "Ringing" };
+    incoming.accept = async () => { incoming.state = "Connected"; live.set(incoming.id, incoming); return incoming; };
+    incoming.reject = async () => { incoming.state = "Disconnected"; };
+    handlers.forEach((h) => h(incoming));
+    return incoming;
+  }
+
+  return { kind: "simulated", placeCall, endCall, onIncomingCall, simulateIncomingCall, placed, live };
+}

@@ -1,0 +1,112 @@
+// The dialer contract (README, "What the dialer and the panel do") as functions any agent desktop can embed.
+// No function here throws and none blocks a dial: the backend's answer adds to the call, it never gates it.
+import { classify } from "./emergency-numbers.js";
+
+export const PANEL_CONTROLS = Object.freeze(["deviceSettings", "endCall"]);
+
+/**
+ * createEmergencyClient({ baseUrl, fetch, headers, emergencyTimeoutMs, timeoutMs, uuid, onConnection })
+ * `headers` go with every request (a bearer token or a function key where the deployment needs one);
+ * `onConnection(ok)` is told whenever the backend is reached or not.
+ */
+export function createEmergencyClient(options = {}) {
+  const {
+    baseUrl = "", fetch: fetchImpl = globalThis.fetch.bind(globalThis), headers = {},
+    emergencyTimeoutMs = 400, timeoutMs = 3000, uuid = () => globalThis.crypto.randomUUID(),
+    onConnection = () => {}, endAttempts = 3, retryDelayMs = 500, answerTimeoutMs = 10_000,
+  } = options;
+
+  async function request(method, path, body, limitMs = timeoutMs) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), limitMs);
+    try {
+      const response = await fetchImpl(baseUrl + path, {
+        method, signal: controller.signal, credentials: "same-origin",
+        headers: { Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+                   ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      let data = null;
+      try { data = await response.json(); } catch { data = null; }
+      onConnection(true);
+      return { ok: response.ok, status: response.status, body: data };
+    } catch (error) {
+      onConnection(false);
+      return { ok: false, status: 0, body: null, error: error?.name === "AbortError" ? "timeout" : "network" };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Report the number before it is dialed and race the answer against a time limit (short for an emergency
+   * number). Resolves, never rejects, with an answer that always says dial: the backend's when it came in time,
+   * else one built here from the browser's own recognition of the number, with `late` (a promise of the
+   * backend's answer or null) so the panel can show the callback number when it comes.
+   */
+  async function beforeDial({ agentId, number, countryCode = null, location = null }) {
+    const local = classify(number, countryCode);
+    const emergencyCallId = uuid();
+    const body = { agentId, dialedNumber: number, countryCode, emergencyCallId,
+                   ...(location ? { location } : {}) };
+    const pending = request("POST", "/api/outbound-calls", body, Math.max(timeoutMs, answerTimeoutMs));
+    const late = pending.then((r) => (r.ok && r.body ? withDial(r.body) : null));
+    const limit = local.emergency ? emergencyTimeoutMs : timeoutMs;
+    let timer;
+    const timeUp = new Promise((resolve) => { timer = setTimeout(() => resolve({ ok: false, error: "timeout" }), limit); });
+    const raced = await Promise.race([pending, timeUp]);
+    clearTimeout(timer);
+    if (raced.ok && raced.body) return { ...withDial(raced.body), source: "backend", local };
+    const warning = raced.error === "timeout" ? "backend_timeout" : raced.error ? "backend_unreachable"
+      : `backend_${raced.status}`;
+    return {
+      dial: true, emergency: local.emergency, test: local.test,
+      emergencyCallId: local.emergency ? emergencyCallId : null, callerId: null, callbackNumber: null,
+      panel: local.emergency ? { controls: [...PANEL_CONTROLS] } : null,
+      warnings: [{ code: warning, message: "the backend did not answer in time; the call is placed anyway" }],
+      source: "browser", local, late,
+    };
+  }
+
+  /** Report the placed call's ACS ids, so that ACS's CallEnded is known as this emergency call. */
+  function callIds(emergencyCallId, { agentId, serverCallId = null, correlationId = null }) {
+    return request("POST", `/api/outbound-calls/${encodeURIComponent(emergencyCallId)}/call-ids`,
+      { agentId, serverCallId, correlationId });
+  }
+
+  /** The hang-up (safe to repeat): retried on a 5xx or a lost connection, `endAttempts` times at most. */
+  async function end(emergencyCallId, { agentId, dialedNumber = null, countryCode = null }) {
+    let result = null;
+    for (let attempt = 1; attempt <= endAttempts; attempt += 1) {
+      result = await request("POST", `/api/outbound-calls/${encodeURIComponent(emergencyCallId)}/end`,
+        { agentId, dialedNumber, countryCode });
+      if (result.ok || (result.status >= 400 && result.status < 500)) return result;
+      await sleep(retryDelayMs * attempt);
+    }
+    return result;
+  }
+
+  /** Poll the panel state every `intervalMs`; onState(state) on each answer. Returns stop(). */
+  function watchPanel(agentId, onState, { intervalMs = 1000 } = {}) {
+    let stopped = false;
+    let timer = null;
+    const tick = async () => {
+      const r = await request("GET", `/api/agents/${encodeURIComponent(agentId)}/emergency-state`);
+      if (stopped) return;
+      if (r.ok && r.body) onState(r.body);
+      timer = setTimeout(tick, intervalMs);
+    };
+    tick();
+    return () => { stopped = true; clearTimeout(timer); };
+  }
+
+  return { request, beforeDial, callIds, end, watchPanel };
+}
+
+function withDial(answer) {
+  return { ...answer, dial: true };
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,90 @@
+"""The agent's panel: static assets from agent_ui/ under /api/agent/ui/, who is signed in, and her location.
+
+Served only to a signed-in user with the app role EmergencyCalling.Agent whose agent profile names her (`signInId`):
+one agent never sees another's panel, and every API the page calls checks the same (functions/_agent.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import azure.functions as func
+
+from functions._agent import check_agent
+from functions._auth import principal
+from functions._common import container, handle_http
+from functions.admin_page import CONTENT_TYPES, CSP, SECURITY_HEADERS, resolve_asset
+from shared import commands
+from shared.agent_access import AGENT
+from shared.domain.calls import Agent
+from shared.errors import AppError, Forbidden, Unauthorized
+from shared.services.agent_profile import save_location
+
+bp = func.Blueprint()
+
+ASSETS = Path(__file__).resolve().parents[1] / "agent_ui"
+
+
+def signed_in_agent(req: func.HttpRequest) -> tuple[Agent, str]:
+    """The agent profile of the signed-in user and her user name; Unauthorized / Forbidden otherwise."""
+    caller = principal(req)
+    if caller is None:
+        raise Unauthorized("sign in first: the agent panel is for signed-in agents")
+    if AGENT not in caller.roles:
+        raise Forbidden(f"{caller.name} has no agent panel: it needs the app role {AGENT}")
+    agent_id = container().agents.by_sign_in(caller.user_id)
+    agent = container().agents.get(agent_id) if agent_id else None
+    if agent is None:
+        raise Forbidden(f"no agent profile names {caller.name}: ask an administrator to set your sign-in on it")
+    return agent, caller.name
+
+
+@bp.function_name("agent_ui")
+@bp.route(route="agent/ui/{*path}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def agent_ui(req: func.HttpRequest) -> func.HttpResponse:
+    """The panel for the signed-in agent; 401/403 as a short page that says what is missing."""
+    try:
+        signed_in_agent(req)
+    except AppError as exc:
+        return _refusal(exc)
+    found = resolve_asset(req.route_params.get("path") or "", ASSETS)
+    if found is None:
+        return func.HttpResponse("not found", status_code=404, mimetype="text/plain", headers=SECURITY_HEADERS)
+    headers = dict(SECURITY_HEADERS) | {"Content-Type": CONTENT_TYPES[found.suffix]}
+    if found.suffix == ".html":
+        headers["Content-Security-Policy"] = CSP
+    return func.HttpResponse(found.read_bytes(), status_code=200, headers=headers)
+
+
+@bp.function_name("agent_me")
+@bp.route(route="agent/me", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def agent_me(req: func.HttpRequest) -> func.HttpResponse:
+    """Who the panel is for: her agent id, name, and the location kept on her profile."""
+    def run() -> object:
+        agent, user = signed_in_agent(req)
+        return {"agentId": agent.agent_id, "displayName": agent.display_name, "user": user,
+                "location": agent.last_location}
+    return handle_http(run)
+
+
+@bp.function_name("agent_location")
+@bp.route(route="agents/{agentId}/location", methods=["PUT"], auth_level=func.AuthLevel.FUNCTION)
+def agent_location(req: func.HttpRequest) -> func.HttpResponse:
+    """She confirms her dispatchable location (street address, floor, room) and the browser's country."""
+    def run() -> object:
+        agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
+        check_agent(req, agent_id)
+        location = commands.agent_location(commands.parse_json_object(req.get_body()))
+        return {"agentId": agent_id, "location": save_location(agent_id, location, container())}
+    return handle_http(run)
+
+
+def _refusal(exc: AppError) -> func.HttpResponse:
+    title = "Sign in required" if exc.status == 401 else "Not allowed"
+    hint = ('<p><a href="/.auth/login/aad?post_login_redirect_uri=/api/agent/ui/">Sign in</a></p>'
+            if exc.status == 401 else "<p>The agent panel is for agents whose profile names their sign-in. Ask an "
+            f"administrator for the app role {AGENT} and to set your sign-in on your agent profile.</p>")
+    body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
+            f"<main><h1>{title}</h1>{hint}</main></html>")
+    return func.HttpResponse(body, status_code=exc.status, headers=SECURITY_HEADERS | {
+        "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": CSP})

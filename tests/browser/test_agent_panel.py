@@ -1,0 +1,163 @@
+"""The agent panel in a real browser (Playwright driving Debian's Chromium, headless), as Alice, signed in.
+
+One seeded local stack for the module; Alice and Bob sign in as agents (their profiles name their users). The
+responder's callback arrives as ACS's IncomingCall through the system topic and its webhook, as in Azure.
+Screenshots go to artifacts/screenshots/agent-panel-*.png. Fictional 555-01xx numbers only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from local.seed import seeded_stack
+from local.stack import LocalStack, wait_for
+from shared.agent_access import AGENT
+from tests.browser.test_admin_page import SHOTS
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+ALICE = {"userId": "00000000-0000-0000-0000-0000000a11ce", "userDetails": "alice@example.com", "roles": [AGENT]}
+BOB = {"userId": "00000000-0000-0000-0000-000000000b0b", "userDetails": "bob@example.com", "roles": [AGENT]}
+MALLORY = {"userId": "00000000-0000-0000-0000-0000000ba11e", "userDetails": "mallory@example.com", "roles": [AGENT]}
+SPRINGFIELD = {"latitude": 39.78, "longitude": -89.65}
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    with seeded_stack() as s:
+        for agent, user in (("alice", ALICE), ("bob", BOB)):
+            profile = s.client.get(f"/api/manage/agents/{agent}")[1]
+            profile = {k: v for k, v in profile.items() if k not in ("agentId", "readiness")}
+            assert s.client.put(f"/api/manage/agents/{agent}", {**profile, "signInId": user["userId"]})[0] == 200
+        yield s
+
+
+def open_panel(browser: Any, stack: LocalStack, user: dict[str, Any]) -> Any:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.client.base_url,
+                                  extra_http_headers={"X-Local-Principal": json.dumps(user)},
+                                  geolocation=SPRINGFIELD, permissions=["geolocation"])
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto("/api/agent/ui/")
+    return page
+
+
+@pytest.fixture
+def alice(browser: Any, stack: LocalStack) -> Iterator[Any]:
+    page = open_panel(browser, stack, ALICE)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Agent panel: Alice Example")
+    yield page
+    errors = page.errors
+    page.context.close()
+    assert errors == [], errors
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"agent-panel-{name}.png"), full_page=True)
+
+
+def presence(stack: LocalStack, agent: str) -> str:
+    return str(stack.client.get(f"/api/agents/{agent}/presence")[1]["status"])
+
+
+def incoming_call(stack: LocalStack, to_number: str) -> dict[str, Any]:
+    correlation = str(uuid.uuid4())
+    return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.IncomingCall", "dataVersion": "1.0",
+            "subject": "/caller/responder/recipient/callback", "eventTime": stack.client.now().isoformat(),
+            "data": {"to": {"kind": "phoneNumber", "rawId": "4:" + to_number, "phoneNumber": {"value": to_number}},
+                     "from": {"kind": "phoneNumber", "rawId": "4:+12025550177",
+                              "phoneNumber": {"value": "+12025550177"}},
+                     "serverCallId": f"srv-{correlation}", "callerDisplayName": "PSAP",
+                     "incomingCallContext": f"ctx-{correlation}", "correlationId": correlation}}
+
+
+def test_a_911_dial_emergency_mode_refused_presence_countdown_and_the_ringing_callback(
+        alice: Any, stack: LocalStack) -> None:
+    assert stack.client.put("/api/agents/alice/presence", {"status": "Available"})[0] == 200
+    alice.get_by_label("Number to dial").fill("911")
+    started = time.monotonic()
+    alice.get_by_label("Number to dial").press("Enter")
+    alert = alice.get_by_role("alert").filter(has_text="Emergency call in progress")
+    expect(alert).to_be_visible(timeout=1000)
+    print(f"AGENT PANEL emergency mode shown {1000 * (time.monotonic() - started):.0f} ms after the dial")
+    panel = alice.get_by_role("group", name="Call controls")
+    expect(panel.get_by_role("button", name="Device settings")).to_be_visible()
+    expect(panel.get_by_role("button", name="End call")).to_be_visible()
+    for hidden in ("Save", "Refresh", "Call"):
+        expect(alice.get_by_role("button", name=hidden, exact=True)).to_be_hidden()
+    expect(alice.get_by_label("Number to dial")).to_be_hidden()
+    leased = wait_for(lambda: stack.client.get("/api/agents/alice/emergency-state")[1]["callbackNumber"])
+    assert leased, "no callback number leased"
+    expect(alice.locator("#emergency-callback")).to_have_text(leased)
+    expect(alice.locator("#emergency-responder")).to_contain_text("call")
+    assert wait_for(lambda: presence(stack, "alice") == "DoNotDisturb"), "no DND"
+    expect(alice.locator("#presence-now")).to_have_text("Do not disturb")
+    shot(alice, "emergency")
+
+    alice.get_by_label("Change to").select_option("Available")
+    alice.get_by_role("button", name="Set presence").click()
+    expect(alice.locator("#presence-error")).to_contain_text("cannot be changed during an emergency call")
+    expect(alice.get_by_label("Change to")).to_have_attribute("aria-invalid", "true")
+    assert presence(stack, "alice") == "DoNotDisturb"
+    shot(alice, "presence-refused")
+
+    alice.get_by_role("button", name="End call").click()
+    countdown = alice.get_by_role("status").filter(has_text="Emergency services may call you back until")
+    expect(countdown).to_contain_text("; the call will ring through whatever your status.")
+    expect(alert).to_be_hidden()
+    shot(alice, "countdown")
+
+    ringing = incoming_call(stack, leased)
+    assert stack.publish_acs([ringing]) == 200
+    expect(alice.get_by_role("alert").filter(has_text="Emergency services are calling you back")).to_be_visible()
+    expect(alice.get_by_role("button", name="Answer callback")).to_be_focused()
+    shot(alice, "callback-ringing")
+
+
+def test_a_normal_call_goes_to_her_history(alice: Any, stack: LocalStack) -> None:
+    alice.get_by_label("Number to dial").fill("+1 202 555 0150")
+    alice.get_by_role("button", name="Call", exact=True).click()
+    expect(alice.locator("#call-status")).to_have_text("On a call with +1 202 555 0150")
+    expect(alice.get_by_role("alert").filter(has_text="Emergency call in progress")).to_be_hidden()
+    alice.get_by_role("button", name="End call").click()
+    expect(alice.locator("#history tr", has_text="+1 202 555 0150").first).to_be_visible()
+    expect(alice.locator("#history")).not_to_contain_text("911")
+    shot(alice, "history")
+
+
+def test_she_confirms_her_location_and_sees_the_server_s_message_beside_the_field(alice: Any) -> None:
+    alice.get_by_role("button", name="Use this browser's location").click()
+    expect(alice.locator("#locate-status")).to_contain_text("Location found in US")
+    expect(alice.get_by_label("Country")).to_have_value("US")
+    alice.get_by_label("Street address").fill("")
+    alice.get_by_role("button", name="Confirm location").click()
+    expect(alice.locator("#loc-address-error")).to_have_text("is required")
+    expect(alice.get_by_label("Street address")).to_be_focused()
+    alice.get_by_label("Street address").fill("1 Example Plaza")
+    alice.get_by_label("Floor").fill("3")
+    alice.get_by_label("Room").fill("301")
+    alice.get_by_role("button", name="Confirm location").click()
+    expect(alice.locator("#messages")).to_contain_text("Location confirmed.")
+    shot(alice, "location")
+
+
+def test_one_agent_cannot_see_another_s_panel(browser: Any, stack: LocalStack, alice: Any) -> None:
+    status = alice.evaluate("fetch('/api/agents/bob/emergency-state').then(r => r.status)")
+    assert status == 403
+    bob = open_panel(browser, stack, BOB)
+    expect(bob.get_by_role("heading", level=1)).to_have_text("Agent panel: Bob Example")
+    bob.context.close()
+    mallory = open_panel(browser, stack, MALLORY)  # an agent whose sign-in no profile names
+    expect(mallory.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    shot(mallory, "not-allowed")
+    mallory.context.close()
