@@ -13,6 +13,7 @@ from functions import (
     admin_page,
     agent_page,
     agent_panel,
+    agent_signed_in,
     audit,
     inbound_callback,
     incidents,
@@ -33,5 +34,5 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 for blueprint in (outbound_call.bp, acs_call_events.bp, presence.bp, lease_expiry.bp, manage.bp, inbound_callback.bp,
                   agent_panel.bp, incidents.bp, notification.bp, templates.bp, readiness.bp, voice_setup.bp, audit.bp,
-                  admin_page.bp, agent_page.bp):
+                  admin_page.bp, agent_page.bp, agent_signed_in.bp):
     app.register_functions(blueprint)

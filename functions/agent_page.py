@@ -70,6 +70,10 @@ def agent_me(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("agent_location")
 @bp.route(route="agents/{agentId}/location", methods=["PUT"], auth_level=func.AuthLevel.FUNCTION)
 def agent_location(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_agent_location(req)
+
+
+def handle_agent_location(req: func.HttpRequest) -> func.HttpResponse:
     """She confirms her dispatchable location (street address, floor, room) and the browser's country."""
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))

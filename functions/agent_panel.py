@@ -15,6 +15,10 @@ bp = func.Blueprint()
 @bp.function_name("agent_emergency_state")
 @bp.route(route="agents/{agentId}/emergency-state", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def agent_emergency_state(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_agent_emergency_state(req)
+
+
+def handle_agent_emergency_state(req: func.HttpRequest) -> func.HttpResponse:
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         check_agent(req, agent_id)
@@ -25,6 +29,10 @@ def agent_emergency_state(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("agent_call_history")
 @bp.route(route="agents/{agentId}/call-history", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def agent_call_history(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_agent_call_history(req)
+
+
+def handle_agent_call_history(req: func.HttpRequest) -> func.HttpResponse:
     """Normal calls only: emergency calls and callbacks are never written here, whichever path reports them."""
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))

@@ -21,6 +21,10 @@ bp = func.Blueprint()
 @bp.function_name("outbound_call")
 @bp.route(route="outbound-calls", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def outbound_call(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_outbound_call(req)
+
+
+def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
     """Answer at once; an emergency answer always says dial, with warnings for whatever is missing."""
     started = time.perf_counter()
 
@@ -39,6 +43,10 @@ def outbound_call(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("outbound_call_ids")
 @bp.route(route="outbound-calls/{emergencyCallId}/call-ids", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def outbound_call_ids(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_outbound_call_ids(req)
+
+
+def handle_outbound_call_ids(req: func.HttpRequest) -> func.HttpResponse:
     """The dialer reports the ACS serverCallId/correlationId of the placed emergency call."""
     def run() -> object:
         cmd = commands.call_end(req.route_params.get("emergencyCallId", ""), commands.parse_json_object(req.get_body()))
@@ -52,6 +60,10 @@ def outbound_call_ids(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("outbound_call_ended")
 @bp.route(route="outbound-calls/{emergencyCallId}/end", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def outbound_call_ended(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_outbound_call_ended(req)
+
+
+def handle_outbound_call_ended(req: func.HttpRequest) -> func.HttpResponse:
     """Idempotent: the first end signal wins; repeating it answers the same record. A call the backend could
     not record (storage was down at the dial) is ended too: its end is kept for the CallStarted still to come."""
     def run() -> object:

@@ -49,6 +49,10 @@ def presence_update(event: func.EventGridEvent) -> None:
 @bp.function_name("agent_presence")
 @bp.route(route="agents/{agentId}/presence", methods=["GET", "PUT"], auth_level=func.AuthLevel.FUNCTION)
 def agent_presence(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_agent_presence(req)
+
+
+def handle_agent_presence(req: func.HttpRequest) -> func.HttpResponse:
     """GET the agent's presence; PUT their own change (409 during an emergency call)."""
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))

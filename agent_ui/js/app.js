@@ -10,7 +10,8 @@ const PRESENCE = ["Available", "Busy", "Away", "BeRightBack", "DoNotDisturb", "O
 const LABELS = { BeRightBack: "Be right back", DoNotDisturb: "Do not disturb" };
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
-const client = createEmergencyClient({ onConnection: (ok) => { $("offline").hidden = ok; } });
+// The agent API behind sign-in (/api/agent/...): a browser holds no function key.
+const client = createEmergencyClient({ apiPath: "/api/agent", onConnection: (ok) => { $("offline").hidden = ok; } });
 const calling = chooseCalling();
 let me = null;
 let place = null;
@@ -178,7 +179,7 @@ async function answerCallback() {
 }
 
 async function loadPresence() {
-  const r = await client.request("GET", `/api/agents/${encodeURIComponent(me.agentId)}/presence`);
+  const r = await client.request("GET", `${client.apiPath}/agents/${encodeURIComponent(me.agentId)}/presence`);
   if (!r.ok) return;
   $("presence-now").textContent = LABELS[r.body.status] ?? r.body.status;
   $("presence").value = r.body.status;
@@ -187,7 +188,7 @@ async function loadPresence() {
 async function setPresence(event) {
   event.preventDefault();
   const status = $("presence").value;
-  const r = await client.request("PUT", `/api/agents/${encodeURIComponent(me.agentId)}/presence`, { status });
+  const r = await client.request("PUT", `${client.apiPath}/agents/${encodeURIComponent(me.agentId)}/presence`, { status });
   if (r.ok) {
     $("presence").removeAttribute("aria-invalid");
     $("presence-error").textContent = "";
@@ -202,7 +203,7 @@ async function setPresence(event) {
 }
 
 async function loadHistory() {
-  const r = await client.request("GET", `/api/agents/${encodeURIComponent(me.agentId)}/call-history`);
+  const r = await client.request("GET", `${client.apiPath}/agents/${encodeURIComponent(me.agentId)}/call-history`);
   if (!r.ok) return;
   const rows = r.body.calls.map((c) => h("tr", {}, h("td", {}, c.at ? new Date(c.at).toLocaleString() : ""),
     h("td", {}, c.number ?? "unknown"), h("td", {}, c.direction ?? "")));

@@ -5,13 +5,15 @@ import { classify } from "./emergency-numbers.js";
 export const PANEL_CONTROLS = Object.freeze(["deviceSettings", "endCall"]);
 
 /**
- * createEmergencyClient({ baseUrl, fetch, headers, emergencyTimeoutMs, timeoutMs, uuid, onConnection })
+ * createEmergencyClient({ baseUrl, apiPath, fetch, headers, emergencyTimeoutMs, timeoutMs, uuid, onConnection })
+ * `apiPath`: "/api" for a dialer service holding a function key (the default), "/api/agent" for a browser signed
+ * in as the agent (the same API behind App Service Authentication, as the agent panel uses it);
  * `headers` go with every request (a bearer token or a function key where the deployment needs one);
  * `onConnection(ok)` is told whenever the backend is reached or not.
  */
 export function createEmergencyClient(options = {}) {
   const {
-    baseUrl = "", fetch: fetchImpl = globalThis.fetch.bind(globalThis), headers = {},
+    baseUrl = "", apiPath = "/api", fetch: fetchImpl = globalThis.fetch.bind(globalThis), headers = {},
     emergencyTimeoutMs = 400, timeoutMs = 3000, uuid = () => globalThis.crypto.randomUUID(),
     onConnection = () => {}, endAttempts = 3, retryDelayMs = 500, answerTimeoutMs = 10_000,
   } = options;
@@ -49,7 +51,7 @@ export function createEmergencyClient(options = {}) {
     const emergencyCallId = uuid();
     const body = { agentId, dialedNumber: number, countryCode, emergencyCallId,
                    ...(location ? { location } : {}) };
-    const pending = request("POST", "/api/outbound-calls", body, Math.max(timeoutMs, answerTimeoutMs));
+    const pending = request("POST", `${apiPath}/outbound-calls`, body, Math.max(timeoutMs, answerTimeoutMs));
     const late = pending.then((r) => (r.ok && r.body ? withDial(r.body) : null));
     const limit = local.emergency ? emergencyTimeoutMs : timeoutMs;
     let timer;
@@ -70,7 +72,7 @@ export function createEmergencyClient(options = {}) {
 
   /** Report the placed call's ACS ids, so that ACS's CallEnded is known as this emergency call. */
   function callIds(emergencyCallId, { agentId, serverCallId = null, correlationId = null }) {
-    return request("POST", `/api/outbound-calls/${encodeURIComponent(emergencyCallId)}/call-ids`,
+    return request("POST", `${apiPath}/outbound-calls/${encodeURIComponent(emergencyCallId)}/call-ids`,
       { agentId, serverCallId, correlationId });
   }
 
@@ -78,7 +80,7 @@ export function createEmergencyClient(options = {}) {
   async function end(emergencyCallId, { agentId, dialedNumber = null, countryCode = null }) {
     let result = null;
     for (let attempt = 1; attempt <= endAttempts; attempt += 1) {
-      result = await request("POST", `/api/outbound-calls/${encodeURIComponent(emergencyCallId)}/end`,
+      result = await request("POST", `${apiPath}/outbound-calls/${encodeURIComponent(emergencyCallId)}/end`,
         { agentId, dialedNumber, countryCode });
       if (result.ok || (result.status >= 400 && result.status < 500)) return result;
       await sleep(retryDelayMs * attempt);
@@ -91,7 +93,7 @@ export function createEmergencyClient(options = {}) {
     let stopped = false;
     let timer = null;
     const tick = async () => {
-      const r = await request("GET", `/api/agents/${encodeURIComponent(agentId)}/emergency-state`);
+      const r = await request("GET", `${apiPath}/agents/${encodeURIComponent(agentId)}/emergency-state`);
       if (stopped) return;
       if (r.ok && r.body) onState(r.body);
       timer = setTimeout(tick, intervalMs);
@@ -100,7 +102,7 @@ export function createEmergencyClient(options = {}) {
     return () => { stopped = true; clearTimeout(timer); };
   }
 
-  return { request, beforeDial, callIds, end, watchPanel };
+  return { request, apiPath, beforeDial, callIds, end, watchPanel };
 }
 
 function withDial(answer) {

@@ -58,7 +58,7 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
     event.preventDefault();
     const body = { countryCode: form.elements.countryCode.value || null, ...(coordinates ?? {}) };
     for (const [name] of FIELDS) body[name] = form.elements[name].value.trim() || null;
-    const r = await client.request("PUT", `/api/agents/${encodeURIComponent(agentId)}/location`, body);
+    const r = await client.request("PUT", `${client.apiPath}/agents/${encodeURIComponent(agentId)}/location`, body);
     if (r.ok) {
       current = r.body.location;
       fieldError(form, null, "");

@@ -75,3 +75,29 @@ def test_only_the_caller_ends_her_call_and_a_dialer_service_acts_for_anyone(clie
     end_path = f"/api/outbound-calls/{other['emergencyCallId']}/end"
     status, ended = signed_in["dialer"].post(end_path, {"agentId": "alice"})
     assert status == 200 and ended["endedAt"]
+
+
+def test_the_signed_in_api_answers_the_agent_for_herself_only(client: Client, signed_in: dict[str, Client]) -> None:
+    """/api/agent/…: the handlers of the function-key routes behind sign-in, for a browser that holds no key."""
+    alice, bob, nobody = signed_in["alice"], signed_in["bob"], signed_in["nobody"]
+    before = counts(client)
+    assert nobody.post("/api/agent/outbound-calls", {"agentId": "alice", "dialedNumber": "933",
+                                                    "countryCode": "US"})[0] == 401
+    assert alice.post("/api/agent/outbound-calls", {"agentId": "bob", "dialedNumber": "933",
+                                                   "countryCode": "US"})[0] == 403
+    assert counts(client) == before
+    status, answer = alice.post("/api/agent/outbound-calls", {"agentId": "alice", "dialedNumber": "933",
+                                                             "countryCode": "US"})
+    assert status == 200 and answer["emergency"] is True, answer
+    call = answer["emergencyCallId"]
+    assert bob.get("/api/agent/agents/alice/emergency-state")[0] == 403
+    assert alice.get("/api/agent/agents/alice/emergency-state")[1]["emergencyCallId"] == call
+    assert bob.post(f"/api/agent/outbound-calls/{call}/end", {"agentId": "bob"})[0] == 403
+    assert alice.post(f"/api/agent/outbound-calls/{call}/call-ids", {"agentId": "alice",
+                                                                      "serverCallId": "srv-twin"})[0] == 200
+    status, ended = alice.post(f"/api/agent/outbound-calls/{call}/end", {"agentId": "alice"})
+    assert status == 200 and ended["endSource"] == "dialer"
+    assert alice.get("/api/agent/agents/alice/presence")[0] == 200
+    assert alice.put("/api/agent/agents/bob/presence", {"status": "Away"})[0] == 403
+    assert alice.get("/api/agent/agents/alice/call-history")[0] == 200
+    assert bob.put("/api/agent/agents/alice/location", {"countryCode": "US", "address": "1 Example Plaza"})[0] == 403
