@@ -72,9 +72,10 @@ async function dial(number) {
 
 function showAnswer(answer) {
   if (!answer.emergency) return;
-  $("emergency-callback").textContent = answer.callbackNumber ?? (answer.source === "browser"
+  // The server's phrase says what the responder sees on this call's path (on direct offer that is the emergency
+  // service's temporary number, not a number of ours), so it is the callback line itself.
+  $("emergency-callback").textContent = answer.responderCallback ?? answer.callbackNumber ?? (answer.source === "browser"
     ? "not known yet (no answer from the server)" : "assigned by the emergency service");
-  $("emergency-responder").textContent = answer.responderCallback ?? "";
   if ((answer.warnings ?? []).some((w) => w.code === "not_recorded")) {
     say("The server could not record this call: your contacts may not be told. Tell your supervisor.", "error");
   }
@@ -131,8 +132,8 @@ function showState(state) {
   if (presenceReads > 0) { presenceReads -= 1; loadPresence(); }
   if (state.emergency && !document.body.classList.contains("emergency")) {
     enterEmergency(state.test); // e.g. the page was opened again during the call
-    $("emergency-callback").textContent = state.callbackNumber ?? "assigned by the emergency service";
-    $("emergency-responder").textContent = state.responderCallback ?? "";
+    $("emergency-callback").textContent = state.responderCallback ?? state.callbackNumber
+      ?? "assigned by the emergency service";
   } else if (!state.emergency && !call?.emergency && document.body.classList.contains("emergency")) {
     leaveEmergency();
   }
