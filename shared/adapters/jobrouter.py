@@ -9,6 +9,7 @@ hold changed is kept on the worker (shared/domain/worker_hold.py).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,8 +24,10 @@ from shared.ports import RoutingEngineError, WorkerNotFound
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-# Short: the presence handler and the timer must not wait long on an engine that is down; the timer retries.
-CLIENT_OPTIONS: dict[str, Any] = {"retry_total": 1, "connection_timeout": 5, "read_timeout": 10}
+# Short: the presence handler (Event Grid waits 30 s for it) and the timer must not wait long on an engine that
+# is down or slow; the timer retries. No SDK retries, and one change gives up after DEADLINE_SECONDS in all.
+CLIENT_OPTIONS: dict[str, Any] = {"retry_total": 0, "connection_timeout": 2, "read_timeout": 3}
+DEADLINE_SECONDS = 8.0
 
 
 def jobrouter_client(connection_string: str) -> Any:
@@ -66,7 +69,10 @@ class JobRouterEngine:
         """Read, decide, write if unchanged (If-Match); on 412 read again. Returns the worker as it was read
         before the change (or as it is, when nothing had to change)."""
         worker_id = routing_worker_id(agent.agent_id, agent.routing_worker_id)
+        deadline = time.monotonic() + DEADLINE_SECONDS
         for _ in range(MAX_ATTEMPTS):
+            if time.monotonic() > deadline:
+                break
             w, etag = self._read(worker_id)
             patch = plan(w)
             if patch is None:
@@ -79,7 +85,7 @@ class JobRouterEngine:
             except AzureError as exc:
                 raise RoutingEngineError(f"Job Router refused the {what} of worker {worker_id}: {exc}") from exc
             return w
-        raise RoutingEngineError(f"Job Router worker {worker_id} kept changing during the {what}")
+        raise RoutingEngineError(f"Job Router worker {worker_id} kept changing (or answered slowly) during the {what}")
 
     def _read(self, worker_id: str) -> tuple[worker_hold.WorkerView, str]:
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from shared.domain.calls import Agent
 from shared.domain.routing_hold import HOLD, RELEASE, RoutingHold, released, routing_worker_id
-from shared.ports import Conflict, Ports, RoutingEngineError
+from shared.ports import Conflict, Ports
 
 log = logging.getLogger(__name__)
 
@@ -29,24 +29,28 @@ class RoutingReport:
 
 
 def hold_for_call(agent_id: str, call_id: str, deps: Ports) -> bool:
-    """The agent's worker takes no offers during this call. Idempotent; False when the engine failed (retried)."""
-    if not deps.routing.configured:
-        return True
+    """The agent's worker takes no offers during this call. Idempotent; False when the engine failed (retried).
+
+    Never raises: the engine, its table, or its setting failing must not fail the presence handler (Event Grid
+    would slow every later delivery, other agents' DND among them) nor stop the timer's run."""
     try:
+        if not deps.routing.configured:
+            return True
         return _hold(agent_id, call_id, deps)
-    except RoutingEngineError as exc:
+    except Exception as exc:  # RoutingEngineError, StoreError, Conflict, SettingError: the timer retries
         _failed("hold", agent_id, call_id, exc)
         return False
 
 
 def release_for_call(agent_id: str, call_id: str, deps: Ports) -> bool:
-    """The worker returns to what it was before the call. Idempotent; False when the engine failed (retried)."""
-    if not deps.routing.configured:
-        return True
+    """The worker returns to what it was before the call. Idempotent; False when the engine failed (retried).
+    Never raises, like hold_for_call."""
     try:
+        if not deps.routing.configured:
+            return True
         _release(agent_id, call_id, deps)
         return True
-    except RoutingEngineError as exc:
+    except Exception as exc:  # RoutingEngineError, StoreError, Conflict, SettingError: the timer retries
         _failed("release", agent_id, call_id, exc)
         return False
 

@@ -94,3 +94,64 @@ def test_routing_engine_setting_is_checked() -> None:
     assert problems(Settings({"ROUTING_ENGINE": "kafka"}))[0]["setting"] == "ROUTING_ENGINE"
     assert "ACS_CONNECTION_STRING" in problems(Settings({"ROUTING_ENGINE": "jobrouter"}))[0]["problem"]
     assert Settings({}).routing_engine == "none"
+
+
+class _Misconfigured:
+    """ROUTING_ENGINE=jobrouter without ACS_CONNECTION_STRING: the container cannot build the engine."""
+
+    @property
+    def configured(self) -> bool:
+        from shared.config import SettingError
+
+        raise SettingError("ROUTING_ENGINE", "is jobrouter, which needs ACS_CONNECTION_STRING")
+
+
+def test_a_misconfigured_engine_never_fails_presence_nor_stops_the_timer_s_other_work() -> None:
+    from shared.domain.calls import EmergencyCall
+    from shared.services.expiry import run_expiry
+    from tests.fakes import T0
+
+    d = FakeDeps()
+    d.routing = _Misconfigured()
+    assert hold_for_call("alice", "c1", d) is False and release_for_call("alice", "c1", d) is False
+    update("alice", lambda p: policy.start_emergency(p, "c1", T0), d)  # stuck in DND for an ended call
+    d.calls.create(EmergencyCall("c1", "alice", "911", "US", False, T0, agent_name="Alice",
+                                 ended_at=T0 + timedelta(minutes=1), end_source="dialer", announced=True))
+    d.calls.create(EmergencyCall("c2", "bob", "911", "US", False, T0, agent_name="Bob"))  # not announced yet
+    d.clock.advance(timedelta(minutes=2))
+    run_expiry(d, d.policy, timedelta(days=30))
+    assert not d.presence.get("alice")[0].in_emergency
+    assert [data["emergencyCallId"] for kind, data in d.events.published if kind == "Emergency.CallStarted"] == ["c2"]
+
+
+def test_a_slow_engine_is_given_up_on_within_the_deadline(monkeypatch: Any) -> None:
+    """Event Grid waits 30 s for the presence handler: a worker that keeps changing on a slow engine is left to
+    the timer after DEADLINE_SECONDS, not after MAX_ATTEMPTS slow rounds."""
+    import time
+    from types import SimpleNamespace
+
+    from azure.core.exceptions import ResourceModifiedError
+
+    from shared.adapters import jobrouter
+    from shared.ports import RoutingEngineError
+
+    class Slow:
+        calls = 0
+
+        def get_worker(self, worker_id: str) -> Any:
+            Slow.calls += 1
+            time.sleep(0.2)
+            return SimpleNamespace(available_for_offers=True, tags={}, etag=f"e{Slow.calls}")
+
+        def upsert_worker(self, *args: Any, **kwargs: Any) -> None:
+            raise ResourceModifiedError("412")
+
+    monkeypatch.setattr(jobrouter, "DEADLINE_SECONDS", 0.3)
+    started = time.monotonic()
+    try:
+        jobrouter.JobRouterEngine(Slow()).hold(Agent("alice", "Alice"), "c1")
+        raise AssertionError("expected RoutingEngineError")
+    except RoutingEngineError:
+        pass
+    assert Slow.calls == 2 and time.monotonic() - started < 1.0
+    assert jobrouter.CLIENT_OPTIONS["retry_total"] == 0
