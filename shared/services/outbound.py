@@ -126,12 +126,12 @@ def _dial_path(dialed: str, agent: Agent | None, deps: Ports, warnings: Warnings
         return DialPath(PathKind.UNKNOWN, "the agent is not configured"), None
     try:
         config = deps.voice_setup.load()
-    except StoreError as exc:
+        own = outbound_number(agent, config)
+        return dial_path(own, dialed, config), own
+    except Exception as exc:  # storage down, or a record it cannot read: the dial goes on, path unknown
         warnings.add("voice_setup_unavailable", "the voice setup could not be read, so the call's path is unknown: "
                      "the callback number below is presented as on the direct-routing path", exc)
         return DialPath(PathKind.UNKNOWN, "voice setup unreadable"), agent.outbound_number
-    own = outbound_number(agent, config)
-    return dial_path(own, dialed, config), own
 
 
 def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: Agent | None, path: DialPath,

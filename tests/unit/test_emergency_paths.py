@@ -181,3 +181,62 @@ def test_the_cached_voice_setup_is_read_once_per_ttl_and_a_recent_copy_outlives_
     now[0] = 700.0
     with pytest.raises(StoreError):
         cache.load()  # too old to be believed
+
+
+def test_concurrent_dials_never_queue_behind_a_slow_voice_setup_read() -> None:
+    """Five dials at once while storage takes 0.5 s to fail: one reads, the others go on with the copy they have
+    (before: each waited for the previous one's read, 0.5, 1.0 … 2.5 s, and storage was read five times)."""
+    import threading
+    import time
+
+    store, clock = _Counting(), [0.0]
+    cache = CachedVoiceConfig(store, ttl=30, stale_for=600, monotonic=lambda: clock[0])
+    cache.load()
+    slow = threading.Event()
+
+    def failing() -> VoiceConfig:
+        store.loads += 1
+        slow.wait(0.5)
+        raise StoreError("storage timed out")
+
+    store.load = failing  # type: ignore[method-assign]
+    clock[0] = 31.0
+    waited: list[float] = []
+
+    def dial_once() -> None:
+        started = time.monotonic()
+        assert isinstance(cache.load(), VoiceConfig)
+        waited.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=dial_once) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.loads == 2 and len(waited) == 5  # the first read of the test, and one refresh
+    assert sorted(waited)[3] < 0.1, waited  # only the reader waited
+    assert cache.load() is not None and store.loads == 2  # the failure is remembered: no read per dial
+
+
+def test_without_any_copy_a_failed_read_is_remembered_for_a_few_seconds() -> None:
+    store, clock = _Counting(), [0.0]
+    store.down = True
+    cache = CachedVoiceConfig(store, monotonic=lambda: clock[0], retry_after=5)
+    for _ in range(3):
+        with pytest.raises(StoreError):
+            cache.load()
+    assert store.loads == 1
+    clock[0], store.down = 6.0, False
+    assert cache.load() is not None and store.loads == 2
+
+
+def test_a_voice_setup_record_that_cannot_be_read_never_fails_the_dial() -> None:
+    d = deps_with()
+
+    class Broken(FakeVoiceConfig):
+        def load(self) -> VoiceConfig:
+            raise KeyError("numberPattern")
+
+    d.voice_setup = Broken()
+    answer = dial(d)
+    assert (answer["dial"], answer["emergencyPath"], answer["callbackNumber"]) == (True, "unknown", POOL)
