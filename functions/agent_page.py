@@ -6,6 +6,7 @@ one agent never sees another's panel, and every API the page calls checks the sa
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import azure.functions as func
@@ -18,10 +19,12 @@ from shared import commands
 from shared.agent_access import AGENT
 from shared.domain.calls import Agent
 from shared.errors import AppError, Forbidden, Unauthorized
+from shared.ports import StoreError
 from shared.services.agent_profile import save_location
 
 bp = func.Blueprint()
 
+log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[1] / "agent_ui"
 
 
@@ -47,6 +50,8 @@ def agent_ui(req: func.HttpRequest) -> func.HttpResponse:
         signed_in_agent(req)
     except AppError as exc:
         return _refusal(exc)
+    except StoreError as exc:  # her role is known, her profile unreadable: the page (and its dialer) still loads
+        log.error("agent panel served without reading the profile (storage unavailable): %s", exc)
     found = resolve_asset(req.route_params.get("path") or "", ASSETS)
     if found is None:
         return func.HttpResponse("not found", status_code=404, mimetype="text/plain", headers=SECURITY_HEADERS)

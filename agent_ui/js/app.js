@@ -20,18 +20,14 @@ let windowEndsAt = null;
 let ringing = null;
 
 async function start() {
-  const r = await client.request("GET", "/api/agent/me");
-  if (!r.ok) { say(r.body?.error ?? "Could not tell who is signed in.", "error"); return; }
-  me = r.body;
-  $("title").textContent = `Agent panel: ${me.displayName}`;
-  $("who").textContent = `Signed in as ${me.user}`;
-  place = createLocation({ client, agentId: me.agentId, initial: me.location });
-  $("presence").replaceChildren(...PRESENCE.map((p) => h("option", { value: p }, LABELS[p] ?? p)));
+  // The dialer works before anything is known of her: it is wired first, and a failed sign-in lookup (storage
+  // slow or down) is retried in the background while she can already dial.
   $("keypad").replaceChildren(...KEYS.map((k) => h("button", { type: "button", "aria-label": `Digit ${k}`,
     onclick: () => { $("number").value += k; $("number").focus(); } }, k)));
   $("dialer").addEventListener("submit", (e) => { e.preventDefault(); dial($("number").value.trim()); });
   $("end-call").addEventListener("click", endCall);
   $("device-settings").addEventListener("click", () => { $("device-panel").hidden = !$("device-panel").hidden; });
+  $("presence").replaceChildren(...PRESENCE.map((p) => h("option", { value: p }, LABELS[p] ?? p)));
   $("presence-form").addEventListener("submit", setPresence);
   $("answer-callback").addEventListener("click", answerCallback);
   $("refresh").addEventListener("click", () => { loadHistory(); loadPresence(); });
@@ -39,26 +35,40 @@ async function start() {
   calling.onIncomingCall((incoming) => { ringing = incoming; showRinging(true, incoming.from); });
   globalThis.agentPanel = { calling, client }; // for the demo and the tests (the simulated adapter's hook)
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && call) endCall(); });
+  $("number").focus();
+  while (!me) {
+    const r = await client.request("GET", "/api/agent/me");
+    if (r.ok) { me = r.body; break; }
+    say(`${r.body?.error ?? "Could not tell who is signed in."} You can still dial; retrying…`, "error");
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+  $("title").textContent = `Agent panel: ${me.displayName}`;
+  $("who").textContent = `Signed in as ${me.user}`;
+  place = createLocation({ client, agentId: me.agentId, initial: me.location });
   await Promise.all([loadPresence(), loadHistory()]);
   client.watchPanel(me.agentId, showState, { intervalMs: 1000 });
-  $("number").focus();
 }
 
 async function dial(number) {
   if (!number) { $("number-error").textContent = "Type a number first."; $("number").focus(); return; }
   if (call) return;
   $("number-error").textContent = "";
-  const country = place.country();
+  const country = place?.country() ?? null;
   const local = classify(number, country);
   call = { number, country, emergency: local.emergency, test: local.test };
-  if (local.emergency) enterEmergency(local.test); // at once: never waits on the backend to know 911 is 911
-  showInCall(`Calling ${number}…`);
-  const answer = await client.beforeDial({ agentId: me.agentId, number, countryCode: country,
-                                           location: place.location() });
-  Object.assign(call, { answer, emergencyCallId: answer.emergencyCallId });
-  if (answer.emergency && !call.emergency) { call.emergency = true; call.test = answer.test; enterEmergency(answer.test); }
-  showAnswer(answer);
-  answer.late?.then((late) => { if (late && call?.emergencyCallId === late.emergencyCallId) showAnswer(late); });
+  let answer = { dial: true, emergency: local.emergency, test: local.test };
+  try { // nothing before the call is placed may keep it from being placed
+    if (local.emergency) enterEmergency(local.test); // at once: never waits on the backend to know 911 is 911
+    showInCall(`Calling ${number}…`);
+    answer = await client.beforeDial({ agentId: me?.agentId ?? null, number, countryCode: country,
+                                       location: place?.location() ?? null });
+    Object.assign(call, { answer, emergencyCallId: answer.emergencyCallId });
+    if (answer.emergency && !call.emergency) { call.emergency = true; call.test = answer.test; enterEmergency(answer.test); }
+    showAnswer(answer);
+    answer.late?.then((late) => { if (late && call?.emergencyCallId === late.emergencyCallId) showAnswer(late); });
+  } catch (error) {
+    say(`The server could not be told about this call (${error?.message ?? error}); it is placed anyway.`, "error");
+  }
   const placed = await calling.placeCall({ number, callerId: answer.callerId ?? null, countryCode: country,
                                            emergency: call.emergency });
   call.id = placed.id;
@@ -66,7 +76,7 @@ async function dial(number) {
                             : `On a call with ${number}`);
   if (call.emergencyCallId) {
     const ids = await placed.ids;
-    client.callIds(call.emergencyCallId, { agentId: me.agentId, ...ids });
+    client.callIds(call.emergencyCallId, { agentId: me?.agentId ?? null, ...ids });
   }
 }
 
@@ -89,7 +99,7 @@ async function endCall() {
   showInCall(null);
   if (!ending.emergencyCallId) { leaveEmergency(); loadHistory(); return; }
   leaveEmergency();
-  const r = await client.end(ending.emergencyCallId, { agentId: me.agentId, dialedNumber: ending.number,
+  const r = await client.end(ending.emergencyCallId, { agentId: me?.agentId ?? null, dialedNumber: ending.number,
                                                        countryCode: ending.country });
   if (r?.ok && r.body?.callbackWindowEndsAt) showWindow(r.body.callbackWindowEndsAt);
 }
@@ -180,6 +190,7 @@ async function answerCallback() {
 }
 
 async function loadPresence() {
+  if (!me) return;
   const r = await client.request("GET", `${client.apiPath}/agents/${encodeURIComponent(me.agentId)}/presence`);
   if (!r.ok) return;
   $("presence-now").textContent = LABELS[r.body.status] ?? r.body.status;
@@ -189,6 +200,7 @@ async function loadPresence() {
 async function setPresence(event) {
   event.preventDefault();
   const status = $("presence").value;
+  if (!me) { $("presence-error").textContent = "Not changed: the panel does not know who you are yet."; return; }
   const r = await client.request("PUT", `${client.apiPath}/agents/${encodeURIComponent(me.agentId)}/presence`, { status });
   if (r.ok) {
     $("presence").removeAttribute("aria-invalid");
@@ -204,6 +216,7 @@ async function setPresence(event) {
 }
 
 async function loadHistory() {
+  if (!me) return;
   const r = await client.request("GET", `${client.apiPath}/agents/${encodeURIComponent(me.agentId)}/call-history`);
   if (!r.ok) return;
   const rows = r.body.calls.map((c) => h("tr", {}, h("td", {}, c.at ? new Date(c.at).toLocaleString() : ""),

@@ -11,10 +11,22 @@ export const PANEL_CONTROLS = Object.freeze(["deviceSettings", "endCall"]);
  * `headers` go with every request (a bearer token or a function key where the deployment needs one);
  * `onConnection(ok)` is told whenever the backend is reached or not.
  */
+// crypto.randomUUID exists only in secure contexts (HTTPS, localhost): elsewhere a v4 id from getRandomValues,
+// or Math.random as a last resort. An id must never be the reason a dial fails.
+function randomId() {
+  const c = globalThis.crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (c?.getRandomValues) c.getRandomValues(bytes); else bytes.forEach((_, i) => { bytes[i] = Math.random() * 256; });
+  bytes[6] = (bytes[6] & 0x0f) | 0x40; bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export function createEmergencyClient(options = {}) {
   const {
     baseUrl = "", apiPath = "/api", fetch: fetchImpl = globalThis.fetch.bind(globalThis), headers = {},
-    emergencyTimeoutMs = 400, timeoutMs = 3000, uuid = () => globalThis.crypto.randomUUID(),
+    emergencyTimeoutMs = 400, timeoutMs = 3000, uuid = randomId,
     onConnection = () => {}, endAttempts = 3, retryDelayMs = 500, answerTimeoutMs = 10_000,
   } = options;
 

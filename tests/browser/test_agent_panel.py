@@ -163,3 +163,20 @@ def test_one_agent_cannot_see_another_s_panel(browser: Any, stack: LocalStack, a
     expect(mallory.get_by_role("heading", level=1)).to_have_text("Not allowed")
     shot(mallory, "not-allowed")
     mallory.context.close()
+
+
+def test_she_can_dial_911_when_the_panel_cannot_tell_who_she_is(browser: Any, stack: LocalStack) -> None:
+    """Storage slow or down when the page loads: /api/agent/me fails, and the dialer works all the same."""
+    context = browser.new_context(base_url=stack.client.base_url,
+                                  extra_http_headers={"X-Local-Principal": json.dumps(ALICE)})
+    page = context.new_page()
+    page.route("**/api/agent/me", lambda route: route.fulfill(status=503, body='{"error": "storage is down"}',
+                                                               content_type="application/json"))
+    page.goto("/api/agent/ui/")
+    expect(page.get_by_role("status").filter(has_text="You can still dial")).to_be_visible()
+    page.get_by_label("Number to dial").fill("911")
+    page.get_by_label("Number to dial").press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="Emergency call in progress")).to_be_visible(timeout=1000)
+    assert wait_for(lambda: page.evaluate("globalThis.agentPanel.calling.placed.length") == 1)
+    assert page.evaluate("globalThis.agentPanel.calling.placed[0].number") == "911"
+    context.close()

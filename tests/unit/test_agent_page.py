@@ -85,3 +85,16 @@ def test_she_cannot_save_another_agent_s_location(deps: FakeDeps) -> None:
     bob = deps.agents.get("bob")
     assert response.status_code == 403 and bob is not None and bob.last_location == {"countryCode": "US",
                                                                                       "address": "1 Example"}
+
+
+def test_the_page_and_its_dialer_load_while_her_profile_cannot_be_read(deps: FakeDeps,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.ports import StoreError
+
+    def down(_: str) -> None:
+        raise StoreError("storage unavailable")
+
+    monkeypatch.setattr(deps.agents, "by_sign_in", down)
+    response = call("agent_ui", "GET", "agent/ui/", ALICE, path="")
+    assert response.status_code == 200 and response.get_body() == (ASSETS / "index.html").read_bytes()
+    assert call("agent_ui", "GET", "agent/ui/", ADMIN, path="").status_code == 403  # the role is still checked
