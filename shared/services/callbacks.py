@@ -154,29 +154,35 @@ def record_callback(call: IncomingCall, result: RouteResult, deps: Ports) -> Non
 
 
 def _append_callback(call_id: str, entry: dict[str, Any], deps: Ports) -> bool:
-    """Appended once per ringing call (a redelivery finds its entry); False when the call is the IncomingCall our
-    own redirect raised for the agent's identity, which is no callback of its own."""
+    """Recorded once per ringing call (a redelivery finds its entry); False when the call is the IncomingCall our
+    own redirect raised for the agent's identity, which is no callback of its own. Whichever of the two is
+    recorded first, the redirect is what the incident keeps (it names the number called and the target)."""
     for _ in range(5):
         loaded = deps.calls.get(call_id)
         if loaded is None:
             return True
         record, version = loaded
-        if any(old.get("key") and old.get("key") == entry["key"] for old in record.callbacks):
+        if any(old.get("key") == entry["key"] and old.get("outcome") == entry["outcome"] for old in record.callbacks):
             return True  # recorded; the announcement below may not have left yet, and repeats with the same id
-        if any(_redirect_echo(old, entry) for old in record.callbacks):
+        if entry["outcome"] == Outcome.RINGING_DIRECT.value and any(
+                _same_ring(old, entry) for old in record.callbacks if old.get("outcome") == Outcome.REDIRECTED.value):
             return False
+        kept = record.callbacks
+        if entry["outcome"] == Outcome.REDIRECTED.value:  # the echo came first: the redirect takes its place
+            kept = tuple(old for old in kept
+                         if not (old.get("outcome") == Outcome.RINGING_DIRECT.value and _same_ring(old, entry)))
         try:
-            deps.calls.save(replace(record, callbacks=(*record.callbacks, entry)), version)
+            deps.calls.save(replace(record, callbacks=(*kept, entry)), version)
             return True
         except Conflict:
             continue
     return True
 
 
-def _redirect_echo(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """A call to the agent's identity from the caller whose call we redirected to her moments ago (its correlation
-    id may differ)."""
-    if new["outcome"] != Outcome.RINGING_DIRECT.value or old.get("outcome") != Outcome.REDIRECTED.value:
-        return False
-    gap = datetime.fromisoformat(new["at"]) - datetime.fromisoformat(old["at"])
-    return old.get("from") == new.get("from") and timedelta(0) <= gap < REDIRECT_ECHO
+def _same_ring(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """The same responder's call: the same key, or the same caller within a ring of each other (a redirect's
+    IncomingCall for its target may carry another correlation id), in either order."""
+    if a.get("key") and a.get("key") == b.get("key"):
+        return True
+    gap = abs(datetime.fromisoformat(a["at"]) - datetime.fromisoformat(b["at"]))
+    return a.get("from") == b.get("from") and gap < REDIRECT_ECHO

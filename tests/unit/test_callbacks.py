@@ -111,6 +111,20 @@ def test_the_incoming_call_our_redirect_raises_for_her_identity_is_not_a_second_
     assert len(deps.call_control.redirects) == 1
 
 
+@pytest.mark.parametrize("same_key", [False, True])
+def test_when_the_echo_is_recorded_before_the_redirect_the_incident_keeps_the_redirect(deps: FakeDeps,
+                                                                                        same_key: bool) -> None:
+    answer = dial(deps)
+    to_pool = incoming("4:" + answer["callbackNumber"], deps=deps)
+    result = route(deps, to_pool)  # the redirect left; its record is written after the echo's
+    echo = incoming(ALICE_ID, corr="corr-1" if same_key else "corr-2", deps=deps)
+    record_callback(echo, route(deps, echo), deps)
+    deps.clock.advance(timedelta(seconds=1))
+    record_callback(to_pool, result, deps)
+    record, _ = deps.calls.get(answer["emergencyCallId"])
+    assert [(c["outcome"], c["to"]) for c in record.callbacks] == [("redirected", answer["callbackNumber"])]
+
+
 def test_a_call_to_the_agent_identity_after_the_window_is_not_ours(deps: FakeDeps) -> None:
     answer = dial(deps)
     end_emergency_call(answer["emergencyCallId"], "dialer", deps, deps.policy)
