@@ -120,6 +120,9 @@ def _decide(call: IncomingCall, deps: Any, now: Any, fallback: str | None) -> De
             return Decision(Outcome.FALLBACK, fallback, reason="storage unavailable")
         return decide_pool_number(number, now, fallback)
     if call.to_raw_id.startswith("8:"):
+        if (call.from_raw_id or "").startswith("8:"):
+            # A colleague's or a Teams user's call to her identity: the responder calls from the phone network.
+            return Decision(Outcome.NOT_OURS, reason="a call from another identity, not the phone network")
         try:
             return decide_identity(deps.windows.by_identity(call.to_raw_id), now)
         except StoreError as exc:

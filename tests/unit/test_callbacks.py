@@ -111,6 +111,14 @@ def test_the_incoming_call_our_redirect_raises_for_her_identity_is_not_a_second_
     assert len(deps.call_control.redirects) == 1
 
 
+def test_a_colleague_s_call_to_her_identity_in_the_window_is_no_emergency_callback(deps: FakeDeps) -> None:
+    dial(deps)
+    colleague = IncomingCall("ev-c", ALICE_ID, "8:acs:r_bob", "ctx-c", "srv-c", "corr-c", deps.clock.now())
+    assert route(deps, colleague).outcome == "not_ours"
+    withheld = IncomingCall("ev-w", ALICE_ID, None, "ctx-w", "srv-w", "corr-w", deps.clock.now())
+    assert route(deps, withheld).outcome == "ringing_direct"  # a responder may withhold the caller ID
+
+
 @pytest.mark.parametrize("same_key", [False, True])
 def test_when_the_echo_is_recorded_before_the_redirect_the_incident_keeps_the_redirect(deps: FakeDeps,
                                                                                         same_key: bool) -> None:
