@@ -9,7 +9,7 @@ import azure.functions as func
 from functions._common import container, parse_event
 from shared import events
 from shared.errors import NotFound
-from shared.services.ending import acs_call_ended
+from shared.services import ending
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()
@@ -25,7 +25,7 @@ def acs_call_events(event: func.EventGridEvent) -> None:
     if cmd is None:
         return
     try:
-        outcome = acs_call_ended(cmd, c, c.policy)
+        outcome = ending.acs_call_ended(cmd, c, c.policy)
     except NotFound as exc:
         log.warning("CallEnded %s acknowledged without effect: %s", event.id, exc)
         return

@@ -8,9 +8,8 @@ from datetime import timedelta
 import azure.functions as func
 
 from functions._common import container, parse_event
-from shared import events
-from shared.ports import CallControlError
-from shared.services.callbacks import record_callback, route_callback
+from shared import events, ports
+from shared.services import callbacks
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()
@@ -27,8 +26,9 @@ def inbound_callback(event: func.EventGridEvent) -> None:
         return
     s = c.settings
     try:
-        result = route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), s.fallback_target)
-    except CallControlError as exc:
+        max_age = timedelta(seconds=s.incoming_call_max_age_seconds)
+        result = callbacks.route_callback(call, c, max_age, s.fallback_target)
+    except ports.CallControlError as exc:
         c.telemetry.event("CallbackRouted", outcome="redirect_failed", emergencyCallId="")
         log.error("IncomingCall %s: %s; Event Grid will deliver it again", event.id, exc)
         raise
@@ -37,4 +37,4 @@ def inbound_callback(event: func.EventGridEvent) -> None:
         result.decision.call_id if result.decision else ""))
     if result.redirect_ms is not None:
         c.telemetry.duration("callback.event_to_redirect_ms", result.redirect_ms, outcome=result.outcome)
-    record_callback(call, result, c)
+    callbacks.record_callback(call, result, c)
