@@ -14,7 +14,7 @@ PROBE = """
 import json, sys
 import function_app
 function_app.app.get_functions()
-ran = [m for m, v in sys.modules.items() if type(v).__name__ != "_LazyModule"]
+ran = [m for m, v in sys.modules.items() if type(v).__name__ != "_DeferredModule"]
 print(json.dumps(ran))
 """
 
