@@ -14,11 +14,14 @@ from shared.ports import PoolStore, StoreError, Take
 
 log = logging.getLogger(__name__)
 
-MAX_ROUNDS = 8
+MAX_ROUNDS = 16
 # One page of the free-number index: enough that a burst of dialers finds a number each without re-reading.
 PAGE = 32
-# After a lost race the next try is drawn among this many least recently used numbers, doubling each time.
-SPREAD = 4
+# The first try is drawn among this many least recently used free numbers (all past their quarantine), so that
+# dialers at the same moment seldom race for the same one; each lost race doubles the window.
+SPREAD = 8
+# Lost races on one page before it is read again (a fresh page shows what the others took).
+TRIES_PER_PAGE = 4
 
 
 def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, now: datetime, test: bool,
@@ -70,15 +73,17 @@ def _try_slots(slots: list[FreeSlot], lease: Lease, agent_hint: str | None, pool
                policy: LeasePolicy) -> tuple[Take | None, PoolNumber | None]:
     """Take one of a page of free numbers; what stopped the round otherwise (None: a write failed).
 
-    The first try is the least recently used number. Each lost race widens the window the next try is drawn
-    from at random, so a burst of calls fans out over the page instead of queueing on the same rows.
+    Each try is drawn at random among the least recently used numbers of the page, in a window that doubles with
+    each lost race, so a burst of calls fans out over the page instead of queueing on the same rows.
     Transactions are sent without SDK retries, so a lost race means another call won.
     """
     rng = random.Random(lease.call_id)
     untried = list(range(len(slots)))
     width = SPREAD
-    while untried:
-        index = 0 if len(untried) == len(slots) else rng.choice([i for i in untried if i < width] or untried)
+    for _ in range(TRIES_PER_PAGE):
+        if not untried:
+            break
+        index = rng.choice([i for i in untried if i < width] or untried)
         untried.remove(index)
         try:
             outcome = pool.take(slots[index], lease, agent_hint)
