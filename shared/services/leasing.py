@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 MAX_ROUNDS = 16
 # One page of the free-number index: enough that a burst of dialers finds a number each without re-reading.
-PAGE = 32
+PAGE = 16
 # The first try is drawn among this many least recently used free numbers (all past their quarantine), so that
 # dialers at the same moment seldom race for the same one; each lost race doubles the window.
 SPREAD = 8
