@@ -35,6 +35,15 @@ class _DeferredModule(types.ModuleType):
                     state["running"] = False
         return types.ModuleType.__getattribute__(self, attr)
 
+    def __setattr__(self, attr: str, value: Any) -> None:
+        """Run first, so that what is set (a test's patch) is not overwritten when the module runs."""
+        self.__getattribute__("__name__")
+        types.ModuleType.__setattr__(self, attr, value)
+
+    def __delattr__(self, attr: str) -> None:
+        self.__getattribute__("__name__")
+        types.ModuleType.__delattr__(self, attr)
+
 
 class _DeferredLoader(importlib.abc.Loader):
     def __init__(self, loader: Any) -> None:

@@ -47,3 +47,10 @@ def test_threads_that_use_a_deferred_module_at_once_all_see_it_whole(slow_module
     import builtins
     assert seen == [2] * 8
     assert builtins._deferred_runs.count(slow_module) == 1
+
+
+def test_what_is_set_on_a_deferred_module_before_it_runs_is_kept(slow_module: str) -> None:
+    with lazy_imports.deferred(slow_module):
+        module = __import__(slow_module)
+    module.LAST = 3  # a test's patch, before anything used the module
+    assert module.LAST == 3 and module.FIRST == 1
