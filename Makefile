@@ -61,7 +61,9 @@ serve: setup
 host: setup
 	PORT=$(PORT) $(BIN)/python -m local.host --port $(PORT)
 
+# Every figure with its ratio against the raw operation measured in the same run (bench/README.md); about 5 minutes.
 bench: setup
+	$(BIN)/python -m bench.cold_start
 	$(BIN)/python -m bench.outbound_call
 	$(BIN)/python -m bench.lease_burst
 	$(BIN)/python -m bench.callback

@@ -8,25 +8,27 @@ import os
 
 import azure.functions as func
 
-from functions import (
-    acs_call_events,
-    admin_page,
-    agent_page,
-    agent_panel,
-    agent_signed_in,
-    audit,
-    inbound_callback,
-    incidents,
-    lease_expiry,
-    manage,
-    notification,
-    outbound_call,
-    presence,
-    readiness,
-    templates,
-    voice_setup,
-)
-from shared import telemetry
+from shared import lazy_imports, telemetry
+
+with lazy_imports.deferred("shared."):  # the use cases load on first use, not while the worker indexes
+    from functions import (
+        acs_call_events,
+        admin_page,
+        agent_page,
+        agent_panel,
+        agent_signed_in,
+        audit,
+        inbound_callback,
+        incidents,
+        lease_expiry,
+        manage,
+        notification,
+        outbound_call,
+        presence,
+        readiness,
+        templates,
+        voice_setup,
+    )
 
 telemetry.configure(os.environ)
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import statistics
 import threading
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from shared.adapters.table_callbacks import TableCallbackWindowStore, TableIncomingCallLog
-from shared.adapters.table_pool import TablePoolStore
+from shared.adapters.table_pool import TABLE, TablePoolStore, slot_key, to_entity
 from shared.adapters.table_stores import TableAgentStore, TableCallStore, TableHistoryStore, TablePresenceStore
-from shared.adapters.tables import Tables
+from shared.adapters.tables import Tables, transact
 from shared.clock import SystemClock
-from shared.domain.lease import LeasePolicy
+from shared.domain.lease import LeasePolicy, PoolNumber
 
 
 class RequestCounter:
@@ -38,10 +39,10 @@ class NoEvents:
 class AzuriteDeps:
     """Real table adapters on one Azurite, a fresh table prefix, and a request counter."""
 
-    def __init__(self, connection_string: str) -> None:
+    def __init__(self, connection_string: str, prefix: str | None = None) -> None:
         self.counter = RequestCounter()
-        self.tables = Tables(connection_string=connection_string, prefix="b" + uuid.uuid4().hex[:10],
-                             raw_request_hook=self.counter)
+        self.prefix = prefix or "b" + uuid.uuid4().hex[:10]
+        self.tables = Tables(connection_string=connection_string, prefix=self.prefix, raw_request_hook=self.counter)
         self.clock = SystemClock()
         self.agents = TableAgentStore(self.tables)
         self.pool = TablePoolStore(self.tables)
@@ -61,6 +62,50 @@ def percentiles(samples_ms: list[float]) -> str:
 
 
 def fictional_numbers(count: int) -> list[str]:
-    """555-01xx numbers across several area codes (only 100 fictional numbers exist per area code)."""
-    area_codes = ["202", "312", "415", "512", "617", "713", "808", "907"]
-    return [f"+1{area_codes[i // 100]}5550{100 + i % 100}" for i in range(count)]
+    """555-01xx numbers across as many area codes as needed (only 100 fictional numbers exist per area code)."""
+    return [f"+1{201 + i // 100}5550{100 + i % 100}" for i in range(count)]
+
+
+def fill_pool(deps: AzuriteDeps, count: int, region: str = "1") -> list[str]:
+    """`count` free numbers with their index rows, 50 numbers per transaction (a 5,000-number pool in seconds)."""
+    wanted = fictional_numbers(count)
+    table = deps.tables.get(TABLE)
+    for start in range(0, count, 50):
+        ops: list[Any] = []
+        for n in wanted[start:start + 50]:
+            number = PoolNumber(n, region)
+            ops += [("create", to_entity(number)),
+                    ("create", {"PartitionKey": region, "RowKey": slot_key(number), "number": n})]
+        transact(table, ops)
+    return wanted
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def ratio(figure: float, raw: float) -> str:
+    return f"{figure / raw:.2f}x" if raw > 0 else "n/a"
+
+
+def raw_conditional_inserts(deps: AzuriteDeps, count: int) -> list[float]:
+    """The raw operation a lease is compared with: a conditional insert (create_entity, no retry), in ms."""
+    table = deps.tables.get("rawinserts")
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        table.create_entity({"PartitionKey": "raw", "RowKey": uuid.uuid4().hex}, retry_total=0)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def raw_point_reads(deps: AzuriteDeps, count: int) -> list[float]:
+    """The raw operation a callback decision is compared with: a point read of an existing entity, in ms."""
+    table = deps.tables.get("rawreads")
+    table.upsert_entity({"PartitionKey": "raw", "RowKey": "one", "x": 1})
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        table.get_entity("raw", "one")
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples

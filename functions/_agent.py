@@ -13,9 +13,8 @@ import azure.functions as func
 
 from functions._auth import principal
 from functions._common import container
-from shared.agent_access import AGENT, DIALER, check_acts_for
+from shared import agent_access, ports
 from shared.errors import Forbidden, Unauthorized
-from shared.ports import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +28,17 @@ def check_agent(req: func.HttpRequest, agent_id: str | None, emergency: bool = F
     the CallStarted it publishes for the agent named."""
     caller = principal(req)
     signed_in_as = None
-    if caller is not None and DIALER not in caller.roles and AGENT in caller.roles:
+    if caller is not None and agent_access.DIALER not in caller.roles and agent_access.AGENT in caller.roles:
         try:
             signed_in_as = container().agents.by_sign_in(caller.user_id)
-        except StoreError:
+        except ports.StoreError:
             if not emergency:
                 raise
             log.error("emergency dial for agent %s by user %s: sign-in not verifiable (storage down); let through",
                       agent_id, caller.user_id)
             return
     try:
-        check_acts_for(caller, agent_id or "", signed_in_as)
+        agent_access.check_acts_for(caller, agent_id or "", signed_in_as)
     except (Unauthorized, Forbidden) as exc:
         log.warning("agent request %s %s for agent %s refused (%d) for user %s", req.method,
                     str(req.url).split("?")[0].split("/api/", 1)[-1], agent_id, exc.status,

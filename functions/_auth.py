@@ -62,9 +62,11 @@ def authorized(req: func.HttpRequest, access: Access, action: Callable[[Principa
     return func.HttpResponse(status_code=204, headers=dict(JSON_HEADERS)) if response.status_code == 204 else response
 
 
-def access_for(req: func.HttpRequest, reading: Access = Access.READ) -> Access:
+def access_for(req: func.HttpRequest, reading: Access | None = None) -> Access:
     """READ (or `reading`) for GET and HEAD, CHANGE for every other method."""
-    return reading if req.method in ("GET", "HEAD") else Access.CHANGE
+    if req.method in ("GET", "HEAD"):
+        return reading or Access.READ
+    return Access.CHANGE
 
 
 def _declared_json(req: func.HttpRequest) -> bool:

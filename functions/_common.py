@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import azure.functions as func
 
-from shared.domain.presence import PresenceLocked
+from shared import ports
+from shared.domain import presence
 from shared.errors import AppError, ValidationError
-from shared.ports import Conflict, StoreError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,9 +42,9 @@ def handle_http(action: Callable[[], Any], status: int = 200) -> func.HttpRespon
                               **({"details": exc.details} if exc.details else {}))
     except AppError as exc:
         return error_response(exc.status, str(exc))
-    except (PresenceLocked, Conflict) as exc:
+    except (presence.PresenceLocked, ports.Conflict) as exc:
         return error_response(409, str(exc))
-    except StoreError as exc:
+    except ports.StoreError as exc:
         log.error("storage unavailable: %s", exc)
         return error_response(503, "storage is unavailable; try again")
     except Exception:

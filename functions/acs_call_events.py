@@ -10,7 +10,7 @@ from functions._common import container, parse_event
 from functions._settings import settings_are_permanent
 from shared import events
 from shared.errors import NotFound
-from shared.services.ending import acs_call_ended
+from shared.services import ending
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()
@@ -27,7 +27,7 @@ def acs_call_events(event: func.EventGridEvent) -> None:
     if cmd is None:
         return
     try:
-        outcome = acs_call_ended(cmd, c, c.policy)
+        outcome = ending.acs_call_ended(cmd, c, c.policy)
     except NotFound as exc:
         log.warning("CallEnded %s acknowledged without effect: %s", event.id, exc)
         return

@@ -13,7 +13,7 @@ import azure.functions as func
 
 from functions._auth import authorized, check
 from shared.auth import Access
-from shared.domain.template import PLACEHOLDERS
+from shared.domain import notification_context
 from shared.errors import AppError
 
 bp = func.Blueprint()
@@ -75,7 +75,7 @@ def manage_me(req: func.HttpRequest) -> func.HttpResponse:
 def manage_template_placeholders(req: func.HttpRequest) -> func.HttpResponse:
     """The placeholders the notification template may use, with what each one holds."""
     return authorized(req, Access.READ, lambda _: {"placeholders": [
-        {"name": name, "description": text} for name, text in PLACEHOLDERS.items()]})
+        {"name": name, "description": text} for name, text in notification_context.PLACEHOLDERS.items()]})
 
 
 def _refusal(exc: AppError) -> func.HttpResponse:

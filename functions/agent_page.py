@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import azure.functions as func
 
@@ -15,12 +16,12 @@ from functions._agent import check_agent
 from functions._auth import principal
 from functions._common import container, handle_http
 from functions.admin_page import CONTENT_TYPES, CSP, SECURITY_HEADERS, resolve_asset
-from shared import commands
-from shared.agent_access import AGENT
-from shared.domain.calls import Agent
+from shared import agent_access, commands, ports
 from shared.errors import AppError, Forbidden, Unauthorized
-from shared.ports import StoreError
-from shared.services.agent_profile import save_location
+from shared.services import agent_profile
+
+if TYPE_CHECKING:
+    from shared.domain.calls import Agent
 
 bp = func.Blueprint()
 
@@ -33,8 +34,8 @@ def signed_in_agent(req: func.HttpRequest) -> tuple[Agent, str]:
     caller = principal(req)
     if caller is None:
         raise Unauthorized("sign in first: the agent panel is for signed-in agents")
-    if AGENT not in caller.roles:
-        raise Forbidden(f"{caller.name} has no agent panel: it needs the app role {AGENT}")
+    if agent_access.AGENT not in caller.roles:
+        raise Forbidden(f"{caller.name} has no agent panel: it needs the app role {agent_access.AGENT}")
     agent_id = container().agents.by_sign_in(caller.user_id)
     agent = container().agents.get(agent_id) if agent_id else None
     if agent is None:
@@ -50,7 +51,7 @@ def agent_ui(req: func.HttpRequest) -> func.HttpResponse:
         signed_in_agent(req)
     except AppError as exc:
         return _refusal(exc)
-    except StoreError as exc:  # her role is known, her profile unreadable: the page (and its dialer) still loads
+    except ports.StoreError as exc:  # her role is known, her profile unreadable: the page (and its dialer) still loads
         log.error("agent panel served without reading the profile (storage unavailable): %s", exc)
     found = resolve_asset(req.route_params.get("path") or "", ASSETS)
     if found is None:
@@ -84,7 +85,7 @@ def handle_agent_location(req: func.HttpRequest) -> func.HttpResponse:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         check_agent(req, agent_id)
         location = commands.agent_location(commands.parse_json_object(req.get_body()))
-        return {"agentId": agent_id, "location": save_location(agent_id, location, container())}
+        return {"agentId": agent_id, "location": agent_profile.save_location(agent_id, location, container())}
     return handle_http(run)
 
 
@@ -92,7 +93,7 @@ def _refusal(exc: AppError) -> func.HttpResponse:
     title = "Sign in required" if exc.status == 401 else "Not allowed"
     hint = ('<p><a href="/.auth/login/aad?post_login_redirect_uri=/api/agent/ui/">Sign in</a></p>'
             if exc.status == 401 else "<p>The agent panel is for agents whose profile names their sign-in. Ask an "
-            f"administrator for the app role {AGENT} and to set your sign-in on your agent profile.</p>")
+            f"administrator for the app role {agent_access.AGENT} and to set your sign-in on your agent profile.</p>")
     body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
             f"<main><h1>{title}</h1>{hint}</main></html>")
     return func.HttpResponse(body, status_code=exc.status, headers=SECURITY_HEADERS | {

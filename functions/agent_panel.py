@@ -7,7 +7,7 @@ import azure.functions as func
 from functions._agent import check_agent
 from functions._common import container, handle_http
 from shared import commands
-from shared.services.panel import emergency_state
+from shared.services import panel
 
 bp = func.Blueprint()
 
@@ -22,7 +22,7 @@ def handle_agent_emergency_state(req: func.HttpRequest) -> func.HttpResponse:
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         check_agent(req, agent_id)
-        return emergency_state(agent_id, container())
+        return panel.emergency_state(agent_id, container())
     return handle_http(run)
 
 

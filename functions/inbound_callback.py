@@ -10,10 +10,9 @@ import azure.functions as func
 
 from functions._common import container, parse_event
 from functions._settings import report_setting_problem, settings_are_permanent
-from shared import events
+from shared import events, ports
 from shared.config import SettingError, Settings
-from shared.ports import CallControlError
-from shared.services.callbacks import record_callback, route_callback
+from shared.services import callbacks
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()
@@ -32,8 +31,8 @@ def inbound_callback(event: func.EventGridEvent) -> None:
     s = c.settings
     fallback, fallback_error = _fallback_target(s)
     try:
-        result = route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), fallback)
-    except CallControlError as exc:
+        result = callbacks.route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), fallback)
+    except ports.CallControlError as exc:
         c.telemetry.event("CallbackRouted", outcome="redirect_failed", emergencyCallId="")
         log.error("IncomingCall %s: %s; Event Grid will deliver it again", event.id, exc)
         raise
@@ -46,7 +45,7 @@ def inbound_callback(event: func.EventGridEvent) -> None:
         result.decision.call_id if result.decision else ""))
     if result.redirect_ms is not None:
         c.telemetry.duration("callback.event_to_redirect_ms", result.redirect_ms, outcome=result.outcome)
-    record_callback(call, result, c)
+    callbacks.record_callback(call, result, c)
 
 
 def _fallback_target(s: Settings) -> tuple[str | None, SettingError | None]:

@@ -9,7 +9,7 @@ from functions._common import container
 from shared import commands
 from shared.auth import Access
 from shared.errors import NotFound
-from shared.services.panel import incident_view
+from shared.services import panel
 
 bp = func.Blueprint()
 
@@ -19,7 +19,7 @@ bp = func.Blueprint()
 def manage_incidents(req: func.HttpRequest) -> func.HttpResponse:
     def run(_: object) -> object:
         calls = sorted(container().calls.list(), key=lambda c: c.dialed_at, reverse=True)
-        return {"incidents": [incident_view(c) for c in calls]}
+        return {"incidents": [panel.incident_view(c) for c in calls]}
     return authorized(req, Access.INCIDENTS, run)
 
 
@@ -31,5 +31,5 @@ def manage_incident(req: func.HttpRequest) -> func.HttpResponse:
         loaded = container().calls.get(call_id)
         if loaded is None:
             raise NotFound(f"no emergency incident {call_id}")
-        return incident_view(loaded[0])
+        return panel.incident_view(loaded[0])
     return authorized(req, Access.INCIDENTS, run)

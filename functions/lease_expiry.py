@@ -8,7 +8,7 @@ from datetime import timedelta
 import azure.functions as func
 
 from functions._common import container
-from shared.services.expiry import run_expiry
+from shared.services import expiry
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()
@@ -20,7 +20,7 @@ def callback_lease_expiry(timer: func.TimerRequest) -> None:
     """Safe to miss or repeat: every decision is taken from timestamps. Not retried on failure."""
     c = container()
     s = c.settings
-    report = run_expiry(c, c.policy, timedelta(days=s.incident_retention_days), purge_related=c.deliveries.purge)
+    report = expiry.run_expiry(c, c.policy, timedelta(days=s.incident_retention_days), purge_related=c.deliveries.purge)
     for region, levels in report.pool_levels.items():
         c.telemetry.pool_level(region, levels)
     routing = report.routing

@@ -11,8 +11,7 @@ from functions._agent import check_agent, check_call_owner
 from functions._common import container, handle_http
 from shared import commands
 from shared.domain import numbers
-from shared.services import ending
-from shared.services.outbound import place_outbound_call
+from shared.services import ending, outbound
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()
@@ -32,7 +31,7 @@ def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
         cmd = commands.outbound_call(commands.parse_json_object(req.get_body()))
         check_agent(req, cmd.agent_id, emergency=numbers.classify(cmd.dialed_number, cmd.country_code).emergency)
         c = container()
-        answer = place_outbound_call(cmd, c, c.policy)
+        answer = outbound.place_outbound_call(cmd, c, c.policy)
         if answer.get("emergency"):
             c.telemetry.duration("emergency.dial_to_lease_ms", (time.perf_counter() - started) * 1000,
                                  source=str(answer.get("callbackNumberSource")), test=str(answer.get("test")))

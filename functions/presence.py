@@ -10,14 +10,14 @@ from functions._agent import check_agent
 from functions._common import container, handle_http, parse_event
 from functions._settings import settings_are_permanent
 from shared import commands, events
-from shared.domain.presence import Presence
+from shared.domain import presence
 from shared.services import presence as service
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()
 
 
-def view(p: Presence) -> dict[str, object]:
+def view(p: presence.Presence) -> dict[str, object]:
     return {"agentId": p.agent_id, "status": p.status, "emergency": p.in_emergency,
             "emergencyCallId": p.emergency_call_id, "restoresTo": p.previous, "changedAt": p.changed_at}
 

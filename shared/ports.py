@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from shared.domain.audit import AuditEntry
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
-from shared.domain.lease import PoolNumber
+from shared.domain.lease import FreeSlot, IndexRow, Lease, PoolNumber
 from shared.domain.presence import Presence
 from shared.domain.routing import CallbackWindow
 from shared.domain.routing_hold import RoutingHold, WorkerStatus
@@ -43,8 +43,16 @@ class AgentStore(Protocol):
         ...
 
 
+class Take(StrEnum):
+    """What a lease of an indexed free number came to."""
+
+    TAKEN = "taken"
+    LOST = "lost"  # the number went to another call (or left the pool) since it was read
+    AGENT = "agent"  # the agent's hint names a number: she may hold a lease already
+
+
 class PoolStore(Protocol):
-    """Callback numbers, one partition per region (country calling code)."""
+    """Callback numbers, one partition per region (country calling code), with a free-number index in it."""
 
     def list_region(self, region: str) -> list[PoolNumber]: ...
     def list_all(self) -> list[PoolNumber]: ...
@@ -54,6 +62,25 @@ class PoolStore(Protocol):
         """Write `new` only if the number is unchanged since `old` was read; False when someone else changed it."""
         ...
     def remove(self, number: PoolNumber) -> bool: ...
+    def free_numbers(self, region: str, until: datetime, limit: int) -> list[FreeSlot]:
+        """At most `limit` numbers free since `until` or earlier, least recently used first; one request."""
+        ...
+    def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None) -> Take:
+        """Lease `slot`'s number if its index row is unchanged since read; one transaction."""
+        ...
+    def leased_to_call(self, region: str, call_id: str) -> PoolNumber | None:
+        """The number the call's index row names (its lease to be checked), None without one."""
+        ...
+    def leased_to_agent(self, region: str, agent_id: str) -> tuple[PoolNumber | None, str | None]:
+        """The number the agent's index row names and that row's version (None, None without one)."""
+        ...
+    def list_index(self) -> Sequence[IndexRow]: ...
+    def index_number(self, number: PoolNumber) -> bool:
+        """Give an in-service number its missing free-index row, if unchanged since read."""
+        ...
+    def drop_index(self, row: IndexRow) -> bool:
+        """Remove an index row if unchanged since read."""
+        ...
 
 
 class PresenceStore(Protocol):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -128,10 +129,16 @@ def configure(env: Mapping[str, str]) -> bool:
     Idempotent; never raises. True when telemetry leaves the process, scrubbed."""
     install_log_scrubbing()
     try:
-        from shared.telemetry_processors import scrub_before_export, sdk_providers
+        tracer_provider = logger_provider = None
+        # Whoever installed SDK providers (the worker) imported the SDK first; without it, nothing to join, and the
+        # SDK is not imported here just to find that out (a cold start stays light).
+        if "opentelemetry.sdk.trace" in sys.modules or "opentelemetry.sdk._logs" in sys.modules:
+            from shared.telemetry_processors import sdk_providers
 
-        tracer_provider, logger_provider = sdk_providers()
+            tracer_provider, logger_provider = sdk_providers()
         if tracer_provider is not None or logger_provider is not None:
+            from shared.telemetry_processors import scrub_before_export
+
             added = scrub_before_export(tracer_provider, logger_provider)
             if added:
                 log.info("Telemetry: Azure Monitor was configured before the app (the Python worker); "

@@ -9,10 +9,10 @@ from typing import Any
 
 from shared.clock import FixedClock
 from shared.domain.calls import Agent, EmergencyCall
-from shared.domain.lease import LeasePolicy, PoolNumber
+from shared.domain.lease import FreeSlot, IndexRow, Lease, LeasePolicy, PoolNumber
 from shared.domain.presence import Presence
 from shared.domain.voice_config import VoiceConfig, VoiceRecord
-from shared.ports import ClaimState, Conflict, StoreError
+from shared.ports import ClaimState, Conflict, StoreError, Take
 from tests.fakes_routing import FakeRoutingEngine, FakeRoutingHolds
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -49,13 +49,26 @@ class FakeAgents:
 
 
 class FakePool:
+    """The pool with its free-number index, as the table adapter keeps them: one free slot per number in service
+    at the instant it becomes free, and the hints of each lease's call and agent."""
+
     def __init__(self) -> None:
         self.rows: dict[str, PoolNumber] = {}
+        self.slots: dict[str, FreeSlot] = {}  # by number
+        self.hints: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, owner) -> (number, version)
         self.down = False
 
     def _check(self) -> None:
         if self.down:
             raise StoreError("storage down")
+
+    def _slot_for(self, n: PoolNumber) -> None:
+        """Move the number's free slot to where it now belongs (none when retired)."""
+        current = self.slots.get(n.number)
+        if n.retired:
+            self.slots.pop(n.number, None)
+        elif current is None or current.since != n.free_since():
+            self.slots[n.number] = FreeSlot(n.number, n.region, n.free_since(), _v())
 
     def list_region(self, region: str) -> list[PoolNumber]:
         self._check()
@@ -73,6 +86,7 @@ class FakePool:
         if number.number in self.rows:
             raise Conflict("exists")
         self.rows[number.number] = replace(number, version=_v())
+        self._slot_for(number)
 
     def replace(self, old: PoolNumber, new: PoolNumber) -> bool:
         self._check()
@@ -80,10 +94,74 @@ class FakePool:
         if current is None or current.version != old.version:
             return False
         self.rows[old.number] = replace(new, version=_v())
+        self._slot_for(new)
+        if new.lease is not None and (old.lease is None or old.lease.call_id != new.lease.call_id):
+            self.hints[("call", new.lease.call_id)] = (new.number, _v())
+            self.hints[("agent", new.lease.agent_id)] = (new.number, _v())
         return True
 
     def remove(self, number: PoolNumber) -> bool:
+        self.slots.pop(number.number, None)
         return self.rows.pop(number.number, None) is not None
+
+    def free_numbers(self, region: str, until: datetime, limit: int) -> list[FreeSlot]:
+        self._check()
+        free = [s for s in self.slots.values() if s.region == region and (s.since is None or s.since <= until)]
+        return sorted(free, key=lambda s: (s.since is not None, s.since or until, s.number))[:limit]
+
+    def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None) -> Take:
+        self._check()
+        current = self.slots.get(slot.number)
+        if current is None or current.version != slot.version:
+            return Take.LOST
+        hint = self.hints.get(("agent", lease.agent_id))
+        if (hint[1] if hint else None) != agent_hint:
+            return Take.AGENT
+        taken = PoolNumber(slot.number, slot.region, lease=lease, released_at=slot.since, version=_v())
+        self.rows[slot.number] = taken
+        self._slot_for(taken)
+        self.hints[("call", lease.call_id)] = (slot.number, _v())
+        self.hints[("agent", lease.agent_id)] = (slot.number, _v())
+        return Take.TAKEN
+
+    def _hinted(self, kind: str, owner: str) -> tuple[PoolNumber | None, str | None]:
+        self._check()
+        hint = self.hints.get((kind, owner))
+        return (self.rows.get(hint[0]), hint[1]) if hint else (None, None)
+
+    def leased_to_call(self, region: str, call_id: str) -> PoolNumber | None:
+        return self._hinted("call", call_id)[0]
+
+    def leased_to_agent(self, region: str, agent_id: str) -> tuple[PoolNumber | None, str | None]:
+        return self._hinted("agent", agent_id)
+
+    def list_index(self) -> list[IndexRow]:
+        self._check()
+        rows = [IndexRow(s.region, f"free|{s.number}", "free", s.number, since=s.since, version=s.version)
+                for s in self.slots.values()]
+        return rows + [IndexRow(self.rows[number].region if number in self.rows else "1", f"{kind}|{owner}", kind,
+                                number, owner=owner, version=version)
+                       for (kind, owner), (number, version) in self.hints.items()]
+
+    def index_number(self, number: PoolNumber) -> bool:
+        current = self.rows.get(number.number)
+        if current is None or current.version != number.version or number.number in self.slots or number.retired:
+            return False
+        self.slots[number.number] = FreeSlot(number.number, number.region, number.free_since(), _v())
+        return True
+
+    def drop_index(self, row: IndexRow) -> bool:
+        if row.kind == "free":
+            slot = self.slots.get(row.number)
+            if slot is None or slot.version != row.version:
+                return False
+            del self.slots[row.number]
+            return True
+        hint = self.hints.get((row.kind, row.owner))
+        if hint is None or hint[1] != row.version:
+            return False
+        del self.hints[(row.kind, row.owner)]
+        return True
 
 
 class FakePresence:

@@ -16,7 +16,7 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
 from shared.ports import Conflict, StoreError
 
@@ -67,6 +67,36 @@ def translate_errors() -> Iterator[None]:
         raise Conflict(str(exc).splitlines()[0]) from exc
     except AzureError as exc:
         raise StoreError(f"table storage: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from exc
+
+
+class RowConflict(Conflict):
+    """One operation of an entity group transaction failed its condition (409, 412 or 404); `index` says which."""
+
+    def __init__(self, message: str, index: int, status: int | None) -> None:
+        super().__init__(message)
+        self.index, self.status = index, status
+
+
+def transact(table: TableClient, operations: list[Any]) -> list[dict[str, Any]]:
+    """One entity group transaction (one partition, at most 100 operations), all or nothing. Sent without SDK
+    retries: a retried transaction that had landed would come back as a false conflict."""
+    if len(operations) > 100:
+        raise ValueError("an entity group transaction holds at most 100 operations")
+    try:
+        with translate_errors():
+            return [dict(r) for r in table.submit_transaction(operations, retry_total=0)]
+    except StoreError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, TableTransactionError) and cause.status_code in (404, 409, 412):
+            raise RowConflict(str(cause).splitlines()[0], cause.index, cause.status_code) from cause
+        raise
+
+
+def first_page(table: TableClient, filter_: str, per_page: int, **params: Any) -> list[dict[str, Any]]:
+    """The first page of a query only (a `$top`-style read: one request, at most `per_page` entities)."""
+    with translate_errors():
+        pages = table.query_entities(filter_, parameters=params, results_per_page=per_page).by_page()
+        return [_with_etag(e) for e in next(pages, [])]
 
 
 def get_entity(table: TableClient, pk: str, rk: str) -> dict[str, Any] | None:

@@ -78,6 +78,30 @@ class PoolNumber:
 
 
 @dataclass(frozen=True)
+class FreeSlot:
+    """A number's row in the free-number index: its key orders the pool by when each number became (or becomes)
+    free, so the least recently used free numbers are the first rows up to `now - quarantine`."""
+
+    number: str
+    region: str
+    since: datetime | None  # None: never leased
+    version: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One row of a pool's index as read (a free slot or a call's or agent's hint), for the timer's repair."""
+
+    region: str
+    key: str  # the storage's row key
+    kind: str  # "free", "call" or "agent"
+    number: str
+    since: datetime | None = None  # a free slot's instant (None: never leased)
+    owner: str = ""  # a hint's call or agent id
+    version: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class LeasePolicy:
     """The configurable windows: held while the call is live (at most `max_call`) and `window` after its end (at
     least `window` after the dial); rests `quarantine` after."""
@@ -115,6 +139,14 @@ class LeasePolicy:
         """Free numbers, least recently used first (never used first of all)."""
         free = [n for n in numbers if n.state(now, self.quarantine) is NumberState.FREE]
         return sorted(free, key=lambda n: (n.free_since() is not None, n.free_since() or now, n.number))
+
+    def free_until(self, now: datetime) -> datetime:
+        """A number is free at `now` if it has been free since this instant or earlier (the quarantine's range)."""
+        return now - self.quarantine
+
+    def take(self, slot: FreeSlot, lease: Lease) -> PoolNumber:
+        """The number row a lease of an indexed free number writes (in service, its release kept)."""
+        return PoolNumber(number=slot.number, region=slot.region, lease=lease, released_at=slot.since)
 
     def release(self, number: PoolNumber, now: datetime) -> PoolNumber:
         """Forget an expired lease, keeping when it ended so the quarantine still counts from there."""
@@ -158,3 +190,25 @@ def count_states(numbers: Iterable[PoolNumber], now: datetime, quarantine: timed
     for n in numbers:
         counts[n.state(now, quarantine).value] += 1
     return counts
+
+
+def stale_index(numbers: Iterable[PoolNumber], rows: Iterable[IndexRow],
+                now: datetime) -> tuple[list[IndexRow], list[PoolNumber]]:
+    """Index drift: rows that name no current state (to remove) and in-service numbers without their free slot
+    (to put back). A free slot belongs to a number in service at the instant it became or becomes free; a hint,
+    to a live lease of its call or agent."""
+    by_number = {(n.region, n.number): n for n in numbers}
+    stale, slotted = [], set()
+    for row in rows:
+        n = by_number.get((row.region, row.number))
+        if row.kind == "free":
+            fits = n is not None and not n.retired and row.since == n.free_since()
+            if fits:
+                slotted.add((row.region, row.number))
+        else:
+            lease = n.active_lease(now) if n is not None else None
+            fits = lease is not None and row.owner == (lease.call_id if row.kind == "call" else lease.agent_id)
+        if not fits:
+            stale.append(row)
+    missing = [n for key, n in by_number.items() if not n.retired and key not in slotted]
+    return stale, missing

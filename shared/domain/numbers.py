@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import phonenumbers
-from phonenumbers import shortnumberinfo
+from types import ModuleType
 
 # What Azure Communication Services supports (FACTS.md): 911 in US, PR and CA; 112 in DK; 999 and 112 in GB;
 # 000 in AU. 933 is the US test number: the whole flow runs and everything it produces is marked as a test.
@@ -26,6 +24,14 @@ _ALL_EMERGENCY = frozenset().union(*ACS_EMERGENCY_NUMBERS.values())
 # the string something other than a plain emergency number: "9,911" is a trunk prefix plus a pause, not 911.
 _SEPARATORS = re.compile(r"[\s\-.()/\u00a0]")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+def _phonenumbers() -> ModuleType:
+    """phonenumbers loads on first use (about 15 ms), so that indexing the app stays as cheap as azure.functions."""
+    import phonenumbers
+    import phonenumbers.shortnumberinfo  # noqa: F401  (the submodule the classification needs)
+
+    return phonenumbers
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ def classify(dialed: str, country: str | None) -> Classification:
     supported = code in SUPPORTED_COUNTRIES
     if code is not None and digits in TEST_NUMBERS.get(code, frozenset()):
         return Classification(True, test=True, number=digits, country=code, country_supported=supported)
+    shortnumberinfo = _phonenumbers().shortnumberinfo
     if code is not None and supported:
         if digits in ACS_EMERGENCY_NUMBERS[code] and shortnumberinfo.is_emergency_number(digits, code):
             return Classification(True, number=digits, country=code, country_supported=True)
@@ -83,13 +90,14 @@ def classify(dialed: str, country: str | None) -> Classification:
 
 def to_e164(raw: str, region: str | None = None) -> str:
     """Parse a phone number into E.164; raise ValueError with a reason when it is not a possible number."""
+    phonenumbers = _phonenumbers()
     try:
         parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
         raise ValueError(f"not a phone number: {exc}") from None
     if not phonenumbers.is_possible_number(parsed):
         raise ValueError("not a possible phone number")
-    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    e164: str = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if normalize_dialed(e164) in _ALL_EMERGENCY:
         raise ValueError("an emergency number cannot be used here")
     return e164
@@ -97,12 +105,12 @@ def to_e164(raw: str, region: str | None = None) -> str:
 
 def pool_region(e164: str) -> str:
     """Pool partition of a number: its country calling code ('1' for NANP: US, PR and CA share numbers)."""
-    return str(phonenumbers.parse(e164, None).country_code)
+    return str(_phonenumbers().parse(e164, None).country_code)
 
 
 def region_for_country(country: str) -> str | None:
     """Pool partition that serves callbacks for an ISO country ('US' -> '1'), or None if unknown."""
-    calling_code = phonenumbers.country_code_for_region(country.upper())
+    calling_code = _phonenumbers().country_code_for_region(country.upper())
     return str(calling_code) if calling_code else None
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+if TYPE_CHECKING:  # both load on first use: indexing the app stays as cheap as azure.functions
+    import phonenumbers
 
 MAX_RECIPIENTS = 50  # ACS Email refuses a message with more than 50 recipients; SMS uses the same cap.
 SEPARATOR = ";"
@@ -94,6 +95,8 @@ def _refuse_commas(item: str) -> None:
 
 def _normalise_email(item: str) -> str:
     """Validate one address syntactically (no DNS lookup) and return the library's normalised form."""
+    from email_validator import EmailNotValidError, validate_email
+
     _refuse_commas(item)
     try:
         return validate_email(item, check_deliverability=False).normalized
@@ -107,6 +110,8 @@ def _normalise_phone(item: str) -> str:
     Uses `is_valid_number` (the library's numbering plans), which accepts the fictional NANP 555-0100..0199 range
     used in tests and samples (checked with phonenumbers 9.0.43) and catches typos `is_possible_number` lets through.
     """
+    import phonenumbers
+
     _refuse_commas(item)
     if _is_emergency_code(item):
         raise _ItemRefused("is an emergency number; it can never receive notifications")
@@ -121,6 +126,8 @@ def _normalise_phone(item: str) -> str:
 
 def _check_number(number: phonenumbers.PhoneNumber) -> str:
     """Refuse extensions, impossible or unassigned numbers; return E.164."""
+    import phonenumbers
+
     if number.extension:
         raise _ItemRefused("has an extension; SMS cannot reach an extension")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
-
-from jinja2 import Template, TemplateSyntaxError, meta, nodes
+from typing import TYPE_CHECKING, Any, Literal
 
 from shared.domain import default_template
 from shared.domain.notification_context import (
@@ -18,7 +16,11 @@ from shared.domain.notification_context import (
 )
 from shared.domain.notification_sms import sms_text
 from shared.domain.sample_contexts import validation_contexts
-from shared.domain.template_sandbox import BoundedSandbox, RenderLimitError, bounded_join
+
+if TYPE_CHECKING:  # Jinja2 and the sandbox load on first use, so that indexing the app stays cheap
+    from jinja2 import Template, nodes
+
+    from shared.domain.template_sandbox import BoundedSandbox, RenderLimitError
 
 __all__ = [  # re-exported so callers need only this module
     "DEFAULT_TEMPLATE",
@@ -45,11 +47,14 @@ TEST_PREFIX = "[TEST] "
 Step = Callable[[Field, str], None]  # told which part and context is about to render (the render process reports it)
 Contexts = Sequence[tuple[str, NotificationContext]]
 
-# Subject and text are plain text (never HTML-escaped); the html part is always autoescaped. StrictUndefined turns
-# a misspelt name into an error instead of a silently empty field in an emergency message. Both refuse huge numbers,
-# repeats, ranges and widths (template_sandbox); time and memory are bounded by the render process.
-_TEXT_ENV = BoundedSandbox(autoescape=False)
-_HTML_ENV = BoundedSandbox(autoescape=True)
+
+def __getattr__(name: str) -> Any:
+    """RenderLimitError, re-exported without loading Jinja2 at import."""
+    if name == "RenderLimitError":
+        from shared.domain.template_sandbox import RenderLimitError
+
+        return RenderLimitError
+    raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -140,13 +145,22 @@ def render_values(t: NotificationTemplate, values: dict[str, PlaceholderValue], 
     )
 
 
+@lru_cache(maxsize=2)
 def _env(field: Field) -> BoundedSandbox:
-    """Autoescaping environment for html, plain-text environment for subject and text."""
-    return _HTML_ENV if field == "html" else _TEXT_ENV
+    """Autoescaping environment for html, plain-text environment for subject and text, built on first use.
+
+    Subject and text are plain text (never HTML-escaped); the html part is always autoescaped. StrictUndefined turns
+    a misspelt name into an error instead of a silently empty field in an emergency message. Both refuse huge
+    numbers, repeats, ranges and widths (template_sandbox); time and memory are bounded by the render process."""
+    from shared.domain.template_sandbox import BoundedSandbox
+
+    return BoundedSandbox(autoescape=field == "html")
 
 
 def _render_part(field: Field, source: str, values: dict[str, PlaceholderValue]) -> str:
     """Render one part's source in the sandbox, stopping once the output passes the limit."""
+    from shared.domain.template_sandbox import bounded_join
+
     return bounded_join(_compiled(field, source).generate(values))
 
 
@@ -163,6 +177,8 @@ def _one_line(subject: str) -> str:
 
 def _check_part(field: Field, source: str, cases: Contexts, on_step: Step | None) -> list[TemplateIssue]:
     """All issues of one part: emptiness, syntax, names and underscore access, then a trial render."""
+    from jinja2 import TemplateSyntaxError
+
     if field != "html" and not source.strip():
         return [TemplateIssue(field, None, "must not be empty")]
     try:
@@ -181,6 +197,8 @@ def _check_part(field: Field, source: str, cases: Contexts, on_step: Step | None
 
 def _unknown_names(field: Field, ast: nodes.Template) -> list[TemplateIssue]:
     """One issue per variable that is not a placeholder, at the line where it is first used."""
+    from jinja2 import meta, nodes
+
     issues = []
     for name in sorted(meta.find_undeclared_variables(ast) - PLACEHOLDERS.keys()):
         lines = [n.lineno for n in ast.find_all(nodes.Name) if n.name == name]
@@ -191,6 +209,8 @@ def _unknown_names(field: Field, ast: nodes.Template) -> list[TemplateIssue]:
 
 def _private_access(field: Field, ast: nodes.Template) -> list[TemplateIssue]:
     """Refuse `x._y`, `x['_y']` and `x|attr('_y')` up front; the sandbox would only refuse them while rendering."""
+    from jinja2 import nodes
+
     issues = []
     for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
         name = _accessed_name(node)
@@ -201,6 +221,8 @@ def _private_access(field: Field, ast: nodes.Template) -> list[TemplateIssue]:
 
 def _accessed_name(node: nodes.Node) -> str | None:
     """The attribute or key a Getattr/Getitem/attr-filter node reads, when it is a literal."""
+    from jinja2 import nodes
+
     if isinstance(node, nodes.Getattr):
         return node.attr
     if isinstance(node, nodes.Getitem):
@@ -214,6 +236,10 @@ def _accessed_name(node: nodes.Node) -> str | None:
 
 def _trial_render(field: Field, source: str, label: str, context: NotificationContext) -> list[TemplateIssue]:
     """Compile and render the part with one context; report failures, limits and an empty or overlong subject."""
+    from jinja2 import TemplateSyntaxError
+
+    from shared.domain.template_sandbox import RenderLimitError
+
     try:
         rendered = _render_part(field, source, context.as_placeholders())
     except TemplateSyntaxError as exc:  # compile-time checks, e.g. an unknown filter

@@ -8,12 +8,12 @@ settled, and DND held past the maximum call length is lifted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from shared.domain.calls import Agent, EmergencyCall
-from shared.domain.lease import LeasePolicy, PoolNumber, count_states, pool_shares
+from shared.domain.lease import IndexRow, LeasePolicy, PoolNumber, count_states, pool_shares, stale_index
 from shared.domain.numbers import mask_phone
 from shared.domain.presence import is_stuck
 from shared.domain.routing import CallbackWindow
@@ -41,6 +41,7 @@ class ExpiryReport:
     timed_out: list[str] = field(default_factory=list)
     pool_levels: dict[str, dict[str, int]] = field(default_factory=dict)
     routing: RoutingReport = field(default_factory=RoutingReport)
+    index_repaired: list[str] = field(default_factory=list)
 
 
 def run_expiry(deps: Ports, policy: LeasePolicy, retention: timedelta,
@@ -49,7 +50,9 @@ def run_expiry(deps: Ports, policy: LeasePolicy, retention: timedelta,
     stuck in emergency DND, purge old incidents (and, through `purge_related`, what else is kept per incident,
     such as its delivery records)."""
     report = ExpiryReport()
+    index = deps.pool.list_index()  # first, so that the numbers read after it are at least as new
     numbers = deps.pool.list_all()
+    _repair_index(numbers, index, deps, report)
     calls = {c.call_id: c for c in deps.calls.list()}
     _release_expired(numbers, deps, policy, report)
     _reconcile_leases(numbers, calls, deps, policy, report)
@@ -81,6 +84,23 @@ def _reannounce(calls: list[EmergencyCall], deps: Ports, report: ExpiryReport) -
         report.reannounced.append(call.call_id)
         log.warning("emergency call %s: CallStarted published by the timer (dialed %s)", call.call_id,
                     call.dialed_at.isoformat())
+
+
+def _repair_index(numbers: list[PoolNumber], index: Sequence[IndexRow], deps: Ports, report: ExpiryReport) -> None:
+    """Index drift (rows written before the index existed, or by hand): an in-service number without its free
+    slot is put back, a row naming no current state (a leased or retired number's old slot, a hint of a lease
+    that ended) is removed. Each repair is conditional, so a lease taken meanwhile is never undone."""
+    stale, missing = stale_index(numbers, index, deps.clock.now())
+    for row in stale:
+        if deps.pool.drop_index(row):
+            report.index_repaired.append(row.number)
+            if row.kind == "free":
+                log.warning("pool index: removed a free slot of %s that named no current state",
+                            mask_phone(row.number))
+    for n in missing:
+        if deps.pool.index_number(n):
+            report.index_repaired.append(n.number)
+            log.warning("pool index: %s was missing from the free-number index; put back", mask_phone(n.number))
 
 
 def _release_expired(numbers: list[PoolNumber], deps: Ports, policy: LeasePolicy, report: ExpiryReport) -> None:

@@ -1,4 +1,4 @@
-"""Use case: lease a callback number for an emergency call, race-free through conditional writes."""
+"""Use case: lease a callback number for an emergency call, race-free, at a cost independent of the pool's size."""
 
 from __future__ import annotations
 
@@ -8,16 +8,20 @@ from dataclasses import replace
 from datetime import datetime
 
 from shared.domain.calls import Agent
-from shared.domain.lease import Lease, LeasePolicy, PoolNumber, held_by, held_by_agent
+from shared.domain.lease import FreeSlot, Lease, LeasePolicy, PoolNumber, held_by, held_by_agent
 from shared.domain.numbers import mask_phone
-from shared.ports import PoolStore, StoreError
+from shared.ports import PoolStore, StoreError, Take
 
 log = logging.getLogger(__name__)
 
-MAX_ROUNDS = 8
-TRIES_PER_ROUND = 6
-# After a lost race the next try is drawn among this many least recently used numbers, doubling each time.
-SPREAD = 4
+MAX_ROUNDS = 16
+# One page of the free-number index: enough that a burst of dialers finds a number each without re-reading.
+PAGE = 16
+# The first try is drawn among this many least recently used free numbers (all past their quarantine), so that
+# dialers at the same moment seldom race for the same one; each lost race doubles the window.
+SPREAD = 8
+# Lost races on one page before it is read again (a fresh page shows what the others took).
+TRIES_PER_PAGE = 4
 
 
 def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, now: datetime, test: bool,
@@ -26,56 +30,89 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
     """The number leased to `call_id` (the same one when asked again), or None when the region has no free number.
     An agent holds one number at most: a new call of hers takes over the live lease of her earlier one.
 
-    Two round trips when uncontended: one partition query, one ETag-conditional replace.
+    Two round trips when uncontended, whatever the pool's size: one page of the free-number index, one
+    transaction. A repeat of the call or a redial by the agent is found when the transaction says the agent's
+    index row exists (two point reads more).
     """
-    acs_user_id = agent.acs_user_id if agent else None
+    lease = policy.new_lease(call_id, agent_id, agent.acs_user_id if agent else None, now, test, *dialed)
+    agent_hint: str | None = None
     for _ in range(MAX_ROUNDS):
-        numbers = pool.list_region(region)
-        mine = held_by(numbers, call_id, now)
-        if mine is not None:
-            return mine
-        lease = policy.new_lease(call_id, agent_id, acs_user_id, now, test, *dialed)
-        earlier = held_by_agent(numbers, agent_id, now)
-        if earlier is not None:  # a redial within the window: the same number, now this call's
-            moved = replace(earlier, lease=lease)
-            if pool.replace(earlier, moved):
-                log.info("emergency call %s keeps %s of the agent's earlier call", call_id, mask_phone(earlier.number))
-                return moved
-            continue
-        candidates = policy.candidates(numbers, now)
-        if not candidates:
-            return None
-        won = _try_candidates(candidates, lease, pool, call_id)
+        slots = pool.free_numbers(region, policy.free_until(now), PAGE)
+        if not slots:
+            return _lease_unindexed(region, lease, now, pool, policy)
+        outcome, won = _try_slots(slots, lease, agent_hint, pool, policy)
         if won is not None:
             log.info("leased %s to emergency call %s", mask_phone(won.number), call_id)
             return won
+        if outcome is None:  # a write that failed may have landed: it was maybe me
+            mine = pool.leased_to_call(region, call_id)
+            if mine is not None and held_by([mine], call_id, now) is not None:
+                return mine
+        elif outcome is Take.AGENT:  # a repeat of this call, a redial within the window, or a stale hint
+            earlier, agent_hint = pool.leased_to_agent(region, agent_id)
+            if earlier is not None and held_by([earlier], call_id, now) is not None:
+                return earlier
+            if earlier is not None and held_by_agent([earlier], agent_id, now) is not None:
+                moved = _take_over(earlier, lease, pool)
+                if moved is not None:
+                    return moved
     log.error("no callback number could be leased for %s after %d contended rounds", call_id, MAX_ROUNDS)
     return None
 
 
-def _try_candidates(candidates: list[PoolNumber], lease: Lease, pool: PoolStore, call_id: str) -> PoolNumber | None:
-    """Take a candidate still unchanged since it was read; None when the tries of this round all lost.
+def _take_over(earlier: PoolNumber, lease: Lease, pool: PoolStore) -> PoolNumber | None:
+    """A redial within the window: the same number, now this call's (None: it changed meanwhile, next round)."""
+    moved = replace(earlier, lease=lease)
+    if pool.replace(earlier, moved):
+        log.info("emergency call %s keeps %s of the agent's earlier call", lease.call_id, mask_phone(earlier.number))
+        return moved
+    return None
 
-    The first try is the least recently used number. Each lost race widens the window the next try is drawn
-    from at random, so a burst of calls fans out over the pool instead of queueing on the same rows.
-    Conditional writes are sent without SDK retries, so a conflict always means another call won; a failed
-    write ends the round, and the next partition read shows whether it landed (held_by).
+
+def _try_slots(slots: list[FreeSlot], lease: Lease, agent_hint: str | None, pool: PoolStore,
+               policy: LeasePolicy) -> tuple[Take | None, PoolNumber | None]:
+    """Take one of a page of free numbers; what stopped the round otherwise (None: a write failed).
+
+    Each try is drawn at random among the least recently used numbers of the page, in a window that doubles with
+    each lost race, so a burst of calls fans out over the page instead of queueing on the same rows.
+    Transactions are sent without SDK retries, so a lost race means another call won.
     """
-    rng = random.Random(call_id)
-    untried = list(range(len(candidates)))
+    rng = random.Random(lease.call_id)
+    untried = list(range(len(slots)))
     width = SPREAD
-    for _ in range(TRIES_PER_ROUND):
+    for _ in range(TRIES_PER_PAGE):
         if not untried:
             break
-        index = 0 if len(untried) == len(candidates) else rng.choice([i for i in untried if i < width] or untried)
+        index = rng.choice([i for i in untried if i < width] or untried)
         untried.remove(index)
-        candidate = candidates[index]
-        taken = replace(candidate, lease=lease, released_at=candidate.free_since())
         try:
-            if pool.replace(candidate, taken):
-                return taken
+            outcome = pool.take(slots[index], lease, agent_hint)
         except StoreError as exc:
-            log.warning("lease write for %s failed, re-reading the pool: %s", call_id, exc)
-            return None
+            log.warning("lease write for %s failed, re-reading: %s", lease.call_id, exc)
+            return None, None
+        if outcome is Take.TAKEN:
+            return outcome, policy.take(slots[index], lease)
+        if outcome is not Take.LOST:
+            return outcome, None
         width *= 2
+    return Take.LOST, None
+
+
+def _lease_unindexed(region: str, lease: Lease, now: datetime, pool: PoolStore,
+                     policy: LeasePolicy) -> PoolNumber | None:
+    """The index shows no free number: read the region (an exhausted pool, or numbers the index lost, which the
+    timer puts back) and take one still unchanged since read. Rare, so its cost may grow with the pool."""
+    numbers = pool.list_region(region)
+    mine = held_by(numbers, lease.call_id, now)
+    if mine is not None:
+        return mine
+    earlier = held_by_agent(numbers, lease.agent_id, now)
+    if earlier is not None:
+        return _take_over(earlier, lease, pool)
+    for candidate in policy.candidates(numbers, now)[:SPREAD]:
+        taken = replace(candidate, lease=lease, released_at=candidate.free_since())
+        if pool.replace(candidate, taken):
+            log.warning("leased %s to emergency call %s outside the free-number index", mask_phone(taken.number),
+                        lease.call_id)
+            return taken
     return None

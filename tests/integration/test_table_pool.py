@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
 from shared.adapters.table_pool import TablePoolStore
 from shared.adapters.tables import Tables
-from shared.domain.lease import LeasePolicy, PoolNumber
-from shared.ports import Conflict
+from shared.domain.lease import LeasePolicy, PoolNumber, stale_index
+from shared.ports import Conflict, StoreError, Take
 from shared.services.leasing import lease_number
 from tests.fakes import T0
 
@@ -108,3 +109,189 @@ def test_an_expired_lease_is_free_again_after_quarantine_without_the_timer(table
     assert lease_number("1", "c2", None, "b", T0 + timedelta(minutes=65), False, pool, POLICY) is None
     again = lease_number("1", "c2", None, "b", T0 + timedelta(minutes=71), False, pool, POLICY)
     assert again is not None and again.lease.call_id == "c2"
+
+
+# The free-number index (issue 11): constant cost, one transaction per change, repaired by the timer.
+
+class CountingTables(Tables):
+    """Counts the requests that leave the Table Storage client and the bytes of the answers."""
+
+    def __init__(self, connection_string: str, prefix: str) -> None:
+        self.requests = self.received = 0
+        super().__init__(connection_string=connection_string, prefix=prefix, raw_request_hook=self._count,
+                         raw_response_hook=self._measure)
+
+    def _count(self, request: object) -> None:
+        self.requests += 1
+
+    def _measure(self, response) -> None:
+        self.received += len(response.http_response.body() or b"")
+
+
+def lease_cost(azurite, size: int) -> tuple[int, int]:
+    """Requests and bytes read by one lease from a fresh pool of `size` free numbers."""
+    prefix = "t" + uuid.uuid4().hex[:10]
+    pool = TablePoolStore(Tables(connection_string=azurite.connection_string, prefix=prefix))
+    for n in [f"+1{area}5550{100 + i:03d}" for area in range(201, 211) for i in range(100)][:size]:
+        pool.add(PoolNumber(n, "1"))
+    counted = CountingTables(azurite.connection_string, prefix)
+    TablePoolStore(counted).get("+12015550100")  # the table exists for this client
+    requests, received = counted.requests, counted.received
+    assert lease_number("1", "c1", None, "alice", T0, False, TablePoolStore(counted), POLICY) is not None
+    return counted.requests - requests, counted.received - received
+
+
+def test_a_lease_reads_as_much_from_a_pool_of_400_as_from_a_pool_of_40(azurite) -> None:
+    # GIVEN pools of 40 and of 400 free numbers; WHEN a call leases from each
+    small, large = lease_cost(azurite, 40), lease_cost(azurite, 400)
+    # THEN the same two requests (a page of the index, one transaction) and about the same bytes
+    assert small[0] == large[0] == 2
+    assert large[1] <= 1.2 * small[1], (small, large)
+
+
+def test_the_index_lists_free_numbers_least_recently_used_first_and_respects_quarantine(tables: Tables) -> None:
+    pool = TablePoolStore(tables)
+    fill(pool, 3)
+    first = lease_number("1", "c1", None, "a1", T0, False, pool, POLICY)
+    read = pool.get(first.number)
+    assert pool.replace(read, replace(read, lease=POLICY.on_call_end(read.lease, T0)))
+    others = [n for n in numbers(3) if n != first.number]
+    later = T0 + timedelta(minutes=65)  # expired at 60, quarantined until 70
+    assert [s.number for s in pool.free_numbers("1", POLICY.free_until(later), 10)] == others
+    after = T0 + timedelta(minutes=71)
+    assert [s.number for s in pool.free_numbers("1", POLICY.free_until(after), 10)] == [*others, first.number]
+
+
+def test_a_redial_by_the_same_agent_keeps_her_number_and_a_repeat_keeps_the_call_s(tables: Tables) -> None:
+    pool = TablePoolStore(tables)
+    fill(pool, 3)
+    first = lease_number("1", "c1", None, "alice", T0, False, pool, POLICY)
+    repeat = lease_number("1", "c1", None, "alice", T0 + timedelta(seconds=2), False, pool, POLICY)
+    redial = lease_number("1", "c2", None, "alice", T0 + timedelta(minutes=5), False, pool, POLICY)
+    assert first.number == repeat.number == redial.number
+    assert pool.get(first.number).lease.call_id == "c2"
+    assert sum(1 for n in pool.list_region("1") if n.lease) == 1
+
+
+def test_an_agent_whose_lease_expired_gets_a_fresh_number_past_her_stale_hint(tables: Tables) -> None:
+    pool = TablePoolStore(tables)
+    fill(pool, 2)
+    first = lease_number("1", "c1", None, "alice", T0, False, pool, POLICY)
+    read = pool.get(first.number)
+    assert pool.replace(read, replace(read, lease=POLICY.on_call_end(read.lease, T0)))
+    later = T0 + timedelta(minutes=61)  # her lease expired; the timer has not cleaned its hint
+    again = lease_number("1", "c2", None, "alice", later, False, pool, POLICY)
+    assert again is not None and again.number != first.number and again.lease.call_id == "c2"
+
+
+class LandsThenFails:
+    """The transaction lands, its answer is lost (a timeout): the caller cannot tell."""
+
+    def __init__(self, pool: TablePoolStore) -> None:
+        self._pool, self.failed = pool, False
+
+    def __getattr__(self, name: str):
+        return getattr(self._pool, name)
+
+    def take(self, *args, **kwargs):
+        outcome = self._pool.take(*args, **kwargs)
+        if not self.failed:
+            self.failed = True
+            raise StoreError("read timeout")
+        return outcome
+
+
+def test_a_lease_that_landed_but_whose_answer_was_lost_is_found_not_doubled(tables: Tables) -> None:
+    pool = TablePoolStore(tables)
+    fill(pool, 3)
+    won = lease_number("1", "c1", None, "alice", T0, False, LandsThenFails(pool), POLICY)
+    leased = [n for n in pool.list_region("1") if n.lease]
+    assert [n.number for n in leased] == [won.number] and leased[0].lease.call_id == "c1"
+
+
+def test_a_failed_transaction_leaves_nothing_half_written(tables: Tables) -> None:
+    pool = TablePoolStore(tables)
+    fill(pool, 1)
+    slot = pool.free_numbers("1", POLICY.free_until(T0), 1)[0]
+    lease = POLICY.new_lease("c1", "alice", None, T0, False)
+    assert pool.take(slot, lease, agent_hint='W/"datetime\'2020-01-01T00%3A00%3A00Z\'"') is Take.AGENT
+    assert pool.get(slot.number).lease is None and [r.kind for r in pool.list_index()] == ["free"]
+    assert pool.take(slot, lease) is Take.TAKEN
+    assert pool.take(slot, POLICY.new_lease("c2", "bob", None, T0, False)) is Take.LOST
+
+
+def test_retired_numbers_leave_the_index_and_come_back(tables: Tables) -> None:
+    pool = TablePoolStore(tables)
+    fill(pool, 2)
+    read = pool.get("+12025550100")
+    assert pool.replace(read, replace(read, retired=True))
+    assert [s.number for s in pool.free_numbers("1", T0, 10)] == ["+12025550101"]
+    back = pool.get("+12025550100")
+    assert pool.replace(back, replace(back, retired=False))
+    assert len(pool.free_numbers("1", T0, 10)) == 2
+    assert pool.remove(pool.get("+12025550101"))
+    assert [s.number for s in pool.free_numbers("1", T0, 10)] == ["+12025550100"]
+
+
+def legacy_numbers(tables: Tables, count: int) -> list[str]:
+    """Number rows as the pool wrote them before the index existed: no free slots, no hints."""
+    wanted = numbers(count)
+    for n in wanted:
+        tables.get("callbacknumbers").create_entity({"PartitionKey": "1", "RowKey": n, "retired": False})
+    return wanted
+
+
+def test_numbers_the_index_lost_are_still_leased_and_the_timer_puts_them_back(tables: Tables) -> None:
+    # GIVEN two numbers without free slots (drift)
+    pool = TablePoolStore(tables)
+    legacy_numbers(tables, 2)
+    # WHEN a call leases: the index shows nothing, the region is read instead
+    won = lease_number("1", "c1", None, "alice", T0, False, pool, POLICY)
+    assert won is not None
+    # THEN the timer's repair gives the other one its slot, and the index serves the next call
+    stale, missing = stale_index(pool.list_all(), pool.list_index(), T0)
+    assert stale == [] and [n.number for n in missing] == [n for n in numbers(2) if n != won.number]
+    assert all(pool.index_number(n) for n in missing)
+    assert [s.number for s in pool.free_numbers("1", T0, 10)] == [missing[0].number]
+    assert stale_index(pool.list_all(), pool.list_index(), T0) == ([], [])
+
+
+def test_the_repair_removes_a_slot_that_names_a_leased_number_and_never_undoes_a_lease(tables: Tables) -> None:
+    # GIVEN a leased number that also has an old free slot in range (drift)
+    pool = TablePoolStore(tables)
+    fill(pool, 1)
+    won = lease_number("1", "c1", None, "alice", T0, False, pool, POLICY)
+    tables.get("callbacknumbers").create_entity(
+        {"PartitionKey": "1", "RowKey": f"free|0000-00-00T00:00:00.000000|{won.number}", "number": won.number})
+    # WHEN the timer's repair runs
+    stale, missing = stale_index(pool.list_all(), pool.list_index(), T0)
+    assert [r.kind for r in stale] == ["free"] and missing == []
+    assert pool.drop_index(stale[0])
+    # THEN nobody else can take the number, and its lease holds
+    assert lease_number("1", "c2", None, "bob", T0, False, pool, POLICY) is None
+    assert pool.get(won.number).lease.call_id == "c1"
+
+
+def test_a_repair_read_before_a_lease_cannot_put_a_slot_back_for_it(tables: Tables) -> None:
+    pool = TablePoolStore(tables)
+    legacy_numbers(tables, 1)
+    seen = pool.list_all()  # the timer read the number, free and without a slot
+    assert lease_number("1", "c1", None, "alice", T0, False, pool, POLICY) is not None  # then a call leased it
+    assert not pool.index_number(seen[0])  # conditional on the number as read: the repair loses
+    assert pool.free_numbers("1", T0 + timedelta(minutes=30), 10) == []
+
+
+def test_eight_threads_leasing_from_one_pool_never_share_a_number(azurite, tables: Tables) -> None:
+    fill(TablePoolStore(tables), 40)
+
+    def dialer(worker: int) -> list[str]:
+        own = TablePoolStore(Tables(connection_string=azurite.connection_string, prefix=tables._prefix))
+        won = [lease_number("1", f"w{worker}-{i}", None, f"agent-{worker}-{i}", T0, False, own, POLICY)
+               for i in range(5)]
+        return [w.number for w in won if w is not None]
+
+    with ThreadPoolExecutor(max_workers=8) as ex:
+        results = [n for batch in ex.map(dialer, range(8)) for n in batch]
+    assert len(results) == 40 and len(set(results)) == 40
+    assert lease_number("1", "late", None, "late", T0, False, TablePoolStore(tables), POLICY) is None
+    assert stale_index(TablePoolStore(tables).list_all(), TablePoolStore(tables).list_index(), T0) == ([], [])

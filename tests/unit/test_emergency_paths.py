@@ -90,6 +90,7 @@ def test_direct_offer_with_a_read_out_number_and_an_empty_pool_falls_back_to_the
     d = deps_with()
     d.policy = replace(d.policy, lease_on_direct_offer=True)
     d.pool.rows.clear()
+    d.pool.slots.clear()
     answer = dial(d)
     assert (answer["callbackNumber"], answer["callbackNumberSource"], answer["callerId"]) == (
         None, "emergency_service", MS_NUMBER)

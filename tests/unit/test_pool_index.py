@@ -1,0 +1,77 @@
+"""The free-number index (issue 11): what the timer repairs, and the lease's cost-free lookups, on the fakes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from shared.commands import OutboundCall
+from shared.domain.calls import Agent
+from shared.domain.lease import IndexRow, PoolNumber, stale_index
+from shared.services.ending import end_emergency_call
+from shared.services.expiry import run_expiry
+from shared.services.outbound import place_outbound_call
+from tests.fakes import T0, FakeDeps
+
+RETENTION = timedelta(days=30)
+
+
+@pytest.fixture
+def deps() -> FakeDeps:
+    d = FakeDeps()
+    d.agents.put(Agent("alice", "Alice", acs_user_id="8:acs:r_alice", email_recipients="s@example.com"))
+    d.agents.put(Agent("bob", "Bob", acs_user_id="8:acs:r_bob", email_recipients="s@example.com"))
+    d.add_numbers("+12025550100", "+12025550101")
+    return d
+
+
+def dial(deps: FakeDeps, agent: str = "alice") -> dict:
+    return place_outbound_call(OutboundCall(agent, "911", "US"), deps, deps.policy)
+
+
+def test_the_timer_puts_back_a_number_the_index_lost(deps: FakeDeps) -> None:
+    # GIVEN a number whose free slot is gone (drift)
+    del deps.pool.slots["+12025550100"]
+    # WHEN the timer runs
+    report = run_expiry(deps, deps.policy, RETENTION)
+    # THEN the number is in the index again, and leased from it
+    assert report.index_repaired == ["+12025550100"]
+    del deps.pool.slots["+12025550101"]
+    assert dial(deps)["callbackNumber"] == "+12025550100"
+
+
+def test_the_timer_removes_the_hints_of_a_lease_that_ended_and_keeps_a_live_one(deps: FakeDeps) -> None:
+    ended = dial(deps, "alice")["emergencyCallId"]
+    dial(deps, "bob")
+    end_emergency_call(ended, "dialer", deps, deps.policy)
+    deps.clock.advance(timedelta(minutes=61))  # alice's lease expired; bob's call is live
+    run_expiry(deps, deps.policy, RETENTION)
+    assert {owner for kind, owner in deps.pool.hints} == {"bob", bob_call(deps)}
+
+
+def bob_call(deps: FakeDeps) -> str:
+    return next(n.lease.call_id for n in deps.pool.rows.values() if n.lease and n.lease.agent_id == "bob")
+
+
+def test_a_slot_of_a_retired_or_leased_number_is_stale_and_a_fitting_one_is_not() -> None:
+    free = PoolNumber("+12025550100", "1", released_at=T0)
+    retired = PoolNumber("+12025550101", "1", retired=True)
+    rows = [IndexRow("1", "a", "free", free.number, since=T0),
+            IndexRow("1", "b", "free", retired.number, since=None),
+            IndexRow("1", "c", "free", "+12025550199", since=None)]  # a number no longer in the pool
+    stale, missing = stale_index([free, retired], rows, T0)
+    assert [r.key for r in stale] == ["b", "c"] and missing == []
+    moved = replace(free, released_at=T0 + timedelta(minutes=1))  # its slot is at another instant now
+    assert stale_index([moved], rows[:1], T0) == (rows[:1], [moved])
+
+
+def test_a_redial_within_the_window_keeps_the_number_through_the_agent_s_hint(deps: FakeDeps) -> None:
+    first = dial(deps)
+    end_emergency_call(first["emergencyCallId"], "dialer", deps, deps.policy)
+    deps.clock.advance(timedelta(minutes=30))
+    again = dial(deps)
+    assert again["callbackNumber"] == first["callbackNumber"]
+    assert deps.pool.get(first["callbackNumber"]).lease.call_id == again["emergencyCallId"]
+    assert sum(1 for n in deps.pool.list_all() if n.lease) == 1
