@@ -9,10 +9,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from shared.adapters.table_admin import TableVoiceConfigStore
 from shared.adapters.table_callbacks import TableCallbackWindowStore, TableIncomingCallLog
 from shared.adapters.table_pool import TABLE, TablePoolStore, slot_key, to_entity
 from shared.adapters.table_stores import TableAgentStore, TableCallStore, TableHistoryStore, TablePresenceStore
 from shared.adapters.tables import Tables, transact
+from shared.adapters.voice_cache import CachedVoiceConfig
 from shared.clock import SystemClock
 from shared.domain.lease import LeasePolicy, PoolNumber
 
@@ -52,6 +54,7 @@ class AzuriteDeps:
         self.windows = TableCallbackWindowStore(self.tables)
         self.incoming = TableIncomingCallLog(self.tables)
         self.events = NoEvents()
+        self.voice_setup = CachedVoiceConfig(TableVoiceConfigStore(self.tables))  # as the app reads it: cached
         self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10))
 
 
