@@ -54,7 +54,8 @@ def test_calls_of_30_61_and_200_minutes_with_the_timer_doubled_and_skipped(three
                     wrong.append(f"{minutes}-minute call at {elapsed}: {target}")
                 if elapsed == minutes:
                     assert h.end(c, str(d.call_id), d.agent) == 200
-        # a fourth agent dials: only the 30-minute call's number is free (its window ended at 90 minutes)
+        # a fourth agent dials at 200 minutes: the 30- and the 61-minute calls' numbers are free (their windows ended
+        # at 90 and 121 minutes, their rest at 100 and 131), the 200-minute call's is held
         late = h.dial(c, h.agent_id(3), "911")
         # the timer is skipped for three hours: 50 minutes in, the 200-minute call's window still holds (decided
         # from timestamps when read); after the three hours it has run out
@@ -72,5 +73,5 @@ def test_calls_of_30_61_and_200_minutes_with_the_timer_doubled_and_skipped(three
     figures.notes = {"late_dial_got": late.answer.get("callbackNumber"), "wrong_targets": wrong}
     figures.report()
     assert wrong == [] and figures.double_leases == 0
-    assert late.answer["callbackNumber"] == number[30]
+    assert late.answer["callbackNumber"] in (number[30], number[61])
     assert after == h.acs_id(2) and released == FALLBACK_TARGET
