@@ -45,6 +45,8 @@ class FakeAgents:
         return next((a for a in self.rows.values() if a.acs_user_id == acs_user_id), None)
 
     def by_sign_in(self, user_id: str) -> str | None:
+        if self.down:
+            raise StoreError("storage down")
         return next((a.agent_id for a in self.rows.values() if a.sign_in_id == user_id), None)
 
 

@@ -41,8 +41,9 @@ class JobRouterEngine:
     name = "jobrouter"
     configured = True
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, deadline_seconds: float = DEADLINE_SECONDS) -> None:
         self._client = client
+        self._deadline = deadline_seconds
 
     def hold(self, agent: Agent, call_id: str) -> bool | None:
         worker = self._change(agent, lambda w: worker_hold.hold_patch(w, call_id), f"hold for {call_id}")
@@ -69,7 +70,7 @@ class JobRouterEngine:
         """Read, decide, write if unchanged (If-Match); on 412 read again. Returns the worker as it was read
         before the change (or as it is, when nothing had to change)."""
         worker_id = routing_worker_id(agent.agent_id, agent.routing_worker_id)
-        deadline = time.monotonic() + DEADLINE_SECONDS
+        deadline = time.monotonic() + self._deadline
         for _ in range(MAX_ATTEMPTS):
             if time.monotonic() > deadline:
                 break

@@ -87,14 +87,8 @@ def test_she_cannot_save_another_agent_s_location(deps: FakeDeps) -> None:
                                                                                       "address": "1 Example"}
 
 
-def test_the_page_and_its_dialer_load_while_her_profile_cannot_be_read(deps: FakeDeps,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared.ports import StoreError
-
-    def down(_: str) -> None:
-        raise StoreError("storage unavailable")
-
-    monkeypatch.setattr(deps.agents, "by_sign_in", down)
+def test_the_page_and_its_dialer_load_while_her_profile_cannot_be_read(deps: FakeDeps) -> None:
+    deps.agents.down = True
     response = call("agent_ui", "GET", "agent/ui/", ALICE, path="")
     assert response.status_code == 200 and response.get_body() == (ASSETS / "index.html").read_bytes()
     assert call("agent_ui", "GET", "agent/ui/", ADMIN, path="").status_code == 403  # the role is still checked
