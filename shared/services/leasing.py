@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
+import time
 from dataclasses import replace
 from datetime import datetime
 
@@ -15,6 +17,10 @@ from shared.ports import PoolStore, StoreError, Take
 log = logging.getLogger(__name__)
 
 MAX_ROUNDS = 16
+# Under a burst every round can lose its races while numbers are still free: rounds go on past MAX_ROUNDS until
+# this long after the first, so a caller is left without a number only when the pool is really empty (or storage
+# fails), not because others were quicker.
+CONTENDED_BUDGET_SECONDS = 2.0
 # One page of the free-number index: enough that a burst of dialers finds a number each without re-reading.
 PAGE = 16
 # The first try is drawn among this many least recently used free numbers (all past their quarantine), so that
@@ -36,7 +42,10 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
     """
     lease = policy.new_lease(call_id, agent_id, agent.acs_user_id if agent else None, now, test, *dialed)
     agent_hint: str | None = None
-    for _ in range(MAX_ROUNDS):
+    deadline = time.monotonic() + CONTENDED_BUDGET_SECONDS
+    for rounds in itertools.count(1):
+        if rounds > MAX_ROUNDS and time.monotonic() > deadline:
+            break
         slots = pool.free_numbers(region, policy.free_until(now), PAGE)
         if not slots:
             return _lease_unindexed(region, lease, now, pool, policy)
@@ -56,7 +65,7 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
                 moved = _take_over(earlier, lease, pool)
                 if moved is not None:
                     return moved
-    log.error("no callback number could be leased for %s after %d contended rounds", call_id, MAX_ROUNDS)
+    log.error("no callback number could be leased for %s after %d contended rounds", call_id, rounds - 1)
     return None
 
 

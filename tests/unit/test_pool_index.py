@@ -9,11 +9,12 @@ import pytest
 
 from shared.commands import OutboundCall
 from shared.domain.calls import Agent
-from shared.domain.lease import IndexRow, PoolNumber, stale_index
+from shared.domain.lease import FreeSlot, IndexRow, Lease, PoolNumber, stale_index
+from shared.ports import Take
 from shared.services.ending import end_emergency_call
 from shared.services.expiry import run_expiry
 from shared.services.outbound import place_outbound_call
-from tests.fakes import T0, FakeDeps
+from tests.fakes import T0, FakeDeps, FakePool
 
 RETENTION = timedelta(days=30)
 
@@ -89,3 +90,23 @@ def test_an_uncontended_lease_takes_one_of_the_numbers_that_rested_longest(seed:
     longest = sorted(rested, key=rested.__getitem__, reverse=True)[:8]
     answer = place_outbound_call(OutboundCall("alice", "911", "US", emergency_call_id=f"ec-{seed}"), d, d.policy)
     assert answer["callbackNumber"] in longest
+
+
+def test_a_caller_who_keeps_losing_races_still_gets_a_free_number() -> None:
+    """A burst: every try loses to another dialer for longer than the 16 rounds of 4 tries (64 races); numbers are
+    still free, so the lease goes on (within its time budget) instead of leaving the caller without one."""
+    class Contended(FakePool):
+        lost = 0
+
+        def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None) -> Take:
+            if self.lost < 80:
+                self.lost += 1
+                return Take.LOST
+            return super().take(slot, lease, agent_hint)
+
+    d = FakeDeps()
+    d.pool = Contended()
+    d.agents.put(Agent("alice", "Alice Example", acs_user_id="8:acs:r_alice"))
+    d.add_numbers("+12025550101", "+12025550102")
+    answer = place_outbound_call(OutboundCall("alice", "911", "US"), d, d.policy)
+    assert d.pool.lost == 80 and answer["callbackNumber"] in ("+12025550101", "+12025550102")
