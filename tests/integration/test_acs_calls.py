@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,20 +11,6 @@ from shared.adapters.acs_calls import BUDGET, AcsCallControl
 from shared.ports import CallControlError
 
 AGENT = "8:acs:00000000-0000-0000-0000-000000000000_alice"
-
-
-@pytest.fixture
-def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AcsStandIn]:
-    with AcsStandIn(certs_dir=Path(tmp_path_factory.mktemp("acs-certs"))) as running:
-        previous = os.environ.get("REQUESTS_CA_BUNDLE")
-        os.environ["REQUESTS_CA_BUNDLE"] = str(running.ca_bundle)  # the adapter trusts the dev CA through it
-        try:
-            yield running
-        finally:
-            if previous is None:
-                os.environ.pop("REQUESTS_CA_BUNDLE", None)
-            else:
-                os.environ["REQUESTS_CA_BUNDLE"] = previous
 
 
 def test_one_transient_failure_is_tried_again_and_redirects_once(standin: AcsStandIn) -> None:

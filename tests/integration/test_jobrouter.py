@@ -3,9 +3,6 @@ and releases, ETag conflicts, unknown workers, and the exact prior state."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,20 +16,6 @@ from shared.domain.routing_hold import WorkerState
 from shared.ports import RoutingEngineError, WorkerNotFound
 
 ALICE = Agent("alice", "Alice", routing_worker_id="worker-alice")
-
-
-@pytest.fixture
-def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AcsStandIn]:
-    with AcsStandIn(certs_dir=Path(tmp_path_factory.mktemp("acs-certs"))) as running:
-        previous = os.environ.get("REQUESTS_CA_BUNDLE")
-        os.environ["REQUESTS_CA_BUNDLE"] = str(running.ca_bundle)
-        try:
-            yield running
-        finally:
-            if previous is None:
-                os.environ.pop("REQUESTS_CA_BUNDLE", None)
-            else:
-                os.environ["REQUESTS_CA_BUNDLE"] = previous
 
 
 def client(standin: AcsStandIn) -> Any:
