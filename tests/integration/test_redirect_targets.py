@@ -13,12 +13,10 @@ from local.acs_standin import AcsStandIn
 from local.acs_validation import Invalid, validate_redirect
 from shared.adapters.acs_calls import AcsCallControl
 from shared.ports import CallControlError
-from tests.integration import test_acs_calls
 
 ACS_USER = "8:acs:00000000-0000-0000-0000-000000000000_alice"
 TEAMS_USER = "8:orgid:00000000-0000-0000-0000-00000000de5c"
 PHONE = "4:+12025550101"
-standin = test_acs_calls.standin  # the stand-in fixture, with REQUESTS_CA_BUNDLE set
 
 
 def sent_target(standin: AcsStandIn, context: str) -> dict[str, Any]:
