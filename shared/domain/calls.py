@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 PANEL_CONTROLS = ("deviceSettings", "endCall")
+# callback_source on the direct-offer path: the emergency service's temporary number reaches the agent's identity.
+CALLBACK_FROM_EMERGENCY_SERVICE = "emergency_service"
 HIDDEN_CONVERSATION_ACTIONS = ("save", "refresh")
 
 
@@ -89,7 +91,7 @@ class EmergencyCall:
         if self.ended_at is not None:
             return self
         until = self.callback_until
-        if self.callback_source in ("pool", "emergency_service") and until is not None:
+        if self.callback_source in ("pool", CALLBACK_FROM_EMERGENCY_SERVICE) and until is not None:
             until = max(until, at + window)
         return replace(self, ended_at=at, end_source=source, callback_until=until)
 

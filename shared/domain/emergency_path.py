@@ -147,7 +147,6 @@ def _fix(leg: Leg) -> str | None:
 
 # How the responder reaches the agent, per path, as the dialer's answer, the panel, the incident and the
 # notification say it.
-CALLBACK_FROM_EMERGENCY_SERVICE = "emergency_service"  # callback_source on the direct-offer path
 
 
 @dataclass(frozen=True)

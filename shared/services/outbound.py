@@ -13,8 +13,8 @@ from typing import Any
 
 from shared.commands import OutboundCall
 from shared.domain import numbers
-from shared.domain.calls import Agent, EmergencyCall, panel
-from shared.domain.emergency_path import CALLBACK_FROM_EMERGENCY_SERVICE, DialPath, PathKind, dial_path, responder_reach
+from shared.domain.calls import CALLBACK_FROM_EMERGENCY_SERVICE, Agent, EmergencyCall, panel
+from shared.domain.emergency_path import DialPath, PathKind, dial_path, responder_reach
 from shared.domain.lease import LeasePolicy
 from shared.domain.notification_context import format_utc
 from shared.domain.numbers import Classification, mask_phone

@@ -12,7 +12,7 @@ from shared.services.outbound import responder_text
 
 RING_TIME = timedelta(seconds=30)
 # A callback the agent's panel shows ringing: redirected to her, or addressed to her identity already (direct offer).
-RINGING_OUTCOMES = ("redirected", "ringing_direct")
+RINGING_OUTCOMES = (Outcome.REDIRECTED.value, Outcome.RINGING_DIRECT.value)
 
 
 def emergency_state(agent_id: str, deps: Ports) -> dict[str, Any]:
