@@ -143,10 +143,7 @@ def _fix(leg: Leg) -> str | None:
     return None
 
 
-# --- the path of one dial, decided at the dial ----------------------------------------------------------------
-
-# How the responder reaches the agent, per path, as the dialer's answer, the panel, the incident and the
-# notification say it.
+# --- the path of one dial, decided at the dial; how the responder reaches the agent on it ------------------------
 
 
 @dataclass(frozen=True)
