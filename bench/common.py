@@ -14,6 +14,7 @@ from shared.adapters.table_callbacks import TableCallbackWindowStore, TableIncom
 from shared.adapters.table_pool import TABLE, TablePoolStore, slot_key, to_entity
 from shared.adapters.table_stores import TableAgentStore, TableCallStore, TableHistoryStore, TablePresenceStore
 from shared.adapters.tables import Tables, transact
+from shared.adapters.threads import Threads
 from shared.adapters.voice_cache import CachedVoiceConfig
 from shared.clock import SystemClock
 from shared.domain.lease import LeasePolicy, PoolNumber
@@ -51,7 +52,8 @@ class AzuriteDeps:
         self.presence = TablePresenceStore(self.tables)
         self.calls = TableCallStore(self.tables)
         self.history = TableHistoryStore(self.tables)
-        self.windows = TableCallbackWindowStore(self.tables)
+        self.concurrency = Threads()
+        self.windows = TableCallbackWindowStore(self.tables, self.concurrency)
         self.incoming = TableIncomingCallLog(self.tables)
         self.events = NoEvents()
         self.voice_setup = CachedVoiceConfig(TableVoiceConfigStore(self.tables))  # as the app reads it: cached

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -211,6 +211,20 @@ class RoutingHoldStore(Protocol):
         ...
 
 
+class Concurrency(Protocol):
+    """How a use case overlaps independent round trips, and defers what its answer need not wait for."""
+
+    def all(self, *calls: Callable[[], Any]) -> list[Any]:
+        """Run the calls at once and return their results in order; a call's exception is raised here once all
+        have finished (calls catch what they expect themselves)."""
+        ...
+
+    def later(self, call: Callable[[], None]) -> None:
+        """Run `call` after the caller has answered, without waiting for it. It may be lost with the process, so
+        it must be work that the timer or a redelivery also finishes (a mark, never an effect)."""
+        ...
+
+
 class Ports(Protocol):
     """Everything a use case may touch."""
 
@@ -227,6 +241,7 @@ class Ports(Protocol):
     voice_setup: VoiceSetupReader
     routing: RoutingEngine
     routing_holds: RoutingHoldStore
+    concurrency: Concurrency
 
 
 # --- notification (issue 3, section 2) ---------------------------------------------------------------------------

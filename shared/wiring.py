@@ -85,7 +85,13 @@ class Container:
     def windows(self) -> Any:
         from shared.adapters.table_callbacks import TableCallbackWindowStore
 
-        return TableCallbackWindowStore(self.tables)
+        return TableCallbackWindowStore(self.tables, self.concurrency)
+
+    @cached_property
+    def concurrency(self) -> Any:
+        from shared.adapters.threads import Threads
+
+        return Threads()
 
     @cached_property
     def incoming(self) -> Any:

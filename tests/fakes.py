@@ -276,6 +276,33 @@ class FakeVoiceConfig:
         return self.rows.pop((kind, key), None) is not None
 
 
+class Sequential:
+    """Concurrency without threads, for unit tests: the calls run one after another in a fixed order (`reverse`
+    runs them last to first: together the two orders show that no call relies on another's effect), and the
+    deferred work runs at once, before the answer, so every step is counted in the same order each run."""
+
+    def __init__(self, reverse: bool = False) -> None:
+        self.reverse = reverse
+        self.deferred = 0
+
+    def all(self, *calls: Any) -> list[Any]:
+        order = list(range(len(calls)))
+        results: dict[int, Any] = {}
+        errors: list[Exception] = []
+        for i in reversed(order) if self.reverse else order:
+            try:
+                results[i] = calls[i]()
+            except Exception as exc:  # raised once all have run, as the threads do; Killed (a death) is not caught
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+        return [results[i] for i in order]
+
+    def later(self, call: Any) -> None:
+        self.deferred += 1
+        call()
+
+
 class FakeDeps:
     """All ports in memory, a fixed clock at T0 and the default lease policy."""
 
@@ -294,6 +321,7 @@ class FakeDeps:
         self.voice_setup = FakeVoiceConfig()
         self.routing = FakeRoutingEngine()
         self.routing_holds = FakeRoutingHolds()
+        self.concurrency = Sequential()
         self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10),
                                   max_call=timedelta(hours=4))
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from shared.adapters.tables import Tables, delete, dt, escape_key, get_entity, insert, replace_if, ts, upsert
 from shared.domain.routing import CallbackWindow
-from shared.ports import ClaimState, Conflict
+from shared.ports import ClaimState, Concurrency, Conflict
 
 
 class TableCallbackWindowStore:
@@ -17,15 +18,22 @@ class TableCallbackWindowStore:
 
     TABLE = "callbackwindows"
 
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, tables: Tables, concurrency: Concurrency | None = None) -> None:
         self._tables = tables
+        self._concurrency = concurrency
 
     def open(self, window: CallbackWindow) -> None:
+        """Both rows at once (two partitions: no transaction can hold them); each upsert is idempotent."""
         row = {"RowKey": "", "acs_user_id": window.acs_user_id, "agent_id": window.agent_id,
                "call_id": window.call_id, "until": ts(window.until), "test": window.test}
         table = self._tables.get(self.TABLE)
-        upsert(table, row | {"PartitionKey": "acs:" + escape_key(window.acs_user_id)})
-        upsert(table, row | {"PartitionKey": "agent:" + escape_key(window.agent_id)})
+        writes = [partial(upsert, table, row | {"PartitionKey": "acs:" + escape_key(window.acs_user_id)}),
+                  partial(upsert, table, row | {"PartitionKey": "agent:" + escape_key(window.agent_id)})]
+        if self._concurrency is None:
+            for write in writes:
+                write()
+        else:
+            self._concurrency.all(*writes)
 
     def by_identity(self, acs_user_id: str) -> CallbackWindow | None:
         return _window(get_entity(self._tables.get(self.TABLE), "acs:" + escape_key(acs_user_id), ""))

@@ -9,6 +9,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
 from shared.config import SettingError
@@ -44,17 +45,18 @@ def route_callback(call: IncomingCall, deps: Any, max_age: timedelta, fallback: 
         log.warning("IncomingCall %s is %.1fs old: dropped, the call has stopped ringing", call.event_id,
                     (now - call.event_time).total_seconds())
         return RouteResult(Outcome.DROPPED_STALE.value)
-    decision = _decide(call, deps, now, fallback)
-    if decision.outcome in (Outcome.NOT_OURS, Outcome.RINGING_DIRECT):
+    decision, claimed = _decide_and_claim(call, deps, now, fallback)
+    if decision.outcome in (Outcome.NOT_OURS, Outcome.RINGING_DIRECT) or decision.target is None:
+        if claimed is ClaimState.WON:
+            _release(call, deps)  # not a call to redirect after all: a later delivery decides afresh
         if decision.outcome is Outcome.RINGING_DIRECT:
             log.info("callback %s rings agent %s directly (emergency call %s): not redirected", call.event_id,
                      decision.agent_id, decision.call_id)
+        if decision.target is None and decision.outcome is Outcome.FALLBACK:
+            log.error("callback to pool number %s has no live lease and CALLBACK_FALLBACK_TARGET is not set: "
+                      "left to normal routing", mask_phone(call.to_phone))
+            return RouteResult("no_fallback", decision)
         return RouteResult(decision.outcome.value, decision)
-    if decision.target is None:
-        log.error("callback to pool number %s has no live lease and CALLBACK_FALLBACK_TARGET is not set: "
-                  "left to normal routing", mask_phone(call.to_phone))
-        return RouteResult("no_fallback", decision)
-    claimed = _claim(call, deps, now)
     if claimed is not ClaimState.WON and claimed is not None:
         log.info("IncomingCall %s is a duplicate (%s): no second redirect", call.event_id, claimed.value)
         return RouteResult("duplicate", decision)
@@ -71,6 +73,18 @@ def route_callback(call: IncomingCall, deps: Any, max_age: timedelta, fallback: 
     log.info("callback %s %s to %s (%s) for emergency call %s", call.event_id, decision.outcome.value,
              decision.agent_id or "fallback", decision.reason, decision.call_id)
     return RouteResult(decision.outcome.value, decision, elapsed)
+
+
+def _decide_and_claim(call: IncomingCall, deps: Any, now: datetime,
+                      fallback: str | None) -> tuple[Decision, ClaimState | None]:
+    """A call to a phone number is a pool number's (the IncomingCall subscription sends no other numbers) and is
+    redirected, to its agent or the fallback: the lease is read and the call claimed at once, so the redirect
+    waits for one round trip, not two. A call to an identity rings her where it is: never claimed."""
+    if call.to_phone is None:
+        return _decide(call, deps, now, fallback), None
+    decision, claimed = deps.concurrency.all(partial(_decide, call, deps, now, fallback),
+                                             partial(_claim, call, deps, now))
+    return decision, claimed
 
 
 def _claim(call: IncomingCall, deps: Any, now: datetime) -> ClaimState | None:

@@ -19,7 +19,7 @@ from shared.domain.presence import is_stuck
 from shared.domain.routing import CallbackWindow
 from shared.ports import Conflict, Ports
 from shared.services import ending
-from shared.services.outbound import announce
+from shared.services.dial_record import announce
 from shared.services.presence import on_call_ended
 from shared.services.routing_engine import RoutingReport, reconcile
 

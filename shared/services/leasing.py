@@ -31,14 +31,14 @@ TRIES_PER_PAGE = 4
 
 
 def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, now: datetime, test: bool,
-                 pool: PoolStore, policy: LeasePolicy,
-                 dialed: tuple[str, str | None] = ("", None)) -> PoolNumber | None:
+                 pool: PoolStore, policy: LeasePolicy, dialed: tuple[str, str | None] = ("", None),
+                 first_page: list[FreeSlot] | None = None) -> PoolNumber | None:
     """The number leased to `call_id` (the same one when asked again), or None when the region has no free number.
     An agent holds one number at most: a new call of hers takes over the live lease of her earlier one.
 
-    Two round trips when uncontended, whatever the pool's size: one page of the free-number index, one
-    transaction. A repeat of the call or a redial by the agent is found when the transaction says the agent's
-    index row exists (two point reads more).
+    Two round trips when uncontended, whatever the pool's size: one page of the free-number index (`first_page`:
+    read already, at the same time as the dial's other reads), one transaction. A repeat of the call or a redial
+    by the agent is found when the transaction says the agent's index row exists (two point reads more).
     """
     lease = policy.new_lease(call_id, agent_id, agent.acs_user_id if agent else None, now, test, *dialed)
     agent_hint: str | None = None
@@ -46,7 +46,8 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
     for rounds in itertools.count(1):
         if rounds > MAX_ROUNDS and time.monotonic() > deadline:
             break
-        slots = pool.free_numbers(region, policy.free_until(now), PAGE)
+        slots = first_page if rounds == 1 and first_page is not None else \
+            pool.free_numbers(region, policy.free_until(now), PAGE)
         if not slots:
             return _lease_unindexed(region, lease, now, pool, policy)
         outcome, won = _try_slots(slots, lease, agent_hint, pool, policy)

@@ -11,7 +11,7 @@ from shared.domain.calls import EmergencyCall
 from shared.domain.lease import LeasePolicy
 from shared.domain.presence import Presence
 from shared.ports import Conflict, Ports
-from shared.services.ending import reconcile_started
+from shared.services.ending import ensure_window, reconcile_started
 from shared.services.routing_engine import hold_for_call, release_for_call
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: Leas
         log.error("CallStarted for %s names agent %s, its record agent %s: ignored", call_id, agent_id,
                   record.agent_id)
         return deps.presence.get(agent_id)[0]
+    if record is not None:
+        ensure_window(record, deps, lease_policy)
     if record is not None and not record.in_progress:
         log.info("CallStarted for %s arrived after its end: presence left as it is", call_id)
         return deps.presence.get(agent_id)[0]

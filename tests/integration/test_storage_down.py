@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from local.azurite import connection_string, free_port
+from shared.adapters.table_admin import TableVoiceConfigStore
 from shared.adapters.table_callbacks import TableCallbackWindowStore, TableIncomingCallLog
 from shared.adapters.table_pool import TablePoolStore
 from shared.adapters.table_stores import TableAgentStore, TableCallStore, TableHistoryStore, TablePresenceStore
 from shared.adapters.tables import Tables
+from shared.adapters.threads import Threads
+from shared.adapters.voice_cache import CachedVoiceConfig
 from shared.commands import OutboundCall
 from shared.domain.lease import LeasePolicy
 from shared.domain.routing import IncomingCall
@@ -28,6 +31,8 @@ class DownDeps:
         self.history, self.windows = TableHistoryStore(tables), TableCallbackWindowStore(tables)
         self.incoming = TableIncomingCallLog(tables)
         self.events, self.call_control = FakeEvents(), FakeCallControl()
+        self.concurrency = Threads()
+        self.voice_setup = CachedVoiceConfig(TableVoiceConfigStore(tables))
         self.policy = LeasePolicy()
 
 

@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from functions._common import error_response, json_response
 from functions.admin_page import SECURITY_HEADERS
 from shared.domain.numbers import mask_phone
-from shared.services.outbound import Warnings
+from shared.services.dial_record import Warnings
 from shared.telemetry import install_log_scrubbing, scrub_text
 from shared.telemetry_processors import ScrubbingLogProcessor, ScrubbingSpanProcessor
 
