@@ -32,11 +32,12 @@ class TimedCallControl:
 
     def __init__(self, real: AcsCallControl) -> None:
         self.real = real
-        self.left_at = 0.0
+        self.left_at = self.answered_at = 0.0
 
     def redirect(self, incoming_call_context: str, target_raw_id: str) -> None:
         self.left_at = time.perf_counter()
         self.real.redirect(incoming_call_context, target_raw_id)
+        self.answered_at = time.perf_counter()
 
 
 def main() -> None:
@@ -58,7 +59,7 @@ def run(storage: str, acs_connection: str) -> None:
     leased = lease_number("1", "call-1", deps.agents.get("alice"), "alice", deps.clock.now(), False, deps.pool,
                           deps.policy)
     assert leased is not None
-    decision_ms, total_ms, requests, raw = [], [], [], []
+    decision_ms, total_ms, redirect_rtt, requests, raw = [], [], [], [], []
     for i in range(CALLS + WARMUP):
         sample = raw_point_reads(deps, 1)
         call_id = str(uuid.uuid4())
@@ -66,22 +67,22 @@ def run(storage: str, acs_connection: str) -> None:
                              call_id, deps.clock.now())
         before, start = deps.counter.count, time.perf_counter()
         result = route_callback(event, deps, timedelta(seconds=20), None)
-        end = time.perf_counter()
         assert result.outcome == "redirected", result
         if i >= WARMUP:
             decision_ms.append((deps.call_control.left_at - start) * 1000)
-            total_ms.append((end - start) * 1000)
+            total_ms.append((deps.call_control.answered_at - start) * 1000)
+            redirect_rtt.append((deps.call_control.answered_at - deps.call_control.left_at) * 1000)
             requests.append(deps.counter.count - before)
             raw += sample
-    redirect_ms = median([t - d for t, d in zip(total_ms, decision_ms, strict=True)])
+    redirect_ms = median(redirect_rtt)
     print(f"raw point read: {percentiles(raw)}")
     print(f"IncomingCall -> redirect request leaving the app: {percentiles(decision_ms)}; "
           f"{ratio(median(decision_ms), median(raw))} raw point read (goal <= 2x)")
-    print(f"including the Call Automation round trip (HTTPS stand-in): {percentiles(total_ms)}; redirect's own "
+    print(f"IncomingCall -> ACS answering the redirect (HTTPS stand-in): {percentiles(total_ms)}; redirect's own "
           f"round trip p50 {redirect_ms:.1f} ms; goal p50 <= 2 x raw read + redirect = "
           f"{2 * median(raw) + redirect_ms:.1f} ms")
-    print(f"Table Storage requests per IncomingCall: {min(requests)}..{max(requests)} "
-          "(one point read of the lease, one conditional insert against duplicates)")
+    print(f"Table Storage requests per IncomingCall: {min(requests)}..{max(requests)} (the lease's point read and "
+          "the claim against duplicates at once, before the redirect; the claim marked done after it)")
 
 
 if __name__ == "__main__":

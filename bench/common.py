@@ -114,3 +114,13 @@ def raw_point_reads(deps: AzuriteDeps, count: int) -> list[float]:
         table.get_entity("raw", "one")
         samples.append((time.perf_counter() - start) * 1000)
     return samples
+
+
+def raw_transaction(deps: AzuriteDeps, operations: int = 5) -> float:
+    """The lease's own floor: one entity-group transaction of `operations` upserts in one partition, in ms."""
+    table = deps.tables.get("rawinserts")
+    key = uuid.uuid4().hex
+    ops = [("upsert", {"PartitionKey": "txn", "RowKey": f"{key}-{i}", "x": "x" * 40}) for i in range(operations)]
+    start = time.perf_counter()
+    table.submit_transaction(ops, retry_total=0)
+    return (time.perf_counter() - start) * 1000

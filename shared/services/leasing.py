@@ -21,11 +21,13 @@ MAX_ROUNDS = 16
 # this long after the first, so a caller is left without a number only when the pool is really empty (or storage
 # fails), not because others were quicker.
 CONTENDED_BUDGET_SECONDS = 2.0
-# One page of the free-number index: enough that a burst of dialers finds a number each without re-reading.
-PAGE = 16
-# The first try is drawn among this many least recently used free numbers (all past their quarantine), so that
-# dialers at the same moment seldom race for the same one; each lost race doubles the window.
-SPREAD = 8
+# One page of the free-number index: the first try is drawn among all of its numbers (the least recently used
+# ones, all past their quarantine), so dialers at the same moment seldom race for the same one. With 8 dialers at
+# once, a page of 16 and the 8 oldest cost 1.7 transactions a lease; 32 and all of them 1.1 (bench/README.md).
+PAGE = 32
+# A dialer that lost races reads a bigger page: under a burst the oldest numbers are what everyone is taking.
+CONTENDED_PAGE = 100
+SPREAD = PAGE
 # Lost races on one page before it is read again (a fresh page shows what the others took).
 TRIES_PER_PAGE = 4
 
@@ -47,7 +49,7 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
         if rounds > MAX_ROUNDS and time.monotonic() > deadline:
             break
         slots = first_page if rounds == 1 and first_page is not None else \
-            pool.free_numbers(region, policy.free_until(now), PAGE)
+            pool.free_numbers(region, policy.free_until(now), PAGE if rounds == 1 else CONTENDED_PAGE)
         if not slots:
             return _lease_unindexed(region, lease, now, pool, policy)
         outcome, won = _try_slots(slots, lease, agent_hint, pool, policy)

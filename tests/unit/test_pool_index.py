@@ -13,6 +13,7 @@ from shared.domain.lease import FreeSlot, IndexRow, Lease, PoolNumber, stale_ind
 from shared.ports import Take
 from shared.services.ending import end_emergency_call
 from shared.services.expiry import run_expiry
+from shared.services.leasing import PAGE
 from shared.services.outbound import place_outbound_call
 from tests.fakes import T0, FakeDeps, FakePool
 
@@ -80,14 +81,15 @@ def test_a_redial_within_the_window_keeps_the_number_through_the_agent_s_hint(de
 
 @pytest.mark.parametrize("seed", range(8))
 def test_an_uncontended_lease_takes_one_of_the_numbers_that_rested_longest(seed: int) -> None:
-    """Dialers at the same moment are spread over the 8 numbers that rested longest (all past their quarantine),
-    never handed one that was released a moment ago while older ones are free (each seed: another call id)."""
+    """Dialers at the same moment are spread over the page of numbers that rested longest (all past their
+    quarantine), never handed one that was released a moment ago while older ones are free (each seed: another
+    call id)."""
     d = FakeDeps()
     d.agents.put(Agent("alice", "Alice Example", acs_user_id="8:acs:r_alice"))
-    rested = {f"+120255501{10 + k:02d}": timedelta(minutes=20 + 10 * k) for k in range(12)}
+    rested = {f"+120255501{10 + k:02d}": timedelta(minutes=20 + 10 * k) for k in range(PAGE + 8)}
     for number, ago in rested.items():
         d.pool.add(PoolNumber(number, "1", released_at=T0 - ago))
-    longest = sorted(rested, key=rested.__getitem__, reverse=True)[:8]
+    longest = sorted(rested, key=rested.__getitem__, reverse=True)[:PAGE]
     answer = place_outbound_call(OutboundCall("alice", "911", "US", emergency_call_id=f"ec-{seed}"), d, d.policy)
     assert answer["callbackNumber"] in longest
 
