@@ -184,18 +184,25 @@ def settle_window(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: 
 
 
 def ensure_window(call: EmergencyCall, deps: Ports, policy: LeasePolicy) -> None:
-    """CallStarted's share of the window: the dial opens it, unless it died first (or never knew the call). The
-    window of a later call of hers (one that lasts longer) is left as it is."""
-    if not call.acs_user_id or not call.described:
+    """CallStarted's share of the window: the dial opens it, unless it died first or could not read the agent
+    (storage down: the record then lacks her identity, which her profile gives now). The window of a later call
+    of hers (one that lasts longer) is left as it is."""
+    if not call.described:
+        return
+    identity = call.acs_user_id
+    if not identity:
+        agent = deps.agents.get(call.agent_id)
+        identity = agent.acs_user_id if agent else None
+    if not identity:
         return
     ended = call.ended_at
     until = max(call.dialed_at, ended) + policy.window_for(call.test) if ended else policy.live_hold(call.dialed_at)
-    window = deps.windows.by_identity(call.acs_user_id)
+    window = deps.windows.by_identity(identity)
     if window is not None and (window.call_id == call.call_id or window.until >= until):
         return
     log.warning("emergency call %s: callback window for the agent's identity opened by CallStarted (the dial did "
                 "not open it)", call.call_id)
-    deps.windows.open(CallbackWindow(call.acs_user_id, call.agent_id, call.call_id, until, call.test))
+    deps.windows.open(CallbackWindow(identity, call.agent_id, call.call_id, until, call.test))
 
 
 def acs_call_ended(event: AcsCallEnded, deps: Ports, policy: LeasePolicy) -> str:

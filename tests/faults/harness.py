@@ -231,6 +231,17 @@ def stuck_dnd(client: Client, agents: Iterable[str]) -> list[str]:
     return [a for a in agents if client.get(f"/api/agents/{a}/presence")[1].get("emergency")]
 
 
+def without_callback_window(client: Client, calls: dict[str, str]) -> list[str]:
+    """The calls whose agent's panel does not show the callback window after the call (the window after the end
+    is an hour: the panel counts it down and shows the number the responder calls back)."""
+    missing = []
+    for call_id, agent in calls.items():
+        state = client.get(f"/api/agents/{agent}/emergency-state")[1]
+        if not (state.get("callbackWindowOpen") and state.get("emergencyCallId") == call_id):
+            missing.append(call_id)
+    return missing
+
+
 def redirect_counts(stack: LocalStack, contexts: Iterable[str]) -> tuple[int, int]:
     """(lost, duplicate) redirects of the callbacks whose incomingCallContext is in `contexts`."""
     first = [r["body"]["incomingCallContext"] for r in stack.acs.requests("redirect")]

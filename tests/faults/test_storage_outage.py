@@ -1,5 +1,6 @@
 """Azurite stopped in the middle of a burst and started again: every dial still answers at once, and afterwards
-every call is in the incident list, notified once, can be ended, and nobody stays in Do Not Disturb."""
+every call is in the incident list, notified once, can be ended, shows its callback window on the agent's panel,
+and nobody stays in Do Not Disturb."""
 
 from __future__ import annotations
 
@@ -38,12 +39,15 @@ def test_storage_outage_in_the_middle_of_a_burst(stack: LocalStack) -> None:
                      "ends_during_outage": ends_during,
                      "missing_from_incidents": [k for k in calls if k not in listed],
                      "not_ended": [k for k in calls if k in listed and not listed[k]["endedAt"]],
-                     "rebuilt_from_call_started": sum(1 for k in calls if listed.get(k, {}).get("origin") == "event")}
+                     "rebuilt_from_call_started": sum(1 for k in calls if listed.get(k, {}).get("origin") == "event"),
+                     "without_callback_window": h.without_callback_window(c, calls)}
     figures.report()
     assert all(d.status == 200 and d.answer["dial"] is True for d in dials)
     assert all(any(w["code"] == "storage_unavailable" for w in d.answer["warnings"]) for d in during)
     assert figures.contract_held and figures.server_errors == 0, figures
     assert figures.notes["missing_from_incidents"] == [] and figures.notes["not_ended"] == []
+    # the window follows the call even when the dial could write none of it: CallStarted opens it afterwards
+    assert figures.notes["without_callback_window"] == []
 
 
 def test_a_signed_in_agents_emergency_dial_during_the_outage_still_goes_through(stack: LocalStack) -> None:
