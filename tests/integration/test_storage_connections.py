@@ -1,14 +1,20 @@
 """The storage client under a burst: connections are kept for every concurrent round trip (none opened anew and
-thrown away), and the environment is read for proxies and CA bundles only when one is set."""
+thrown away), and the environment is read once for proxies and CA bundles, as requests would read it."""
 
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
+from azure.core.exceptions import ServiceRequestError
+from azure.core.rest import HttpRequest
 
+from local.certs import ensure_dev_certs
 from shared.adapters.tables import CONNECTIONS, Tables, get_entity, storage_transport, upsert
 
 
@@ -38,16 +44,54 @@ def test_thirty_round_trips_at_once_reuse_their_connections(tables: Tables,
     assert [r.getMessage() for r in caplog.records if "pool is full" in r.getMessage()] == []
 
 
-@pytest.mark.parametrize(("environ", "reads_it"), [
-    ({}, False),
-    ({"PATH": "/usr/bin", "WEBSITE_SITE_NAME": "contoso-emergency"}, False),
-    ({"HTTPS_PROXY": "http://proxy.example.com:3128"}, True),
-    ({"no_proxy": "localhost"}, True),
-    ({"REQUESTS_CA_BUNDLE": "/etc/ssl/corporate.pem"}, True),
-    ({"CURL_CA_BUNDLE": "/etc/ssl/corporate.pem"}, True),
-    ({"HTTPS_PROXY": ""}, False),
+@pytest.mark.parametrize(("environ", "reads_it", "verify"), [
+    ({}, False, True),
+    ({"PATH": "/usr/bin", "WEBSITE_SITE_NAME": "contoso-emergency"}, False, True),
+    ({"HTTPS_PROXY": "http://proxy.example.com:3128"}, True, True),
+    ({"no_proxy": "localhost"}, True, True),
+    ({"HTTPS_PROXY": ""}, False, True),
+    # a CA bundle is read once and passed on, in requests' own order
+    ({"REQUESTS_CA_BUNDLE": "/etc/ssl/corporate.pem"}, False, "/etc/ssl/corporate.pem"),
+    ({"CURL_CA_BUNDLE": "/etc/ssl/curl.pem"}, False, "/etc/ssl/curl.pem"),
+    ({"REQUESTS_CA_BUNDLE": "/etc/ssl/corporate.pem", "CURL_CA_BUNDLE": "/etc/ssl/curl.pem"}, False,
+     "/etc/ssl/corporate.pem"),
 ])
-def test_the_environment_is_read_only_when_it_says_something(environ: dict[str, str], reads_it: bool) -> None:
+def test_the_environment_is_read_once_for_what_it_says(environ: dict[str, str], reads_it: bool,
+                                                       verify: object) -> None:
     transport = storage_transport(environ)
     assert transport.session.trust_env is reads_it
+    assert transport.connection_config.verify == verify
+    assert transport.connection_config.timeout == 2 and transport.connection_config.read_timeout == 5
     assert transport.session.get_adapter("https://example.table.core.windows.net")._pool_maxsize == CONNECTIONS
+
+
+def test_a_ca_bundle_from_the_environment_is_what_verifies_the_storage_server(tmp_path: Path) -> None:
+    """Against an HTTPS server whose CA only the bundle holds: verified with it, refused without it."""
+    certs = ensure_dev_certs(tmp_path / "certs")
+    server = HTTPServer(("127.0.0.1", 0), _Ok)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certs.server_pem, certs.server_key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_address[1]}/"
+    try:
+        for environ, verified in (({"REQUESTS_CA_BUNDLE": str(certs.ca_pem)}, True), ({}, False)):
+            transport = storage_transport(environ)
+            try:
+                with transport:
+                    response = transport.send(HttpRequest("GET", url))
+                assert verified and response.status_code == 200
+            except ServiceRequestError:
+                assert not verified
+    finally:
+        server.shutdown()
+
+
+class _Ok(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return None
