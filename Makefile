@@ -67,6 +67,8 @@ bench: setup
 	$(BIN)/python -m bench.outbound_call
 	$(BIN)/python -m bench.lease_burst
 	$(BIN)/python -m bench.callback
+	BENCH_LATENCY_MS=2 $(BIN)/python -m bench.outbound_call
+	BENCH_LATENCY_MS=2 $(BIN)/python -m bench.callback
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache artifacts

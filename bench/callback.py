@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench.common import AzuriteDeps, fill_pool, median, percentiles, ratio, raw_point_reads
+from bench.latency import latency_ms, relayed, storage_mode
 from local.acs_standin import AcsStandIn
 from local.azurite import ROOT, Azurite
 from shared.adapters.acs_calls import AcsCallControl
@@ -41,12 +42,13 @@ class TimedCallControl:
 
 
 def main() -> None:
-    with Azurite() as azurite:
+    with Azurite() as azurite, relayed(azurite.port, latency_ms()) as storage:
+        print(storage_mode())
         acs = AcsStandIn(certs_dir=ROOT / ".local" / "certs")
         connection = acs.start()
         os.environ["REQUESTS_CA_BUNDLE"] = str(acs.ca_bundle)
         try:
-            run(azurite.connection_string, connection)
+            run(storage, connection)
         finally:
             acs.stop()
 
