@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -38,18 +39,25 @@ class Threads:
     def all(self, *calls: Callable[[], Any]) -> list[Any]:
         if len(calls) < 2:
             return [call() for call in calls]
-        pool = self._executor()
-        futures = [pool.submit(contextvars.copy_context().run, call) for call in calls[1:]]
+        futures = [self._submit(call) for call in calls[1:]]
         outcomes = [_outcome(calls[0])]
         for future, call in zip(futures, calls[1:], strict=True):
-            outcomes.append(_outcome(call) if future.cancel() else _result(future))
+            outcomes.append(_outcome(call) if future is None or future.cancel() else _result(future))
         for outcome in outcomes:
             if isinstance(outcome, _Raised):
                 raise outcome.error
         return outcomes
 
     def later(self, call: Callable[[], None]) -> None:
-        self._executor().submit(contextvars.copy_context().run, _logged, call)
+        if self._submit(partial(_logged, call)) is None:
+            _logged(call)
+
+    def _submit(self, call: Callable[[], Any]) -> Future[Any] | None:
+        """None when the pool takes no more work (the interpreter is shutting down): the caller runs it itself."""
+        try:
+            return self._executor().submit(contextvars.copy_context().run, call)
+        except RuntimeError:
+            return None
 
 
 class _Raised:

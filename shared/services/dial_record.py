@@ -76,6 +76,14 @@ def _record(call: EmergencyCall, deps: Ports,
             if loaded is None:
                 continue
             existing, version = loaded
+            if existing.origin == "event" and call.warnings and not existing.warnings:
+                # CallStarted (published at once with this insert) was handled first and wrote the record from
+                # the event, which carries no warnings: the incident keeps the dial's own account of them.
+                try:
+                    deps.calls.save(replace(existing, warnings=call.warnings, origin="dial"), version)
+                except Conflict:
+                    continue
+                return replace(existing, warnings=call.warnings, origin="dial"), True, None
             if existing.origin not in ("end", "reported"):
                 return existing, True, None
             filled = replace(existing.filled_from(call, policy.window_for(call.test)), announced=False,

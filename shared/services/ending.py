@@ -87,8 +87,8 @@ def reconcile_started(call_id: str, described: EmergencyCall | None, deps: Ports
                 return None
             rebuilt = replace(described, announced=True, origin="event")
             if deps.calls.create(rebuilt):
-                log.warning("emergency call %s: incident rebuilt from CallStarted (the dial could not write it)",
-                            call_id)
+                log.warning("emergency call %s: incident rebuilt from CallStarted (the dial could not write it, or "
+                            "not yet)", call_id)
                 return rebuilt
             continue
         record, version = loaded
@@ -183,26 +183,43 @@ def settle_window(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: 
         deps.windows.open(replace(window, until=until))
 
 
-def ensure_window(call: EmergencyCall, deps: Ports, policy: LeasePolicy) -> None:
+def ensure_window(call_id: str, deps: Ports, policy: LeasePolicy) -> None:
     """CallStarted's share of the window: the dial opens it, unless it died first or could not read the agent
-    (storage down: the record then lacks her identity, which her profile gives now). The window of a later call
-    of hers (one that lasts longer) is left as it is."""
-    if not call.described:
-        return
-    identity = call.acs_user_id
-    if not identity:
-        agent = deps.agents.get(call.agent_id)
-        identity = agent.acs_user_id if agent else None
-    if not identity:
+    (storage down: the record then lacks her identity, which her profile gives now and the record keeps, so the
+    end settles the window as it does any other). The window of a later call of hers (one that lasts longer) is
+    left as it is."""
+    call = _with_identity(call_id, deps)
+    if call is None or not call.acs_user_id:
         return
     ended = call.ended_at
     until = max(call.dialed_at, ended) + policy.window_for(call.test) if ended else policy.live_hold(call.dialed_at)
-    window = deps.windows.by_identity(identity)
+    window = deps.windows.by_identity(call.acs_user_id)
     if window is not None and (window.call_id == call.call_id or window.until >= until):
         return
     log.warning("emergency call %s: callback window for the agent's identity opened by CallStarted (the dial did "
-                "not open it)", call.call_id)
-    deps.windows.open(CallbackWindow(identity, call.agent_id, call.call_id, until, call.test))
+                "not open it, or not yet)", call.call_id)
+    deps.windows.open(CallbackWindow(call.acs_user_id, call.agent_id, call.call_id, until, call.test))
+
+
+def _with_identity(call_id: str, deps: Ports) -> EmergencyCall | None:
+    """The call's record, given the agent's ACS identity from her profile when it has none."""
+    for _ in range(MAX_ATTEMPTS):
+        loaded = deps.calls.get(call_id)
+        if loaded is None or not loaded[0].described:
+            return None
+        call, version = loaded
+        if call.acs_user_id:
+            return call
+        agent = deps.agents.get(call.agent_id)
+        if agent is None or not agent.acs_user_id:
+            return call
+        known = replace(call, acs_user_id=agent.acs_user_id)
+        try:
+            deps.calls.save(known, version)
+        except Conflict:
+            continue
+        return known
+    raise Conflict(f"emergency call {call_id} kept changing while its agent's identity was recorded")
 
 
 def acs_call_ended(event: AcsCallEnded, deps: Ports, policy: LeasePolicy) -> str:

@@ -44,10 +44,9 @@ def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: Leas
         log.error("CallStarted for %s names agent %s, its record agent %s: ignored", call_id, agent_id,
                   record.agent_id)
         return deps.presence.get(agent_id)[0]
-    if record is not None:
-        ensure_window(record, deps, lease_policy)
     if record is not None and not record.in_progress:
         log.info("CallStarted for %s arrived after its end: presence left as it is", call_id)
+        ensure_window(call_id, deps, lease_policy)
         return deps.presence.get(agent_id)[0]
     now = deps.clock.now()
     result = update(agent_id, lambda p: policy.start_emergency(p, call_id, now), deps)
@@ -55,8 +54,13 @@ def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: Leas
         hold_for_call(agent_id, call_id, deps)  # after DND is saved: an engine failure never delays it
     again = deps.calls.get(call_id)
     if again is not None and not again[0].in_progress:
-        return on_call_ended(agent_id, call_id, deps)
-    log.info("agent %s presence %s for emergency call %s", agent_id, result.status, call_id)
+        result = on_call_ended(agent_id, call_id, deps)
+    else:
+        log.info("agent %s presence %s for emergency call %s", agent_id, result.status, call_id)
+    if record is not None:
+        # Last, after DND: a failure here only makes Event Grid deliver CallStarted again (every step repeats
+        # harmlessly), never delays Do Not Disturb.
+        ensure_window(call_id, deps, lease_policy)
     return result
 
 

@@ -90,3 +90,15 @@ def test_each_call_sees_the_caller_s_context() -> None:
     finally:
         REQUEST.reset(token)
     assert seen == ["invocation-1"] * 3 and later == ["invocation-1"]
+
+
+def test_a_pool_that_takes_no_more_work_runs_the_calls_in_the_caller() -> None:
+    """As while the interpreter shuts down (a worker recycled mid-dial): the dial still gets its answer and its
+    mark, instead of a RuntimeError turning a recorded call into a 500."""
+    threads = Threads()
+    threads.all(lambda: 0, lambda: 0)
+    threads._executor().shutdown()
+    ran: list[str] = []
+    assert threads.all(lambda: 1, lambda: 2, lambda: 3) == [1, 2, 3]
+    threads.later(lambda: ran.append("mark"))
+    assert ran == ["mark"]
