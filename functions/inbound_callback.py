@@ -11,6 +11,7 @@ import azure.functions as func
 from functions._common import container, parse_event
 from functions._settings import report_setting_problem, settings_are_permanent
 from shared import events, ports
+from shared.adapters import threads
 from shared.config import SettingError, Settings
 from shared.services import callbacks
 
@@ -21,8 +22,13 @@ bp = func.Blueprint()
 @bp.function_name("inbound_callback")
 @bp.event_grid_trigger(arg_name="event")
 @settings_are_permanent
-def inbound_callback(event: func.EventGridEvent) -> None:
+def inbound_callback(event: func.EventGridEvent, context: func.Context) -> None:
     """Malformed, foreign, stale and duplicate events are acknowledged; a failed redirect raises (redelivery)."""
+    with threads.invocation(context):
+        _route(event)
+
+
+def _route(event: func.EventGridEvent) -> None:
     c = container()
     call = parse_event(event, ("Microsoft.Communication.IncomingCall",),
                        lambda e: events.incoming_call(e.id, e.data, e.time, c.clock.now()))

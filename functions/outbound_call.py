@@ -10,6 +10,7 @@ import azure.functions as func
 from functions._agent import check_agent, check_call_owner
 from functions._common import container, handle_http
 from shared import commands
+from shared.adapters import threads
 from shared.domain import numbers
 from shared.services import ending, outbound
 
@@ -19,8 +20,9 @@ bp = func.Blueprint()
 
 @bp.function_name("outbound_call")
 @bp.route(route="outbound-calls", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-def outbound_call(req: func.HttpRequest) -> func.HttpResponse:
-    return handle_outbound_call(req)
+def outbound_call(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    with threads.invocation(context):
+        return handle_outbound_call(req)
 
 
 def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:

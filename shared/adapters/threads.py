@@ -1,7 +1,9 @@
 """Concurrency on a thread pool: a use case's independent round trips overlap instead of queueing one after another.
 
 The round trips are network waits (the SDKs release the GIL while they wait), so threads overlap them well. Each
-call runs in a copy of the caller's context (contextvars), so its spans and logs stay in the invocation's trace.
+call runs in a copy of the caller's context (contextvars), so its OpenTelemetry spans and logs stay in the
+invocation's trace; within `invocation(context)` its logs also carry the invocation id the Python worker reads from
+`context.thread_local_storage` (per thread, so a pool thread must be given it).
 Never deadlocks, even when a call itself uses `all` while every pool thread is busy: a call that no thread has
 started yet when its result is wanted runs in the waiting thread instead.
 """
@@ -11,12 +13,16 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+# (the worker's thread_local_storage, the invocation id) of the invocation handing work to the pool.
+INVOCATION: contextvars.ContextVar[tuple[Any, str] | None] = contextvars.ContextVar("invocation", default=None)
 
 # Enough for a burst of dials on one worker (each overlaps up to four round trips); idle threads cost nothing.
 WORKERS = 32
@@ -55,9 +61,34 @@ class Threads:
     def _submit(self, call: Callable[[], Any]) -> Future[Any] | None:
         """None when the pool takes no more work (the interpreter is shutting down): the caller runs it itself."""
         try:
-            return self._executor().submit(contextvars.copy_context().run, call)
+            return self._executor().submit(contextvars.copy_context().run, _as_invocation, call)
         except RuntimeError:
             return None
+
+
+@contextmanager
+def invocation(context: Any) -> Iterator[None]:
+    """Within it, work this invocation hands to the pool logs under its invocation id (azure.functions.Context:
+    the id set on `thread_local_storage` in the thread that logs)."""
+    storage = getattr(context, "thread_local_storage", None)
+    token = INVOCATION.set((storage, context.invocation_id) if storage is not None else None)
+    try:
+        yield
+    finally:
+        INVOCATION.reset(token)
+
+
+def _as_invocation(call: Callable[[], Any]) -> Any:
+    bound = INVOCATION.get()
+    if bound is None:
+        return call()
+    storage, invocation_id = bound
+    before = getattr(storage, "invocation_id", None)
+    storage.invocation_id = invocation_id
+    try:
+        return call()
+    finally:
+        storage.invocation_id = before
 
 
 class _Raised:

@@ -19,6 +19,7 @@ from azure.functions import meta
 from azure.functions.eventgrid import EventGridEventInConverter
 
 from functions import acs_call_events, inbound_callback, notification, presence
+from local.host_index import LocalContext
 from shared.config import Settings
 from shared.container import configure, reset
 from shared.domain.calls import Agent, EmergencyCall
@@ -116,7 +117,8 @@ def test_inbound_callback_routes_the_incoming_call(functions: dict, deps: Notify
             "from": {"kind": "phoneNumber", "rawId": "4:+12025550123", "phoneNumber": {"value": "+12025550123"}},
             "serverCallId": "server-1", "callerDisplayName": "", "incomingCallContext": "ctx-1",
             "correlationId": "corr-1"}
-    functions["inbound_callback"](event=delivered(schema, "Microsoft.Communication.IncomingCall", data, ACS))
+    functions["inbound_callback"](event=delivered(schema, "Microsoft.Communication.IncomingCall", data, ACS),
+                                  context=LocalContext("inv-1", "inbound_callback", ""))
     assert [name for name, _ in deps.telemetry.events] == ["CallbackRouted"]
 
 

@@ -4,6 +4,7 @@ outcome with the setting's name, logged at ERROR and emitted as SettingMissing (
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ import azure.functions as func
 import pytest
 
 from functions import acs_call_events, inbound_callback, notification, presence
+from local.host_index import LocalContext
 from shared.config import Settings
 from shared.container import configure, reset
 from shared.domain.calls import Agent
@@ -37,6 +39,15 @@ def deps() -> Iterator[NotifyDeps]:
     d = with_call(NotifyDeps(), ALICE)
     yield d
     reset()
+
+CONTEXT = LocalContext("inv-1", "inbound_callback", "")
+
+
+def invoke(function: Any, **bindings: Any) -> Any:
+    """As the worker calls a function: with its context when it asks for one."""
+    if "context" in inspect.signature(function).parameters:
+        bindings["context"] = CONTEXT
+    return function(**bindings)
 
 
 def install(d: NotifyDeps, env: dict[str, str], *, real_acs: bool = True) -> None:
@@ -123,7 +134,7 @@ def test_every_event_function_acknowledges_a_missing_topic_setting(
         event: func.EventGridEvent) -> None:
     install(deps, without("EVENTGRID_TOPIC_RESOURCE_ID", "ACS_RESOURCE_ID"), real_acs=False)
     with caplog.at_level(logging.ERROR):
-        assert functions[function](event=event) is None
+        assert invoke(functions[function], event=event) is None
     missing = "ACS_RESOURCE_ID" if event.event_type.startswith("Microsoft.") else "EVENTGRID_TOPIC_RESOURCE_ID"
     assert {"setting": missing, "function": function} in setting_events(deps)
     assert any(r.levelno == logging.ERROR and missing in r.getMessage() for r in caplog.records)
@@ -142,7 +153,7 @@ def test_a_malformed_fallback_target_is_acknowledged_recorded_and_alerted(
     deps.pool.add(PoolNumber("+12025550100", "US"))
     install(deps, without(CALLBACK_FALLBACK_TARGET="securitydesk"), real_acs=False)
     with caplog.at_level(logging.ERROR):
-        assert functions["inbound_callback"](event=orphaned_callback()) is None
+        assert invoke(functions["inbound_callback"], event=orphaned_callback()) is None
     assert deps.call_control.redirects == []
     assert {"setting": "CALLBACK_FALLBACK_TARGET", "function": "inbound_callback"} in setting_events(deps)
     assert any(r.levelno == logging.ERROR and "CALLBACK_FALLBACK_TARGET" in r.getMessage() for r in caplog.records)
@@ -155,7 +166,7 @@ def test_a_callback_without_the_acs_connection_is_recorded_on_the_incident(
     deps.pool.add(PoolNumber("+12025550100", "US", Lease("ec-1", "alice", "8:acs:r_alice", T0,
                                                          T0 + timedelta(minutes=60))))
     install(deps, without("ACS_CONNECTION_STRING"))
-    assert functions["inbound_callback"](event=orphaned_callback()) is None
+    assert invoke(functions["inbound_callback"], event=orphaned_callback()) is None
     (entry,) = deps.calls.get("ec-1")[0].callbacks
     assert entry["outcome"] == "setting_missing" and "ACS_CONNECTION_STRING" in entry["problem"]
     assert {"setting": "ACS_CONNECTION_STRING", "function": "inbound_callback"} in setting_events(deps)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from shared.adapters.threads import Threads
+from shared.adapters.threads import Threads, invocation
 
 REQUEST = contextvars.ContextVar("request", default="none")
 
@@ -102,3 +102,33 @@ def test_a_pool_that_takes_no_more_work_runs_the_calls_in_the_caller() -> None:
     assert threads.all(lambda: 1, lambda: 2, lambda: 3) == [1, 2, 3]
     threads.later(lambda: ran.append("mark"))
     assert ran == ["mark"]
+
+
+def test_work_handed_to_the_pool_logs_under_the_invocation_that_handed_it() -> None:
+    """The Python worker reads the invocation id of a log record from `context.thread_local_storage`, a
+    threading.local: each pool thread is given it for the work it runs, and has its own back afterwards."""
+    storage = threading.local()
+
+    class Context:
+        invocation_id = "inv-1"
+        thread_local_storage = storage
+
+    def first() -> int:  # long enough for the pool thread to start the second call
+        time.sleep(0.2)
+        return 0
+
+    threads = Threads(workers=1)
+    assert threads.all(first, lambda: getattr(storage, "invocation_id", None)) == [0, None]
+    with invocation(Context()):
+        seen = threads.all(first, lambda: getattr(storage, "invocation_id", None))
+        done = threading.Event()
+        later: list[object] = []
+
+        def deferred() -> None:
+            later.append(getattr(storage, "invocation_id", None))
+            done.set()
+
+        threads.later(deferred)
+        assert done.wait(5)
+    after = threads.all(first, lambda: getattr(storage, "invocation_id", None))
+    assert seen == [0, "inv-1"] and later == ["inv-1"] and after == [0, None]
