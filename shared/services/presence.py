@@ -45,9 +45,16 @@ def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: Leas
                   record.agent_id)
         return deps.presence.get(agent_id)[0]
     if record is not None and not record.in_progress:
-        log.info("CallStarted for %s arrived after its end: presence left as it is", call_id)
+        current = deps.presence.get(agent_id)[0]
+        if current.emergency_call_id == call_id:
+            # An earlier delivery applied DND after the end's CallEnded had found nothing to lift, and died
+            # before it read the record again: this one lifts it.
+            log.warning("CallStarted for %s after its end finds its DND still applied: lifting it", call_id)
+            current = on_call_ended(agent_id, call_id, deps)
+        else:
+            log.info("CallStarted for %s arrived after its end: presence left as it is", call_id)
         ensure_window(call_id, deps, lease_policy)
-        return deps.presence.get(agent_id)[0]
+        return current
     now = deps.clock.now()
     result = update(agent_id, lambda p: policy.start_emergency(p, call_id, now), deps)
     if result.emergency_call_id == call_id:

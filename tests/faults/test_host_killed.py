@@ -71,7 +71,11 @@ def test_host_killed_at_random_points_during_a_burst(killable: LocalStack, rng) 
     for d in dials:  # the dialer dialed every one of them, answer or not, and knows the id it chose
         assert h.end(c, str(d.call_id), d.agent, retries=5) == 200
     assert h.quiet(killable, timeout=60)
-    figures.stuck_dnd = len(h.stuck_dnd(c, calls.values()))
+    stuck = h.stuck_dnd(c, calls.values())
+    figures.stuck_dnd = len(stuck)
+    for agent in stuck:  # what a failure needs to be understood
+        print("STUCK", agent, c.get(f"/api/agents/{agent}/presence")[1],
+              {k: v for k, v in h.incidents(c).items() if v.get("agentId") == agent})
     figures.notes = {"kills_at_s": [round(k, 2) for k in kills], "answered": len(answered),
                      "unanswered": CALLS - len(answered), "callbacks": len(contexts),
                      "recovered_incidents": sum(1 for i in h.incidents(c).values() if i["origin"] == "lease")}

@@ -12,11 +12,12 @@ import pytest
 from shared import events
 from shared.commands import OutboundCall
 from shared.domain.calls import Agent
+from shared.domain.presence import Presence
 from shared.ports import StoreError
 from shared.services.ending import end_emergency_call
 from shared.services.outbound import place_outbound_call
-from shared.services.presence import on_call_started
-from tests.fakes import FakeDeps, FakeEvents, FakeWindows, Sequential
+from shared.services.presence import on_call_ended, on_call_started
+from tests.fakes import FakeDeps, FakeEvents, FakePresence, FakeWindows, Killed, Sequential
 
 ALICE = "8:acs:r_alice"
 
@@ -90,3 +91,32 @@ def test_callstarted_handled_before_the_dial_s_record_keeps_the_dial_s_warnings(
     assert record.origin == "dial" and [w["code"] for w in record.warnings] == ["no_recipients"]
     assert record.announced  # its handler saw it: nothing for the timer to publish again
     assert deps.presence.get("alice")[0].in_emergency
+
+
+class EndedWhileDndIsSaved(FakePresence):
+    """The call's end is recorded, and its CallEnded handled (nothing to lift yet), between CallStarted's read of
+    the record and its DND write; the process dies right after the write, before it reads the record again."""
+
+    def __init__(self, deps: FakeDeps) -> None:
+        super().__init__()
+        self.deps, self.armed = deps, True
+
+    def save(self, presence: Presence, version: str | None) -> None:
+        if self.armed and presence.in_emergency:
+            self.armed = False
+            end_emergency_call("c1", "dialer", self.deps, self.deps.policy, agent_id="alice")
+            on_call_ended("alice", "c1", self.deps)
+            super().save(presence, version)
+            raise Killed("after the DND write")
+        super().save(presence, version)
+
+
+def test_callstarted_redelivered_after_the_end_lifts_the_dnd_its_first_delivery_left(deps: FakeDeps) -> None:
+    deps.presence = EndedWhileDndIsSaved(deps)
+    deps.presence.save(Presence("alice", "Available"), None)
+    dial(deps)
+    with pytest.raises(Killed):
+        started(deps)
+    assert deps.presence.get("alice")[0].in_emergency  # left by the first delivery, its CallEnded already handled
+    started(deps)  # Event Grid delivers CallStarted again: the call has ended
+    assert deps.presence.get("alice")[0].status == "Available"
