@@ -3,6 +3,7 @@ and the contract checked from outside only (HTTP API, admin views, what reached 
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -92,7 +93,7 @@ def dial(client: Client, agent: str, number: str = "933", call_id: str | None = 
     started = time.perf_counter()
     try:
         status, answer = client.post("/api/outbound-calls", body)
-    except OSError:
+    except (OSError, http.client.HTTPException):  # refused, reset, or the answer cut off (the host killed mid-way)
         return Dial(agent, None, (time.perf_counter() - started) * 1000, requested=call_id)
     return Dial(agent, status, (time.perf_counter() - started) * 1000, answer if isinstance(answer, dict) else {},
                 call_id)

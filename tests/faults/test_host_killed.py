@@ -56,6 +56,8 @@ def test_host_killed_at_random_points_during_a_burst(killable: LocalStack, rng) 
         killable.start_host()
     for t in threads:
         t.join(timeout=60)
+    # every dial is accounted for: the dialer dialed each one and ends each one, answered or not
+    assert len(dials) == CALLS, f"{CALLS - len(dials)} callers did not finish"
     answered = [d for d in dials if d.status == 200]
     # The relay: past the grace for dials that died between their lease and their incident, the timer runs.
     c.advance(120)
