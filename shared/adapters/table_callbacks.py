@@ -18,7 +18,7 @@ class TableCallbackWindowStore:
 
     TABLE = "callbackwindows"
 
-    def __init__(self, tables: Tables, concurrency: Concurrency | None = None) -> None:
+    def __init__(self, tables: Tables, concurrency: Concurrency) -> None:
         self._tables = tables
         self._concurrency = concurrency
 
@@ -27,13 +27,8 @@ class TableCallbackWindowStore:
         row = {"RowKey": "", "acs_user_id": window.acs_user_id, "agent_id": window.agent_id,
                "call_id": window.call_id, "until": ts(window.until), "test": window.test}
         table = self._tables.get(self.TABLE)
-        writes = [partial(upsert, table, row | {"PartitionKey": "acs:" + escape_key(window.acs_user_id)}),
-                  partial(upsert, table, row | {"PartitionKey": "agent:" + escape_key(window.agent_id)})]
-        if self._concurrency is None:
-            for write in writes:
-                write()
-        else:
-            self._concurrency.all(*writes)
+        self._concurrency.all(partial(upsert, table, row | {"PartitionKey": "acs:" + escape_key(window.acs_user_id)}),
+                              partial(upsert, table, row | {"PartitionKey": "agent:" + escape_key(window.agent_id)}))
 
     def by_identity(self, acs_user_id: str) -> CallbackWindow | None:
         return _window(get_entity(self._tables.get(self.TABLE), "acs:" + escape_key(acs_user_id), ""))

@@ -14,7 +14,7 @@ import contextvars
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -46,13 +46,11 @@ class Threads:
         if len(calls) < 2:
             return [call() for call in calls]
         futures = [self._submit(call) for call in calls[1:]]
-        outcomes = [_outcome(calls[0])]
+        done = [_inline(calls[0])]
         for future, call in zip(futures, calls[1:], strict=True):
-            outcomes.append(_outcome(call) if future is None or future.cancel() else _result(future))
-        for outcome in outcomes:
-            if isinstance(outcome, _Raised):
-                raise outcome.error
-        return outcomes
+            done.append(_inline(call) if future is None or future.cancel() else future)
+        wait(done)  # every call finishes before an error of one is raised (the first, in order)
+        return [future.result() for future in done]
 
     def later(self, call: Callable[[], None]) -> None:
         if self._submit(partial(_logged, call)) is None:
@@ -91,23 +89,14 @@ def _as_invocation(call: Callable[[], Any]) -> Any:
         storage.invocation_id = before
 
 
-class _Raised:
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-
-def _outcome(call: Callable[[], Any]) -> Any:
+def _inline(call: Callable[[], Any]) -> Future[Any]:
+    """`call` run here, as a finished future (its result or its exception)."""
+    future: Future[Any] = Future()
     try:
-        return call()
+        future.set_result(call())
     except Exception as exc:
-        return _Raised(exc)
-
-
-def _result(future: Future[Any]) -> Any:
-    try:
-        return future.result()
-    except Exception as exc:
-        return _Raised(exc)
+        future.set_exception(exc)
+    return future
 
 
 def _logged(call: Callable[[], None]) -> None:

@@ -122,6 +122,11 @@ class LeasePolicy:
         """How long a call without an end signal holds its number: the safety net's end plus the window."""
         return dialed_at + self.max_call + self.window
 
+    def window_until(self, dialed_at: datetime, ended_at: datetime | None, test: bool) -> datetime:
+        """Until when the agent's identity is her callback's: held while the call lasts, then the window after
+        its first end."""
+        return max(dialed_at, ended_at) + self.window_for(test) if ended_at else self.live_hold(dialed_at)
+
     def new_lease(self, call_id: str, agent_id: str, acs_user_id: str | None, now: datetime, test: bool,
                   dialed_number: str = "", country: str | None = None) -> Lease:
         return Lease(call_id, agent_id, acs_user_id, leased_at=now, expires_at=self.live_hold(now), test=test,

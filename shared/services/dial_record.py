@@ -100,7 +100,7 @@ def _record(call: EmergencyCall, deps: Ports,
 
 
 def _window_until(call: EmergencyCall, policy: LeasePolicy) -> datetime:
-    return policy.live_hold(call.dialed_at) if call.in_progress else call.callback_until or call.dialed_at
+    return policy.window_until(call.dialed_at, call.ended_at, call.test)
 
 
 def _open_window(call: EmergencyCall, deps: Ports, policy: LeasePolicy) -> StoreError | None:

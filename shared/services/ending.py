@@ -177,22 +177,22 @@ def settle_window(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: 
     """The agent's identity stays prioritised for the window after the end, like the callback number."""
     if not call.acs_user_id:
         return
-    until = max(call.dialed_at, ended_at) + policy.window_for(call.test)
+    until = policy.window_until(call.dialed_at, ended_at, call.test)
     window = deps.windows.by_identity(call.acs_user_id)
     if window is not None and window.call_id == call.call_id and window.until != until:
         deps.windows.open(replace(window, until=until))
 
 
-def ensure_window(call_id: str, deps: Ports, policy: LeasePolicy) -> None:
+def ensure_window(call_id: str, deps: Ports, policy: LeasePolicy,
+                  loaded: tuple[EmergencyCall, str] | None = None) -> None:
     """CallStarted's share of the window: the dial opens it, unless it died first or could not read the agent
     (storage down: the record then lacks her identity, which her profile gives now and the record keeps, so the
     end settles the window as it does any other). The window of a later call of hers (one that lasts longer) is
-    left as it is."""
-    call = _with_identity(call_id, deps)
+    left as it is. `loaded`: the record (and its version) as the caller has just read it."""
+    call = _with_identity(call_id, deps, loaded)
     if call is None or not call.acs_user_id:
         return
-    ended = call.ended_at
-    until = max(call.dialed_at, ended) + policy.window_for(call.test) if ended else policy.live_hold(call.dialed_at)
+    until = policy.window_until(call.dialed_at, call.ended_at, call.test)
     window = deps.windows.by_identity(call.acs_user_id)
     if window is not None and (window.call_id == call.call_id or window.until >= until):
         return
@@ -201,10 +201,11 @@ def ensure_window(call_id: str, deps: Ports, policy: LeasePolicy) -> None:
     deps.windows.open(CallbackWindow(call.acs_user_id, call.agent_id, call.call_id, until, call.test))
 
 
-def _with_identity(call_id: str, deps: Ports) -> EmergencyCall | None:
+def _with_identity(call_id: str, deps: Ports, loaded: tuple[EmergencyCall, str] | None) -> EmergencyCall | None:
     """The call's record, given the agent's ACS identity from her profile when it has none."""
-    for _ in range(MAX_ATTEMPTS):
-        loaded = deps.calls.get(call_id)
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt or loaded is None:
+            loaded = deps.calls.get(call_id)
         if loaded is None or not loaded[0].described:
             return None
         call, version = loaded

@@ -73,16 +73,17 @@ def _prefetch(cmd: OutboundCall, c: Classification, call_id: str, now: datetime,
               policy: LeasePolicy) -> _Prefetched:
     region = numbers.region_for_country(c.country) if c.country else None
     agent, taken, voice, page = deps.concurrency.all(
-        partial(_caught, deps.agents.get, cmd.agent_id, StoreError),
+        partial(_caught, partial(deps.agents.get, cmd.agent_id), StoreError),
         partial(_taken_by_another, call_id, cmd.agent_id, deps) if cmd.emergency_call_id else bool,
-        partial(_caught, deps.voice_setup.load, None, Exception),  # a record it cannot read: path unknown
+        partial(_caught, deps.voice_setup.load, Exception),  # a record it cannot read: path unknown
         partial(_free_page, region, now, deps, policy))
     return _Prefetched(agent, taken, voice, page)
 
 
-def _caught(read: Callable[..., Any], arg: object, errors: type[Exception]) -> Any:
+def _caught(read: Callable[[], Any], errors: type[Exception]) -> Any:
+    """What `read` returns, or the error it raised (one of `errors`)."""
     try:
-        return read(arg) if arg is not None else read()
+        return read()
     except errors as exc:
         return exc
 

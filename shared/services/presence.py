@@ -67,7 +67,7 @@ def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: Leas
     if record is not None:
         # Last, after DND: a failure here only makes Event Grid deliver CallStarted again (every step repeats
         # harmlessly), never delays Do Not Disturb.
-        ensure_window(call_id, deps, lease_policy)
+        ensure_window(call_id, deps, lease_policy, again)
     return result
 
 

@@ -28,10 +28,10 @@ class DownDeps:
         self.clock = FixedClock(T0)
         self.agents, self.pool = TableAgentStore(tables), TablePoolStore(tables)
         self.presence, self.calls = TablePresenceStore(tables), TableCallStore(tables)
-        self.history, self.windows = TableHistoryStore(tables), TableCallbackWindowStore(tables)
+        self.concurrency = Threads()
+        self.history, self.windows = TableHistoryStore(tables), TableCallbackWindowStore(tables, self.concurrency)
         self.incoming = TableIncomingCallLog(tables)
         self.events, self.call_control = FakeEvents(), FakeCallControl()
-        self.concurrency = Threads()
         self.voice_setup = CachedVoiceConfig(TableVoiceConfigStore(tables))
         self.policy = LeasePolicy()
 

@@ -21,6 +21,16 @@ def numbers(count: int) -> list[str]:
     return [f"+1202555{100 + i:04d}" for i in range(count)]
 
 
+def leased_and_ended(pool: TablePoolStore, agent_id: str) -> PoolNumber:
+    """Call c1 of `agent_id` leases a number at T0 and ends at once: its window runs to T0 + 60 min."""
+    first = lease_number("1", "c1", None, agent_id, T0, False, pool, POLICY)
+    assert first is not None
+    read = pool.get(first.number)
+    assert read is not None and read.lease is not None
+    assert pool.replace(read, replace(read, lease=POLICY.on_call_end(read.lease, T0)))
+    return first
+
+
 def fill(pool: TablePoolStore, count: int) -> list[str]:
     wanted = numbers(count)
     for n in wanted:
@@ -152,9 +162,7 @@ def test_a_lease_reads_as_much_from_a_pool_of_400_as_from_a_pool_of_40(azurite) 
 def test_the_index_lists_free_numbers_least_recently_used_first_and_respects_quarantine(tables: Tables) -> None:
     pool = TablePoolStore(tables)
     fill(pool, 3)
-    first = lease_number("1", "c1", None, "a1", T0, False, pool, POLICY)
-    read = pool.get(first.number)
-    assert pool.replace(read, replace(read, lease=POLICY.on_call_end(read.lease, T0)))
+    first = leased_and_ended(pool, "a1")
     others = [n for n in numbers(3) if n != first.number]
     later = T0 + timedelta(minutes=65)  # expired at 60, quarantined until 70
     assert [s.number for s in pool.free_numbers("1", POLICY.free_until(later), 10)] == others
@@ -176,9 +184,7 @@ def test_a_redial_by_the_same_agent_keeps_her_number_and_a_repeat_keeps_the_call
 def test_an_agent_whose_lease_expired_gets_a_fresh_number_past_her_stale_hint(tables: Tables) -> None:
     pool = TablePoolStore(tables)
     fill(pool, 2)
-    first = lease_number("1", "c1", None, "alice", T0, False, pool, POLICY)
-    read = pool.get(first.number)
-    assert pool.replace(read, replace(read, lease=POLICY.on_call_end(read.lease, T0)))
+    first = leased_and_ended(pool, "alice")
     later = T0 + timedelta(minutes=61)  # her lease expired; the timer has not cleaned its hint
     again = lease_number("1", "c2", None, "alice", later, False, pool, POLICY)
     assert again is not None and again.number != first.number and again.lease.call_id == "c2"
