@@ -163,3 +163,32 @@ def call_from_started(data: dict[str, Any]) -> EmergencyCall | None:
             acs_user_id=data.get("acsUserId") if isinstance(data.get("acsUserId"), str) else None)
     except (KeyError, BadEvent):
         return None
+
+
+@dataclass(frozen=True)
+class SmsReceived:
+    """An inbound SMS (Microsoft.Communication.SMSReceived): who sent it, to which of our numbers, what it says."""
+
+    message_id: str
+    from_number: str  # E.164 with its '+'
+    to_number: str
+    message: str
+    received_at: datetime
+
+
+def sms_received(data: Any, when: datetime | str | None, now: datetime) -> SmsReceived:
+    """Both casings ACS uses: PascalCase without '+' (the specs' examples), camelCase with it (the docs, SDKs)."""
+    body = _bounded_data(data)
+
+    def read(name: str) -> Any:
+        return body.get(name, body.get(name[0].upper() + name[1:]))
+
+    numbers = [str(read(k) or "").strip() for k in ("from", "to")]
+    if not all(re.fullmatch(r"\+?[0-9]{3,15}", n) for n in numbers):
+        raise BadEvent("SMSReceived without a sender and recipient phone number")
+    message, message_id = read("message"), read("messageId")
+    if not isinstance(message, str) or not isinstance(message_id, str) or not message_id:
+        raise BadEvent("SMSReceived without its message or message id")
+    sent = read("receivedTimestamp")
+    sender, recipient = ("+" + n.lstrip("+") for n in numbers)
+    return SmsReceived(message_id, sender, recipient, message, event_time(sent if isinstance(sent, str) else when, now))

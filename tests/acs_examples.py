@@ -21,7 +21,8 @@ class Example:
 
     @property
     def cloud_event(self) -> bool:
-        return "specversion" in self.document
+        # The SMSReceived example spells it `specVersion`; CloudEvents attribute names are lower case.
+        return any(key.lower() == "specversion" for key in self.document)
 
     @property
     def event_type(self) -> str:
@@ -40,8 +41,10 @@ class Example:
         return self.document["data"]
 
     def stamped(self, resource_id: str) -> dict[str, Any]:
-        """As Event Grid delivers it for our ACS resource: the example's placeholder source replaced."""
-        return {**self.document, ("source" if self.cloud_event else "topic"): resource_id}
+        """As Event Grid delivers it for our ACS resource: the example's placeholder source replaced (and a
+        CloudEvent's attribute names in lower case, as the specification has them; data as it is)."""
+        document = {(k.lower() if self.cloud_event and k != "data" else k): v for k, v in self.document.items()}
+        return {**document, ("source" if self.cloud_event else "topic"): resource_id}
 
 
 def examples() -> list[Example]:
@@ -73,5 +76,10 @@ EMAIL_REPORTS = {  # file -> (messageId, status, attempt time, recipient, detail
 INCOMING_CALLS = {  # file -> (to, from, serverCallId, correlationId, incomingCallContext)
     name: ("{recipient-id}", "{caller-id}", "{server-call-id}", "correlationId", "{incoming-call-contextValue}")
     for name in ("eventgrid-incoming_call.json", "cloudevents-incoming_call.json")
+}
+SMS_RECEIVED = {  # file -> (messageId, from, to, message, received)
+    name: ("Incoming_20200918002745d29ebbea-3341-4466-9690-0a03af35228e", "+15555555555", "+15555555555",
+           "Great to connect with ACS events", utc("2020-09-18T00:27:45.32+00:00"))
+    for name in ("eventgrid-sms_received.json", "cloudevents-sms_received.json")
 }
 IGNORED = {"cloudevents-call_started.json"}  # ACS's CallStarted: no function subscribes to it

@@ -11,15 +11,24 @@ import pytest
 from shared import events
 from shared.identifiers import raw_id_of
 from shared.services import deliveries
-from tests.acs_examples import CALL_ENDED, EMAIL_REPORTS, IGNORED, INCOMING_CALLS, Example, examples, utc
+from tests.acs_examples import (
+    CALL_ENDED,
+    EMAIL_REPORTS,
+    IGNORED,
+    INCOMING_CALLS,
+    SMS_RECEIVED,
+    Example,
+    examples,
+    utc,
+)
 
 RECEIVED = datetime(2030, 1, 1, tzinfo=UTC)  # the receive time: never what a parsed event should carry
 
 
 def test_every_example_file_is_known_here() -> None:
     names = {e.name for e in examples()}
-    assert names == set(CALL_ENDED) | set(EMAIL_REPORTS) | set(INCOMING_CALLS) | IGNORED, names
-    assert len(names) == 8
+    assert names == set(CALL_ENDED) | set(EMAIL_REPORTS) | set(INCOMING_CALLS) | set(SMS_RECEIVED) | IGNORED, names
+    assert len(names) == 10
 
 
 def meaning(example: Example) -> tuple[Any, ...]:
@@ -31,6 +40,9 @@ def meaning(example: Example) -> tuple[Any, ...]:
     if example.event_type == deliveries.EMAIL_DELIVERY_REPORT:
         r = deliveries.email_delivery_report(example.data, RECEIVED)
         return r.message_id, r.status, r.at, r.recipient, r.detail
+    if example.event_type == "Microsoft.Communication.SMSReceived":
+        sms = events.sms_received(example.data, example.time, RECEIVED)
+        return sms.message_id, sms.from_number, sms.to_number, sms.message, sms.received_at
     call = events.incoming_call(example.event_id, example.data, example.time, RECEIVED)
     assert call.event_time == utc(example.time)
     return call.to_raw_id, call.from_raw_id, call.server_call_id, call.correlation_id, call.incoming_call_context
@@ -38,7 +50,7 @@ def meaning(example: Example) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("example", [e for e in examples() if e.name not in IGNORED], ids=lambda e: e.name)
 def test_each_example_parses_as_acs_means_it(example: Example) -> None:
-    expected = {**CALL_ENDED, **EMAIL_REPORTS, **INCOMING_CALLS}[example.name]
+    expected = {**CALL_ENDED, **EMAIL_REPORTS, **INCOMING_CALLS, **SMS_RECEIVED}[example.name]
     assert meaning(example) == expected
 
 
