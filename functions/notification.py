@@ -36,7 +36,8 @@ def emergency_notification(event: func.EventGridEvent) -> None:
         return
     try:
         c = container()
-        report = notify.notify_emergency(cmd.call_id, c, events.call_from_started(cmd.data))
+        report = notify.notify_emergency(cmd.call_id, c, events.call_from_started(cmd.data),
+                                         c.settings.fallback_email_recipients_as_typed)
     except NotFound:
         # Only an event without the call's description (an older publisher) and without a record ends here.
         log.error("emergency call %s has no record and the event does not describe it: nobody was notified "

@@ -7,7 +7,7 @@ import time
 
 import azure.functions as func
 
-from functions._agent import check_agent, check_call_owner
+from functions._agent import check_agent, check_call_owner, check_emergency_dial
 from functions._common import container, handle_http
 from shared import commands
 from shared.adapters import threads
@@ -26,17 +26,26 @@ def outbound_call(req: func.HttpRequest, context: func.Context) -> func.HttpResp
 
 
 def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
-    """Answer at once; an emergency answer always says dial, with warnings for whatever is missing."""
+    """Answer at once; an emergency answer always says dial, with warnings for whatever is missing. A signed-in
+    agent's emergency dial is answered even when no profile names her (the call is then recorded against her
+    user, and an alert fires: UnmappedEmergencyDial)."""
     started = time.perf_counter()
 
     def run() -> object:
         cmd = commands.outbound_call(commands.parse_json_object(req.get_body()))
-        check_agent(req, cmd.agent_id, emergency=numbers.classify(cmd.dialed_number, cmd.country_code).emergency)
+        dialed_by = None
+        if numbers.classify(cmd.dialed_number, cmd.country_code).emergency:
+            dialed_by = check_emergency_dial(req, cmd.agent_id)
+        else:
+            check_agent(req, cmd.agent_id)
         c = container()
-        answer = outbound.place_outbound_call(cmd, c, c.policy)
+        answer = outbound.place_outbound_call(cmd, c, c.policy, dialed_by)
         if answer.get("emergency"):
             c.telemetry.duration("emergency.dial_to_lease_ms", (time.perf_counter() - started) * 1000,
                                  source=str(answer.get("callbackNumberSource")), test=str(answer.get("test")))
+        if dialed_by is not None:
+            c.telemetry.event("UnmappedEmergencyDial", problem=dialed_by.code,
+                              emergencyCallId=str(answer.get("emergencyCallId")))
         return answer
     return handle_http(run)
 
@@ -70,11 +79,11 @@ def handle_outbound_call_ended(req: func.HttpRequest) -> func.HttpResponse:
     def run() -> object:
         body = commands.parse_json_object(req.get_body()) if req.get_body() else {}
         cmd = commands.call_end(req.route_params.get("emergencyCallId", ""), body)
-        check_call_owner(req, cmd.call_id, cmd.agent_id)
+        agent_id = check_call_owner(req, cmd.call_id, cmd.agent_id)
         c = container()
         dialed = (cmd.dialed_number, cmd.country_code) if cmd.dialed_number else None
         call = ending.end_emergency_call(cmd.call_id, "dialer", c, c.policy, cmd.server_call_id, cmd.correlation_id,
-                                         agent_id=cmd.agent_id, dialed=dialed)
+                                         agent_id=agent_id, dialed=dialed)
         return {"emergencyCallId": call.call_id, "endedAt": call.ended_at, "endSource": call.end_source,
                 "callbackNumber": call.callback_number, "callbackWindowEndsAt": call.callback_until}
     return handle_http(run)

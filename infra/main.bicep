@@ -33,6 +33,9 @@ param callbackAgentIds array = []
 @description('ACS identity (8:acs:...) that takes callbacks to pool numbers with no live lease.')
 param callbackFallbackTarget string
 
+@description('Semicolon-separated email addresses (the security desk) notified of an emergency call whose agent\'s own recipients are unknown (a signed-in agent no profile names); empty: nobody.')
+param fallbackEmailRecipients string = ''
+
 @description('E.164 number of this ACS resource that sends emergency SMS; empty: email only.')
 param smsSenderNumber string = ''
 
@@ -209,6 +212,7 @@ module functionApp 'modules/functionapp.bicep' = {
     emailSenderAddress: communication.outputs.emailSenderAddress
     smsSenderNumber: smsSenderNumber
     callbackFallbackTarget: callbackFallbackTarget
+    fallbackEmailRecipients: fallbackEmailRecipients
     callbackWindowMinutes: callbackWindowMinutes
     callbackQuarantineMinutes: callbackQuarantineMinutes
     maxEmergencyCallMinutes: maxEmergencyCallMinutes

@@ -17,6 +17,10 @@ param callbackAgentIds = []
 // Who answers a callback to a pool number that has no live lease (an ACS user: supervisor or queue bot).
 param callbackFallbackTarget = '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000000'
 
+// Who is emailed of an emergency call whose agent's own recipients are unknown (a signed-in agent whose user no
+// profile names): the security desk, semicolon-separated.
+param fallbackEmailRecipients = 'security-desk@example.com'
+
 param smsSenderNumber = ''
 
 // The Entra app registration that signs admins in (App Service Authentication) and defines the app roles.

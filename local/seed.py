@@ -12,9 +12,12 @@ from urllib.parse import quote
 
 from local.stack import Client, LocalStack
 
+# Alice and Bob sign in with these Entra object ids (the panel's and the tests' users); Carol's profile names no
+# user yet (readiness says so, and her signed-in emergency call is recorded against her user).
 AGENTS: dict[str, dict[str, Any]] = {
     "alice": {
         "displayName": "Alice Example", "acsUserId": "8:acs:00000000-0000-0000-0000-000000000000_alice",
+        "signInId": "00000000-0000-0000-0000-0000000a11ce",
         "outboundNumber": "+1 202 555 0180", "timezone": "America/Chicago",
         "emailRecipients": "security-desk@example.com; floor-lead@example.org",
         "smsRecipients": "+1 202 555 0142", "mailboxEnabled": True,
@@ -24,12 +27,14 @@ AGENTS: dict[str, dict[str, Any]] = {
     },
     "bob": {
         "displayName": "Bob Example", "acsUserId": "8:acs:00000000-0000-0000-0000-000000000000_bob",
+        "signInId": "00000000-0000-0000-0000-000000000b0b",
         "outboundNumber": "+1 202 555 0181", "timezone": "America/New_York",
         "emailRecipients": "security-desk@example.com", "mailboxEnabled": True,
         "outboundProfile": "voice-outbound-us", "capacityProfile": "voice-default",
         "lastLocation": {"countryCode": "US", "address": "1 Example Plaza", "floor": "4", "city": "Springfield, IL"},
     },
-    # Not ready, to show what the page reports: no recipients, working from Denmark with no +45 callback numbers.
+    # Not ready, to show what the page reports: no recipients, working from Denmark with no +45 callback numbers,
+    # no signed-in user named.
     "carol": {
         "displayName": "Carol Example", "acsUserId": "8:acs:00000000-0000-0000-0000-000000000000_carol",
         "outboundNumber": "+1 202 555 0182", "timezone": "Europe/Copenhagen", "mailboxEnabled": True,

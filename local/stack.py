@@ -30,6 +30,8 @@ from local.eventgrid_store import PENDING
 
 T = TypeVar("T")
 FALLBACK_TARGET = "8:acs:00000000-0000-0000-0000-000000000000_securitydesk"
+# Who is emailed of an emergency call whose agent's own recipients are unknown (FALLBACK_EMAIL_RECIPIENTS).
+FALLBACK_RECIPIENTS = "fallback-desk@example.com"
 # The signed-in user the local host simulates (local/host_principal.py): the demo's administrator.
 ADMIN_PRINCIPAL: dict[str, Any] = {"userId": "00000000-0000-0000-0000-00000000ad01",
                                    "userDetails": "admin@example.com", "roles": ["EmergencyCalling.Admin"]}
@@ -188,6 +190,7 @@ class LocalStack:
             "EVENTGRID_TOPIC_KEY": self.custom_topic.access_key,
             "EVENTGRID_TOPIC_RESOURCE_ID": self.custom_topic.topic, "ACS_RESOURCE_ID": self.system_topic.topic,
             "CALLBACK_FALLBACK_TARGET": FALLBACK_TARGET,
+            "FALLBACK_EMAIL_RECIPIENTS": FALLBACK_RECIPIENTS,
             # The seeded agents call from a Microsoft number (direct offer), where the responder sees the emergency
             # service's temporary number; the local stack also leases each a pool number she can read out, so the
             # demo and the tests can show the pool at work. tests/e2e/test_direct_offer.py runs with the default.

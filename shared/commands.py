@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.domain.calls import Agent
+from shared.domain.dialed_by import PRINCIPAL_PREFIX, is_principal_agent_id
 from shared.domain.numbers import to_e164, valid_country
 from shared.domain.presence import PRESENCE_VALUES
 from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
@@ -211,6 +212,9 @@ def _phone(body: dict[str, Any], name: str) -> str | None:
 def agent(agent_id: str, body: dict[str, Any]) -> Agent:
     """An agent as the admin sends it; recipients are kept as typed after validation (see recipients)."""
     check_id("agentId", agent_id)
+    if is_principal_agent_id(agent_id):
+        raise ValidationError("agentId", f"must not start with {PRINCIPAL_PREFIX}: such ids are the calls of "
+                              "signed-in users no profile names (set signInId on her profile instead)")
     timezone = text(body, "timezone", required=False, max_len=64) or "UTC"
     _check_timezone(timezone)
     emails = text(body, "emailRecipients", required=False, max_len=4000, multiline=True) or ""

@@ -49,7 +49,11 @@ SETTINGS: dict[str, str] = {
                                          "that need it.",
     "MAX_EMERGENCY_CALL_MINUTES": "After this long without an end signal, presence is restored by the timer.",
     "INCOMING_CALL_MAX_AGE_SECONDS": "IncomingCall events older than this are dropped (a call rings 30 s).",
-    "CALLBACK_FALLBACK_TARGET": "ACS identity that takes callbacks to pool numbers with no live lease.",
+    "CALLBACK_FALLBACK_TARGET": "ACS identity that takes callbacks to pool numbers with no live lease, or leased "
+                                "to a call whose agent has no ACS identity (a signed-in user no profile names).",
+    "FALLBACK_EMAIL_RECIPIENTS": "Semicolon-separated email addresses (the security desk) notified of an emergency "
+                                 "call whose agent's own recipients are unknown: no profile has the agent id, or "
+                                 "no profile names the signed-in user who dialed. Empty: nobody is notified then.",
     "INCIDENT_RETENTION_DAYS": "Emergency incident records are purged after this many days.",
     "APPLICATIONINSIGHTS_CONNECTION_STRING": "Application Insights; telemetry is off when unset.",
     "ROUTING_ENGINE": "What presence reaches: jobrouter (the agent's ACS Job Router worker stops taking offers during "
@@ -217,6 +221,26 @@ class Settings:
         return self._optional_cast("CALLBACK_FALLBACK_TARGET", _redirect_target)
 
     @property
+    def fallback_email_recipients(self) -> str:
+        """Optional: the list as typed ('' when unset), checked here; notify parses it leniently (an emergency
+        notification goes to every valid address even when another one is malformed)."""
+        raw = self.optional("FALLBACK_EMAIL_RECIPIENTS") or ""
+        from shared.domain.recipients import RecipientListError, parse_email_recipients
+
+        try:
+            parse_email_recipients(raw)
+        except RecipientListError as exc:  # positions only: the message never quotes a setting's value
+            positions = ", ".join(f"#{e.position}" for e in exc.errors)
+            raise SettingError("FALLBACK_EMAIL_RECIPIENTS", f"is malformed: item(s) {positions} are not valid email "
+                               "addresses (separate them with semicolons)") from None
+        return raw
+
+    @property
+    def fallback_email_recipients_as_typed(self) -> str:
+        """The list as typed, unchecked ('' when unset): what the notification reads."""
+        return self.optional("FALLBACK_EMAIL_RECIPIENTS") or ""
+
+    @property
     def principal_headers_trusted(self) -> str | None:
         """Optional on purpose: unset, principal headers are not believed and /api/manage answers 401 (shared/auth)."""
         return self.optional("PRINCIPAL_HEADERS_TRUSTED")
@@ -238,6 +262,7 @@ class Settings:
 # The settings whose value is checked when read, with the property that reads it (problems() tries each one).
 CHECKED = {"ACS_CONNECTION_STRING": "acs_connection_string", "ACS_EMAIL_SENDER": "email_sender",
            "ACS_SMS_SENDER": "sms_sender", "CALLBACK_FALLBACK_TARGET": "fallback_target",
+           "FALLBACK_EMAIL_RECIPIENTS": "fallback_email_recipients",
            "CALLBACK_WINDOW_MINUTES": "callback_window_minutes", "CALLBACK_QUARANTINE_MINUTES": "quarantine_minutes",
            "TEST_CALLBACK_WINDOW_MINUTES": "test_callback_window_minutes",
            "MAX_EMERGENCY_CALL_MINUTES": "max_call_minutes",

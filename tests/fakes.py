@@ -331,18 +331,31 @@ class FakeDeps:
 
 
 class FakeWindows:
+    """One window per call, found by identity or agent, as the table adapter keeps them."""
+
     def __init__(self) -> None:
-        self.rows: dict[str, Any] = {}
+        self.rows: dict[tuple[str, str], Any] = {}  # (partition, call id) -> window
 
     def open(self, window: Any) -> None:
-        self.rows["acs:" + window.acs_user_id] = window
-        self.rows["agent:" + window.agent_id] = window
+        self.rows[("acs:" + window.acs_user_id, window.call_id)] = window
+        self.rows[("agent:" + window.agent_id, window.call_id)] = window
 
-    def by_identity(self, acs_user_id: str) -> Any:
-        return self.rows.get("acs:" + acs_user_id)
+    def of_call(self, acs_user_id: str, call_id: str) -> Any:
+        return self.rows.get(("acs:" + acs_user_id, call_id))
 
-    def by_agent(self, agent_id: str) -> Any:
-        return self.rows.get("agent:" + agent_id)
+    def by_identity(self, acs_user_id: str) -> list[Any]:
+        return [w for (pk, _), w in self.rows.items() if pk == "acs:" + acs_user_id]
+
+    def by_agent(self, agent_id: str) -> list[Any]:
+        return [w for (pk, _), w in self.rows.items() if pk == "agent:" + agent_id]
+
+    def forget(self, acs_user_id: str, agent_id: str, call_id: str) -> None:
+        self.rows.pop(("acs:" + acs_user_id, call_id), None)
+        self.rows.pop(("agent:" + agent_id, call_id), None)
+
+    def latest(self, acs_user_id: str) -> Any:
+        """The identity's window that lasts longest (None without one): what tests of one call look at."""
+        return max(self.by_identity(acs_user_id), key=lambda w: w.until, default=None)
 
 
 class FakeIncoming:

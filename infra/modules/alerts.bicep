@@ -61,6 +61,15 @@ customEvents
 | extend channel = tostring(customDimensions.channel)
 '''
 
+// An emergency dial by a signed-in agent whose user no agent profile names (no signInId), or whose dialer named
+// another agent: the call was answered and recorded against what is known of her, but her own contacts were not
+// told (the fallback recipients were) and a callback goes to the fallback desk.
+var emergencyDialUnmappedQuery = '''
+customEvents
+| where name == "UnmappedEmergencyDial"
+| extend problem = tostring(customDimensions.problem)
+'''
+
 // The lowest free count reported for each region in the window (a measurement, or a dimension in string form).
 var poolLowQuery = '''
 customEvents
@@ -121,6 +130,19 @@ var rules = [
     timeAggregation: 'Count'
     metricMeasureColumn: null
     dimension: 'channel'
+    operator: 'GreaterThan'
+    threshold: 0
+    window: 'PT5M'
+  }
+  {
+    name: 'emergency-dial-unmapped'
+    description: 'A signed-in agent dialed an emergency number and no agent profile names her user (or her dialer named another agent): her own contacts were not told.'
+    severity: 1
+    scope: appInsightsId
+    query: emergencyDialUnmappedQuery
+    timeAggregation: 'Count'
+    metricMeasureColumn: null
+    dimension: 'problem'
     operator: 'GreaterThan'
     threshold: 0
     window: 'PT5M'

@@ -18,6 +18,9 @@ param smsSenderNumber string
 @description('ACS identity (8:acs:...) that takes callbacks to pool numbers with no live lease.')
 param callbackFallbackTarget string
 
+@description('Semicolon-separated email addresses notified of an emergency call whose agent\'s own recipients are unknown; empty: nobody.')
+param fallbackEmailRecipients string
+
 param callbackWindowMinutes int
 param callbackQuarantineMinutes int
 param maxEmergencyCallMinutes int
@@ -142,6 +145,12 @@ var appSettings = [
   {
     name: 'CALLBACK_FALLBACK_TARGET'
     value: callbackFallbackTarget
+  }
+  {
+    // The security desk, told of an emergency call whose agent nobody configured (a signed-in user whom no
+    // profile names, or an unknown agent id): Kari's Law wants the notification to go where someone sees it.
+    name: 'FALLBACK_EMAIL_RECIPIENTS'
+    value: fallbackEmailRecipients
   }
   {
     name: 'INCIDENT_RETENTION_DAYS'

@@ -8,13 +8,25 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from shared.adapters.tables import Tables, delete, dt, escape_key, get_entity, insert, replace_if, ts, upsert
+from shared.adapters.tables import (
+    Tables,
+    delete,
+    dt,
+    escape_key,
+    get_entity,
+    insert,
+    query,
+    replace_if,
+    ts,
+    upsert,
+)
 from shared.domain.routing import CallbackWindow
 from shared.ports import ClaimState, Concurrency, Conflict
 
 
 class TableCallbackWindowStore:
-    """One row per ACS identity (the callback path's point read) and one per agent (the panel's)."""
+    """One row per call under its ACS identity (the callback path's one-partition read) and under its agent (the
+    panel's): a call writes only its own rows, so a later call never shortens an earlier call's window."""
 
     TABLE = "callbackwindows"
 
@@ -24,22 +36,42 @@ class TableCallbackWindowStore:
 
     def open(self, window: CallbackWindow) -> None:
         """Both rows at once (two partitions: no transaction can hold them); each upsert is idempotent."""
-        row = {"RowKey": "", "acs_user_id": window.acs_user_id, "agent_id": window.agent_id,
-               "call_id": window.call_id, "until": ts(window.until), "test": window.test}
+        row = {"RowKey": escape_key(window.call_id), "acs_user_id": window.acs_user_id,
+               "agent_id": window.agent_id, "call_id": window.call_id, "until": ts(window.until),
+               "test": window.test}
         table = self._tables.get(self.TABLE)
-        self._concurrency.all(partial(upsert, table, row | {"PartitionKey": "acs:" + escape_key(window.acs_user_id)}),
-                              partial(upsert, table, row | {"PartitionKey": "agent:" + escape_key(window.agent_id)}))
+        self._concurrency.all(partial(upsert, table, row | {"PartitionKey": _identity_key(window.acs_user_id)}),
+                              partial(upsert, table, row | {"PartitionKey": _agent_key(window.agent_id)}))
 
-    def by_identity(self, acs_user_id: str) -> CallbackWindow | None:
-        return _window(get_entity(self._tables.get(self.TABLE), "acs:" + escape_key(acs_user_id), ""))
+    def of_call(self, acs_user_id: str, call_id: str) -> CallbackWindow | None:
+        entity = get_entity(self._tables.get(self.TABLE), _identity_key(acs_user_id), escape_key(call_id))
+        return _window(entity) if entity is not None else None
 
-    def by_agent(self, agent_id: str) -> CallbackWindow | None:
-        return _window(get_entity(self._tables.get(self.TABLE), "agent:" + escape_key(agent_id), ""))
+    def by_identity(self, acs_user_id: str) -> list[CallbackWindow]:
+        return self._partition(_identity_key(acs_user_id))
+
+    def by_agent(self, agent_id: str) -> list[CallbackWindow]:
+        return self._partition(_agent_key(agent_id))
+
+    def _partition(self, key: str) -> list[CallbackWindow]:
+        # Rows of the release before windows were kept per call have the row key "": read like the others.
+        return [_window(e) for e in query(self._tables.get(self.TABLE), "PartitionKey eq @pk", pk=key)]
+
+    def forget(self, acs_user_id: str, agent_id: str, call_id: str) -> None:
+        table = self._tables.get(self.TABLE)
+        for pk in (_identity_key(acs_user_id), _agent_key(agent_id)):
+            delete(table, pk, escape_key(call_id))  # the SDK answers a missing row as deleted
 
 
-def _window(e: dict[str, Any] | None) -> CallbackWindow | None:
-    if e is None:
-        return None
+def _identity_key(acs_user_id: str) -> str:
+    return "acs:" + escape_key(acs_user_id)
+
+
+def _agent_key(agent_id: str) -> str:
+    return "agent:" + escape_key(agent_id)
+
+
+def _window(e: dict[str, Any]) -> CallbackWindow:
     until = dt(e["until"])
     assert until is not None
     return CallbackWindow(e["acs_user_id"], e["agent_id"], e["call_id"], until, bool(e.get("test", False)))

@@ -80,7 +80,8 @@ def to_entity(n: PoolNumber) -> dict[str, Any]:
             "leaseCallId": lease.call_id, "leaseAgentId": lease.agent_id, "leaseAcsUserId": lease.acs_user_id,
             "leasedAt": ts(lease.leased_at), "expiresAt": ts(lease.expires_at),
             "callEndedAt": ts(lease.call_ended_at), "leaseTest": lease.test,
-            "leaseDialed": lease.dialed_number, "leaseCountry": lease.country,
+            "leaseDialed": lease.dialed_number, "leaseCountry": lease.country, "keptUntil": ts(lease.kept_until),
+            "leaseBeside": lease.beside,
         })
     return entity
 
@@ -93,7 +94,8 @@ def from_entity(e: dict[str, Any]) -> PoolNumber:
         lease = Lease(call_id=e["leaseCallId"], agent_id=e.get("leaseAgentId", ""),
                       acs_user_id=e.get("leaseAcsUserId"), leased_at=leased_at, expires_at=expires_at,
                       call_ended_at=dt(e.get("callEndedAt")), test=bool(e.get("leaseTest", False)),
-                      dialed_number=e.get("leaseDialed") or "", country=e.get("leaseCountry"))
+                      dialed_number=e.get("leaseDialed") or "", country=e.get("leaseCountry"),
+                      kept_until=dt(e.get("keptUntil")), beside=e.get("leaseBeside"))
     return PoolNumber(number=e["RowKey"], region=e["PartitionKey"], lease=lease, released_at=dt(e.get("releasedAt")),
                       retired=bool(e.get("retired", False)), version=e.get("_etag"))
 

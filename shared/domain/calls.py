@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared.domain.lease import LeasePolicy
 
 PANEL_CONTROLS = ("deviceSettings", "endCall")
 # callback_source on the direct-offer path: the emergency service's temporary number reaches the agent's identity.
@@ -75,7 +78,7 @@ class EmergencyCall:
         """False for a tombstone: the call's end is known, not the call."""
         return self.origin != "end"
 
-    def filled_from(self, described: EmergencyCall, window: timedelta) -> EmergencyCall:
+    def filled_from(self, described: EmergencyCall, policy: LeasePolicy) -> EmergencyCall:
         """A tombstone (or what the dialer's end reported) completed with the dial's account of the call; its end
         (first signal) is kept."""
         if self.origin not in ("end", "reported"):
@@ -84,15 +87,16 @@ class EmergencyCall:
                        server_call_id=self.server_call_id, correlation_id=self.correlation_id,
                        announced=True, origin="event")
         assert self.ended_at is not None and self.end_source is not None
-        return call.ended(self.ended_at, self.end_source, window)
+        return call.ended(self.ended_at, self.end_source, policy)
 
-    def ended(self, at: datetime, source: str, window: timedelta) -> EmergencyCall:
-        """The first end signal wins; later ones (the other source, redeliveries) change nothing."""
+    def ended(self, at: datetime, source: str, policy: LeasePolicy) -> EmergencyCall:
+        """The first end signal wins; later ones (the other source, redeliveries) change nothing. The callback
+        window runs from the end as the lease policy counts it (LeasePolicy.window_until)."""
         if self.ended_at is not None:
             return self
         until = self.callback_until
         if self.callback_source in ("pool", CALLBACK_FROM_EMERGENCY_SERVICE) and until is not None:
-            until = max(until, at + window)
+            until = max(until, policy.window_until(self.dialed_at, at, self.test))
         return replace(self, ended_at=at, end_source=source, callback_until=until)
 
 

@@ -36,6 +36,12 @@ class Lease:
     # turned back into an incident and announced.
     dialed_number: str = ""
     country: str | None = None
+    # The hold of the earlier call whose number this lease took over: never released before it, whatever this
+    # call's own window (a redial never shortens another call's callback hold).
+    kept_until: datetime | None = None
+    # The agent's earlier number this call could not take over (it held a live call or a real call's window): her
+    # holds form a chain, so how many numbers she holds at once is counted in a few point reads.
+    beside: str | None = None
 
     @property
     def live(self) -> bool:
@@ -114,6 +120,9 @@ class LeasePolicy:
     # On the direct-offer path the responder sees the emergency service's temporary number, not ours: a pool
     # number is leased there only as a number the agent can read out, when the admin asks for it.
     lease_on_direct_offer: bool = False
+    # How many numbers one agent may hold at once (a live call, a real call's window and a drill overlapping):
+    # a dialer that dials for her again and again without ending never drains the pool.
+    numbers_per_agent: int = 3
 
     def window_for(self, test: bool) -> timedelta:
         return self.test_window if test else self.window
@@ -122,10 +131,17 @@ class LeasePolicy:
         """How long a call without an end signal holds its number: the safety net's end plus the window."""
         return dialed_at + self.max_call + self.window
 
+    def counted_end(self, dialed_at: datetime, ended_at: datetime) -> datetime:
+        """The end a window counts from: the first end signal, or the maximum call length where the safety net
+        ends a call (a call that outlasts it was held that long while live, and no longer)."""
+        return max(dialed_at, min(ended_at, dialed_at + self.max_call))
+
     def window_until(self, dialed_at: datetime, ended_at: datetime | None, test: bool) -> datetime:
         """Until when the agent's identity is her callback's: held while the call lasts, then the window after
         its first end."""
-        return max(dialed_at, ended_at) + self.window_for(test) if ended_at else self.live_hold(dialed_at)
+        if ended_at is None:
+            return self.live_hold(dialed_at)
+        return self.counted_end(dialed_at, ended_at) + self.window_for(test)
 
     def new_lease(self, call_id: str, agent_id: str, acs_user_id: str | None, now: datetime, test: bool,
                   dialed_number: str = "", country: str | None = None) -> Lease:
@@ -133,12 +149,23 @@ class LeasePolicy:
                      dialed_number=dialed_number, country=country)
 
     def on_call_end(self, lease: Lease, ended_at: datetime) -> Lease:
-        """Hold the number until `window` after the first end signal (and at least `window` after the dial);
-        later signals change nothing."""
+        """Hold the number until `window` after the first end signal (and at least `window` after the dial, and
+        as long as the earlier call's hold it took over); later signals change nothing."""
         if lease.call_ended_at is not None:
             return lease
-        until = max(lease.leased_at, ended_at) + self.window_for(lease.test)
-        return replace(lease, call_ended_at=ended_at, expires_at=until)
+        until = self.counted_end(lease.leased_at, ended_at) + self.window_for(lease.test)
+        return replace(lease, call_ended_at=ended_at, expires_at=max(until, lease.kept_until or until))
+
+    def may_take_over(self, earlier: Lease, lease: Lease) -> bool:
+        """Whether a new call of the same agent may keep the number of her earlier call: only once the earlier
+        call's end has fixed its hold (which the new lease then keeps), and never a test call over a real call's
+        number (the pool and the incident would show a test call where a real call's window is in force)."""
+        return earlier.agent_id == lease.agent_id and not earlier.live and (earlier.test or not lease.test)
+
+    def taken_over(self, earlier: Lease, lease: Lease) -> Lease:
+        """`lease` on the earlier call's number, keeping the earlier hold (and any hold that one kept)."""
+        kept = max(earlier.expires_at, earlier.kept_until or earlier.expires_at)
+        return replace(lease, kept_until=kept, expires_at=max(lease.expires_at, kept))
 
     def candidates(self, numbers: Iterable[PoolNumber], now: datetime) -> list[PoolNumber]:
         """Free numbers, least recently used first (never used first of all)."""
@@ -160,7 +187,8 @@ class LeasePolicy:
 
 
 def held_by_agent(numbers: Iterable[PoolNumber], agent_id: str, now: datetime) -> PoolNumber | None:
-    """The number an agent's live lease (of any of her calls) holds: one agent holds at most one."""
+    """A number an agent's active lease (of any of her calls) holds; she holds more than one only while a
+    call of hers is live or a test call overlaps a real call's window."""
     for n in numbers:
         lease = n.active_lease(now)
         if lease is not None and lease.agent_id == agent_id:

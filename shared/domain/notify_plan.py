@@ -26,10 +26,12 @@ class Plan:
     warnings: tuple[PlanWarning, ...]
 
 
-def plan_notifications(agent: Agent | None, agent_id: str, sms_enabled: bool) -> Plan:
-    """Email (if the mailbox is enabled) and SMS (if a sender is configured) recipients of the agent."""
+def plan_notifications(agent: Agent | None, agent_id: str, sms_enabled: bool, fallback_emails: str = "") -> Plan:
+    """Email (if the mailbox is enabled) and SMS (if a sender is configured) recipients of the agent; for an agent
+    nobody configured (no profile has the id, or it is a signed-in user's whom no profile names), whose own
+    recipients are unknown, the tenant's fallback email recipients (FALLBACK_EMAIL_RECIPIENTS, as typed)."""
     if agent is None:
-        return Plan((), (PlanWarning("unknown_agent", f"agent {agent_id} is not configured: nobody was notified"),))
+        return _fallback_plan(agent_id, fallback_emails)
     warnings: list[PlanWarning] = []
     emails = _lenient(agent.email_recipients, parse_email_recipients, "email", warnings)
     phones = _lenient(agent.sms_recipients, parse_sms_recipients, "sms", warnings)
@@ -48,6 +50,20 @@ def plan_notifications(agent: Agent | None, agent_id: str, sms_enabled: bool) ->
         warnings.append(PlanWarning("no_recipients", f"no notification recipients are configured for agent "
                                     f"{agent_id}: nobody was notified"))
     return Plan(jobs, tuple(warnings))
+
+
+def _fallback_plan(agent_id: str, fallback_emails: str) -> Plan:
+    warnings: list[PlanWarning] = []
+    emails = _lenient(fallback_emails, parse_email_recipients, "fallback_email", warnings)
+    if not emails:
+        warnings.append(PlanWarning("unknown_agent", f"agent {agent_id} is not configured and no fallback "
+                                    "recipients are set (FALLBACK_EMAIL_RECIPIENTS): nobody was notified"))
+        return Plan((), tuple(warnings))
+    warnings.append(PlanWarning("unknown_agent", f"agent {agent_id} is not configured, so her own contacts are "
+                                f"unknown: the {len(emails)} fallback recipient(s) (FALLBACK_EMAIL_RECIPIENTS) "
+                                "were notified instead"))
+    email: Channel = "email"
+    return Plan(tuple((email, e) for e in emails), tuple(warnings))
 
 
 def _lenient(raw: str, parse: Callable[[str], tuple[str, ...]], channel: str,

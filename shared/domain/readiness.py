@@ -17,7 +17,7 @@ from shared.domain.recipients import RecipientListError, parse_email_recipients,
 from shared.domain.routing_hold import WorkerState, WorkerStatus
 from shared.domain.voice_config import OutboundProfile, VoiceConfig
 
-__all__ = ["AgentReadiness", "Check", "Status", "assess", "counts"]
+__all__ = ["AgentReadiness", "Check", "Status", "assess", "counts", "sign_in"]
 
 LOCATION_MAX_AGE = timedelta(days=7)
 _SUPPORTED = ", ".join(sorted(SUPPORTED_COUNTRIES))
@@ -49,7 +49,7 @@ def assess(agent: Agent, config: VoiceConfig, pool: list[PoolNumber], now: datet
     number = _number_of(agent, profile)
     country = _location_country(agent)
     path = emergency_path(number, country, config)
-    checks = (profile_check, _location(agent, now), _mailbox(agent), _recipients(agent),
+    checks = (sign_in(agent), profile_check, _location(agent, now), _mailbox(agent), _recipients(agent),
               Check("emergency_path", "Emergency call path", path.status, path.explanation, path.fix),
               _callback(path, country, pool, now, quarantine, lease_on_direct_offer),
               *((_routing_worker(routing),) if routing is not None else ()))
@@ -70,6 +70,21 @@ def counts(results: list[AgentReadiness]) -> dict[str, int]:
     for r in results:
         tally[r.status.value] += 1
     return tally
+
+
+def sign_in(agent: Agent) -> Check:
+    """Whether a signed-in user is this agent (signInId). Without it, her signed-in emergency call is still
+    answered, but recorded against her user: her contacts are not told, and a callback goes to the fallback desk."""
+    title = "Signed-in user mapped to this agent"
+    if agent.sign_in_id:
+        return Check("sign_in", title, Status.PASS,
+                     f"The user with Entra object id {agent.sign_in_id} signs in as this agent.")
+    return Check("sign_in", title, Status.FAIL,
+                 "No signed-in user is mapped to this agent: when she signs in and dials an emergency number, the "
+                 "call is recorded against her user rather than this profile, so her recipients are not told (the "
+                 "fallback recipients are) and the responder's callback goes to the fallback desk.",
+                 "Set signInId to the agent's Entra object id (Entra ID, Users, her Object ID). Only an agent who "
+                 "never signs in, for whom a dialer service dials, can do without.")
 
 
 def _voice_profile(agent: Agent, config: VoiceConfig) -> tuple[Check, OutboundProfile | None]:

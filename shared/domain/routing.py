@@ -5,6 +5,7 @@ Decided from one stored record and `now`; no routing rules, capacity or presence
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -53,6 +54,12 @@ class CallbackWindow:
     call_id: str
     until: datetime
     test: bool = False
+
+
+def in_force(windows: Iterable[CallbackWindow], now: datetime) -> CallbackWindow | None:
+    """The window a callback to the agent belongs to now: a real call's before a test call's, then the one that
+    lasts longest (every open window reaches the same agent; this one names the call it is recorded on)."""
+    return max((w for w in windows if w.until > now), key=lambda w: (not w.test, w.until), default=None)
 
 
 @dataclass(frozen=True)

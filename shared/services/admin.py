@@ -10,6 +10,7 @@ from shared.domain.audit import Actor
 from shared.domain.calls import Agent
 from shared.domain.lease import LeasePolicy, PoolNumber, count_states
 from shared.domain.numbers import SUPPORTED_COUNTRIES, mask_phone, pool_region, region_for_country
+from shared.domain.readiness import Status, sign_in
 from shared.errors import NotFound, StateConflict
 from shared.ports import AdminPorts, Conflict
 from shared.services import audit
@@ -30,12 +31,16 @@ def agent_view(agent: Agent) -> dict[str, Any]:
 
 
 def put_agent(agent: Agent, actor: Actor, deps: AdminPorts) -> dict[str, Any]:
-    """Create or replace the agent; the audit names each changed field with its old and new value."""
+    """Create or replace the agent; the audit names each changed field with its old and new value. Saved without
+    a signInId (she may not have signed in yet), the answer warns what that means and what to set."""
     old = deps.agents.put(agent)
     audit.record(deps, actor, "updated" if old else "created", "agent", agent.agent_id,
                  agent_view(old) if old else None, agent_view(agent))
     log.info("agent %s saved by user %s", agent.agent_id, actor.user_id)
-    return agent_view(agent)
+    check = sign_in(agent)
+    warnings = [] if check.status is Status.PASS else [
+        {"code": "no_sign_in", "message": f"{check.reason} {check.fix}"}]
+    return agent_view(agent) | {"warnings": warnings}
 
 
 def get_agent(agent_id: str, deps: AdminPorts) -> dict[str, Any]:
@@ -55,7 +60,9 @@ def number_view(n: PoolNumber, deps: AdminPorts, policy: LeasePolicy) -> dict[st
         "lease": None if lease is None else {
             "emergencyCallId": lease.call_id, "agentId": lease.agent_id, "leasedAt": lease.leased_at.isoformat(),
             "expiresAt": lease.expires_at.isoformat(), "test": lease.test, "live": lease.live,
-            "callEndedAt": lease.call_ended_at.isoformat() if lease.call_ended_at else None},
+            "callEndedAt": lease.call_ended_at.isoformat() if lease.call_ended_at else None,
+            # The hold of an earlier call of the agent this call kept the number of (never released before it).
+            "keptUntil": lease.kept_until.isoformat() if lease.kept_until else None},
         "quarantinedUntil": (since + policy.quarantine).isoformat()
         if since is not None and lease is None and since + policy.quarantine > now else None,
     }

@@ -14,7 +14,15 @@ from typing import Any, cast
 
 from shared.config import SettingError
 from shared.domain.numbers import mask_phone
-from shared.domain.routing import Decision, IncomingCall, Outcome, decide_identity, decide_pool_number, is_stale
+from shared.domain.routing import (
+    Decision,
+    IncomingCall,
+    Outcome,
+    decide_identity,
+    decide_pool_number,
+    in_force,
+    is_stale,
+)
 from shared.ports import CallControlError, ClaimState, Conflict, Ports, StoreError
 
 log = logging.getLogger(__name__)
@@ -138,7 +146,7 @@ def _decide(call: IncomingCall, deps: Any, now: Any, fallback: str | None) -> De
             # A colleague's or a Teams user's call to her identity: the responder calls from the phone network.
             return Decision(Outcome.NOT_OURS, reason="a call from another identity, not the phone network")
         try:
-            return decide_identity(deps.windows.by_identity(call.to_raw_id), now)
+            return decide_identity(in_force(deps.windows.by_identity(call.to_raw_id), now), now)
         except StoreError as exc:
             # A call to the identity rings that agent anyway; without the window there is nothing to add.
             log.error("callback to %s: window unreadable (%s); left as addressed", call.to_raw_id, exc)

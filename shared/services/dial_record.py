@@ -86,7 +86,7 @@ def _record(call: EmergencyCall, deps: Ports,
                 return replace(existing, warnings=call.warnings, origin="dial"), True, None
             if existing.origin not in ("end", "reported"):
                 return existing, True, None
-            filled = replace(existing.filled_from(call, policy.window_for(call.test)), announced=False,
+            filled = replace(existing.filled_from(call, policy), announced=False,
                              origin="dial")
             try:
                 deps.calls.save(filled, version)

@@ -95,7 +95,7 @@ def reconcile_started(call_id: str, described: EmergencyCall | None, deps: Ports
         if described is None or record.origin not in ("end", "reported", "lease"):
             return record
         filled = _completed(record, described) if record.origin == "lease" else \
-            record.filled_from(described, policy.window_for(described.test))
+            record.filled_from(described, policy)
         if filled == record:
             return record
         try:
@@ -144,7 +144,7 @@ def _mark_ended(call_id: str, source: str, at: datetime, agent_id: str | None,
                 return mark
             continue
         call, version = loaded
-        ended = call.ended(at, source, policy.window_for(call.test))
+        ended = call.ended(at, source, policy)
         if ended is call:
             return call
         try:
@@ -178,8 +178,8 @@ def settle_window(call: EmergencyCall, ended_at: datetime, deps: Ports, policy: 
     if not call.acs_user_id:
         return
     until = policy.window_until(call.dialed_at, ended_at, call.test)
-    window = deps.windows.by_identity(call.acs_user_id)
-    if window is not None and window.call_id == call.call_id and window.until != until:
+    window = deps.windows.of_call(call.acs_user_id, call.call_id)
+    if window is not None and window.until != until:
         deps.windows.open(replace(window, until=until))
 
 
@@ -187,14 +187,13 @@ def ensure_window(call_id: str, deps: Ports, policy: LeasePolicy,
                   loaded: tuple[EmergencyCall, str] | None = None) -> None:
     """CallStarted's share of the window: the dial opens it, unless it died first or could not read the agent
     (storage down: the record then lacks her identity, which her profile gives now and the record keeps, so the
-    end settles the window as it does any other). The window of a later call of hers (one that lasts longer) is
-    left as it is. `loaded`: the record (and its version) as the caller has just read it."""
+    end settles the window as it does any other). Her other calls' windows are theirs. `loaded`: the record (and
+    its version) as the caller has just read it."""
     call = _with_identity(call_id, deps, loaded)
     if call is None or not call.acs_user_id:
         return
     until = policy.window_until(call.dialed_at, call.ended_at, call.test)
-    window = deps.windows.by_identity(call.acs_user_id)
-    if window is not None and (window.call_id == call.call_id or window.until >= until):
+    if deps.windows.of_call(call.acs_user_id, call.call_id) is not None:
         return
     log.warning("emergency call %s: callback window for the agent's identity opened by CallStarted (the dial did "
                 "not open it, or not yet)", call.call_id)
@@ -255,12 +254,15 @@ def _may_be_emergency(agent: Agent, event: AcsCallEnded, deps: Ports) -> bool:
     may have ended already, by the dialer, while its call-ids are still on their way)."""
     if deps.presence.get(agent.agent_id)[0].in_emergency:
         return True
-    window = deps.windows.by_agent(agent.agent_id)
-    if window is None:
-        return False
+    # Her calls whose windows were open when this call ended: the only ones it can have overlapped.
+    recent = [w for w in deps.windows.by_agent(agent.agent_id) if w.until > event.ended_at]
+    return any(_overlapped(w, event, deps) for w in recent)
+
+
+def _overlapped(window: CallbackWindow, event: AcsCallEnded, deps: Ports) -> bool:
     loaded = deps.calls.get(window.call_id)
     if loaded is None:  # nothing recorded of it: inside its window, privacy first
-        return window.until > event.ended_at
+        return True
     call = loaded[0]
     if event.ended_at < call.dialed_at or call.ended_at is None:
         return call.ended_at is None and event.ended_at >= call.dialed_at

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.lease import IndexRow, LeasePolicy, PoolNumber, count_states, pool_shares, stale_index
@@ -151,7 +151,7 @@ def _recover(n: PoolNumber, tomb: EmergencyCall | None, deps: Ports, policy: Lea
         loaded = deps.calls.get(lease.call_id)
         if loaded is None or loaded[0].described:
             return None
-        rebuilt = replace(loaded[0].filled_from(rebuilt, policy.window_for(rebuilt.test)), announced=False,
+        rebuilt = replace(loaded[0].filled_from(rebuilt, policy), announced=False,
                           origin="lease")
         try:
             deps.calls.save(rebuilt, loaded[1])
@@ -203,9 +203,11 @@ def _restore_stuck_presence(calls: dict[str, EmergencyCall], deps: Ports, policy
         if not ended:
             log.warning("agent %s held in emergency DND since %s without an end signal: ending call %s",
                         p.agent_id, p.emergency_since, p.emergency_call_id)
+            started = call.dialed_at if call is not None else p.emergency_since
             try:
-                calls[p.emergency_call_id] = ending.end_emergency_call(p.emergency_call_id, "timeout", deps, policy,
-                                                                       agent_id=p.agent_id)
+                calls[p.emergency_call_id] = ending.end_emergency_call(
+                    p.emergency_call_id, "timeout", deps, policy, agent_id=p.agent_id,
+                    at=safety_net_end(started, now, policy))
             except Exception as exc:  # storage flaky or the bus down: still restore the presence
                 log.warning("could not record the end of %s: %s", p.emergency_call_id, exc)
         try:
@@ -213,6 +215,13 @@ def _restore_stuck_presence(calls: dict[str, EmergencyCall], deps: Ports, policy
             report.presence_restored.append(p.agent_id)
         except Conflict:
             log.warning("presence of %s changed meanwhile; next run retries", p.agent_id)
+
+
+def safety_net_end(started: datetime | None, now: datetime, policy: LeasePolicy) -> datetime:
+    """When the safety net ends a call that never sent an end: at the maximum call length, however late the timer
+    runs, so its window is the one its lease and identity were held for while it was live (dial + max_call +
+    window), and the incident never promises a longer hold than is in force."""
+    return min(now, started + policy.max_call) if started is not None else now
 
 
 def _end_overdue_calls(calls: dict[str, EmergencyCall], deps: Ports, policy: LeasePolicy,
@@ -223,7 +232,8 @@ def _end_overdue_calls(calls: dict[str, EmergencyCall], deps: Ports, policy: Lea
     for call in list(calls.values()):
         if call.in_progress and call.described and now - call.dialed_at > policy.max_call:
             try:
-                calls[call.call_id] = ending.end_emergency_call(call.call_id, "timeout", deps, policy)
+                calls[call.call_id] = ending.end_emergency_call(call.call_id, "timeout", deps, policy,
+                                                                at=safety_net_end(call.dialed_at, now, policy))
                 report.timed_out.append(call.call_id)
             except Exception as exc:  # next run
                 log.warning("could not end overdue emergency call %s: %s", call.call_id, exc)
@@ -236,5 +246,7 @@ def _purge_incidents(calls: list[EmergencyCall], deps: Ports, retention: timedel
         last = call.ended_at or call.dialed_at
         if last < cutoff and (call.callback_until is None or call.callback_until < cutoff):
             purge_related(call.call_id)  # first: a failure here leaves the incident to be purged next run
+            if call.acs_user_id:
+                deps.windows.forget(call.acs_user_id, call.agent_id, call.call_id)
             deps.calls.delete(call.call_id)
             report.incidents_purged += 1

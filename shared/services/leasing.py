@@ -36,7 +36,8 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
                  pool: PoolStore, policy: LeasePolicy, dialed: tuple[str, str | None] = ("", None),
                  first_page: list[FreeSlot] | None = None) -> PoolNumber | None:
     """The number leased to `call_id` (the same one when asked again), or None when the region has no free number.
-    An agent holds one number at most: a new call of hers takes over the live lease of her earlier one.
+    A new call of an agent keeps the number of her earlier call when that never shortens the earlier call's hold
+    (`LeasePolicy.may_take_over`); otherwise it gets a number of its own.
 
     Two round trips when uncontended, whatever the pool's size: one page of the free-number index (`first_page`:
     read already, at the same time as the dial's other reads), one transaction. A repeat of the call or a redial
@@ -65,16 +66,53 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
             if earlier is not None and held_by([earlier], call_id, now) is not None:
                 return earlier
             if earlier is not None and held_by_agent([earlier], agent_id, now) is not None:
-                moved = _take_over(earlier, lease, pool)
+                if not _may_take_over(earlier, lease, policy):
+                    # A number of its own (the next take moves the agent's hint to it), within her share.
+                    _within_share(earlier, agent_id, now, pool, policy)
+                    lease = replace(lease, beside=earlier.number)
+                    continue
+                moved = _take_over(earlier, lease, pool, policy)
                 if moved is not None:
                     return moved
     log.error("no callback number could be leased for %s after %d contended rounds", call_id, rounds - 1)
     return None
 
 
-def _take_over(earlier: PoolNumber, lease: Lease, pool: PoolStore) -> PoolNumber | None:
-    """A redial within the window: the same number, now this call's (None: it changed meanwhile, next round)."""
-    moved = replace(earlier, lease=lease)
+class AgentHoldsEnough(Exception):
+    """The agent holds as many numbers as one agent may (LeasePolicy.numbers_per_agent): this call gets none."""
+
+
+def _within_share(hinted: PoolNumber, agent_id: str, now: datetime, pool: PoolStore, policy: LeasePolicy) -> None:
+    """Count the agent's holds along their chain (at most `numbers_per_agent` point reads); raise when full."""
+    held, current = 0, hinted
+    while held < policy.numbers_per_agent:
+        lease = current.active_lease(now)
+        if lease is None or lease.agent_id != agent_id:
+            return
+        held += 1
+        if lease.beside is None or held == policy.numbers_per_agent:
+            break
+        following = pool.get(lease.beside)
+        if following is None:
+            break
+        current = following
+    if held >= policy.numbers_per_agent:
+        raise AgentHoldsEnough(f"agent {agent_id} holds {held} callback numbers")
+
+
+def _may_take_over(earlier: PoolNumber, lease: Lease, policy: LeasePolicy) -> bool:
+    if earlier.lease is not None and policy.may_take_over(earlier.lease, lease):
+        return True
+    log.info("emergency call %s gets a number of its own: %s holds the agent's earlier call %s", lease.call_id,
+             mask_phone(earlier.number), earlier.lease.call_id if earlier.lease else "")
+    return False
+
+
+def _take_over(earlier: PoolNumber, lease: Lease, pool: PoolStore, policy: LeasePolicy) -> PoolNumber | None:
+    """A redial within the window: the same number, now this call's, held at least as long as the earlier call's
+    (None: it changed meanwhile, next round)."""
+    assert earlier.lease is not None
+    moved = replace(earlier, lease=policy.taken_over(earlier.lease, lease))
     if pool.replace(earlier, moved):
         log.info("emergency call %s keeps %s of the agent's earlier call", lease.call_id, mask_phone(earlier.number))
         return moved
@@ -118,9 +156,14 @@ def _lease_unindexed(region: str, lease: Lease, now: datetime, pool: PoolStore,
     mine = held_by(numbers, lease.call_id, now)
     if mine is not None:
         return mine
-    earlier = held_by_agent(numbers, lease.agent_id, now)
-    if earlier is not None:
-        return _take_over(earlier, lease, pool)
+    hers = [n for n in numbers if (held := n.active_lease(now)) is not None and held.agent_id == lease.agent_id]
+    takeable = [n for n in hers if _may_take_over(n, lease, policy)]
+    if takeable:
+        return _take_over(takeable[0], lease, pool, policy)
+    if len(hers) >= policy.numbers_per_agent:
+        raise AgentHoldsEnough(f"agent {lease.agent_id} holds {len(hers)} callback numbers")
+    if hers:
+        lease = replace(lease, beside=hers[0].number)
     for candidate in policy.candidates(numbers, now)[:SPREAD]:
         taken = replace(candidate, lease=lease, released_at=candidate.free_since())
         if pool.replace(candidate, taken):

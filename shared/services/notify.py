@@ -61,9 +61,11 @@ class NotifyReport:
         return any(o.retry for o in self.outcomes)
 
 
-def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall | None = None) -> NotifyReport:
+def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall | None = None,
+                     fallback_emails: str = "") -> NotifyReport:
     """Idempotent; without a call record, notifies from `described` (the event's account of the call), else
-    raises NotFound; StoreError when storage fails (both safe to retry)."""
+    raises NotFound; StoreError when storage fails (both safe to retry). The call of an agent nobody configured
+    goes to `fallback_emails` (FALLBACK_EMAIL_RECIPIENTS, as typed: its valid addresses are notified)."""
     loaded = deps.calls.get(call_id)
     record = loaded[0] if loaded is not None else None
     # A tombstone (the end came first) knows the end, not the call, and a record rebuilt from a lease lacks the
@@ -73,7 +75,7 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     if call is None or not call.described:
         raise NotFound(f"no emergency call record {call_id}")
     agent = deps.agents.get(call.agent_id)
-    plan = plan_notifications(agent, call.agent_id, sms_enabled=_sms_configured(deps))
+    plan = plan_notifications(agent, call.agent_id, _sms_configured(deps), fallback_emails)
     for w in plan.warnings:
         _record_warning(call_id, w, deps)
     codes = tuple(w.code for w in plan.warnings)

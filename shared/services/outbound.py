@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from shared.commands import OutboundCall
 from shared.domain import numbers
 from shared.domain.calls import CALLBACK_FROM_EMERGENCY_SERVICE, Agent, EmergencyCall, panel
+from shared.domain.dialed_by import DialedBy
 from shared.domain.emergency_path import DialPath, PathKind, dial_path, responder_reach
 from shared.domain.lease import FreeSlot, LeasePolicy
 from shared.domain.notification_context import format_utc
@@ -24,13 +25,15 @@ from shared.domain.readiness import outbound_number
 from shared.domain.voice_config import VoiceConfig
 from shared.ports import Ports, StoreError
 from shared.services.dial_record import Warnings, keep
-from shared.services.leasing import PAGE, lease_number
+from shared.services.leasing import PAGE, AgentHoldsEnough, lease_number
 
 log = logging.getLogger(__name__)
 
 
-def place_outbound_call(cmd: OutboundCall, deps: Ports, policy: LeasePolicy) -> dict[str, Any]:
-    """Answer the dialer; for an emergency call the answer always says dial, whatever failed.
+def place_outbound_call(cmd: OutboundCall, deps: Ports, policy: LeasePolicy,
+                        dialed_by: DialedBy | None = None) -> dict[str, Any]:
+    """Answer the dialer; for an emergency call the answer always says dial, whatever failed. `dialed_by`: the
+    signed-in agent who dialed when she is not the agent named (the call is hers, recorded against what is known).
 
     Three storage round trips in sequence before the answer, when nothing races: what the lease needs (the
     agent, the id's owner, a page of free numbers: at once), the lease, then the record, the window and
@@ -41,8 +44,12 @@ def place_outbound_call(cmd: OutboundCall, deps: Ports, policy: LeasePolicy) -> 
         return _normal_call(cmd, deps)
     call_id = cmd.emergency_call_id or str(uuid.uuid4())
     warnings = Warnings(call_id, [])
+    if dialed_by is not None:
+        cmd = replace(cmd, agent_id=dialed_by.agent_id)
+        warnings.add(dialed_by.code, dialed_by.message)
     now = deps.clock.now()
-    call = _start_emergency(cmd, c, _prefetch(cmd, c, call_id, now, deps, policy), now, deps, policy, warnings)
+    known = _prefetch(cmd, c, call_id, now, deps, policy)
+    call = _start_emergency(cmd, c, known, now, deps, policy, warnings, dialed_by)
     return {
         "dial": True, "emergency": True, "emergencyCallId": call.call_id, "test": call.test,
         "emergencyNumber": c.number, "countryCode": call.country, "callbackNumber": call.callback_number,
@@ -107,7 +114,7 @@ def _taken_by_another(call_id: str, agent_id: str, deps: Ports) -> bool:
 
 
 def _start_emergency(cmd: OutboundCall, c: Classification, known: _Prefetched, now: datetime, deps: Ports,
-                     policy: LeasePolicy, warnings: Warnings) -> EmergencyCall:
+                     policy: LeasePolicy, warnings: Warnings, dialed_by: DialedBy | None) -> EmergencyCall:
     call_id = warnings.call_id
     if known.taken:
         call_id = warnings.call_id = str(uuid.uuid4())
@@ -116,12 +123,17 @@ def _start_emergency(cmd: OutboundCall, c: Classification, known: _Prefetched, n
     if not c.country_supported:
         warnings.add("country_not_supported", f"location country {cmd.country_code or 'unknown'} is not one where "
                      "ACS places emergency calls (US, PR, CA, DK, GB, AU); the call may be refused")
-    agent = _agent(known.agent, cmd.agent_id, warnings)
+    # A signed-in user no profile names is known by her sign-in: the warning says so, and she may lease a number
+    # (within her share, as any agent), whose callback goes to the fallback desk (no identity to redirect to).
+    unmapped = dialed_by is not None and dialed_by.mapped_to is None
+    agent = _agent(known.agent, cmd.agent_id, warnings, unmapped)
     path, own_number = _dial_path(c.number or cmd.dialed_number, agent, known.voice, warnings)
-    number, source, until = _callback_number(cmd, c, call_id, agent, path, now, known.page, deps, policy, warnings)
+    number, source, until = _callback_number(cmd, c, call_id, agent, path, now, known.page, deps, policy, warnings,
+                                             unmapped)
     call = EmergencyCall(
         call_id=call_id, agent_id=cmd.agent_id, dialed_number=c.number or cmd.dialed_number, country=c.country,
-        test=c.test, dialed_at=now, agent_name=agent.display_name if agent else cmd.agent_id,
+        test=c.test, dialed_at=now,
+        agent_name=agent.display_name if agent else dialed_by.user_name if dialed_by else cmd.agent_id,
         acs_user_id=agent.acs_user_id if agent else None, callback_number=number, callback_source=source,
         callback_until=until, location=cmd.location or (agent.last_location if agent else None),
         path=path.kind.value, caller_id=own_number if path.direct_offer else number, warnings=tuple(warnings.items))
@@ -132,13 +144,15 @@ def _start_emergency(cmd: OutboundCall, c: Classification, known: _Prefetched, n
     return call
 
 
-def _agent(read: Agent | StoreError | None, agent_id: str, warnings: Warnings) -> Agent | None:
+def _agent(read: Agent | StoreError | None, agent_id: str, warnings: Warnings, unmapped: bool) -> Agent | None:
+    """The agent's profile; `unmapped`: the call is a signed-in user's whom no profile names (warned already)."""
     if isinstance(read, StoreError):
         warnings.add("storage_unavailable", "agent profile could not be read", read)
         return None
     if read is None:
-        warnings.add("unknown_agent", f"agent {agent_id} is not configured: no notification recipients, "
-                     "no callback routing to a known identity")
+        if not unmapped:
+            warnings.add("unknown_agent", f"agent {agent_id} is not configured: no notification recipients, "
+                         "no callback routing to a known identity")
     elif not read.email_recipients.strip() and not read.sms_recipients.strip():
         warnings.add("no_recipients", "no emergency notification recipients are configured for this agent")
     return read
@@ -162,16 +176,17 @@ def _dial_path(dialed: str, agent: Agent | None, config: VoiceConfig | Exception
 
 def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: Agent | None, path: DialPath,
                      now: datetime, page: list[FreeSlot] | None, deps: Ports, policy: LeasePolicy,
-                     warnings: Warnings) -> tuple[str | None, str | None, datetime | None]:
+                     warnings: Warnings, unmapped: bool) -> tuple[str | None, str | None, datetime | None]:
     """(number, source, window end). Direct offer: the emergency service's temporary number reaches the agent's
-    identity, so no pool number is needed, unless the admin wants one the agent can read out."""
+    identity, so no pool number is needed, unless the admin wants one the agent can read out. Configured agents
+    and signed-in users (`unmapped`) lease; made-up agent ids would drain the pool."""
     offer_window = now + policy.window_for(c.test)
     if path.direct_offer and not policy.lease_on_direct_offer:
         return None, CALLBACK_FROM_EMERGENCY_SERVICE, offer_window
     region = _pool_region(c, agent)
     leased = None
-    if agent is None:
-        region = None  # only configured agents lease pool numbers (made-up ids would drain the pool)
+    if agent is None and not unmapped:
+        region = None  # only configured agents and signed-in users lease (made-up ids would drain the pool)
     elif region is None:
         warnings.add("no_pool_region", "no callback pool serves an unknown country")
     else:
@@ -181,10 +196,14 @@ def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: 
                                   page if region == numbers.region_for_country(c.country or "") else None)
         except StoreError as exc:
             warnings.add("storage_unavailable", "callback number could not be leased", exc)
+        except AgentHoldsEnough as exc:
+            warnings.add("agent_holds_numbers", f"this agent already holds {policy.numbers_per_agent} callback "
+                         "numbers (calls without an end, or a real call's window): none more for this call", exc)
     if leased is not None and leased.lease is not None:
         # The window the dialer is told about: at least this long; the lease itself is held while the call is live.
         return leased.number, "pool", leased.lease.leased_at + policy.window_for(c.test)
-    if region is not None and leased is None and not any(w["code"] == "storage_unavailable" for w in warnings.items):
+    if region is not None and leased is None and \
+            not any(w["code"] in ("storage_unavailable", "agent_holds_numbers") for w in warnings.items):
         warnings.add("pool_exhausted", f"no free callback number in the pool for +{region}")
     if path.direct_offer:  # the temporary number still reaches the agent; only the read-out number is missing
         return None, CALLBACK_FROM_EMERGENCY_SERVICE, offer_window

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.domain.calls import HIDDEN_CONVERSATION_ACTIONS, PANEL_CONTROLS, EmergencyCall, alert_text
-from shared.domain.routing import Outcome
+from shared.domain.routing import Outcome, in_force
 from shared.ports import Ports
 from shared.services.outbound import responder_text
 
@@ -16,10 +16,14 @@ RINGING_OUTCOMES = (Outcome.REDIRECTED.value, Outcome.RINGING_DIRECT.value)
 
 
 def emergency_state(agent_id: str, deps: Ports) -> dict[str, Any]:
-    """Panel state from presence, the agent's callback window and the incident record (three point reads)."""
+    """Panel state from presence, the agent's callback windows and the incident record (three reads): the call in
+    progress, else the window in force (a real call's before a test call's, as the callback routing decides)."""
     now = deps.clock.now()
     presence, _ = deps.presence.get(agent_id)
-    window = deps.windows.by_agent(agent_id)
+    windows = deps.windows.by_agent(agent_id)
+    window = in_force(windows, now)
+    if presence.emergency_call_id:
+        window = next((w for w in windows if w.call_id == presence.emergency_call_id), window)
     call_id = presence.emergency_call_id or (window.call_id if window else None)
     loaded = deps.calls.get(call_id) if call_id else None
     call = loaded[0] if loaded else None

@@ -88,6 +88,24 @@ def test_admin_fixes_a_bad_recipient_saves_and_sees_the_audit_entry(page: object
     shot(page, "audit")
 
 
+def test_the_agent_list_shows_a_profile_no_signed_in_user_is_mapped_to_and_saving_it_warns(page: object) -> None:
+    # GIVEN Carol's profile names no signed-in user (seeded without signInId); Alice's names hers
+    open_page(page, "agents", "Agents")
+    # THEN the list says so on Carol's row only
+    carol = page.locator("tr[data-agent='carol']")
+    expect(carol).to_contain_text("Signed-in user mapped to this agent")
+    expect(page.locator("tr[data-agent='alice']")).not_to_contain_text("Signed-in user")
+    # ... her page says why and what to set
+    carol.get_by_role("link", name="Carol Example").click()
+    check = page.locator("li[data-check='sign_in']")
+    expect(check).to_contain_text("No signed-in user is mapped to this agent")
+    expect(check).to_contain_text("Set signInId to the agent's Entra object id")
+    # WHEN the admin saves her profile still without it THEN it is saved, with the warning
+    page.get_by_role("button", name="Save agent").click()
+    expect(page.locator("#messages .message-warning")).to_contain_text("Saved Carol Example. No signed-in user")
+    shot(page, "agent-without-sign-in")
+
+
 def test_admin_edits_the_template_sees_the_preview_saves_and_restores(page: object) -> None:
     open_page(page, "template", "Emergency call notification")
     preview = page.locator("#preview-subject")

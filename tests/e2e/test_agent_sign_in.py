@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from local.stack import Client
+from local.stack import FALLBACK_RECIPIENTS, FALLBACK_TARGET, Client, LocalStack, wait_for
 from shared.agent_access import AGENT, DIALER
+from tests.e2e.test_callback_flow import incoming, phone, publish_and_settle, redirects_of
 
 ALICE_USER = {"userId": "00000000-0000-0000-0000-0000000a11ce", "userDetails": "alice@example.com", "roles": [AGENT]}
 BOB_USER = {"userId": "00000000-0000-0000-0000-000000000b0b", "userDetails": "bob@example.com", "roles": [AGENT]}
@@ -50,13 +51,27 @@ def test_an_agent_reads_and_sets_only_her_own_presence(signed_in: dict[str, Clie
     assert signed_in["bob"].get("/api/agents/alice/call-history")[0] == 403
 
 
-def test_a_dial_for_someone_else_is_refused_and_writes_nothing(client: Client,
-                                                                signed_in: dict[str, Client]) -> None:
+def test_a_normal_dial_for_someone_else_is_refused_and_writes_nothing(client: Client,
+                                                                       signed_in: dict[str, Client]) -> None:
     before = counts(client)
-    assert dial(signed_in["alice"], "bob")[0] == 403
-    assert dial(signed_in["alice"], "mallory-1")[0] == 403
+    for agent in ("bob", "mallory-1"):
+        assert signed_in["alice"].post("/api/outbound-calls", {"agentId": agent, "dialedNumber": "+1 202 555 0150",
+                                                               "countryCode": "US"})[0] == 403
     assert dial(signed_in["nobody"], "alice")[0] == 401
     assert counts(client) == before
+
+
+def test_an_emergency_dial_naming_someone_else_is_the_callers_own_call(client: Client,
+                                                                       signed_in: dict[str, Client]) -> None:
+    # GIVEN Alice signed in, her dialer naming Bob (a shared desk, say)
+    # WHEN she dials 933
+    status, answer = dial(signed_in["alice"], "bob")
+    # THEN the call is hers, with a warning; Bob's presence and calls are untouched
+    assert status == 200 and codes(answer) == ["agent_id_mismatch"], answer
+    assert client.get(f"/api/manage/incidents/{answer['emergencyCallId']}")[1]["agentId"] == "alice"
+    assert client.get("/api/agents/bob/presence")[1]["emergency"] is False
+    assert signed_in["bob"].post(f"/api/outbound-calls/{answer['emergencyCallId']}/end", {})[0] == 403
+    assert signed_in["alice"].post(f"/api/outbound-calls/{answer['emergencyCallId']}/end", {})[0] == 200
 
 
 def test_only_the_caller_ends_her_call_and_a_dialer_service_acts_for_anyone(client: Client,
@@ -83,7 +98,7 @@ def test_the_signed_in_api_answers_the_agent_for_herself_only(client: Client, si
     before = counts(client)
     assert nobody.post("/api/agent/outbound-calls", {"agentId": "alice", "dialedNumber": "933",
                                                     "countryCode": "US"})[0] == 401
-    assert alice.post("/api/agent/outbound-calls", {"agentId": "bob", "dialedNumber": "933",
+    assert alice.post("/api/agent/outbound-calls", {"agentId": "bob", "dialedNumber": "+1 202 555 0150",
                                                    "countryCode": "US"})[0] == 403
     assert counts(client) == before
     status, answer = alice.post("/api/agent/outbound-calls", {"agentId": "alice", "dialedNumber": "933",
@@ -101,3 +116,87 @@ def test_the_signed_in_api_answers_the_agent_for_herself_only(client: Client, si
     assert alice.put("/api/agent/agents/bob/presence", {"status": "Away"})[0] == 403
     assert alice.get("/api/agent/agents/alice/call-history")[0] == 200
     assert bob.put("/api/agent/agents/alice/location", {"countryCode": "US", "address": "1 Example Plaza"})[0] == 403
+
+
+# --- issue 17, defect 2: a signed-in agent whose profile names nobody still gets her emergency call handled -------
+
+CAROL_USER = {"userId": "00000000-0000-0000-0000-0000000ca401", "userDetails": "carol@example.com", "roles": [AGENT]}
+MALLORY_USER = {"userId": "00000000-0000-0000-0000-0000000ba11e", "userDetails": "mallory@example.com",
+                "roles": [AGENT]}
+AUDITOR_USER = {"userId": "00000000-0000-0000-0000-0000000000a2", "userDetails": "auditor@example.com",
+                "roles": ["EmergencyCalling.Auditor"]}
+CAROL_DIAL = {"agentId": "carol", "dialedNumber": "911", "countryCode": "US",
+              "location": {"countryCode": "US", "address": "2 Example Plaza", "floor": "5"}}
+
+
+def codes(answer: dict[str, Any]) -> list[str]:
+    return [w["code"] for w in answer["warnings"]]
+
+
+@pytest.mark.parametrize("path", ["/api/agent/outbound-calls", "/api/outbound-calls"])
+def test_a_signed_in_agent_no_profile_names_gets_her_emergency_call_handled(
+        stack: LocalStack, client: Client, signed_in: dict[str, Client], path: str) -> None:
+    # GIVEN Carol's profile has no signInId (nobody set it yet), and she signs in with the Agent role
+    assert client.get("/api/manage/agents/carol")[1]["signInId"] is None
+    carol = client.as_user(CAROL_USER)
+    # WHEN she dials 911
+    status, answer = carol.post(path, CAROL_DIAL)
+    # THEN the dial is answered, with a warning that says what is missing and who can fix it
+    assert status == 200 and answer["dial"] is True and answer["emergency"] is True, answer
+    warning = next(w for w in answer["warnings"] if w["code"] == "agent_not_mapped")
+    assert "signInId" in warning["message"] and "carol@example.com" in warning["message"]
+    # ... a callback number is leased, and a callback to it reaches the fallback desk
+    assert answer["callbackNumberSource"] == "pool" and answer["callerId"] == answer["callbackNumber"]
+    corr = f"unmapped-{path.count('/')}"
+    publish_and_settle(stack, incoming(client, phone(answer["callbackNumber"]), corr))
+    assert [r["body"]["target"]["rawId"] for r in redirects_of(stack, corr)] == [FALLBACK_TARGET]
+    # ... the incident is recorded against what is known of her
+    call_id = answer["emergencyCallId"]
+    incident = client.get(f"/api/manage/incidents/{call_id}")[1]
+    assert incident["agentId"] == f"principal:{CAROL_USER['userId']}"
+    assert incident["agentName"] == "carol@example.com" and incident["dialedNumber"] == "911"
+    assert incident["location"]["address"] == "2 Example Plaza"
+    # ... and the fallback recipients are told
+    assert wait_for(lambda: FALLBACK_RECIPIENTS in [
+        d["recipient"] for d in client.get(f"/api/manage/incidents/{call_id}/deliveries")[1]["deliveries"]])
+    # ... nobody else may end her call; she may
+    for other in (signed_in["bob"], client.as_user(MALLORY_USER)):
+        assert other.post(f"{path}/{call_id}/end", {"agentId": "carol"})[0] == 403
+    assert carol.post(f"{path}/{call_id}/call-ids", {"agentId": "carol", "serverCallId": f"srv-{corr}"})[0] == 200
+    status, ended = carol.post(f"{path}/{call_id}/end", {"agentId": "carol"})
+    assert status == 200 and ended["endedAt"], ended
+    assert client.get(f"/api/manage/incidents/{call_id}")[1]["endedAt"]
+
+
+def test_an_unmapped_agent_touches_no_one_elses_call(client: Client, signed_in: dict[str, Client]) -> None:
+    # GIVEN Alice's call in progress
+    status, alices = dial(signed_in["alice"], "alice")
+    assert status == 200
+    carol = client.as_user(CAROL_USER)
+    # WHEN Carol, whose profile names nobody, tries to end it or report its ids, or reads Alice's state
+    # THEN she is refused and the call goes on
+    assert carol.post(f"/api/outbound-calls/{alices['emergencyCallId']}/end", {"agentId": "alice"})[0] == 403
+    assert carol.post(f"/api/agent/outbound-calls/{alices['emergencyCallId']}/call-ids",
+                      {"agentId": "carol", "serverCallId": "srv-stolen"})[0] == 403
+    assert carol.get("/api/agent/agents/alice/emergency-state")[0] == 403
+    assert client.get(f"/api/manage/incidents/{alices['emergencyCallId']}")[1]["endedAt"] is None
+    # ... and her own emergency dial naming Alice is hers, not Alice's
+    status, answer = carol.post("/api/agent/outbound-calls", {"agentId": "alice", "dialedNumber": "933",
+                                                             "countryCode": "US"})
+    assert status == 200 and "agent_not_mapped" in codes(answer)
+    incident = client.get(f"/api/manage/incidents/{answer['emergencyCallId']}")[1]
+    assert incident["agentId"] == f"principal:{CAROL_USER['userId']}"
+    assert client.get("/api/agents/alice/presence")[1]["emergencyCallId"] == alices["emergencyCallId"]
+    for call in (answer, alices):
+        client.post(f"/api/outbound-calls/{call['emergencyCallId']}/end", {})
+
+
+def test_without_a_principal_or_a_role_the_emergency_dial_is_refused_and_writes_nothing(
+        client: Client) -> None:
+    before = counts(client)
+    forged = {"X-MS-CLIENT-PRINCIPAL": "not-a-principal"}
+    for who, expected in ((client.as_user(None), 401), (client.as_user(AUDITOR_USER), 403),
+                          (client.as_user(ADMIN_ONLY), 403), (Client(client.base_url, forged), 401)):
+        for path in ("/api/agent/outbound-calls", "/api/outbound-calls"):
+            assert who.post(path, CAROL_DIAL)[0] == expected, (who.headers, path)
+    assert counts(client) == before

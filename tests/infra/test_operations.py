@@ -342,6 +342,14 @@ def test_every_alert_is_in_the_operations_guide_with_its_kql(name: str) -> None:
         f"{name} is missing from the alerts table (or its severity is wrong)"
 
 
+def test_an_emergency_dial_nobody_could_map_to_an_agent_alerts_at_once() -> None:
+    """Issue 17: the dial is answered, but her own contacts are not told; the on-call must know within minutes."""
+    rule = next(r for r in alert_rules() if r["name"] == "emergency-dial-unmapped")
+    assert rule["severity"] == 1 and rule["threshold"] == 0 and rule["window"] == "PT5M"
+    assert '"UnmappedEmergencyDial"' in rule["query"] and rule["dimension"] == "problem"
+    assert {"problem", "emergencyCallId"} <= emitted().events["UnmappedEmergencyDial"]
+
+
 def test_operations_guide_covers_what_operators_need() -> None:
     headings = " ".join(doc_sections())
     for topic in ("What the system does", "Where the telemetry goes", "Alerts", "Everyday queries",

@@ -53,7 +53,7 @@ def test_a_tombstone_round_trips_and_is_filled_in_by_the_described_call(tables: 
     assert mark.origin == "end" and not mark.described and mark.announced
     described = EmergencyCall("c2", "alice", "911", "US", False, T0, callback_number="+12025550100",
                               callback_source="pool", callback_until=T0 + timedelta(minutes=60))
-    store.save(mark.filled_from(described, timedelta(minutes=60)), version)
+    store.save(mark.filled_from(described, LeasePolicy(window=timedelta(minutes=60))), version)
     filled = store.get("c2")[0]
     assert (filled.agent_id, filled.ended_at, filled.end_source, filled.origin) == \
         ("alice", T0 + timedelta(minutes=5), "dialer", "event")

@@ -7,11 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from shared.adapters.table_pool import TablePoolStore
 from shared.adapters.tables import Tables
 from shared.domain.lease import LeasePolicy, PoolNumber, stale_index
 from shared.ports import Conflict, StoreError, Take
-from shared.services.leasing import lease_number
+from shared.services.leasing import AgentHoldsEnough, lease_number
 from tests.fakes import T0
 
 POLICY = LeasePolicy()
@@ -170,15 +172,28 @@ def test_the_index_lists_free_numbers_least_recently_used_first_and_respects_qua
     assert [s.number for s in pool.free_numbers("1", POLICY.free_until(after), 10)] == [*others, first.number]
 
 
-def test_a_redial_by_the_same_agent_keeps_her_number_and_a_repeat_keeps_the_call_s(tables: Tables) -> None:
+def test_a_redial_after_the_end_keeps_her_number_and_a_repeat_keeps_the_call_s(tables: Tables) -> None:
     pool = TablePoolStore(tables)
     fill(pool, 3)
-    first = lease_number("1", "c1", None, "alice", T0, False, pool, POLICY)
+    first = leased_and_ended(pool, "alice")
     repeat = lease_number("1", "c1", None, "alice", T0 + timedelta(seconds=2), False, pool, POLICY)
     redial = lease_number("1", "c2", None, "alice", T0 + timedelta(minutes=5), False, pool, POLICY)
     assert first.number == repeat.number == redial.number
-    assert pool.get(first.number).lease.call_id == "c2"
+    lease = pool.get(first.number).lease
+    assert lease.call_id == "c2" and lease.kept_until == T0 + timedelta(minutes=60)  # c1's hold kept
     assert sum(1 for n in pool.list_region("1") if n.lease) == 1
+
+
+def test_redials_while_her_calls_are_live_each_keep_a_number_up_to_her_share(tables: Tables) -> None:
+    pool = TablePoolStore(tables)
+    fill(pool, 5)
+    held = [lease_number("1", f"c{i}", None, "alice", T0 + timedelta(minutes=i), i == 1, pool, POLICY)
+            for i in range(POLICY.numbers_per_agent)]
+    assert len({n.number for n in held}) == POLICY.numbers_per_agent  # none of them ended: none taken over
+    with pytest.raises(AgentHoldsEnough):
+        lease_number("1", "c9", None, "alice", T0 + timedelta(minutes=9), False, pool, POLICY)
+    assert [pool.get(n.number).lease.call_id for n in held] == [n.lease.call_id for n in held]
+    assert lease_number("1", "b1", None, "bob", T0 + timedelta(minutes=9), False, pool, POLICY) is not None
 
 
 def test_an_agent_whose_lease_expired_gets_a_fresh_number_past_her_stale_hint(tables: Tables) -> None:

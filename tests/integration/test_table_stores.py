@@ -10,6 +10,7 @@ import pytest
 from shared.adapters.table_stores import TableAgentStore, TableCallStore, TableHistoryStore, TablePresenceStore
 from shared.adapters.tables import Tables
 from shared.domain.calls import Agent, EmergencyCall
+from shared.domain.lease import LeasePolicy
 from shared.domain.presence import Presence, start_emergency
 from shared.ports import Conflict
 from tests.fakes import T0
@@ -64,7 +65,7 @@ def test_call_record_is_created_once_and_saved_conditionally(tables: Tables) -> 
     assert store.create(call) is False
     loaded, version = store.get("c1")
     assert loaded == call
-    store.save(loaded.ended(T0 + timedelta(minutes=5), "dialer", timedelta(hours=1)), version)
+    store.save(loaded.ended(T0 + timedelta(minutes=5), "dialer", LeasePolicy(window=timedelta(hours=1))), version)
     with pytest.raises(Conflict):
         store.save(loaded, version)
     assert store.get("c1")[0].end_source == "dialer"

@@ -149,7 +149,7 @@ def test_the_process_dies_at_step(reverse: bool, fatal: int) -> None:
     assert 1 <= len(redirects) <= 2, steps.died_at  # at least once; twice only if it died right after one
     # Her identity is recognised as the callback's for the window after the end, as her number is (her panel
     # shows the window from it), even when the call is known only from the dialer's end.
-    window = deps.windows.by_identity("8:acs:r_alice")
+    window = deps.windows.latest("8:acs:r_alice")
     assert window is not None and window.call_id == CALL_ID, steps.died_at
     assert window.until == call.ended_at + timedelta(minutes=60), steps.died_at
     lease = deps.pool.get("+12025550100").lease

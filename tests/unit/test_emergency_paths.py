@@ -20,12 +20,14 @@ from shared.domain.voice_config import (
     VoiceConfig,
 )
 from shared.ports import StoreError
+from shared.services.callbacks import route_callback
 from shared.services.ending import end_emergency_call
 from shared.services.notify import notify_emergency
 from shared.services.outbound import place_outbound_call
 from shared.services.panel import emergency_state, incident_view
 from tests.fakes import FakeVoiceConfig
 from tests.fakes_notify import NotifyDeps
+from tests.unit.test_callbacks import incoming
 
 MS_NUMBER, DR_NUMBER, POOL = "+12025550180", "+12025550181", "+12025550100"
 ALICE_ID = "8:acs:r_alice"
@@ -57,7 +59,7 @@ def test_direct_offer_presents_the_agent_s_own_number_and_leases_no_pool_number(
     assert answer["callbackWindowEndsAt"] == (d.clock.now() + timedelta(minutes=60)).isoformat()
     assert {w["code"] for w in answer["warnings"]}.isdisjoint({"pool_exhausted", "callback_is_agent_number"})
     assert d.pool.get(POOL).lease is None  # the pool serves the calls that need it
-    assert d.windows.by_identity(ALICE_ID).call_id == answer["emergencyCallId"]  # her identity is recognised
+    assert d.windows.latest(ALICE_ID).call_id == answer["emergencyCallId"]  # her identity is recognised
     started = next(data for kind, data in d.events.published if kind == "Emergency.CallStarted")
     assert (started["path"], started["callerId"]) == ("direct_offer", MS_NUMBER)
 
@@ -84,6 +86,27 @@ def test_direct_offer_with_a_read_out_number_leases_one_but_still_presents_her_o
             answer["callbackNumberSource"]) == ("direct_offer", MS_NUMBER, POOL, "pool")
     assert f"can also give the responder {POOL}" in answer["responderCallback"]
     assert d.pool.get(POOL).lease.call_id == answer["emergencyCallId"]
+
+
+def test_a_drill_after_a_real_call_leaves_the_real_call_s_hold_on_the_panel_and_the_identity() -> None:
+    # GIVEN Alice's 911 on the direct-offer path with a read-out number, ended; then a 933, ended
+    d = deps_with()
+    d.add_numbers("+12025550101")
+    d.policy = replace(d.policy, lease_on_direct_offer=True)
+    real = dial(d)
+    end_emergency_call(real["emergencyCallId"], "dialer", d, d.policy)
+    drill = dial(d, "933")
+    end_emergency_call(drill["emergencyCallId"], "dialer", d, d.policy)
+    # WHEN seven minutes pass (the drill's five-minute window is over)
+    d.clock.advance(timedelta(minutes=7))
+    # THEN her panel shows the 911 call's number and window, and a callback to her identity is the 911 call's
+    state = emergency_state("alice", d)
+    assert (state["emergencyCallId"], state["callbackNumber"], state["test"]) == (
+        real["emergencyCallId"], real["callbackNumber"], False)
+    assert state["callbackWindowEndsAt"] == real["callbackWindowEndsAt"]
+    assert drill["callbackNumber"] not in (None, real["callbackNumber"])
+    decision = route_callback(incoming(ALICE_ID, deps=d), d, timedelta(seconds=30), None).decision
+    assert (decision.outcome.value, decision.call_id) == ("ringing_direct", real["emergencyCallId"])
 
 
 def test_direct_offer_with_a_read_out_number_and_an_empty_pool_falls_back_to_the_temporary_number_only() -> None:

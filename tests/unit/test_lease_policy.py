@@ -111,3 +111,41 @@ def test_pool_shares_count_live_test_leases_and_the_most_one_agent_holds() -> No
 def test_a_test_call_holds_its_number_only_the_test_window_after_its_end() -> None:
     lease = POLICY.new_lease("t1", "bob", None, T0, test=True)
     assert POLICY.on_call_end(lease, T0 + timedelta(minutes=2)).expires_at == T0 + timedelta(minutes=7)
+
+
+# --- a redial never shortens another call's hold (issue 17) -------------------------------------------------------
+
+def test_a_redial_may_keep_the_number_of_an_ended_call_but_not_of_a_live_one() -> None:
+    ended = POLICY.on_call_end(POLICY.new_lease("c1", "alice", None, T0, test=False), T0)
+    live = POLICY.new_lease("c1", "alice", None, T0, test=False)
+    redial = POLICY.new_lease("c2", "alice", None, T0 + timedelta(minutes=5), test=False)
+    assert POLICY.may_take_over(ended, redial) and not POLICY.may_take_over(live, redial)
+    other_agent = POLICY.new_lease("c3", "bob", None, T0 + timedelta(minutes=5), test=False)
+    assert not POLICY.may_take_over(ended, other_agent)
+
+
+def test_a_test_call_never_takes_a_real_call_s_number_and_a_real_call_may_take_a_test_call_s() -> None:
+    real = POLICY.on_call_end(POLICY.new_lease("c1", "alice", None, T0, test=False), T0)
+    drill = POLICY.on_call_end(POLICY.new_lease("c2", "alice", None, T0, test=True), T0)
+    at = T0 + timedelta(minutes=1)
+    assert not POLICY.may_take_over(real, POLICY.new_lease("c3", "alice", None, at, test=True))
+    assert POLICY.may_take_over(drill, POLICY.new_lease("c4", "alice", None, at, test=False))
+    assert POLICY.may_take_over(drill, POLICY.new_lease("c5", "alice", None, at, test=True))
+
+
+def test_a_taken_over_lease_keeps_the_earlier_hold_even_when_its_own_end_comes_first() -> None:
+    # GIVEN a 933 whose window runs to T0 + 5 min, taken over by another 933 dialed at once
+    first = POLICY.on_call_end(POLICY.new_lease("c1", "alice", None, T0, test=True), T0)
+    second = POLICY.taken_over(first, POLICY.new_lease("c2", "alice", None, T0, test=True))
+    # WHEN the second ends with an end signal stamped before the first's (clocks differ)
+    settled = POLICY.on_call_end(second, T0 - timedelta(minutes=2))
+    # THEN the number is held at least as long as the first call's window
+    assert second.kept_until == first.expires_at and settled.expires_at == T0 + timedelta(minutes=5)
+
+
+def test_the_window_counts_from_the_maximum_call_length_for_a_call_that_outlasts_it() -> None:
+    lease = POLICY.new_lease("c1", "alice", None, T0, test=False)
+    late = POLICY.on_call_end(lease, T0 + timedelta(hours=6))
+    assert late.expires_at == lease.expires_at == T0 + timedelta(hours=5)  # as held while live, no more
+    assert POLICY.window_until(T0, T0 + timedelta(hours=6), False) == late.expires_at
+    assert POLICY.window_until(T0, T0 + timedelta(minutes=30), False) == T0 + timedelta(minutes=90)

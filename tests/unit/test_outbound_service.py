@@ -76,11 +76,43 @@ def test_two_agents_get_different_numbers(deps: FakeDeps) -> None:
     assert dial(deps)["callbackNumber"] != dial(deps, agent="dave")["callbackNumber"]
 
 
-def test_a_redial_by_the_same_agent_keeps_her_number_for_the_new_call(deps: FakeDeps) -> None:
-    first, again = dial(deps), dial(deps)
+def test_a_redial_after_the_end_keeps_her_number_and_never_shortens_its_hold(deps: FakeDeps) -> None:
+    # GIVEN Alice's 911 call ended 50 minutes ago: its number is held until 10 minutes from now
+    first = dial(deps)
+    end_emergency_call(first["emergencyCallId"], "dialer", deps, deps.policy)
+    held = deps.pool.get(first["callbackNumber"]).lease.expires_at
+    deps.clock.advance(timedelta(minutes=50))
+    # WHEN she dials 911 again, and that call ends at once
+    again = dial(deps)
+    end_emergency_call(again["emergencyCallId"], "dialer", deps, deps.policy)
+    # THEN the new call keeps the number, held a window after its own end (never less than the first call's)
     assert again["callbackNumber"] == first["callbackNumber"] and again["callbackNumberSource"] == "pool"
-    assert deps.pool.get(first["callbackNumber"]).lease.call_id == again["emergencyCallId"]
-    assert sum(1 for n in deps.pool.list_all() if n.lease) == 1  # one agent never holds two numbers
+    lease = deps.pool.get(first["callbackNumber"]).lease
+    assert lease.call_id == again["emergencyCallId"] and lease.expires_at == deps.clock.now() + timedelta(hours=1)
+    assert lease.expires_at > held and sum(1 for n in deps.pool.list_all() if n.lease) == 1
+
+
+def test_a_test_call_after_a_real_call_gets_its_own_number_and_leaves_the_real_hold(deps: FakeDeps) -> None:
+    # GIVEN Alice's 911 call ended: its number is held for an hour
+    first = dial(deps)
+    end_emergency_call(first["emergencyCallId"], "dialer", deps, deps.policy)
+    held = deps.pool.get(first["callbackNumber"]).lease
+    # WHEN she dials 933 and ends it
+    drill = dial(deps, number="933")
+    end_emergency_call(drill["emergencyCallId"], "dialer", deps, deps.policy)
+    # THEN the drill has a number of its own; the 911 call's lease is as it was
+    assert drill["callbackNumberSource"] == "pool" and drill["callbackNumber"] != first["callbackNumber"]
+    assert deps.pool.get(first["callbackNumber"]).lease == held
+
+
+def test_a_redial_while_her_call_is_live_gets_a_number_of_its_own(deps: FakeDeps) -> None:
+    # GIVEN Alice's 911 call has no end yet (its end may be on its way): its window is not known
+    first = dial(deps)
+    # WHEN she dials 911 again
+    again = dial(deps)
+    # THEN the first call keeps its number; the second has another
+    assert again["callbackNumber"] != first["callbackNumber"] and again["callbackNumberSource"] == "pool"
+    assert deps.pool.get(first["callbackNumber"]).lease.call_id == first["emergencyCallId"]
 
 
 def test_exhausted_pool_falls_back_to_the_agent_number_and_says_why(deps: FakeDeps) -> None:

@@ -33,6 +33,7 @@ RULE_911 = RoutingRule("emergency-911", r"^\+?911$", ("sbc1.example.com",))
 POOL = [PoolNumber("+12025550100", "1")]
 ALICE = Agent("alice", "Alice Example", outbound_number=MS_NUMBER, email_recipients="desk@example.com",
               outbound_profile="voice-us", capacity_profile="voice-default",
+              sign_in_id="00000000-0000-0000-0000-0000000a11ce",
               last_location={"countryCode": "US", "address": "1 Example Plaza", "enabled": True})
 
 
@@ -46,9 +47,28 @@ def check(agent: Agent = ALICE, config: VoiceConfig = CONFIG, pool: list[PoolNum
 def test_an_agent_with_everything_in_place_is_ready() -> None:
     result = assess(ALICE, CONFIG, POOL, T0, QUARANTINE)
     assert result.status is Status.PASS
-    assert [c.check_id for c in result.checks] == ["voice_profile", "location", "mailbox", "recipients",
+    assert [c.check_id for c in result.checks] == ["sign_in", "voice_profile", "location", "mailbox", "recipients",
                                                    "emergency_path", "callback_number"]
     assert all(c.status is Status.PASS and c.fix is None for c in result.checks)
+
+
+# --- the signed-in user who is this agent (issue 17) ----------------------------------------------------------
+
+
+def test_an_agent_no_signed_in_user_is_mapped_to_fails_with_the_reason_and_the_fix() -> None:
+    # GIVEN a profile saved without signInId (she has not signed in yet)
+    # WHEN readiness is checked
+    status, reason, fix = check(replace(ALICE, sign_in_id=None), which="sign_in")
+    # THEN it fails, says what happens to her signed-in call, and what to set
+    assert status is Status.FAIL
+    assert "No signed-in user is mapped to this agent" in reason and "fallback" in reason
+    assert fix is not None and "Set signInId to the agent's Entra object id" in fix
+    assert assess(replace(ALICE, sign_in_id=None), CONFIG, POOL, T0, QUARANTINE).status is Status.FAIL
+
+
+def test_an_agent_a_signed_in_user_is_mapped_to_passes_naming_the_user() -> None:
+    status, reason, fix = check(which="sign_in")
+    assert status is Status.PASS and ALICE.sign_in_id in reason and fix is None
 
 
 # --- capacity profile associated with a voice outbound profile -------------------------------------------------

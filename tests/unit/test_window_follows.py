@@ -43,18 +43,18 @@ def test_a_window_callstarted_opens_after_an_outage_is_settled_by_the_end(deps: 
     deps.agents.down = True  # her profile cannot be read at the dial: the record has no identity
     dial(deps)
     deps.agents.down = False
-    assert deps.calls.get("c1")[0].acs_user_id is None and deps.windows.by_identity(ALICE) is None
+    assert deps.calls.get("c1")[0].acs_user_id is None and deps.windows.latest(ALICE) is None
     started(deps)
     assert deps.calls.get("c1")[0].acs_user_id == ALICE  # the record keeps what the profile said
     deps.clock.advance(timedelta(minutes=5))
     ended = end_emergency_call("c1", "dialer", deps, deps.policy, agent_id="alice").ended_at
-    window = deps.windows.by_identity(ALICE)
+    window = deps.windows.latest(ALICE)
     assert window is not None and window.call_id == "c1"
     assert window.until == ended + deps.policy.window  # not the live hold of hours opened at CallStarted
 
 
 class BrokenWindows(FakeWindows):
-    def by_identity(self, acs_user_id: str) -> Any:
+    def of_call(self, acs_user_id: str, call_id: str) -> Any:
         raise StoreError("callback windows unavailable")
 
 

@@ -31,8 +31,9 @@ export async function agentView(ctx, agentId) {
   let saved = !isNew;
   const form = agentForm(ctx, agentId, agent || {}, config, async (body) => {
     clearErrors(form);
+    let answer;
     try {
-      await put(`manage/agents/${enc(agentId)}`, body);
+      answer = await put(`manage/agents/${enc(agentId)}`, body);
     } catch (error) {
       if (error instanceof ApiError && error.status === 400) {
         showErrors(form, error);
@@ -43,13 +44,17 @@ export async function agentView(ctx, agentId) {
       return;
     }
     saved = true;
+    // Saved, but with what the server warns about (no signInId: her signed-in calls are not recorded as hers).
+    const warnings = (answer?.warnings || []).map((w) => w.message).join(" ");
+    const done = (verb) => announce(`${verb} ${body.displayName || agentId}.${warnings ? ` ${warnings}` : ""}`,
+      warnings ? "warning" : "ok");
     if (isNew) {  // show it as the existing agent it now is
       window.dispatchEvent(new HashChangeEvent("hashchange"));
-      announce(`Created ${body.displayName || agentId}.`);
+      done("Created");
       return;
     }
     await refresh();
-    announce(`Saved ${body.displayName || agentId}.`);
+    done("Saved");
   });
   await refresh();
 
@@ -109,7 +114,8 @@ function agentForm(ctx, agentId, agent, config, onSave) {
     field("Display name", input("displayName", { required: true, value: agent.displayName ?? agentId })),
     field("ACS identity", input("acsUserId"), { hint: "The agent's ACS user raw id, e.g. 8:acs:<resource>_<user>" }),
     field("Signs in as", input("signInId"), { hint: "The Entra object id of the user who signs in as this agent " +
-      "(app role EmergencyCalling.Agent). Empty: nobody acts as this agent but a dialer service." }),
+      "(app role EmergencyCalling.Agent). Empty: her signed-in emergency calls are recorded against her user, " +
+      "not this agent: her recipients are not told (the fallback recipients are)." }),
     field("Routing worker", input("routingWorkerId"), { hint: "Her worker id in the routing engine (Job Router), " +
       "which stops offering her work during an emergency call. Empty: the agent id." }),
     field("Outbound number", input("outboundNumber", { type: "tel" }),
