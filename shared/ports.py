@@ -65,14 +65,16 @@ class PoolStore(Protocol):
     def free_numbers(self, region: str, until: datetime, limit: int) -> list[FreeSlot]:
         """At most `limit` numbers free since `until` or earlier, least recently used first; one request."""
         ...
-    def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None) -> Take:
-        """Lease `slot`'s number if its index row is unchanged since read; one transaction."""
+    def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None, holds: tuple[str, ...] = ()) -> Take:
+        """Lease `slot`'s number if its index row is unchanged since read, and the agent's row too (`agent_hint`:
+        its version; None: it must not exist); `holds`: her other numbers, kept in her row. One transaction."""
         ...
     def leased_to_call(self, region: str, call_id: str) -> PoolNumber | None:
         """The number the call's index row names (its lease to be checked), None without one."""
         ...
-    def leased_to_agent(self, region: str, agent_id: str) -> tuple[PoolNumber | None, str | None]:
-        """The number the agent's index row names and that row's version (None, None without one)."""
+    def agent_holds(self, region: str, agent_id: str) -> tuple[list[PoolNumber], str | None]:
+        """The numbers the agent's index row names, as they are now, and that row's version ([], None without
+        one)."""
         ...
     def list_index(self) -> Sequence[IndexRow]: ...
     def index_number(self, number: PoolNumber) -> bool:
@@ -136,7 +138,7 @@ class CallbackWindowStore(Protocol):
         ...
     def of_call(self, acs_user_id: str, call_id: str) -> CallbackWindow | None: ...
     def by_identity(self, acs_user_id: str) -> list[CallbackWindow]:
-        """Every window kept for the identity, open or not; one request."""
+        """Every window kept for the identity, open or not (kept until the incident's purge); one query."""
         ...
     def by_agent(self, agent_id: str) -> list[CallbackWindow]: ...
     def forget(self, acs_user_id: str, agent_id: str, call_id: str) -> None:

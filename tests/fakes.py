@@ -58,6 +58,7 @@ class FakePool:
         self.rows: dict[str, PoolNumber] = {}
         self.slots: dict[str, FreeSlot] = {}  # by number
         self.hints: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, owner) -> (number, version)
+        self.holds: dict[str, tuple[str, ...]] = {}  # agent -> the other numbers her row names
         self.down = False
 
     def _check(self) -> None:
@@ -111,7 +112,7 @@ class FakePool:
         free = [s for s in self.slots.values() if s.region == region and (s.since is None or s.since <= until)]
         return sorted(free, key=lambda s: (s.since is not None, s.since or until, s.number))[:limit]
 
-    def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None) -> Take:
+    def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None, holds: tuple[str, ...] = ()) -> Take:
         self._check()
         current = self.slots.get(slot.number)
         if current is None or current.version != slot.version:
@@ -124,6 +125,7 @@ class FakePool:
         self._slot_for(taken)
         self.hints[("call", lease.call_id)] = (slot.number, _v())
         self.hints[("agent", lease.agent_id)] = (slot.number, _v())
+        self.holds[lease.agent_id] = tuple(dict.fromkeys((*holds, slot.number)))
         return Take.TAKEN
 
     def _hinted(self, kind: str, owner: str) -> tuple[PoolNumber | None, str | None]:
@@ -134,15 +136,20 @@ class FakePool:
     def leased_to_call(self, region: str, call_id: str) -> PoolNumber | None:
         return self._hinted("call", call_id)[0]
 
-    def leased_to_agent(self, region: str, agent_id: str) -> tuple[PoolNumber | None, str | None]:
-        return self._hinted("agent", agent_id)
+    def agent_holds(self, region: str, agent_id: str) -> tuple[list[PoolNumber], str | None]:
+        _, version = self._hinted("agent", agent_id)
+        if version is None:
+            return [], None
+        named = dict.fromkeys([self.hints[("agent", agent_id)][0], *self.holds.get(agent_id, ())])
+        return [self.rows[n] for n in named if n in self.rows], version
 
     def list_index(self) -> list[IndexRow]:
         self._check()
         rows = [IndexRow(s.region, f"free|{s.number}", "free", s.number, since=s.since, version=s.version)
                 for s in self.slots.values()]
         return rows + [IndexRow(self.rows[number].region if number in self.rows else "1", f"{kind}|{owner}", kind,
-                                number, owner=owner, version=version)
+                                number, owner=owner, version=version,
+                                holds=self.holds.get(owner, ()) if kind == "agent" else ())
                        for (kind, owner), (number, version) in self.hints.items()]
 
     def index_number(self, number: PoolNumber) -> bool:

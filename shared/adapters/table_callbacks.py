@@ -44,7 +44,14 @@ class TableCallbackWindowStore:
                               partial(upsert, table, row | {"PartitionKey": _agent_key(window.agent_id)}))
 
     def of_call(self, acs_user_id: str, call_id: str) -> CallbackWindow | None:
-        entity = get_entity(self._tables.get(self.TABLE), _identity_key(acs_user_id), escape_key(call_id))
+        """The call's row; for a call of the release before, its identity's one row (row key "") if it is this
+        call's: settling it writes the call's own row, which supersedes that one."""
+        table = self._tables.get(self.TABLE)
+        entity = get_entity(table, _identity_key(acs_user_id), escape_key(call_id))
+        if entity is None:
+            entity = get_entity(table, _identity_key(acs_user_id), LEGACY)
+            if entity is not None and entity.get("call_id") != call_id:
+                entity = None
         return _window(entity) if entity is not None else None
 
     def by_identity(self, acs_user_id: str) -> list[CallbackWindow]:
@@ -54,13 +61,24 @@ class TableCallbackWindowStore:
         return self._partition(_agent_key(agent_id))
 
     def _partition(self, key: str) -> list[CallbackWindow]:
-        # Rows of the release before windows were kept per call have the row key "": read like the others.
-        return [_window(e) for e in query(self._tables.get(self.TABLE), "PartitionKey eq @pk", pk=key)]
+        """One query (rows go with their incidents, so a partition stays within one page). The one row of the
+        release before (row key "") counts until its call has a row of its own."""
+        rows = query(self._tables.get(self.TABLE), "PartitionKey eq @pk", pk=key)
+        own = {e.get("call_id") for e in rows if e["RowKey"] != LEGACY}
+        return [_window(e) for e in rows if e["RowKey"] != LEGACY or e.get("call_id") not in own]
 
     def forget(self, acs_user_id: str, agent_id: str, call_id: str) -> None:
         table = self._tables.get(self.TABLE)
         for pk in (_identity_key(acs_user_id), _agent_key(agent_id)):
             delete(table, pk, escape_key(call_id))  # the SDK answers a missing row as deleted
+            legacy = get_entity(table, pk, LEGACY)
+            if legacy is not None and legacy.get("call_id") == call_id:
+                with contextlib.suppress(Conflict):  # rewritten meanwhile: not this call's any more
+                    delete(table, pk, LEGACY, legacy["_etag"])
+
+
+# The row key of the one row per identity and per agent that the release before kept (the latest call's window).
+LEGACY = ""
 
 
 def _identity_key(acs_user_id: str) -> str:

@@ -4,8 +4,9 @@ Beside the number rows, each partition holds an index (row keys that sort after 
 - `free|<free since>|<number>`: one row per number in service, keyed by when it became free or, while leased, when
   its lease expires; the free numbers are the first rows up to `now - quarantine`, least recently used first,
   whatever the pool's size ("expired means free" holds without the timer: an expired lease's row is in range).
-- `call|<call id>`, `agent|<agent id>`: which number a call's or an agent's lease is on; hints, checked against the
-  number row when read, so a stale one (removed by the timer) is never believed.
+- `call|<call id>`, `agent|<agent id>`: which number a call's or an agent's latest lease is on (the agent's row also
+  names every number she held when it was written, `holds`: her share is counted from it); hints, checked
+  against the number rows when read, so a stale one (removed by the timer) is never believed.
 Every change of a number is one entity-group transaction that also moves its `free|` row, so the index never drifts
 from a crash between steps; the lease's transaction is conditional on the `free|` row (taken with its ETag), every
 other change on the number row's ETag, and each of the two kinds invalidates the other's condition.
@@ -59,6 +60,10 @@ def hint_rows(region: str, number: str, lease: Lease) -> tuple[dict[str, Any], d
             _row(region, AGENT + escape_key(lease.agent_id), number) | {"owner": lease.agent_id})
 
 
+MERGE: dict[str, Any] = {"mode": UpdateMode.MERGE}
+SEP = ";"
+
+
 def _row(region: str, key: str, number: str) -> dict[str, Any]:
     return {"PartitionKey": region, "RowKey": key, "number": number}
 
@@ -81,7 +86,6 @@ def to_entity(n: PoolNumber) -> dict[str, Any]:
             "leasedAt": ts(lease.leased_at), "expiresAt": ts(lease.expires_at),
             "callEndedAt": ts(lease.call_ended_at), "leaseTest": lease.test,
             "leaseDialed": lease.dialed_number, "leaseCountry": lease.country, "keptUntil": ts(lease.kept_until),
-            "leaseBeside": lease.beside,
         })
     return entity
 
@@ -95,7 +99,7 @@ def from_entity(e: dict[str, Any]) -> PoolNumber:
                       acs_user_id=e.get("leaseAcsUserId"), leased_at=leased_at, expires_at=expires_at,
                       call_ended_at=dt(e.get("callEndedAt")), test=bool(e.get("leaseTest", False)),
                       dialed_number=e.get("leaseDialed") or "", country=e.get("leaseCountry"),
-                      kept_until=dt(e.get("keptUntil")), beside=e.get("leaseBeside"))
+                      kept_until=dt(e.get("keptUntil")))
     return PoolNumber(number=e["RowKey"], region=e["PartitionKey"], lease=lease, released_at=dt(e.get("releasedAt")),
                       retired=bool(e.get("retired", False)), version=e.get("_etag"))
 
@@ -142,7 +146,8 @@ class TablePoolStore:
         if new_key is not None and new_key != old_key:
             ops.append(("upsert", _row(new.region, new_key, new.number), REPLACE))
         if new.lease is not None and (old.lease is None or old.lease.call_id != new.lease.call_id):
-            ops += [("upsert", row, REPLACE) for row in hint_rows(new.region, new.number, new.lease)]
+            call_row, agent_row = hint_rows(new.region, new.number, new.lease)
+            ops += [("upsert", call_row, REPLACE), ("upsert", agent_row, MERGE)]  # her other holds kept
         if old_key is not None and old_key != new_key:
             ops.append(("delete", {"PartitionKey": old.region, "RowKey": old_key}))
         try:
@@ -181,13 +186,15 @@ class TablePoolStore:
                           pk=region, lo=FREE, hi=f"{FREE}{since_key(until)}|~")
         return [_slot(e) for e in rows]
 
-    def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None) -> Take:
+    def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None, holds: tuple[str, ...] = ()) -> Take:
         """Lease an indexed free number in one transaction: its `free|` row taken with its ETag, moved to the
-        lease's expiry, the number row rewritten, the hints created (`agent_hint`: the ETag of a stale agent hint
-        to replace). Which condition failed says why: the number went to someone else, or the agent's hint
-        exists (she may hold a lease already)."""
+        lease's expiry, the number row rewritten, the hints created (`agent_hint`: the ETag of the agent's row as
+        read, to replace; `holds`: the numbers she holds besides, kept in it). Which condition failed says why:
+        the number went to someone else, or the agent's row exists or changed (she may hold a lease already)."""
         taken = PoolNumber(number=slot.number, region=slot.region, lease=lease, released_at=slot.since)
         call_row, agent_row = hint_rows(slot.region, slot.number, lease)
+        # Every number she holds, this one included: a later take-over or unindexed lease rewrites only `number`.
+        agent_row["holds"] = SEP.join(dict.fromkeys((*holds, slot.number)))
         new_key = slot_key(taken)
         assert new_key is not None
         ops: list[Any] = [
@@ -209,10 +216,15 @@ class TablePoolStore:
         hint = get_entity(self._table(), region, CALL + escape_key(call_id))
         return self._number(region, hint)
 
-    def leased_to_agent(self, region: str, agent_id: str) -> tuple[PoolNumber | None, str | None]:
-        """The number the agent's hint names, as it is now, and the hint's ETag (None when there is no hint)."""
+    def agent_holds(self, region: str, agent_id: str) -> tuple[list[PoolNumber], str | None]:
+        """The numbers the agent's row names (her latest lease's first), as they are now, and the row's ETag (None
+        when there is none): a point read each."""
         hint = get_entity(self._table(), region, AGENT + escape_key(agent_id))
-        return self._number(region, hint), hint["_etag"] if hint else None
+        if hint is None:
+            return [], None
+        named = dict.fromkeys([hint["number"], *(n for n in str(hint.get("holds") or "").split(SEP) if n)])
+        found = [get_entity(self._table(), region, number) for number in named]
+        return [from_entity(e) for e in found if e is not None], hint["_etag"]
 
     def _number(self, region: str, hint: dict[str, Any] | None) -> PoolNumber | None:
         if hint is None:
@@ -254,4 +266,4 @@ def _index_row(e: dict[str, Any]) -> IndexRow:
     kind = e["RowKey"].split("|", 1)[0]
     return IndexRow(region=e["PartitionKey"], key=e["RowKey"], kind=kind, number=e.get("number", ""),
                     since=_since(e["RowKey"]) if kind == "free" else None, owner=e.get("owner", ""),
-                    version=e["_etag"])
+                    holds=tuple(n for n in str(e.get("holds") or "").split(SEP) if n), version=e["_etag"])

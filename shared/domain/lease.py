@@ -2,8 +2,9 @@
 
 Expiry is decided from timestamps whenever a number is read ("expired means free"); the timer only cleans up.
 A lease is held while its call is live (no end signal yet), up to the maximum call length after which the safety
-net ends the call, and then for the window after the first end signal: a number is never handed to a second call
-while the first one could still be called back.
+net ends the call, and then for the window after the first end signal: a number is never handed to another
+agent's call while the first one could still be called back, and a later call of the same agent keeps it only as
+an extension of that hold (`LeasePolicy.may_take_over`, `kept_until`).
 """
 
 from __future__ import annotations
@@ -39,9 +40,6 @@ class Lease:
     # The hold of the earlier call whose number this lease took over: never released before it, whatever this
     # call's own window (a redial never shortens another call's callback hold).
     kept_until: datetime | None = None
-    # The agent's earlier number this call could not take over (it held a live call or a real call's window): her
-    # holds form a chain, so how many numbers she holds at once is counted in a few point reads.
-    beside: str | None = None
 
     @property
     def live(self) -> bool:
@@ -104,6 +102,7 @@ class IndexRow:
     number: str
     since: datetime | None = None  # a free slot's instant (None: never leased)
     owner: str = ""  # a hint's call or agent id
+    holds: tuple[str, ...] = ()  # an agent's row: every number she held when it was written
     version: str | None = field(default=None, compare=False)
 
 
@@ -132,9 +131,12 @@ class LeasePolicy:
         return dialed_at + self.max_call + self.window
 
     def counted_end(self, dialed_at: datetime, ended_at: datetime) -> datetime:
-        """The end a window counts from: the first end signal, or the maximum call length where the safety net
-        ends a call (a call that outlasts it was held that long while live, and no longer)."""
-        return max(dialed_at, min(ended_at, dialed_at + self.max_call))
+        """The end a window counts from: the first end signal, when it came while the call's hold (the maximum
+        call length and a window) still ran; one after that counts from the maximum call length, where the
+        safety net ends a call: the number and identity were held that long, and may be another's since."""
+        if ended_at <= self.live_hold(dialed_at):
+            return max(dialed_at, ended_at)
+        return dialed_at + self.max_call
 
     def window_until(self, dialed_at: datetime, ended_at: datetime | None, test: bool) -> datetime:
         """Until when the agent's identity is her callback's: held while the call lasts, then the window after
@@ -187,8 +189,8 @@ class LeasePolicy:
 
 
 def held_by_agent(numbers: Iterable[PoolNumber], agent_id: str, now: datetime) -> PoolNumber | None:
-    """A number an agent's active lease (of any of her calls) holds; she holds more than one only while a
-    call of hers is live or a test call overlaps a real call's window."""
+    """A number an agent's active lease (of any of her calls) holds: she holds several when a call of hers was
+    dialed while an earlier one had no end yet, or a drill while a real call's window was open."""
     for n in numbers:
         lease = n.active_lease(now)
         if lease is not None and lease.agent_id == agent_id:
@@ -238,9 +240,12 @@ def stale_index(numbers: Iterable[PoolNumber], rows: Iterable[IndexRow],
             fits = n is not None and not n.retired and row.since == n.free_since()
             if fits:
                 slotted.add((row.region, row.number))
-        else:
+        elif row.kind == "call":
             lease = n.active_lease(now) if n is not None else None
-            fits = lease is not None and row.owner == (lease.call_id if row.kind == "call" else lease.agent_id)
+            fits = lease is not None and row.owner == lease.call_id
+        else:  # an agent's row stays while any number it names holds a lease of hers (it counts her share)
+            named = [by_number.get((row.region, number)) for number in (row.number, *row.holds)]
+            fits = any(held_by_agent([m], row.owner, now) is not None for m in named if m is not None)
         if not fits:
             stale.append(row)
     missing = [n for key, n in by_number.items() if not n.retired and key not in slotted]

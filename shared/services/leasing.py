@@ -6,7 +6,7 @@ import itertools
 import logging
 import random
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from shared.domain.calls import Agent
@@ -41,10 +41,11 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
 
     Two round trips when uncontended, whatever the pool's size: one page of the free-number index (`first_page`:
     read already, at the same time as the dial's other reads), one transaction. A repeat of the call or a redial
-    by the agent is found when the transaction says the agent's index row exists (two point reads more).
+    by the agent is found when the transaction says the agent's index row exists: that row and the numbers it
+    names are read (a point read each, at most `numbers_per_agent` + 1).
     """
     lease = policy.new_lease(call_id, agent_id, agent.acs_user_id if agent else None, now, test, *dialed)
-    agent_hint: str | None = None
+    hers = Hers()
     deadline = time.monotonic() + CONTENDED_BUDGET_SECONDS
     for rounds in itertools.count(1):
         if rounds > MAX_ROUNDS and time.monotonic() > deadline:
@@ -53,7 +54,7 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
             pool.free_numbers(region, policy.free_until(now), PAGE if rounds == 1 else CONTENDED_PAGE)
         if not slots:
             return _lease_unindexed(region, lease, now, pool, policy)
-        outcome, won = _try_slots(slots, lease, agent_hint, pool, policy)
+        outcome, won = _try_slots(slots, lease, hers, pool, policy)
         if won is not None:
             log.info("leased %s to emergency call %s", mask_phone(won.number), call_id)
             return won
@@ -61,49 +62,49 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
             mine = pool.leased_to_call(region, call_id)
             if mine is not None and held_by([mine], call_id, now) is not None:
                 return mine
-        elif outcome is Take.AGENT:  # a repeat of this call, a redial within the window, or a stale hint
-            earlier, agent_hint = pool.leased_to_agent(region, agent_id)
-            if earlier is not None and held_by([earlier], call_id, now) is not None:
-                return earlier
-            if earlier is not None and held_by_agent([earlier], agent_id, now) is not None:
-                if not _may_take_over(earlier, lease, policy):
-                    # A number of its own (the next take moves the agent's hint to it), within her share.
-                    _within_share(earlier, agent_id, now, pool, policy)
-                    lease = replace(lease, beside=earlier.number)
-                    continue
-                moved = _take_over(earlier, lease, pool, policy)
-                if moved is not None:
-                    return moved
+        elif outcome is Take.AGENT:  # a repeat of this call, a redial, or a stale row
+            numbers, version = pool.agent_holds(region, agent_id)
+            settled = _settle_with_hers(numbers, lease, now, pool, policy)
+            if settled is not None:
+                return settled
+            hers = Hers(version, tuple(n.number for n in numbers if held_by_agent([n], agent_id, now)))
     log.error("no callback number could be leased for %s after %d contended rounds", call_id, rounds - 1)
     return None
+
+
+@dataclass(frozen=True)
+class Hers:
+    """What the agent's index row said when read: its version (None: no row, so the take creates it) and the
+    numbers she holds now, which the take keeps in the row beside the new one."""
+
+    version: str | None = None
+    holds: tuple[str, ...] = ()
 
 
 class AgentHoldsEnough(Exception):
     """The agent holds as many numbers as one agent may (LeasePolicy.numbers_per_agent): this call gets none."""
 
 
-def _within_share(hinted: PoolNumber, agent_id: str, now: datetime, pool: PoolStore, policy: LeasePolicy) -> None:
-    """Count the agent's holds along their chain (at most `numbers_per_agent` point reads); raise when full."""
-    held, current = 0, hinted
-    while held < policy.numbers_per_agent:
-        lease = current.active_lease(now)
-        if lease is None or lease.agent_id != agent_id:
-            return
-        held += 1
-        if lease.beside is None or held == policy.numbers_per_agent:
-            break
-        following = pool.get(lease.beside)
-        if following is None:
-            break
-        current = following
-    if held >= policy.numbers_per_agent:
-        raise AgentHoldsEnough(f"agent {agent_id} holds {held} callback numbers")
+def _settle_with_hers(numbers: list[PoolNumber], lease: Lease, now: datetime, pool: PoolStore,
+                      policy: LeasePolicy) -> PoolNumber | None:
+    """Among the agent's numbers: this call's own (a repeat), or an ended call's she may keep (a redial). None: a
+    number of its own is to be taken (AgentHoldsEnough when she holds her share already)."""
+    mine = held_by(numbers, lease.call_id, now)
+    if mine is not None:
+        return mine
+    active = [n for n in numbers if held_by_agent([n], lease.agent_id, now) is not None]
+    for earlier in active:
+        if _may_take_over(earlier, lease, policy):
+            return _take_over(earlier, lease, pool, policy)  # None: it changed meanwhile, next round
+    if len(active) >= policy.numbers_per_agent:
+        raise AgentHoldsEnough(f"agent {lease.agent_id} holds {len(active)} callback numbers")
+    return None
 
 
 def _may_take_over(earlier: PoolNumber, lease: Lease, policy: LeasePolicy) -> bool:
     if earlier.lease is not None and policy.may_take_over(earlier.lease, lease):
         return True
-    log.info("emergency call %s gets a number of its own: %s holds the agent's earlier call %s", lease.call_id,
+    log.info("emergency call %s: %s holds the agent's call %s, not to be taken over", lease.call_id,
              mask_phone(earlier.number), earlier.lease.call_id if earlier.lease else "")
     return False
 
@@ -119,7 +120,7 @@ def _take_over(earlier: PoolNumber, lease: Lease, pool: PoolStore, policy: Lease
     return None
 
 
-def _try_slots(slots: list[FreeSlot], lease: Lease, agent_hint: str | None, pool: PoolStore,
+def _try_slots(slots: list[FreeSlot], lease: Lease, hers: Hers, pool: PoolStore,
                policy: LeasePolicy) -> tuple[Take | None, PoolNumber | None]:
     """Take one of a page of free numbers; what stopped the round otherwise (None: a write failed).
 
@@ -136,7 +137,7 @@ def _try_slots(slots: list[FreeSlot], lease: Lease, agent_hint: str | None, pool
         index = rng.choice([i for i in untried if i < width] or untried)
         untried.remove(index)
         try:
-            outcome = pool.take(slots[index], lease, agent_hint)
+            outcome = pool.take(slots[index], lease, hers.version, hers.holds)
         except StoreError as exc:
             log.warning("lease write for %s failed, re-reading: %s", lease.call_id, exc)
             return None, None
@@ -153,17 +154,9 @@ def _lease_unindexed(region: str, lease: Lease, now: datetime, pool: PoolStore,
     """The index shows no free number: read the region (an exhausted pool, or numbers the index lost, which the
     timer puts back) and take one still unchanged since read. Rare, so its cost may grow with the pool."""
     numbers = pool.list_region(region)
-    mine = held_by(numbers, lease.call_id, now)
-    if mine is not None:
-        return mine
-    hers = [n for n in numbers if (held := n.active_lease(now)) is not None and held.agent_id == lease.agent_id]
-    takeable = [n for n in hers if _may_take_over(n, lease, policy)]
-    if takeable:
-        return _take_over(takeable[0], lease, pool, policy)
-    if len(hers) >= policy.numbers_per_agent:
-        raise AgentHoldsEnough(f"agent {lease.agent_id} holds {len(hers)} callback numbers")
-    if hers:
-        lease = replace(lease, beside=hers[0].number)
+    settled = _settle_with_hers(numbers, lease, now, pool, policy)
+    if settled is not None:
+        return settled
     for candidate in policy.candidates(numbers, now)[:SPREAD]:
         taken = replace(candidate, lease=lease, released_at=candidate.free_since())
         if pool.replace(candidate, taken):

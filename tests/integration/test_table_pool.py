@@ -196,6 +196,22 @@ def test_redials_while_her_calls_are_live_each_keep_a_number_up_to_her_share(tab
     assert lease_number("1", "b1", None, "bob", T0 + timedelta(minutes=9), False, pool, POLICY) is not None
 
 
+def test_her_share_is_counted_across_a_take_over(tables: Tables) -> None:
+    # GIVEN Alice holds her share: three calls without an end
+    pool = TablePoolStore(tables)
+    fill(pool, 6)
+    held = [lease_number("1", f"c{i}", None, "alice", T0, False, pool, POLICY) for i in range(3)]
+    # WHEN the first ends and a redial keeps its number (her row now names it as her latest)
+    first = pool.get(held[0].number)
+    assert pool.replace(first, replace(first, lease=POLICY.on_call_end(first.lease, T0)))
+    redial = lease_number("1", "c3", None, "alice", T0 + timedelta(minutes=1), False, pool, POLICY)
+    assert redial.number == held[0].number
+    # THEN she still holds three, and one more call of hers gets none; the other numbers stay free
+    with pytest.raises(AgentHoldsEnough):
+        lease_number("1", "c4", None, "alice", T0 + timedelta(minutes=2), False, pool, POLICY)
+    assert sum(1 for n in pool.list_region("1") if n.active_lease(T0 + timedelta(minutes=2))) == 3
+
+
 def test_an_agent_whose_lease_expired_gets_a_fresh_number_past_her_stale_hint(tables: Tables) -> None:
     pool = TablePoolStore(tables)
     fill(pool, 2)

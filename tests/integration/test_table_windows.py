@@ -39,13 +39,34 @@ def test_a_purged_call_s_window_is_forgotten_and_forgetting_twice_is_no_error(ta
     assert store.by_identity(ALICE) == [] and store.by_agent("alice") == [] and store.of_call(ALICE, "c1") is None
 
 
+def legacy_row(tables: Tables, store: TableCallbackWindowStore, until_hours: float) -> None:
+    """The one row per identity and per agent the release before kept (row key ""), of call "old"."""
+    for pk in ("acs:" + ALICE, "agent:alice"):
+        upsert(tables.get(store.TABLE), {"PartitionKey": pk, "RowKey": "", "acs_user_id": ALICE, "agent_id": "alice",
+                                         "call_id": "old", "until": (T0 + timedelta(hours=until_hours)).isoformat(),
+                                         "test": False})
+
+
 def test_a_window_written_by_the_release_before_is_still_read(tables: Tables) -> None:
-    # GIVEN the row the previous release kept per identity (row key ""), from a call before the upgrade
+    # GIVEN the row the previous release kept, from a call before the upgrade
     store = TableCallbackWindowStore(tables, Sequential())
-    upsert(tables.get(store.TABLE), {"PartitionKey": "acs:" + ALICE, "RowKey": "", "acs_user_id": ALICE,
-                                     "agent_id": "alice", "call_id": "old", "until": (T0 + timedelta(hours=1))
-                                     .isoformat(), "test": False})
+    legacy_row(tables, store, 1)
     # WHEN a new call opens its own window
     store.open(CallbackWindow(ALICE, "alice", "new", T0 + timedelta(minutes=5), test=True))
     # THEN the old call's window still routes callbacks until it ends
     assert in_force(store.by_identity(ALICE), T0 + timedelta(minutes=10)).call_id == "old"
+
+
+def test_settling_a_call_of_the_release_before_supersedes_its_row_and_the_purge_removes_it(tables: Tables) -> None:
+    # GIVEN a call live at the upgrade: its row holds the identity for the live hold (5 h)
+    store = TableCallbackWindowStore(tables, Sequential())
+    legacy_row(tables, store, 5)
+    # WHEN its end settles the window to an hour after the end (as ending.settle_window does)
+    found = store.of_call(ALICE, "old")
+    assert found is not None and found.until == T0 + timedelta(hours=5)
+    store.open(CallbackWindow(ALICE, "alice", "old", T0 + timedelta(hours=1)))
+    # THEN that window is the one read, by identity and by agent, and the purge leaves nothing of it
+    assert [(w.call_id, w.until) for w in store.by_identity(ALICE)] == [("old", T0 + timedelta(hours=1))]
+    assert [(w.call_id, w.until) for w in store.by_agent("alice")] == [("old", T0 + timedelta(hours=1))]
+    store.forget(ALICE, "alice", "old")
+    assert store.by_identity(ALICE) == [] and store.by_agent("alice") == []

@@ -143,9 +143,12 @@ def test_a_taken_over_lease_keeps_the_earlier_hold_even_when_its_own_end_comes_f
     assert second.kept_until == first.expires_at and settled.expires_at == T0 + timedelta(minutes=5)
 
 
-def test_the_window_counts_from_the_maximum_call_length_for_a_call_that_outlasts_it() -> None:
-    lease = POLICY.new_lease("c1", "alice", None, T0, test=False)
+def test_an_end_while_the_hold_runs_extends_it_and_one_after_counts_from_the_maximum_call_length() -> None:
+    lease = POLICY.new_lease("c1", "alice", None, T0, test=False)  # held while live until T0 + 5 h
+    # An end at 4 h 30 (past the maximum call length, the hold still running): the window after it.
+    assert POLICY.on_call_end(lease, T0 + timedelta(hours=4, minutes=30)).expires_at == T0 + timedelta(hours=5.5)
+    # An end at 6 h (the hold ran out at 5 h; the number may be another's): what was held, no more.
     late = POLICY.on_call_end(lease, T0 + timedelta(hours=6))
-    assert late.expires_at == lease.expires_at == T0 + timedelta(hours=5)  # as held while live, no more
+    assert late.expires_at == lease.expires_at == T0 + timedelta(hours=5)
     assert POLICY.window_until(T0, T0 + timedelta(hours=6), False) == late.expires_at
     assert POLICY.window_until(T0, T0 + timedelta(minutes=30), False) == T0 + timedelta(minutes=90)

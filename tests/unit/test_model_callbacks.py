@@ -29,6 +29,7 @@ from shared.services.callbacks import route_callback
 from shared.services.ending import AcsCallEnded, acs_call_ended, end_emergency_call, link_call_ids
 from shared.services.expiry import run_expiry
 from shared.services.outbound import place_outbound_call
+from shared.services.panel import emergency_state
 from shared.services.presence import on_call_ended, on_call_started
 from tests.fakes import FakeDeps
 
@@ -36,7 +37,8 @@ DESK = "8:acs:r_securitydesk"
 RESPONDER = "4:+12025550177"
 MAX_AGE = timedelta(seconds=30)
 RETENTION = timedelta(days=30)
-POOL = ("+12025550100", "+12025550101", "+12025550102")
+# More numbers than one agent's share (3), fewer than three agents' shares: both limits are reached.
+POOL = ("+12025550100", "+12025550101", "+12025550102", "+12025550103", "+12025550104")
 # Alice and Bob place their calls through direct routing (their numbers are a carrier's); Carol's number is
 # Microsoft's, so her calls go by direct offer.
 AGENTS = {"alice": ("+12025550181", NumberType.DIRECT_ROUTING), "bob": ("+12025550182", NumberType.DIRECT_ROUTING),
@@ -47,7 +49,7 @@ ADVANCES = (timedelta(seconds=20), timedelta(minutes=4), timedelta(minutes=6), t
             timedelta(minutes=50), timedelta(minutes=61), timedelta(hours=5))
 
 SEED = int(os.environ.get("MODEL_SEED") or random.SystemRandom().randrange(1 << 32))
-EXAMPLES = int(os.environ.get("MODEL_EXAMPLES") or 600)
+EXAMPLES = int(os.environ.get("MODEL_EXAMPLES") or 2000)
 STEPS = 40
 explored = {"sequences": 0, "steps": 0}
 
@@ -69,10 +71,12 @@ class Dialed:
     ended_at: datetime | None = None
 
     def held_until(self, policy: LeasePolicy) -> datetime:
-        """The least the contract holds the callback for: the window after the first end, or after the maximum
-        call length, where the safety net ends a call (one that never sent an end, or outlasts it)."""
+        """The least the contract holds the callback for: the window after the first end; without one, or after
+        one that came when the call's hold (maximum call length and a window) had run out, the window after the
+        maximum call length, where the safety net ends a call."""
         longest = self.dialed_at + policy.max_call
-        return min(self.ended_at or longest, longest) + policy.window_for(self.test)
+        ended = self.ended_at if self.ended_at and self.ended_at <= longest + policy.window else longest
+        return max(self.dialed_at, ended) + policy.window_for(self.test)
 
 
 class CallbackModel(RuleBasedStateMachine):
@@ -101,6 +105,15 @@ class CallbackModel(RuleBasedStateMachine):
     def now(self) -> datetime:
         return self.deps.clock.now()
 
+    def _check_no_number(self, agent: str, codes: set[str]) -> None:
+        """A call on a path that needs a pool number went without one: only when the pool had none free, or she
+        held her share already."""
+        leases = [n.active_lease(self.now) for n in self.deps.pool.list_all()]
+        hers = sum(1 for lease in leases if lease is not None and lease.agent_id == agent)
+        free = [n for n in self.deps.pool.list_all() if n.state(self.now, self.deps.policy.quarantine).value == "free"]
+        assert ("agent_holds_numbers" in codes and hers == self.deps.policy.numbers_per_agent) or \
+            ("pool_exhausted" in codes and not free), (codes, hers, [n.number for n in free])
+
     def _collect(self) -> None:
         published = self.deps.events.published
         self.pending += published[self.seen:]
@@ -118,6 +131,8 @@ class CallbackModel(RuleBasedStateMachine):
         if answer["emergency"]:
             call_id = answer["emergencyCallId"]
             given = answer["callbackNumber"] if answer["callbackNumberSource"] == "pool" else None
+            if given is None and (answer["emergencyPath"] != "direct_offer" or self.deps.policy.lease_on_direct_offer):
+                self._check_no_number(agent, {w["code"] for w in answer["warnings"]})
             self.calls.append(Dialed(call_id, agent, answer["test"], self.now, given,
                                      answer["emergencyPath"] == "direct_offer"))
             link_call_ids(call_id, self.deps, self.deps.policy, f"srv-{call_id}", f"corr-{call_id}")
@@ -193,7 +208,16 @@ class CallbackModel(RuleBasedStateMachine):
     # --- the contract, after every step ---------------------------------------------------------------------------
 
     def _in_force(self) -> list[Dialed]:
-        return [c for c in self.calls if self.now < c.held_until(self.deps.policy)]
+        """The calls whose callback the contract holds now: within the model's window, or the one its incident
+        promises (an incident never promises a hold that is not in force)."""
+        return [c for c in self.calls if self.now < max(c.held_until(self.deps.policy), self._promised(c))]
+
+    def _promised(self, call: Dialed) -> datetime:
+        loaded = self.deps.calls.get(call.call_id)
+        record = loaded[0] if loaded else None
+        if record is None or record.ended_at is None or record.callback_until is None:
+            return call.dialed_at
+        return record.callback_until
 
     def _route(self, to: str) -> tuple[str, str | None, str | None, str]:
         """(outcome, redirect target, agent, the ringing call's context) of a callback to `to` now."""
@@ -243,6 +267,16 @@ class CallbackModel(RuleBasedStateMachine):
             assert not (lease.test and any(not c.test for c in holders)), f"{number}: a test call over a real one"
             assert all(lease.expires_at >= c.held_until(self.deps.policy) for c in holders), \
                 f"{number}'s lease ends {lease.expires_at}, before a window it carries"
+
+    @invariant()
+    def her_panel_shows_the_hold_in_force(self) -> None:
+        for agent in AGENTS:
+            held = [c for c in self._in_force() if c.agent == agent]
+            if not held or self.deps.presence.get(agent)[0].in_emergency:
+                continue
+            state = emergency_state(agent, self.deps)
+            assert state["callbackWindowOpen"] and state["emergencyCallId"] in {c.call_id for c in held}, state
+            assert state["test"] == all(c.test for c in held), (state, held)
 
     @invariant()
     def no_agent_holds_more_than_her_share_of_the_pool(self) -> None:

@@ -100,11 +100,12 @@ def test_a_caller_who_keeps_losing_races_still_gets_a_free_number() -> None:
     class Contended(FakePool):
         lost = 0
 
-        def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None) -> Take:
+        def take(self, slot: FreeSlot, lease: Lease, agent_hint: str | None = None,
+                 holds: tuple[str, ...] = ()) -> Take:
             if self.lost < 80:
                 self.lost += 1
                 return Take.LOST
-            return super().take(slot, lease, agent_hint)
+            return super().take(slot, lease, agent_hint, holds)
 
     d = FakeDeps()
     d.pool = Contended()
