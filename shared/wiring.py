@@ -4,15 +4,41 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.config import Settings
 from shared.domain.lease import LeasePolicy
-from shared.ports import Clock
+from shared.ports import (
+    AgentStore,
+    AuditLog,
+    CallbackWindowStore,
+    CallControl,
+    CallStore,
+    Clock,
+    Concurrency,
+    DeliveryStore,
+    EventPublisher,
+    HistoryStore,
+    IncomingCallLog,
+    Mailer,
+    PoolStore,
+    PresenceStore,
+    RoutingEngine,
+    RoutingHoldStore,
+    SmsSender,
+    TemplateStore,
+    VoiceConfigStore,
+    VoiceSetupReader,
+)
+
+if TYPE_CHECKING:  # the adapters' own modules load on first use, never at import
+    from shared.adapters.tables import Tables
+    from shared.telemetry import Telemetry
 
 
 class Container:
-    """Implements the Ports protocol lazily; pass replacements as keyword arguments (tests, local host)."""
+    """Implements the Ports, NotifyPorts and AdminPorts protocols lazily, each property typed with the port it
+    implements (mypy checks the wiring); pass replacements as keyword arguments (tests, local host)."""
 
     def __init__(self, settings: Settings, clock: Clock, **overrides: Any) -> None:
         self.settings = settings
@@ -29,7 +55,7 @@ class Container:
                            lease_on_direct_offer=self.settings.lease_on_direct_offer)
 
     @cached_property
-    def tables(self) -> Any:
+    def tables(self) -> Tables:
         from shared.adapters.tables import Tables
 
         endpoint = self.settings.optional("TABLES_ENDPOINT")
@@ -40,37 +66,37 @@ class Container:
         return Tables(connection_string=self.settings.storage_connection_string)
 
     @cached_property
-    def agents(self) -> Any:
+    def agents(self) -> AgentStore:
         from shared.adapters.table_stores import TableAgentStore
 
         return TableAgentStore(self.tables)
 
     @cached_property
-    def pool(self) -> Any:
+    def pool(self) -> PoolStore:
         from shared.adapters.table_pool import TablePoolStore
 
         return TablePoolStore(self.tables)
 
     @cached_property
-    def presence(self) -> Any:
+    def presence(self) -> PresenceStore:
         from shared.adapters.table_stores import TablePresenceStore
 
         return TablePresenceStore(self.tables)
 
     @cached_property
-    def calls(self) -> Any:
+    def calls(self) -> CallStore:
         from shared.adapters.table_stores import TableCallStore
 
         return TableCallStore(self.tables)
 
     @cached_property
-    def history(self) -> Any:
+    def history(self) -> HistoryStore:
         from shared.adapters.table_stores import TableHistoryStore
 
         return TableHistoryStore(self.tables)
 
     @cached_property
-    def events(self) -> Any:
+    def events(self) -> EventPublisher:
         from shared.adapters import event_publishers
 
         credential = None
@@ -82,31 +108,31 @@ class Container:
                                                    self.settings.eventgrid_topic_key, credential)
 
     @cached_property
-    def windows(self) -> Any:
+    def windows(self) -> CallbackWindowStore:
         from shared.adapters.table_callbacks import TableCallbackWindowStore
 
         return TableCallbackWindowStore(self.tables, self.concurrency)
 
     @cached_property
-    def concurrency(self) -> Any:
+    def concurrency(self) -> Concurrency:
         from shared.adapters.threads import Threads
 
         return Threads()
 
     @cached_property
-    def incoming(self) -> Any:
+    def incoming(self) -> IncomingCallLog:
         from shared.adapters.table_callbacks import TableIncomingCallLog
 
         return TableIncomingCallLog(self.tables)
 
     @cached_property
-    def call_control(self) -> Any:
+    def call_control(self) -> CallControl:
         from shared.adapters.acs_calls import AcsCallControl
 
         return AcsCallControl(**self._acs_auth())
 
     @cached_property
-    def routing(self) -> Any:
+    def routing(self) -> RoutingEngine:
         """ROUTING_ENGINE: the agent's Job Router worker, events for another engine, or none."""
         engine = self.settings.routing_engine
         if engine == "jobrouter":
@@ -118,7 +144,7 @@ class Container:
         return EventRoutingEngine(self.events) if engine == "event" else NoRoutingEngine()
 
     @cached_property
-    def routing_holds(self) -> Any:
+    def routing_holds(self) -> RoutingHoldStore:
         from shared.adapters.table_routing import TableRoutingHoldStore
 
         return TableRoutingHoldStore(self.tables)
@@ -136,13 +162,13 @@ class Container:
         return {"endpoint": endpoint, "credential": DefaultAzureCredential()}
 
     @cached_property
-    def mailer(self) -> Any:
+    def mailer(self) -> Mailer:
         from shared.adapters.acs_messaging import AcsMailer, email_client
 
         return AcsMailer(email_client(**self._acs_auth()), self.settings.email_sender)
 
     @cached_property
-    def sms(self) -> Any:
+    def sms(self) -> SmsSender | None:
         """None when ACS_SMS_SENDER is not set: SMS recipients then get a recorded warning instead."""
         sender = self.settings.sms_sender
         if sender is None:
@@ -152,20 +178,20 @@ class Container:
         return AcsSmsSender(sms_client(**self._acs_auth()), sender)
 
     @cached_property
-    def deliveries(self) -> Any:
+    def deliveries(self) -> DeliveryStore:
         from shared.adapters.table_notifications import TableDeliveryStore
 
         return TableDeliveryStore(self.tables)
 
     @cached_property
-    def templates(self) -> Any:
+    def templates(self) -> TemplateStore:
         from shared.adapters.table_notifications import TableTemplateStore
         from shared.services.audit import AuditedTemplateStore
 
         return AuditedTemplateStore(TableTemplateStore(self.tables), self.audit)  # every save is audited
 
     @cached_property
-    def telemetry(self) -> Any:
+    def telemetry(self) -> Telemetry:
         from shared.telemetry import Telemetry
 
         return Telemetry()
@@ -173,19 +199,19 @@ class Container:
     # --- administration (issue 4) ----------------------------------------------------------------------------
 
     @cached_property
-    def voice_config(self) -> Any:
+    def voice_config(self) -> VoiceConfigStore:
         from shared.adapters.table_admin import TableVoiceConfigStore
 
         return TableVoiceConfigStore(self.tables)
 
     @cached_property
-    def voice_setup(self) -> Any:
+    def voice_setup(self) -> VoiceSetupReader:
         from shared.adapters.voice_cache import CachedVoiceConfig
 
         return CachedVoiceConfig(self.voice_config)
 
     @cached_property
-    def audit(self) -> Any:
+    def audit(self) -> AuditLog:
         from shared.adapters.table_admin import TableAuditLog
 
         return TableAuditLog(self.tables)
