@@ -11,7 +11,7 @@ import azure.functions as func
 from functions._common import container, parse_event
 from functions._settings import report_setting_problem, settings_are_permanent
 from shared import events, ports
-from shared.adapters import threads
+from shared.adapters import lanes, threads
 from shared.config import SettingError, Settings
 from shared.services import callbacks
 
@@ -37,7 +37,8 @@ def _route(event: func.EventGridEvent) -> None:
     s = c.settings
     fallback, fallback_error = _fallback_target(s)
     try:
-        result = callbacks.route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), fallback)
+        with lanes.emergency():  # the ringing call's decision and redirect: other work yields to it
+            result = callbacks.route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), fallback)
     except ports.CallControlError as exc:
         c.telemetry.event("CallbackRouted", outcome="redirect_failed", emergencyCallId="")
         log.error("IncomingCall %s: %s; Event Grid will deliver it again", event.id, exc)

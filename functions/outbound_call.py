@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
+from collections.abc import Callable
+from functools import partial
 
 import azure.functions as func
 
 from functions._agent import check_agent, check_call_owner, check_emergency_dial
 from functions._common import container, handle_http
 from shared import commands
-from shared.adapters import threads
+from shared.adapters import lanes, threads
 from shared.domain import numbers
 from shared.services import ending, outbound
 
@@ -20,9 +24,28 @@ bp = func.Blueprint()
 
 @bp.function_name("outbound_call")
 @bp.route(route="outbound-calls", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-def outbound_call(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+async def outbound_call(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    """`async`, so the worker runs it on its event loop, never queued behind its thread pool (which other
+    invocations can fill): an emergency dial runs on the app's own emergency threads, as emergency work that every
+    other invocation yields to (shared/adapters/lanes.py); any other number on the threads for other dials."""
+    work = partial(_invoked, context, partial(handle_outbound_call, req))
+    run = lanes.submit_emergency if dials_emergency(req.get_body()) else lanes.submit_other
+    return await asyncio.wrap_future(run(work))
+
+
+def _invoked(context: func.Context, handler: Callable[[], func.HttpResponse]) -> func.HttpResponse:
     with threads.invocation(context):
-        return handle_outbound_call(req)
+        return handler()
+
+
+def dials_emergency(body: bytes) -> bool:
+    """Whether the body asks to dial an emergency number (a glance, before any check: the handler validates it,
+    and answers a malformed body with 400 on whichever lane it runs)."""
+    try:
+        parsed = json.loads(body)
+        return bool(numbers.classify(str(parsed["dialedNumber"]), parsed.get("countryCode")).emergency)
+    except Exception:
+        return False
 
 
 def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:

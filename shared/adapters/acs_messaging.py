@@ -16,6 +16,7 @@ from azure.communication.sms import SmsClient
 from azure.communication.sms._generated.models import SendMessageRequest, SmsRecipient, SmsSendOptions
 from azure.core.exceptions import AzureError, HttpResponseError, ServiceRequestError, ServiceResponseError
 
+from shared.adapters import lanes
 from shared.domain.delivery import SendResult
 from shared.domain.template import RenderedNotification
 from shared.ports import SendError
@@ -54,6 +55,7 @@ class AcsMailer:
 
     def send(self, to: str, message: RenderedNotification, operation_id: str) -> SendResult:
         """Succeeded -> accepted (id = operation id); 4xx or Failed -> refused; 429/5xx/network -> SendError."""
+        lanes.yield_to_emergency()  # notifications follow the dial: an emergency dial in flight goes first
         content = {"subject": message.subject, "plainText": message.text}
         if message.html.strip():
             content["html"] = message.html
@@ -81,6 +83,7 @@ class AcsSmsSender:
 
     def send(self, to: str, text: str, repeatability_id: str, first_sent: datetime) -> SendResult:
         """Accepted with the ACS message id; a refused recipient -> refusal; 429/5xx/network -> SendError."""
+        lanes.yield_to_emergency()
         # SmsClient.send() draws a random Repeatability-Request-ID (uuid4) and stamps "now" as first sent on every
         # call, so a retry after a lost answer or a redelivered event would be a new message. We build the same
         # request through the SDK's generated client (same auth, pipeline and serialisation) with an id derived

@@ -7,6 +7,8 @@ from typing import Any
 from azure.core.credentials import AzureKeyCredential
 from azure.eventgrid import EventGridEvent, EventGridPublisherClient
 
+from shared.adapters import lanes
+
 # The dial publishes CallStarted while the dialer waits: one quick retry and short time-outs, so a bus that is
 # down or silent costs the dial about six seconds at most, never azure-core's defaults (10 retries, 300 s reads).
 SEND_OPTIONS: dict[str, Any] = {"retry_total": 1, "retry_backoff_factor": 0.2, "connection_timeout": 2,
@@ -22,5 +24,6 @@ class EventGridPublisher:
         self._client = EventGridPublisherClient(endpoint, AzureKeyCredential(key) if key else credential)
 
     def publish(self, event_type: str, subject: str, data: dict[str, Any], event_id: str) -> None:
+        lanes.yield_to_emergency()  # the dial's own CallStarted never waits (adapters/lanes.py)
         self._client.send([EventGridEvent(subject=subject, event_type=event_type, data=data, data_version="1.0",
                                           id=event_id)], **SEND_OPTIONS)

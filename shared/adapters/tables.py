@@ -19,6 +19,7 @@ from azure.core.exceptions import (
 )
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
+from shared.adapters import lanes
 from shared.ports import Conflict, StoreError
 
 T = TypeVar("T")
@@ -93,7 +94,9 @@ class Tables:
 
 @contextmanager
 def translate_errors() -> Iterator[None]:
-    """Turn SDK failures into the ports' errors; 409/412 become Conflict, the rest StoreError."""
+    """Turn SDK failures into the ports' errors; 409/412 become Conflict, the rest StoreError. Every request goes
+    through here: work that is not an emergency first yields to the emergency work in flight (adapters/lanes.py)."""
+    lanes.yield_to_emergency()
     try:
         yield
     except (ResourceExistsError, ResourceModifiedError) as exc:

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
+from shared.adapters import lanes
+
 log = logging.getLogger(__name__)
 
 # (the worker's thread_local_storage, the invocation id) of the invocation handing work to the pool.
@@ -53,13 +55,15 @@ class Threads:
         return [future.result() for future in done]
 
     def later(self, call: Callable[[], None]) -> None:
-        if self._submit(partial(_logged, call)) is None:
+        """After the answer: no longer the emergency work that handed it on (adapters/lanes.py)."""
+        if self._submit(partial(_logged, call), lanes.other) is None:
             _logged(call)
 
-    def _submit(self, call: Callable[[], Any]) -> Future[Any] | None:
-        """None when the pool takes no more work (the interpreter is shutting down): the caller runs it itself."""
+    def _submit(self, call: Callable[[], Any], lane: Callable[[], Any] | None = None) -> Future[Any] | None:
+        """None when the pool takes no more work (the interpreter is shutting down): the caller runs it itself.
+        `lane`: a context manager to run it in (the caller's lane otherwise)."""
         try:
-            return self._executor().submit(contextvars.copy_context().run, _as_invocation, call)
+            return self._executor().submit(contextvars.copy_context().run, _as_invocation, call, lane)
         except RuntimeError:
             return None
 
@@ -76,7 +80,10 @@ def invocation(context: Any) -> Iterator[None]:
         INVOCATION.reset(token)
 
 
-def _as_invocation(call: Callable[[], Any]) -> Any:
+def _as_invocation(call: Callable[[], Any], lane: Callable[[], Any] | None = None) -> Any:
+    if lane is not None:
+        with lane():
+            return _as_invocation(call)
     bound = INVOCATION.get()
     if bound is None:
         return call()

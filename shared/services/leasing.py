@@ -34,18 +34,24 @@ TRIES_PER_PAGE = 4
 
 def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, now: datetime, test: bool,
                  pool: PoolStore, policy: LeasePolicy, dialed: tuple[str, str | None] = ("", None),
-                 first_page: list[FreeSlot] | None = None) -> PoolNumber | None:
+                 first_page: list[FreeSlot] | None = None,
+                 hers_read: tuple[list[PoolNumber], str | None] | None = None) -> PoolNumber | None:
     """The number leased to `call_id` (the same one when asked again), or None when the region has no free number.
     A new call of an agent keeps the number of her earlier call when that never shortens the earlier call's hold
     (`LeasePolicy.may_take_over`); otherwise it gets a number of its own.
 
-    Two round trips when uncontended, whatever the pool's size: one page of the free-number index (`first_page`:
-    read already, at the same time as the dial's other reads), one transaction. A repeat of the call or a redial
-    by the agent is found when the transaction says the agent's index row exists: that row and the numbers it
-    names are read (a point read each, at most `numbers_per_agent` + 1).
+    Two round trips when uncontended, whatever the pool's size: one page of the free-number index (`first_page`)
+    and the agent's row with the numbers it names (`hers_read`: her holds, a point read each), both read already
+    at the same time as the dial's other reads, then one transaction. Without them (or when her row changed since)
+    a repeat of the call or a redial is found when the transaction says her row exists or changed, and read then.
     """
     lease = policy.new_lease(call_id, agent_id, agent.acs_user_id if agent else None, now, test, *dialed)
     hers = Hers()
+    if hers_read is not None and hers_read[1] is not None:  # her row, read at once with the page
+        settled = _settle_with_hers(hers_read[0], lease, now, pool, policy)
+        if settled is not None:
+            return settled
+        hers = _hers(hers_read, agent_id, now)
     deadline = time.monotonic() + CONTENDED_BUDGET_SECONDS
     for rounds in itertools.count(1):
         if rounds > MAX_ROUNDS and time.monotonic() > deadline:
@@ -63,11 +69,11 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
             if mine is not None and held_by([mine], call_id, now) is not None:
                 return mine
         elif outcome is Take.AGENT:  # a repeat of this call, a redial, or a stale row
-            numbers, version = pool.agent_holds(region, agent_id)
-            settled = _settle_with_hers(numbers, lease, now, pool, policy)
+            read = pool.agent_holds(region, agent_id)
+            settled = _settle_with_hers(read[0], lease, now, pool, policy)
             if settled is not None:
                 return settled
-            hers = Hers(version, tuple(n.number for n in numbers if held_by_agent([n], agent_id, now)))
+            hers = _hers(read, agent_id, now)
     log.error("no callback number could be leased for %s after %d contended rounds", call_id, rounds - 1)
     return None
 
@@ -79,6 +85,11 @@ class Hers:
 
     version: str | None = None
     holds: tuple[str, ...] = ()
+
+
+def _hers(read: tuple[list[PoolNumber], str | None], agent_id: str, now: datetime) -> Hers:
+    numbers, version = read
+    return Hers(version, tuple(n.number for n in numbers if held_by_agent([n], agent_id, now)))
 
 
 class AgentHoldsEnough(Exception):

@@ -18,7 +18,7 @@ from shared.domain import numbers
 from shared.domain.calls import CALLBACK_FROM_EMERGENCY_SERVICE, Agent, EmergencyCall, panel
 from shared.domain.dialed_by import DialedBy
 from shared.domain.emergency_path import DialPath, PathKind, dial_path, responder_reach
-from shared.domain.lease import FreeSlot, LeasePolicy
+from shared.domain.lease import FreeSlot, LeasePolicy, PoolNumber
 from shared.domain.notification_context import format_utc
 from shared.domain.numbers import Classification, mask_phone
 from shared.domain.readiness import outbound_number
@@ -74,17 +74,30 @@ class _Prefetched:
     taken: bool  # the dialer's own id names another agent's call
     voice: VoiceConfig | Exception
     page: list[FreeSlot] | None  # the first page of free numbers in the dialed country's pool (None: not read)
+    # The numbers the agent's row in that pool names, and its version (None: not read): a redial after a dropped
+    # call keeps its number in one transaction, with no transaction refused first.
+    hers: tuple[list[PoolNumber], str | None] | None
 
 
 def _prefetch(cmd: OutboundCall, c: Classification, call_id: str, now: datetime, deps: Ports,
               policy: LeasePolicy) -> _Prefetched:
     region = numbers.region_for_country(c.country) if c.country else None
-    agent, taken, voice, page = deps.concurrency.all(
+    agent, taken, voice, page, hers = deps.concurrency.all(
         partial(_caught, partial(deps.agents.get, cmd.agent_id), StoreError),
         partial(_taken_by_another, call_id, cmd.agent_id, deps) if cmd.emergency_call_id else bool,
         partial(_caught, deps.voice_setup.load, Exception),  # a record it cannot read: path unknown
-        partial(_free_page, region, now, deps, policy))
-    return _Prefetched(agent, taken, voice, page)
+        partial(_free_page, region, now, deps, policy),
+        partial(_agent_holds, region, cmd.agent_id, deps))
+    return _Prefetched(agent, taken, voice, page, hers)
+
+
+def _agent_holds(region: str | None, agent_id: str, deps: Ports) -> tuple[list[PoolNumber], str | None] | None:
+    if region is None:
+        return None
+    try:
+        return deps.pool.agent_holds(region, agent_id)
+    except StoreError:
+        return None  # the lease finds out itself
 
 
 def _caught(read: Callable[[], Any], errors: type[Exception]) -> Any:
@@ -128,7 +141,7 @@ def _start_emergency(cmd: OutboundCall, c: Classification, known: _Prefetched, n
     unmapped = dialed_by is not None and dialed_by.mapped_to is None
     agent = _agent(known.agent, cmd.agent_id, warnings, unmapped)
     path, own_number = _dial_path(c.number or cmd.dialed_number, agent, known.voice, warnings)
-    number, source, until = _callback_number(cmd, c, call_id, agent, path, now, known.page, deps, policy, warnings,
+    number, source, until = _callback_number(cmd, c, call_id, agent, path, now, known, deps, policy, warnings,
                                              unmapped)
     call = EmergencyCall(
         call_id=call_id, agent_id=cmd.agent_id, dialed_number=c.number or cmd.dialed_number, country=c.country,
@@ -175,7 +188,7 @@ def _dial_path(dialed: str, agent: Agent | None, config: VoiceConfig | Exception
 
 
 def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: Agent | None, path: DialPath,
-                     now: datetime, page: list[FreeSlot] | None, deps: Ports, policy: LeasePolicy,
+                     now: datetime, known: _Prefetched, deps: Ports, policy: LeasePolicy,
                      warnings: Warnings, unmapped: bool) -> tuple[str | None, str | None, datetime | None]:
     """(number, source, window end). Direct offer: the emergency service's temporary number reaches the agent's
     identity, so no pool number is needed, unless the admin wants one the agent can read out. Configured agents
@@ -191,9 +204,10 @@ def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: 
         warnings.add("no_pool_region", "no callback pool serves an unknown country")
     else:
         try:
+            read = region == numbers.region_for_country(c.country or "")  # the pool read at once with the rest
             leased = lease_number(region, call_id, agent, cmd.agent_id, now, c.test, deps.pool, policy,
-                                  (c.number or cmd.dialed_number, c.country),
-                                  page if region == numbers.region_for_country(c.country or "") else None)
+                                  (c.number or cmd.dialed_number, c.country), known.page if read else None,
+                                  known.hers if read else None)
         except StoreError as exc:
             warnings.add("storage_unavailable", "callback number could not be leased", exc)
         except AgentHoldsEnough as exc:
@@ -228,14 +242,18 @@ def _pool_region(c: Classification, agent: Agent | None) -> str | None:
 
 
 def _normal_call(cmd: OutboundCall, deps: Ports) -> dict[str, Any]:
+    """Answered from what the request says, with no storage round trip: the history entry is written after the
+    answer (a failure is logged; the entry is the agent's own record, not the call's)."""
     now = deps.clock.now()
     entry_id = str(uuid.uuid4())
     entry = {"id": entry_id, "direction": "outbound", "number": cmd.dialed_number, "at": now.isoformat(),
              "source": "dialer"}
-    warnings = []
+    deps.concurrency.later(partial(_write_history, cmd.agent_id, entry_id, entry, deps))
+    return {"dial": True, "emergency": False, "warnings": []}
+
+
+def _write_history(agent_id: str, entry_id: str, entry: dict[str, Any], deps: Ports) -> None:
     try:
-        deps.history.add(cmd.agent_id, entry_id, entry)
+        deps.history.add(agent_id, entry_id, entry)
     except StoreError as exc:
-        log.warning("call history not written for agent %s: %s", cmd.agent_id, exc)
-        warnings.append({"code": "history_not_written", "message": "call history not written"})
-    return {"dial": True, "emergency": False, "warnings": warnings}
+        log.warning("call history not written for agent %s: %s", agent_id, exc)

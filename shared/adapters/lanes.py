@@ -1,0 +1,112 @@
+"""Emergency first: the dial's answer (and a responder's ringing callback) never waits behind other work of the same
+process.
+
+One interpreter shares one GIL and, on Azure, one instance's CPU among every invocation. So while emergency work is
+in flight, every other invocation (normal dials, ends, event handlers, admin pages, timers) pauses before each of
+its storage or service requests, for at most `MAX_WAIT` each time: the emergency work gets the CPU and the
+connections, the rest is late by a bounded amount, never stopped. Emergency work is marked by a context variable,
+so the round trips it hands to the thread pool (adapters/threads.py copies the context) count as emergency too.
+
+`EMERGENCY_THREADS` threads of the app's own run the emergency dial, so it never queues behind the worker's
+thread pool (`PYTHON_THREADPOOL_THREAD_COUNT`), which other invocations can fill.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# How long other work waits for the emergency work in flight before each request it makes: long enough for a dial
+# to finish a stage, short enough that a burst of dials delays notifications by seconds, not minutes.
+MAX_WAIT = 0.15
+EMERGENCY_THREADS = 16
+# Other dials share a few threads of their own: a burst of them cannot take more of the process than that.
+OTHER_THREADS = 4
+
+_EMERGENCY: contextvars.ContextVar[bool] = contextvars.ContextVar("emergency_lane", default=False)
+_changed = threading.Condition()
+_in_flight = 0
+_executors: dict[str, ThreadPoolExecutor] = {}
+
+
+@contextmanager
+def emergency() -> Iterator[None]:
+    """Within it, this context is emergency work: other work yields to it."""
+    global _in_flight
+    token = _EMERGENCY.set(True)
+    with _changed:
+        _in_flight += 1
+    try:
+        yield
+    finally:
+        with _changed:
+            _in_flight -= 1
+            if not _in_flight:
+                _changed.notify_all()
+        _EMERGENCY.reset(token)
+
+
+@contextmanager
+def other() -> Iterator[None]:
+    """Within it, this context is not emergency work (deferred work an emergency dial hands on)."""
+    token = _EMERGENCY.set(False)
+    try:
+        yield
+    finally:
+        _EMERGENCY.reset(token)
+
+
+def in_emergency() -> bool:
+    return _EMERGENCY.get()
+
+
+def yield_to_emergency(limit: float = MAX_WAIT) -> float:
+    """Wait while emergency work is in flight (at most `limit` seconds); nothing for emergency work itself.
+    Answers the seconds waited."""
+    if not _in_flight or _EMERGENCY.get():
+        return 0.0
+    started = time.monotonic()
+    deadline = started + limit
+    with _changed:
+        while _in_flight:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            _changed.wait(remaining)
+    return time.monotonic() - started
+
+
+def run_as_emergency(call: Callable[[], T]) -> T:
+    with emergency():
+        return call()
+
+
+def _executor(lane: str, workers: int) -> ThreadPoolExecutor:
+    """The app's own threads of a lane (created on first use, never at import)."""
+    with _changed:
+        if lane not in _executors:
+            _executors[lane] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{lane}-lane")
+        return _executors[lane]
+
+
+def submit_emergency(call: Callable[[], T]) -> Future[T]:
+    """`call` on the emergency threads, in a copy of the caller's context, as emergency work."""
+    return _executor("emergency", EMERGENCY_THREADS).submit(contextvars.copy_context().run, run_as_emergency, call)
+
+
+def submit_other(call: Callable[[], T]) -> Future[T]:
+    """`call` on the other dials' threads, in a copy of the caller's context (not emergency work)."""
+    return _executor("other", OTHER_THREADS).submit(contextvars.copy_context().run, _as_other, call)
+
+
+def _as_other(call: Callable[[], T]) -> T:
+    with other():
+        yield_to_emergency()  # before any of its work: parsing, checks and answer cost CPU too
+        return call()

@@ -1,0 +1,83 @@
+"""Emergency first (issue 18): other work of the process yields to the emergency work in flight, for a bounded time;
+the round trips an emergency dial hands to the pool count as emergency work, what it defers after the answer does
+not; the dial function is async, so the worker never queues it behind its thread pool."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+
+import azure.functions as func
+
+from functions import outbound_call as outbound_calls
+from functions.outbound_call import dials_emergency
+from shared.adapters import lanes
+from shared.adapters.threads import Threads
+
+
+def test_other_work_waits_for_the_emergency_work_in_flight_and_goes_on_when_it_ends() -> None:
+    # GIVEN an emergency dial in flight for 50 ms
+    started = threading.Event()
+
+    def dial() -> None:
+        with lanes.emergency():
+            started.set()
+            time.sleep(0.05)
+    worker = threading.Thread(target=dial)
+    worker.start()
+    started.wait()
+    # WHEN other work is about to make a request
+    waited = lanes.yield_to_emergency(limit=2.0)
+    worker.join()
+    # THEN it waited for the dial, and no longer than it lasted (well within its limit)
+    assert 0.02 < waited < 1.0
+
+
+def test_other_work_waits_no_longer_than_its_limit_and_emergency_work_never_waits() -> None:
+    with lanes.emergency():
+        assert lanes.yield_to_emergency(limit=2.0) == 0.0  # the dial's own requests
+        done: list[float] = []
+        other = threading.Thread(target=lambda: done.append(lanes.yield_to_emergency(limit=0.05)))
+        other.start()
+        other.join()
+    assert 0.04 < done[0] < 0.5
+    assert lanes.yield_to_emergency(limit=2.0) == 0.0  # nothing in flight: no wait at all
+
+
+def test_round_trips_an_emergency_dial_hands_on_are_emergency_work_and_deferred_work_is_not() -> None:
+    pool = Threads(workers=2)
+    seen: list[tuple[str, bool]] = []
+    deferred = threading.Event()
+
+    def later() -> None:
+        seen.append(("later", lanes.in_emergency()))
+        deferred.set()
+    with lanes.emergency():
+        pool.all(lambda: seen.append(("all", lanes.in_emergency())),
+                 lambda: seen.append(("all", lanes.in_emergency())))
+        pool.later(later)
+    assert deferred.wait(5)
+    assert sorted(seen) == [("all", True), ("all", True), ("later", False)]
+
+
+def test_an_emergency_dial_runs_on_the_emergency_threads_and_another_dial_on_its_own() -> None:
+    names = [lanes.submit_emergency(lambda: (threading.current_thread().name, lanes.in_emergency())).result(5),
+             lanes.submit_other(lambda: (threading.current_thread().name, lanes.in_emergency())).result(5)]
+    assert names[0][0].startswith("emergency-lane") and names[0][1] is True
+    assert names[1][0].startswith("other-lane") and names[1][1] is False
+
+
+def test_the_dial_function_is_async_so_the_worker_never_queues_it_behind_its_threads() -> None:
+    app = func.FunctionApp()
+    app.register_functions(outbound_calls.bp)
+    dial = next(f for f in app.get_functions() if f.get_function_name() == "outbound_call").get_user_function()
+    assert inspect.iscoroutinefunction(dial)
+
+
+def test_the_lane_is_chosen_from_a_glance_at_the_body() -> None:
+    assert dials_emergency(b'{"agentId": "a", "dialedNumber": "911", "countryCode": "US"}')
+    assert dials_emergency(b'{"agentId": "a", "dialedNumber": "933", "countryCode": "US"}')
+    assert not dials_emergency(b'{"agentId": "a", "dialedNumber": "+12025550123", "countryCode": "US"}')
+    assert not dials_emergency(b'{"dialedNumber": ')  # malformed: the handler answers 400 on the other lane
+    assert not dials_emergency(b'[1, 2]')
