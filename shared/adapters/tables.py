@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -36,22 +37,41 @@ CONNECTIONS = 64
 def storage_transport(environ: Mapping[str, str] = os.environ) -> Any:
     """The SDK's requests transport on a session with room for `CONNECTIONS`. The environment is read once, here:
     requests would otherwise scan every variable on every request for proxies and CA bundles (a quarter of a
-    millisecond of CPU each; a dial makes seven). A CA bundle is passed on as requests would use it; with a
-    proxy variable set, requests reads the environment itself, as before."""
+    millisecond of CPU each; a dial makes seven). A CA bundle is loaded once into the connections' TLS context
+    (given as a path, requests would look the path up on the disk on every request); with a proxy variable set,
+    requests reads the environment itself, as before."""
+    import ssl
+
     import requests
     from azure.core.pipeline.transport import RequestsTransport
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
+    class Connections(HTTPAdapter):
+        """requests' adapter whose TLS connections verify with one context, built once (None: the default)."""
+
+        def __init__(self, context: ssl.SSLContext | None, **options: Any) -> None:
+            self._context = context
+            super().__init__(**options)
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            if self._context is not None:
+                kwargs["ssl_context"] = self._context
+            super().init_poolmanager(*args, **kwargs)
+
     session = requests.Session()
     session.trust_env = bool(proxies_in(environ))
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=CONNECTIONS,
+    bundle = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE")  # requests' own order
+    context = None
+    if bundle:
+        with contextlib.suppress(OSError):  # unreadable: passed on as a path, requests names it in each error
+            context = ssl.create_default_context(cafile=bundle)
+    adapter = Connections(context, pool_connections=4, pool_maxsize=CONNECTIONS,
                           max_retries=Retry(total=False, redirect=False, raise_on_status=False))
     for scheme in ("http://", "https://"):
         session.mount(scheme, adapter)
-    bundle = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE")  # requests' own order
     return RequestsTransport(session=session, session_owner=True, **TIMEOUTS,
-                             **({"connection_verify": bundle} if bundle else {}))
+                             **({"connection_verify": bundle} if bundle and context is None else {}))
 
 
 def proxies_in(environ: Mapping[str, str]) -> list[str]:
