@@ -116,9 +116,11 @@ def phase(client: Client, emergency: list[str], normal: list[str]) -> tuple[list
         return (e.result() if e else []), (n.result() if n else [])
 
 
-def whole_floor(stack: LocalStack, names: list[str]) -> None:
-    """50 agents dial 911 within 5 seconds, spread over two hosts."""
+def whole_floor(stack: LocalStack, names: list[str], warm: str) -> None:
+    """50 agents dial 911 within 5 seconds, spread over two running hosts (the second one warmed by a drill)."""
     second = stack.start_extra_host()
+    _, body = emergency_dial(second, warm)
+    end(second, warm, body["emergencyCallId"])
     clients = [stack.client, second]
     start = time.perf_counter() + 0.2
     spacing = 5.0 / len(names)
@@ -164,7 +166,7 @@ def main() -> None:
         loaded, during = phase(c, emergency, normal)
         print(f"{DIALERS} emergency dialers while {NORMAL_THREADS} threads send normal dials: {summary(loaded)}; "
               f"normal dials during: {summary(during)}")
-        whole_floor(stack, floor)
+        whole_floor(stack, floor, normal[0])
 
 
 if __name__ == "__main__":
