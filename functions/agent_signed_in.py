@@ -12,7 +12,6 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions import agent_page, agent_panel, outbound_call, presence
-from shared.adapters import threads
 
 bp = func.Blueprint()
 SIGNED_IN = func.AuthLevel.ANONYMOUS  # at host level; App Service Authentication requires the sign-in
@@ -20,9 +19,9 @@ SIGNED_IN = func.AuthLevel.ANONYMOUS  # at host level; App Service Authenticatio
 
 @bp.function_name("signed_in_outbound_call")
 @bp.route(route="agent/outbound-calls", methods=["POST"], auth_level=SIGNED_IN)
-def signed_in_outbound_call(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    with threads.invocation(context):
-        return outbound_call.handle_outbound_call(req)
+async def signed_in_outbound_call(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    """The panel's dial: on its lane, as the dialer service's (functions/outbound_call.py `on_its_lane`)."""
+    return await outbound_call.on_its_lane(req, context, outbound_call.handle_outbound_call)
 
 
 @bp.function_name("signed_in_outbound_call_ids")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import replace
 from datetime import timedelta
@@ -37,7 +38,8 @@ def _route(event: func.EventGridEvent) -> None:
     s = c.settings
     fallback, fallback_error = _fallback_target(s)
     try:
-        with lanes.emergency():  # the ringing call's decision and redirect: other work yields to it
+        # A call to a pool number is a responder's callback to redirect within the ring: other work yields to it.
+        with lanes.emergency() if call.to_phone else contextlib.nullcontext():
             result = callbacks.route_callback(call, c, timedelta(seconds=s.incoming_call_max_age_seconds), fallback)
     except ports.CallControlError as exc:
         c.telemetry.event("CallbackRouted", outcome="redirect_failed", emergencyCallId="")

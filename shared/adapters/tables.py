@@ -66,6 +66,7 @@ def storage_transport(environ: Mapping[str, str] = os.environ) -> Any:
     if bundle:
         with contextlib.suppress(OSError):  # unreadable: passed on as a path, requests names it in each error
             context = ssl.create_default_context(cafile=bundle)
+            context.hostname_checks_common_name = False  # as urllib3's own context: the name in a SAN only
     adapter = Connections(context, pool_connections=4, pool_maxsize=CONNECTIONS,
                           max_retries=Retry(total=False, redirect=False, raise_on_status=False))
     for scheme in ("http://", "https://"):
@@ -103,7 +104,8 @@ class Tables:
         client = self._clients.get(full)
         if client is not None:
             return client
-        with self._lock, translate_errors():
+        lanes.yield_to_emergency()  # before the lock, never while holding it (an emergency dial may wait for it)
+        with self._lock, lanes.holding(), translate_errors():
             client = self._clients.get(full)
             if client is None:
                 self._service.create_table_if_not_exists(full)

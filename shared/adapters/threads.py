@@ -41,7 +41,7 @@ class Threads:
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="emergency")
+                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="overlap")
             return self._pool
 
     def all(self, *calls: Callable[[], Any]) -> list[Any]:
@@ -63,7 +63,7 @@ class Threads:
         """None when the pool takes no more work (the interpreter is shutting down): the caller runs it itself.
         `lane`: a context manager to run it in (the caller's lane otherwise)."""
         try:
-            return self._executor().submit(contextvars.copy_context().run, _as_invocation, call, lane)
+            return self._executor().submit(contextvars.copy_context().run, as_invocation, call, lane)
         except RuntimeError:
             return None
 
@@ -80,10 +80,12 @@ def invocation(context: Any) -> Iterator[None]:
         INVOCATION.reset(token)
 
 
-def _as_invocation(call: Callable[[], Any], lane: Callable[[], Any] | None = None) -> Any:
+def as_invocation(call: Callable[[], Any], lane: Callable[[], Any] | None = None) -> Any:
+    """`call` with this thread's invocation id set to that of `invocation(context)` (the worker reads it from the
+    thread's storage when a record is logged), in `lane` when given."""
     if lane is not None:
         with lane():
-            return _as_invocation(call)
+            return as_invocation(call)
     bound = INVOCATION.get()
     if bound is None:
         return call()

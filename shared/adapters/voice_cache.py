@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from shared.adapters import lanes
 from shared.domain.voice_config import VoiceConfig
 from shared.ports import StoreError, VoiceConfigStore
 
@@ -45,7 +46,8 @@ class CachedVoiceConfig:
             assert cached is not None
             return cached[1]  # another dial is refreshing: this one goes on with the copy it has
         try:
-            return self._refresh(cached if usable else None)
+            with lanes.holding():  # a dial with no copy yet may be waiting for this lock
+                return self._refresh(cached if usable else None)
         finally:
             self._lock.release()
 
