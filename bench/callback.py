@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.common import AzuriteDeps, fill_pool, median, percentiles, ratio, raw_point_reads
 from bench.latency import latency_ms, relayed, storage_mode
-from local.acs_standin import AcsStandIn
+from local.acs.standin import AcsStandIn
 from local.azurite import ROOT, Azurite
 from shared.adapters.acs_calls import AcsCallControl
 from shared.domain.calls import Agent, EmergencyCall

@@ -23,16 +23,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from local.acs_standin import AcsStandIn
+from local.acs.standin import AcsStandIn
 from local.azurite import ROOT, Azurite, free_port, stop_process
-from local.eventgrid_standin import TOPICS, EventGridStandIn
-from local.eventgrid_store import PENDING
+from local.eventgrid.standin import TOPICS, EventGridStandIn
+from local.eventgrid.store import PENDING
 
 T = TypeVar("T")
 FALLBACK_TARGET = "8:acs:00000000-0000-0000-0000-000000000000_securitydesk"
 # Who is emailed of an emergency call whose agent's own recipients are unknown (FALLBACK_EMAIL_RECIPIENTS).
 FALLBACK_RECIPIENTS = "fallback-desk@example.com"
-# The signed-in user the local host simulates (local/host_principal.py): the demo's administrator.
+# The signed-in user the local host simulates (local/host/principal.py): the demo's administrator.
 ADMIN_PRINCIPAL: dict[str, Any] = {"userId": "00000000-0000-0000-0000-00000000ad01",
                                    "userDetails": "admin@example.com", "roles": ["EmergencyCalling.Admin"]}
 # The demo's and the tests' client: the administrator, who also runs the contact center's dialer service (the app

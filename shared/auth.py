@@ -2,7 +2,7 @@
 
 In Azure, App Service Authentication (Entra ID) signs the user in and passes the principal in `X-MS-CLIENT-PRINCIPAL`
 (base64 of `{"auth_typ", "claims": [{"typ", "val"}], "name_typ", "role_typ"}`); external requests cannot set that
-header while the feature is on. Locally the local host injects the same headers (local/host_principal.py).
+header while the feature is on. Locally the local host injects the same headers (local/host/principal.py).
 The headers are believed only where the setting PRINCIPAL_HEADERS_TRUSTED says who strips forged ones (infra/ sets
 `app-service-authentication`, the local host `local-host`); anywhere else nobody is signed in.
 

@@ -1,4 +1,4 @@
-"""Event publisher: the Event Grid custom topic, in Azure and locally (local/eventgrid_standin.py) alike."""
+"""Event publisher: the Event Grid custom topic, in Azure and locally (local/eventgrid/standin.py) alike."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from local.eventgrid_standin import TOPICS
+from local.eventgrid.standin import TOPICS
 from local.seed import AGENTS
 from local.stack import Client, LocalStack, wait_for
 from tests.acs_examples import CALL_ENDED, EMAIL_REPORTS, IGNORED, INCOMING_CALLS, SMS_RECEIVED, Example, examples

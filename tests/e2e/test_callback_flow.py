@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from local.eventgrid_standin import TOPICS
+from local.eventgrid.standin import TOPICS
 from local.seed import AGENTS
 from local.stack import FALLBACK_TARGET, Client, LocalStack, wait_for
 

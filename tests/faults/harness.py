@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from local import demo
-from local.eventgrid_schema import load_subscriptions
+from local.eventgrid.schema import load_subscriptions
 from local.stack import Client, LocalStack, wait_for
 from shared.domain.delivery import operation_id
 

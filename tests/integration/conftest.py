@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from local.acs_standin import AcsStandIn
+from local.acs.standin import AcsStandIn
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from local.acs_standin import AcsStandIn
+from local.acs.standin import AcsStandIn
 from shared.adapters.acs_calls import BUDGET, AcsCallControl
 from shared.ports import CallControlError
 

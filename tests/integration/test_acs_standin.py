@@ -22,7 +22,7 @@ from azure.communication.sms import SmsClient
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 from azure.core.pipeline.policies import HTTPPolicy
 
-from local.acs_standin import AcsStandIn
+from local.acs.standin import AcsStandIn
 
 SENDER = "DoNotReply@alerts.example.com"
 SMS_FROM = "+14255550100"

@@ -12,7 +12,7 @@ import pytest
 from azure.core.exceptions import AzureError
 
 from local.azurite import ROOT
-from local.eventgrid_standin import EventGridStandIn
+from local.eventgrid.standin import EventGridStandIn
 from local.stack import wait_for
 from shared.adapters.event_publishers import EventGridPublisher
 from tests.integration.webhook_receiver import Receiver

@@ -25,8 +25,8 @@ from azure.core.exceptions import ClientAuthenticationError
 from azure.eventgrid import EventGridEvent, EventGridPublisherClient, generate_sas
 
 from local.azurite import ROOT, free_port
-from local.eventgrid_http import publish
-from local.eventgrid_standin import EventGridStandIn
+from local.eventgrid.http import publish
+from local.eventgrid.standin import EventGridStandIn
 from local.stack import wait_for
 from tests.integration.webhook_receiver import Receiver
 
@@ -305,7 +305,7 @@ def test_a_restarted_topic_resumes_a_pending_delivery_with_its_attempts_and_time
 def test_a_killed_topic_delivers_what_it_had_accepted_when_started_again(
         topic: Callable[..., EventGridStandIn], receiver: Receiver, tmp_path: Path) -> None:
     data = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "local.eventgrid_standin", "--port", "0", "--data-dir", str(data),
+    proc = subprocess.Popen([sys.executable, "-m", "local.eventgrid.standin", "--port", "0", "--data-dir", str(data),
                              "--host", nowhere(), "--certs-dir", str(CERTS)], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     try:

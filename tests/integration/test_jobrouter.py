@@ -9,7 +9,7 @@ import pytest
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
 
-from local.acs_standin import AcsStandIn
+from local.acs.standin import AcsStandIn
 from shared.adapters.jobrouter import JobRouterEngine, jobrouter_client
 from shared.domain.calls import Agent
 from shared.domain.routing_hold import WorkerState

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from local.acs_standin import AcsStandIn
+from local.acs.standin import AcsStandIn
 from shared.adapters.acs_messaging import AcsMailer, AcsSmsSender, email_client, sms_client
 from shared.adapters.table_notifications import TableDeliveryStore, TableTemplateStore
 from shared.adapters.table_stores import TableAgentStore, TableCallStore

@@ -9,8 +9,8 @@ import pytest
 from azure.communication.callautomation import CallAutomationClient, CommunicationUserIdentifier
 from azure.core.exceptions import HttpResponseError
 
-from local.acs_standin import AcsStandIn
-from local.acs_validation import Invalid, validate_redirect
+from local.acs.standin import AcsStandIn
+from local.acs.validation import Invalid, validate_redirect
 from shared.adapters.acs_calls import AcsCallControl
 from shared.ports import CallControlError
 

@@ -14,7 +14,7 @@ import azure.functions as func
 import pytest
 
 import functions
-from local.host_principal import principal_headers
+from local.host.principal import principal_headers
 from shared.auth import headers_trust_problem, headers_trusted
 from shared.config import SETTINGS, Settings
 from shared.container import configure, reset

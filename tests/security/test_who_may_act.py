@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from local.eventgrid_standin import TOPICS
+from local.eventgrid.standin import TOPICS
 from local.stack import Client, LocalStack, wait_for
 from shared.agent_access import AGENT
 

@@ -10,7 +10,7 @@ import pytest
 
 from functions import admin_page
 from functions.admin_page import ASSETS, resolve_asset
-from local.host_principal import principal_headers
+from local.host.principal import principal_headers
 from shared.config import Settings
 from shared.container import configure, reset
 

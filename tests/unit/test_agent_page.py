@@ -10,7 +10,7 @@ import pytest
 
 from functions import agent_page
 from functions.agent_page import ASSETS
-from local.host_principal import principal_headers
+from local.host.principal import principal_headers
 from shared.agent_access import AGENT
 from shared.config import Settings
 from shared.container import configure, reset

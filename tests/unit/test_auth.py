@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from local.host_principal import principal_headers
+from local.host.principal import principal_headers
 from shared.auth import (
     ADMIN,
     AUDITOR,

@@ -19,7 +19,7 @@ from azure.functions import meta
 from azure.functions.eventgrid import EventGridEventInConverter
 
 from functions import acs_call_events, inbound_callback, notification, presence
-from local.host_index import LocalContext
+from local.host.index import LocalContext
 from shared.config import Settings
 from shared.container import configure, reset
 from shared.domain.calls import Agent, EmergencyCall

@@ -19,8 +19,8 @@ import azure.functions as func
 import pytest
 
 from local.host import LocalHost
-from local.host_timers import next_occurrence
-from local.host_worker import THREAD_COUNT_SETTING, thread_count
+from local.host.timers import next_occurrence
+from local.host.worker import THREAD_COUNT_SETTING, thread_count
 from shared.clock import FixedClock
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ import azure.functions as func
 import pytest
 
 from local.host import LocalHost
-from local.host_worker import InvocationSlots, default_thread_count
+from local.host.worker import InvocationSlots, default_thread_count
 
 SLOW = 0.05  # seconds each test function takes
 NOTIFY = {"aeg-event-type": "Notification", "Content-Type": "application/json"}

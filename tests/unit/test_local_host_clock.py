@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from local.host_clock import FileClock, clock_from_env, read_offset
+from local.host.clock import FileClock, clock_from_env, read_offset
 from shared.clock import AdjustableClock
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,6 +1,6 @@
 """The local host refuses what the real Functions host and Python worker refuse: each rule against a small bad app.
 
-Sources of each rule are cited next to it in `local/host_index.py`, `local/host_http.py` and `local/host_eventgrid.py`.
+Sources of each rule are cited next to it in `local/host/index.py`, `local/host/http.py` and `local/host/eventgrid.py`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import azure.functions as func
 import pytest
 
 from functions import notification, templates
-from local.host_principal import principal_headers
+from local.host.principal import principal_headers
 from shared.config import Settings
 from shared.container import configure, reset
 from shared.domain.calls import Agent

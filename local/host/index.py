@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.host_worker import InvocationSlots
+from local.host.worker import InvocationSlots
 
 HTTP_TRIGGER = "httpTrigger"
 EVENT_GRID_TRIGGER = "eventGridTrigger"

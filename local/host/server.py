@@ -18,7 +18,7 @@ from typing import Any
 
 from cheroot import wsgi
 
-from local.host_index import Reply
+from local.host.index import Reply
 
 logger = logging.getLogger(__name__)
 

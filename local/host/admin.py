@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from local.host_eventgrid import decode_event, parse_events
-from local.host_index import (
+from local.host.eventgrid import decode_event, parse_events
+from local.host.index import (
     EVENT_GRID_TRIGGER,
     HTTP_TRIGGER,
     TIMER_TRIGGER,
@@ -24,7 +24,7 @@ from local.host_index import (
     header,
     json_reply,
 )
-from local.host_timers import TimerScheduler
+from local.host.timers import TimerScheduler
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ Endpoints, in the real host's shapes where one exists:
   404 when no route matches, 405 when the route matches but not the method; a function that raises, or returns
   anything but a `func.HttpResponse` or a `str`, is a 500 with an empty body (traceback logged), as under the real
   worker. Query values that are empty are not passed; route values are decoded except `%2F` (see
-  `local.host_http`). As with `func start`, keys are not checked: `code` and `x-functions-key` are accepted and ignored.
-- Indexing is as strict as the real worker and host (`local.host_rules`): an unbound parameter, a bad binding or
+  `local.host.http`). As with `func start`, keys are not checked: `code` and `x-functions-key` are accepted and ignored.
+- Indexing is as strict as the real worker and host (`local.host.rules`): an unbound parameter, a bad binding or
   function name, a duplicate name or route+method refuses the whole app at start.
-- `POST|OPTIONS /runtime/webhooks/EventGrid?functionName=NAME`: Event Grid triggers (see `local.host_eventgrid`).
+- `POST|OPTIONS /runtime/webhooks/EventGrid?functionName=NAME`: Event Grid triggers (see `local.host.eventgrid`).
 - `POST /admin/functions/NAME` with `{"input": "..."}`: runs a non-HTTP function and answers 202. Unlike the real
   host, which queues the run and answers at once, it answers after the run, and 500 `{"error": ...}` if it raised.
   A timer gets a `TimerRequest`; an Event Grid function gets the event(s) in `input` (a JSON string), each decoded
@@ -19,10 +19,10 @@ Endpoints, in the real host's shapes where one exists:
 - `GET /local/clock` -> `{"now": iso}`; `POST /local/clock` with `{"advanceSeconds": n}` moves the app's clock on.
   These control endpoints answer only a loopback `Host` (`127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`; 403
   otherwise) and take a POST only as `Content-Type: application/json` (415 otherwise), so that a web page cannot
-  drive them (see `local.host_admin`).
+  drive them (see `local.host.admin`).
 - `GET /local/health` -> `{"status": "ok", "pid": <the host's process id>, "functions": [names]}`.
 
-Signed-in user: App Service Authentication is simulated (see `local.host_principal`); `python -m local.host` sets
+Signed-in user: App Service Authentication is simulated (see `local.host.principal`); `python -m local.host` sets
 `PRINCIPAL_HEADERS_TRUSTED=local-host` for itself unless the environment sets it (the app believes principal headers
 only on that setting, see `shared.auth`). A request without an
 `X-MS-CLIENT-PRINCIPAL` header gets the principal from header `X-Local-Principal: <JSON>` (per request; `null` for
@@ -30,11 +30,11 @@ nobody), else from env `LOCAL_PRINCIPAL_FILE` (a JSON file) or `LOCAL_PRINCIPAL`
 
 Timers run on their NCRONTAB schedules unless `timers=False` or env `LOCAL_HOST_TIMERS=0`. The host installs its
 clock in `shared.container` at start: unless one is given, an `AdjustableClock` kept in the file named by env
-`LOCAL_CLOCK_FILE` when set, so that a restarted host goes on from the advanced time (see `local.host_clock`).
+`LOCAL_CLOCK_FILE` when set, so that a restarted host goes on from the advanced time (see `local.host.clock`).
 
 Concurrency, as strict as the Python worker's: synchronous invocations of any trigger (HTTP, Event Grid webhook,
 timer, `/admin/functions`) share `PYTHON_THREADPOOL_THREAD_COUNT` threads (default `min(32, cpu_count + 4)`, see
-`local.host_worker`); the rest wait for one. The HTTP server itself (cheroot, `local.host_server`) accepts and holds
+`local.host.worker`); the rest wait for one. The HTTP server itself (cheroot, `local.host.server`) accepts and holds
 hundreds of concurrent connections, so the control endpoints answer while invocations wait.
 """
 
@@ -52,16 +52,16 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import azure.functions as func
 
-from local.host_admin import Clock, clock_endpoint, control_refusal, invoke_endpoint
-from local.host_clock import clock_from_env
-from local.host_eventgrid import handle_webhook
-from local.host_http import FAILED_INVOCATION, build_request, compile_routes, find_route, request_path, to_reply
-from local.host_index import HTTP_TRIGGER, FunctionEntry, Reply, header, json_reply
-from local.host_principal import principal_from_env, with_principal
-from local.host_rules import index_app
-from local.host_server import HostServer
-from local.host_timers import TimerScheduler
-from local.host_worker import THREAD_COUNT_SETTING, InvocationSlots, thread_count
+from local.host.admin import Clock, clock_endpoint, control_refusal, invoke_endpoint
+from local.host.clock import clock_from_env
+from local.host.eventgrid import handle_webhook
+from local.host.http import FAILED_INVOCATION, build_request, compile_routes, find_route, request_path, to_reply
+from local.host.index import HTTP_TRIGGER, FunctionEntry, Reply, header, json_reply
+from local.host.principal import principal_from_env, with_principal
+from local.host.rules import index_app
+from local.host.server import HostServer
+from local.host.timers import TimerScheduler
+from local.host.worker import THREAD_COUNT_SETTING, InvocationSlots, thread_count
 from shared import container
 from shared.auth import PRINCIPAL_HEADERS_TRUSTED, TRUST_LOCAL_HOST
 
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app", default="function_app:app", help="module:attribute of the FunctionApp")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # This process is the local host, which writes the principal headers itself (local.host_principal).
+    # This process is the local host, which writes the principal headers itself (local.host.principal).
     os.environ.setdefault(PRINCIPAL_HEADERS_TRUSTED, TRUST_LOCAL_HOST)
     host = LocalHost(load_app(args.app), port=args.port, clock=clock_from_env(os.environ))
     # Before anything is announced: a SIGTERM right after the start line must still stop the host cleanly.

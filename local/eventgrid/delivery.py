@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from local.eventgrid_http import Answer, post, write_json
-from local.eventgrid_schema import Subscription
-from local.eventgrid_store import DEAD_LETTERED, DELIVERED, PENDING, Delivery, DeliveryStore
+from local.eventgrid.http import Answer, post, write_json
+from local.eventgrid.schema import Subscription
+from local.eventgrid.store import DEAD_LETTERED, DELIVERED, PENDING, Delivery, DeliveryStore
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import azure.functions as func
 from azure.functions import meta
 from azure.functions.eventgrid import EventGridEventInConverter
 
-from local.host_index import EVENT_GRID_TRIGGER, FunctionEntry, Reply, header, json_reply
+from local.host.index import EVENT_GRID_TRIGGER, FunctionEntry, Reply, header, json_reply
 
 logger = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from typing import Any
 import azure.functions as func
 from azure.functions import meta
 
-from local.host_index import HTTP_TRIGGER, FunctionEntry
-from local.host_worker import InvocationSlots
+from local.host.index import HTTP_TRIGGER, FunctionEntry
+from local.host.worker import InvocationSlots
 
 BINDING_NAME = re.compile(r"^([a-zA-Z][a-zA-Z0-9]{0,127}|\$return)$")
 FUNCTION_NAME = re.compile(r"^[a-z][a-z0-9_\-]{0,127}$(?<!^host$)", re.IGNORECASE)

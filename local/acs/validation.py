@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from local.acs_store import Reply, acs_error
+from local.acs.store import Reply, acs_error
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 # An SMS sender may also be a short code or an alphanumeric sender ID.

@@ -1,6 +1,6 @@
 """HTTPS stand-in for the ACS REST endpoints the app calls (email, SMS, call redirect/reject); ACS has no emulator.
 
-Run `python -m local.acs_standin`, then give the app the printed ACS_CONNECTION_STRING and REQUESTS_CA_BUNDLE.
+Run `python -m local.acs.standin`, then give the app the printed ACS_CONNECTION_STRING and REQUESTS_CA_BUNDLE.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from local.acs_handlers import AcsBehaviour
-from local.acs_routes import AcsRoutes
-from local.acs_store import AcsRequest, Faults, Reply, RequestLog
+from local.acs.handlers import AcsBehaviour
+from local.acs.routes import AcsRoutes
+from local.acs.store import AcsRequest, Faults, Reply, RequestLog
 from local.certs import DEFAULT_CERTS_DIR, DevCerts, ensure_dev_certs
 
 logger = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ class AcsStandIn:
 
 def main(argv: list[str] | None = None) -> None:
     """CLI: serve until interrupted, after printing the settings the app needs."""
-    parser = argparse.ArgumentParser(prog="python -m local.acs_standin", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local.acs.standin", description=__doc__)
     parser.add_argument("--port", type=int, default=8443)
     parser.add_argument("--certs-dir", default=str(DEFAULT_CERTS_DIR))
     parser.add_argument("--access-key", help="base64 key; a random one by default")

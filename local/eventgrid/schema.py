@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-SUBSCRIPTIONS_FILE = Path(__file__).resolve().parents[1] / "shared" / "event_subscriptions.json"
+SUBSCRIPTIONS_FILE = Path(__file__).resolve().parents[2] / "shared" / "event_subscriptions.json"
 EVENT_GRID_SCHEMA = "EventGridSchema"
 CLOUD_EVENT_SCHEMA = "CloudEventSchemaV1_0"
 MAX_BODY = 1024 * 1024  # "the array can have a total size of up to 1 MB"

@@ -1,12 +1,12 @@
 """HTTPS stand-in for an Event Grid topic (Event Grid has no emulator): the app publishes to it with the real
-`EventGridPublisherClient`, and it delivers to the Functions host as Event Grid does (local/eventgrid_delivery.py).
+`EventGridPublisherClient`, and it delivers to the Functions host as Event Grid does (local/eventgrid/delivery.py).
 
 `POST /api/events?api-version=2018-01-01` with the topic's key and a body the service would accept
-(local/eventgrid_api.py); each accepted event is on disk (SQLite in the data folder) before the 200.
+(local/eventgrid/api.py); each accepted event is on disk (SQLite in the data folder) before the 200.
 `GET /_standin/deliveries[?subscription=&eventId=]` shows each delivery and the counts per subscription; dead
 letters are JSON files under `<data_dir>/deadletter/<subscription>/`.
 
-Run `python -m local.eventgrid_standin [--subscriptions internal|acs] [--host URL ...]`, then give the app the
+Run `python -m local.eventgrid.standin [--subscriptions internal|acs] [--host URL ...]`, then give the app the
 printed EVENTGRID_TOPIC_ENDPOINT, EVENTGRID_TOPIC_KEY and REQUESTS_CA_BUNDLE; env EVENTGRID_TIME_SCALE speeds up the
 retry schedule and time to live (100: the 10 s retry after 0.1 s).
 """
@@ -30,11 +30,11 @@ from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from local.certs import DEFAULT_CERTS_DIR, DevCerts, ensure_dev_certs
-from local.eventgrid_api import API_PATH, INSPECTION_PATH, TopicApi, deliveries_view
-from local.eventgrid_delivery import Dispatcher
-from local.eventgrid_http import publish
-from local.eventgrid_schema import EVENT_GRID_SCHEMA, load_subscriptions
-from local.eventgrid_store import PENDING, DeliveryStore
+from local.eventgrid.api import API_PATH, INSPECTION_PATH, TopicApi, deliveries_view
+from local.eventgrid.delivery import Dispatcher
+from local.eventgrid.http import publish
+from local.eventgrid.schema import EVENT_GRID_SCHEMA, load_subscriptions
+from local.eventgrid.store import PENDING, DeliveryStore
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ class EventGridStandIn:
 
 def main(argv: list[str] | None = None) -> None:
     """CLI: serve until interrupted (SIGINT or SIGTERM), after printing the settings the app needs."""
-    parser = argparse.ArgumentParser(prog="python -m local.eventgrid_standin", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m local.eventgrid.standin", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscriptions", choices=("internal", "acs"), default="internal",
                         help="section of shared/event_subscriptions.json: internal (custom topic), acs (system topic)")

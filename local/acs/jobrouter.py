@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from local.acs_store import AcsRequest, Faults, Reply, RequestLog, acs_error
+from local.acs.store import AcsRequest, Faults, Reply, RequestLog, acs_error
 from shared.domain.worker_hold import apply_patch
 
 API_VERSIONS = ("2023-11-01",)

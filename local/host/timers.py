@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from azure.functions.timer import TimerRequest  # the concrete class; func.TimerRequest is abstract
 from croniter import croniter
 
-from local.host_index import TIMER_TRIGGER, FunctionEntry
+from local.host.index import TIMER_TRIGGER, FunctionEntry
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from local.host_admin import Clock
+from local.host.admin import Clock
 from shared.clock import AdjustableClock
 
 CLOCK_FILE_SETTING = "LOCAL_CLOCK_FILE"

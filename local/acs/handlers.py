@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from local.acs_store import AcsRequest, Faults, Reply, RequestLog, acs_error
-from local.acs_validation import (
+from local.acs.store import AcsRequest, Faults, Reply, RequestLog, acs_error
+from local.acs.validation import (
     E164,
     Invalid,
     Repeatability,

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote
 
 import azure.functions as func
 
-from local.host_index import FunctionEntry, Reply, json_reply
+from local.host.index import FunctionEntry, Reply, json_reply
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from local.acs_auth import AuthError, verify_request
-from local.acs_handlers import AcsBehaviour
-from local.acs_jobrouter import JobRouterWorkers
-from local.acs_store import KINDS, AcsRequest, Faults, Reply, RequestLog, acs_error
+from local.acs.auth import AuthError, verify_request
+from local.acs.handlers import AcsBehaviour
+from local.acs.jobrouter import JobRouterWorkers
+from local.acs.store import KINDS, AcsRequest, Faults, Reply, RequestLog, acs_error
 
 logger = logging.getLogger(__name__)
 

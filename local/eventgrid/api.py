@@ -18,13 +18,13 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from local.eventgrid_auth import unauthorized
-from local.eventgrid_delivery import iso
-from local.eventgrid_schema import MAX_BODY, PublishError, error_body, event_identity, parse_publish
-from local.eventgrid_store import PENDING, Accepted, Delivery
+from local.eventgrid.auth import unauthorized
+from local.eventgrid.delivery import iso
+from local.eventgrid.schema import MAX_BODY, PublishError, error_body, event_identity, parse_publish
+from local.eventgrid.store import PENDING, Accepted, Delivery
 
 if TYPE_CHECKING:
-    from local.eventgrid_standin import EventGridStandIn
+    from local.eventgrid.standin import EventGridStandIn
 
 logger = logging.getLogger(__name__)
 
