@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 
 import azure.functions as func
 
@@ -22,11 +24,18 @@ bp = func.Blueprint()
 
 @bp.function_name("inbound_callback")
 @bp.event_grid_trigger(arg_name="event")
+async def inbound_callback_on_its_lane(event: func.EventGridEvent, context: func.Context) -> None:
+    """Malformed, foreign, stale and duplicate events are acknowledged; a failed redirect raises (redelivery).
+    `async`, and run on the app's emergency threads: a ringing callback never waits for one of the worker's threads,
+    which notifications and other handlers can fill (shared/adapters/lanes.py)."""
+    await asyncio.wrap_future(lanes.on_emergency_threads(partial(inbound_callback, event, context)))
+
+
 @settings_are_permanent
 def inbound_callback(event: func.EventGridEvent, context: func.Context) -> None:
-    """Malformed, foreign, stale and duplicate events are acknowledged; a failed redirect raises (redelivery)."""
+    """The callback's handling, on the thread the lane gives it."""
     with threads.invocation(context):
-        _route(event)
+        threads.as_invocation(partial(_route, event))  # this thread logs under the invocation's id
 
 
 def _route(event: func.EventGridEvent) -> None:
@@ -54,7 +63,8 @@ def _route(event: func.EventGridEvent) -> None:
         result.decision.call_id if result.decision else ""))
     if result.redirect_ms is not None:
         c.telemetry.duration("callback.event_to_redirect_ms", result.redirect_ms, outcome=result.outcome)
-    callbacks.record_callback(call, result, c)
+    with lanes.other():  # after the redirect has left: bookkeeping, which yields to the dials in flight
+        callbacks.record_callback(call, result, c)
 
 
 def _fallback_target(s: Settings) -> tuple[str | None, SettingError | None]:

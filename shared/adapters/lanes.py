@@ -116,6 +116,12 @@ def submit_emergency(call: Callable[[], T]) -> Future[T]:
     return _executor("emergency", EMERGENCY_THREADS).submit(contextvars.copy_context().run, run_as_emergency, call)
 
 
+def on_emergency_threads(call: Callable[[], T]) -> Future[T]:
+    """`call` on the emergency threads, in a copy of the caller's context, marking itself what is emergency work
+    (a callback's decision and redirect, not what it records afterwards)."""
+    return _executor("emergency", EMERGENCY_THREADS).submit(contextvars.copy_context().run, call)
+
+
 def submit_other(call: Callable[[], T]) -> Future[T]:
     """`call` on the other dials' threads, in a copy of the caller's context (not emergency work)."""
     return _executor("other", OTHER_THREADS).submit(contextvars.copy_context().run, _as_other, call)

@@ -7,6 +7,7 @@ builds both from the same event exactly that way and checks that the function do
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -117,8 +118,10 @@ def test_inbound_callback_routes_the_incoming_call(functions: dict, deps: Notify
             "from": {"kind": "phoneNumber", "rawId": "4:+12025550123", "phoneNumber": {"value": "+12025550123"}},
             "serverCallId": "server-1", "callerDisplayName": "", "incomingCallContext": "ctx-1",
             "correlationId": "corr-1"}
-    functions["inbound_callback"](event=delivered(schema, "Microsoft.Communication.IncomingCall", data, ACS),
-                                  context=LocalContext("inv-1", "inbound_callback", ""))
+    # as the worker runs it: on its event loop (the function is async)
+    asyncio.run(functions["inbound_callback"](
+        event=delivered(schema, "Microsoft.Communication.IncomingCall", data, ACS),
+        context=LocalContext("inv-1", "inbound_callback", "")))
     assert [name for name, _ in deps.telemetry.events] == ["CallbackRouted"]
 
 

@@ -10,7 +10,7 @@ import time
 
 import azure.functions as func
 
-from functions import agent_signed_in
+from functions import agent_signed_in, inbound_callback
 from functions import outbound_call as outbound_calls
 from functions.outbound_call import dials_emergency
 from shared.adapters import lanes
@@ -94,6 +94,13 @@ def test_both_dial_functions_are_async_so_the_worker_never_queues_them_behind_it
     functions = {f.get_function_name(): f.get_user_function() for f in app.get_functions()}
     assert inspect.iscoroutinefunction(functions["outbound_call"])
     assert inspect.iscoroutinefunction(functions["signed_in_outbound_call"])
+
+
+def test_the_callback_function_is_async_too_so_a_ringing_callback_never_waits_for_the_worker_s_threads() -> None:
+    app = func.FunctionApp()
+    app.register_functions(inbound_callback.bp)
+    [function] = app.get_functions()
+    assert inspect.iscoroutinefunction(function.get_user_function())
 
 
 def test_the_lane_is_chosen_from_a_glance_at_the_body() -> None:

@@ -4,6 +4,7 @@ outcome with the setting's name, logged at ERROR and emitted as SettingMissing (
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Callable, Iterator
@@ -47,7 +48,12 @@ def invoke(function: Any, **bindings: Any) -> Any:
     """As the worker calls a function: with its context when it asks for one."""
     if "context" in inspect.signature(function).parameters:
         bindings["context"] = CONTEXT
-    return function(**bindings)
+    result = function(**bindings)
+    return asyncio.run(_awaited(result)) if inspect.isawaitable(result) else result
+
+
+async def _awaited(result: Any) -> Any:
+    return await result
 
 
 def install(d: NotifyDeps, env: dict[str, str], *, real_acs: bool = True) -> None:
