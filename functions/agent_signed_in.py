@@ -24,6 +24,12 @@ async def signed_in_outbound_call(req: func.HttpRequest, context: func.Context) 
     return await outbound_call.on_its_lane(req, context, outbound_call.handle_outbound_call)
 
 
+@bp.function_name("signed_in_outbound_call_pre_dial")
+@bp.route(route="agent/outbound-calls/{emergencyCallId}/pre-dial", methods=["POST"], auth_level=SIGNED_IN)
+async def signed_in_outbound_call_pre_dial(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return await outbound_call.on_its_lane(req, context, outbound_call.handle_pre_dial)
+
+
 @bp.function_name("signed_in_outbound_call_ids")
 @bp.route(route="agent/outbound-calls/{emergencyCallId}/call-ids", methods=["POST"], auth_level=SIGNED_IN)
 def signed_in_outbound_call_ids(req: func.HttpRequest) -> func.HttpResponse:

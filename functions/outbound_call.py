@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 import azure.functions as func
@@ -87,6 +88,27 @@ def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
             c.telemetry.event("UnmappedEmergencyDial", problem=dialed_by.code,
                               emergencyCallId=str(answer.get("emergencyCallId")))
         return answer
+    return handle_http(run)
+
+
+@bp.function_name("outbound_call_pre_dial")
+@bp.route(route="outbound-calls/{emergencyCallId}/pre-dial", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+async def outbound_call_pre_dial(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return await on_its_lane(req, context, handle_pre_dial)
+
+
+def handle_pre_dial(req: func.HttpRequest) -> func.HttpResponse:
+    """The panel saw an emergency number typed: hold the callback number its dial (with the same emergencyCallId
+    and `preDialed: true`) will claim. Checked as the dial is; never a call (shared/services/outbound.py)."""
+    def run() -> object:
+        call_id = commands.check_id("emergencyCallId", req.route_params.get("emergencyCallId", ""))
+        cmd = replace(commands.outbound_call(commands.parse_json_object(req.get_body())), emergency_call_id=call_id)
+        if not numbers.classify(cmd.dialed_number, cmd.country_code).emergency:
+            check_agent(req, cmd.agent_id)
+            return {"preDial": False, "reason": "not_emergency"}
+        dialed_by = check_emergency_dial(req, cmd.agent_id)
+        c = container()
+        return outbound.pre_dial(cmd, c, c.policy, dialed_by)
     return handle_http(run)
 
 

@@ -162,6 +162,7 @@ class OutboundCall:
     country_code: str | None
     location: dict[str, Any] | None = None
     emergency_call_id: str | None = None
+    pre_dialed: bool = False  # the panel held a number for this call before Call (its pre-dial hint)
 
 
 def outbound_call(body: dict[str, Any]) -> OutboundCall:
@@ -170,8 +171,10 @@ def outbound_call(body: dict[str, Any]) -> OutboundCall:
     dialed = text(body, "dialedNumber", max_len=64)
     country = text(body, "countryCode", required=False, max_len=8)
     assert agent_id is not None and dialed is not None
+    # Lenient too: anything but true only means the dial reads a page of free numbers, as without a hint.
+    pre_dialed = body.get("preDialed") is True
     return OutboundCall(agent_id, dialed, country, optional_object(body, "location"),
-                        identifier(body, "emergencyCallId", required=False))
+                        identifier(body, "emergencyCallId", required=False), pre_dialed)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,10 @@ class PoolStore(Protocol):
     def replace(self, old: PoolNumber, new: PoolNumber) -> bool:
         """Write `new` only if the number is unchanged since `old` was read; False when someone else changed it."""
         ...
+    def claim(self, held: PoolNumber, claimed: PoolNumber) -> bool:
+        """A dial claims its pre-dial hold: only the lease's claim changes (not its expiry, number or agent), only
+        if the number is unchanged since `held` was read; False when someone else changed it."""
+        ...
     def remove(self, number: PoolNumber) -> bool: ...
     def free_numbers(self, region: str, until: datetime, limit: int) -> list[FreeSlot]:
         """At most `limit` numbers free since `until` or earlier, least recently used first; one request."""

@@ -103,6 +103,14 @@ class FakePool:
             self.hints[("agent", new.lease.agent_id)] = (new.number, _v())
         return True
 
+    def claim(self, held: PoolNumber, claimed: PoolNumber) -> bool:
+        self._check()
+        current = self.rows.get(held.number)
+        if current is None or current.version != held.version:
+            return False
+        self.rows[held.number] = replace(claimed, version=_v())
+        return True
+
     def remove(self, number: PoolNumber) -> bool:
         self.slots.pop(number.number, None)
         return self.rows.pop(number.number, None) is not None

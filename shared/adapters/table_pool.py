@@ -28,6 +28,7 @@ from shared.adapters.tables import (
     first_page,
     get_entity,
     query,
+    replace_if,
     transact,
     ts,
 )
@@ -86,6 +87,7 @@ def to_entity(n: PoolNumber) -> dict[str, Any]:
             "leasedAt": ts(lease.leased_at), "expiresAt": ts(lease.expires_at),
             "callEndedAt": ts(lease.call_ended_at), "leaseTest": lease.test,
             "leaseDialed": lease.dialed_number, "leaseCountry": lease.country, "keptUntil": ts(lease.kept_until),
+            "claimBy": ts(lease.claim_by),
         })
     return entity
 
@@ -99,7 +101,7 @@ def from_entity(e: dict[str, Any]) -> PoolNumber:
                       acs_user_id=e.get("leaseAcsUserId"), leased_at=leased_at, expires_at=expires_at,
                       call_ended_at=dt(e.get("callEndedAt")), test=bool(e.get("leaseTest", False)),
                       dialed_number=e.get("leaseDialed") or "", country=e.get("leaseCountry"),
-                      kept_until=dt(e.get("keptUntil")))
+                      kept_until=dt(e.get("keptUntil")), claim_by=dt(e.get("claimBy")))
     return PoolNumber(number=e["RowKey"], region=e["PartitionKey"], lease=lease, released_at=dt(e.get("releasedAt")),
                       retired=bool(e.get("retired", False)), version=e.get("_etag"))
 
@@ -210,6 +212,18 @@ class TablePoolStore:
         except RowConflict as exc:
             return Take.AGENT if exc.index == 2 else Take.LOST
         return Take.TAKEN
+
+    def claim(self, held: PoolNumber, claimed: PoolNumber) -> bool:
+        """A dial claims its pre-dial hold: the number's row alone, conditional on its ETag (its index rows stay
+        as they are: the hold already is the call's lease in all but the claim). False when it changed meanwhile
+        (the timer released it, or another hold of the agent took it over)."""
+        if held.version is None or slot_key(held) != slot_key(claimed):
+            raise ValueError("a claim changes only the lease's claim, on a number read before")
+        try:
+            replace_if(self._table(), to_entity(claimed), held.version)
+        except Conflict:
+            return False
+        return True
 
     def leased_to_call(self, region: str, call_id: str) -> PoolNumber | None:
         """The number the call's hint names, as it is now (the caller checks the lease); one or two point reads."""

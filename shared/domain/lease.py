@@ -40,11 +40,20 @@ class Lease:
     # The hold of the earlier call whose number this lease took over: never released before it, whatever this
     # call's own window (a redial never shortens another call's callback hold).
     kept_until: datetime | None = None
+    # A pre-dial hold (the panel saw an emergency number typed, before Call): no dial has claimed it yet. Its dial
+    # claims it before this instant; otherwise the timer releases it. Never a call: no incident, no window, no
+    # callback is routed to it (no one was told its number).
+    claim_by: datetime | None = None
 
     @property
     def live(self) -> bool:
         """No end signal yet: held until the safety net's end plus the window."""
         return self.call_ended_at is None
+
+    @property
+    def unclaimed(self) -> bool:
+        """A pre-dial hold no dial has claimed (yet)."""
+        return self.claim_by is not None
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,8 @@ class LeasePolicy:
     # How many numbers one agent may hold at once (a live call, a real call's window and a drill overlapping):
     # a dialer that dials for her again and again without ending never drains the pool.
     numbers_per_agent: int = 3
+    # How long a pre-dial hold waits for its dial (the agent typed 911 and has not pressed Call yet).
+    pre_dial_hold: timedelta = timedelta(minutes=2)
 
     def window_for(self, test: bool) -> timedelta:
         return self.test_window if test else self.window
@@ -150,22 +161,61 @@ class LeasePolicy:
         return Lease(call_id, agent_id, acs_user_id, leased_at=now, expires_at=self.live_hold(now), test=test,
                      dialed_number=dialed_number, country=country)
 
+    def pre_dial_lease(self, call_id: str, agent_id: str, acs_user_id: str | None, now: datetime, test: bool,
+                       dialed_number: str = "", country: str | None = None) -> Lease:
+        """A pre-dial hold: the lease its dial will claim, unless no dial claims it by `pre_dial_hold` from now.
+        Held as a call dialed at that deadline would be, so that claiming it changes neither its expiry nor its
+        index rows: the number's row alone."""
+        claim_by = now + self.pre_dial_hold
+        return replace(self.new_lease(call_id, agent_id, acs_user_id, now, test, dialed_number, country),
+                       expires_at=self.live_hold(claim_by), claim_by=claim_by)
+
+    def may_claim(self, held: Lease, lease: Lease, now: datetime) -> bool:
+        """Whether the dial `lease` claims the pre-dial hold `held`: the same call and agent, in time."""
+        return held.claim_by is not None and held.call_id == lease.call_id and held.agent_id == lease.agent_id \
+            and now < held.claim_by and lease.claim_by is None
+
+    def claimed(self, held: Lease, lease: Lease) -> Lease:
+        """The pre-dial hold, now the call's: dialed when the dial says (its hold already reaches as far as a
+        call dialed at the claim's deadline needs, `pre_dial_lease`), with what the dial says of itself."""
+        return replace(held, claim_by=None, leased_at=lease.leased_at, test=lease.test,
+                       acs_user_id=lease.acs_user_id, dialed_number=lease.dialed_number, country=lease.country)
+
+    def unclaimed_over(self, lease: Lease, now: datetime) -> bool:
+        """A pre-dial hold whose dial did not come in time: the timer releases it."""
+        return lease.claim_by is not None and now >= lease.claim_by
+
+    def release_unclaimed(self, number: PoolNumber) -> PoolNumber:
+        """An unclaimed pre-dial hold ends as if it never was: no one was told the number, so no quarantine."""
+        return replace(number, lease=None)
+
     def on_call_end(self, lease: Lease, ended_at: datetime) -> Lease:
         """Hold the number until `window` after the first end signal (and at least `window` after the dial, and
-        as long as the earlier call's hold it took over); later signals change nothing."""
+        as long as the earlier call's hold it took over); later signals change nothing. An end that comes for a
+        pre-dial hold means its call was placed (its dial never reached us): the hold is the call's."""
         if lease.call_ended_at is not None:
             return lease
         until = self.counted_end(lease.leased_at, ended_at) + self.window_for(lease.test)
-        return replace(lease, call_ended_at=ended_at, expires_at=max(until, lease.kept_until or until))
+        return replace(lease, call_ended_at=ended_at, expires_at=max(until, lease.kept_until or until),
+                       claim_by=None)
 
     def may_take_over(self, earlier: Lease, lease: Lease) -> bool:
         """Whether a new call of the same agent may keep the number of her earlier call: only once the earlier
         call's end has fixed its hold (which the new lease then keeps), and never a test call over a real call's
-        number (the pool and the incident would show a test call where a real call's window is in force)."""
-        return earlier.agent_id == lease.agent_id and not earlier.live and (earlier.test or not lease.test)
+        number (the pool and the incident would show a test call where a real call's window is in force). Her
+        unclaimed pre-dial hold is no call: any dial or hold of hers may move it to itself; a pre-dial hold takes
+        over nothing else (the dial itself keeps an ended call's number)."""
+        if earlier.agent_id != lease.agent_id:
+            return False
+        if earlier.unclaimed:
+            return True
+        return not lease.unclaimed and not earlier.live and (earlier.test or not lease.test)
 
     def taken_over(self, earlier: Lease, lease: Lease) -> Lease:
-        """`lease` on the earlier call's number, keeping the earlier hold (and any hold that one kept)."""
+        """`lease` on the earlier call's number, keeping the earlier hold (and any hold that one kept); an
+        unclaimed pre-dial hold held nothing for anyone."""
+        if earlier.unclaimed:
+            return replace(lease, kept_until=earlier.kept_until) if earlier.kept_until else lease
         kept = max(earlier.expires_at, earlier.kept_until or earlier.expires_at)
         return replace(lease, kept_until=kept, expires_at=max(lease.expires_at, kept))
 

@@ -80,6 +80,8 @@ def decide_pool_number(number: PoolNumber | None, now: datetime, fallback: str |
     if number is None:
         return Decision(Outcome.NOT_OURS, reason="not a callback pool number")
     lease = number.active_lease(now)
+    if lease is not None and lease.unclaimed:  # no one was told the number yet: not a responder's callback
+        return Decision(Outcome.FALLBACK, fallback, lease.agent_id, None, "a pre-dial hold, no call yet")
     if lease is not None and lease.acs_user_id:
         return Decision(Outcome.REDIRECTED, lease.acs_user_id, lease.agent_id, lease.call_id, "live lease")
     why = "leased to an agent without an ACS identity" if lease is not None else "no live lease"

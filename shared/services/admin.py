@@ -62,7 +62,9 @@ def number_view(n: PoolNumber, deps: AdminPorts, policy: LeasePolicy) -> dict[st
             "expiresAt": lease.expires_at.isoformat(), "test": lease.test, "live": lease.live,
             "callEndedAt": lease.call_ended_at.isoformat() if lease.call_ended_at else None,
             # The hold of an earlier call of the agent this call kept the number of (never released before it).
-            "keptUntil": lease.kept_until.isoformat() if lease.kept_until else None},
+            "keptUntil": lease.kept_until.isoformat() if lease.kept_until else None,
+            # Held for a dial the agent is about to place (she typed an emergency number): no call yet.
+            "preDialUntil": lease.claim_by.isoformat() if lease.claim_by else None},
         "quarantinedUntil": (since + policy.quarantine).isoformat()
         if since is not None and lease is None and since + policy.quarantine > now else None,
     }

@@ -54,7 +54,7 @@ def run_expiry(deps: Ports, policy: LeasePolicy, retention: timedelta,
     numbers = deps.pool.list_all()
     _repair_index(numbers, index, deps, report)
     calls = {c.call_id: c for c in deps.calls.list()}
-    _release_expired(numbers, deps, policy, report)
+    _release_expired(numbers, calls, deps, policy, report)
     _reconcile_leases(numbers, calls, deps, policy, report)
     _restore_stuck_presence(calls, deps, policy, report)
     report.routing = reconcile(deps)  # after the restores: a restored presence releases its worker in this run
@@ -103,12 +103,18 @@ def _repair_index(numbers: list[PoolNumber], index: Sequence[IndexRow], deps: Po
             log.warning("pool index: %s was missing from the free-number index; put back", mask_phone(n.number))
 
 
-def _release_expired(numbers: list[PoolNumber], deps: Ports, policy: LeasePolicy, report: ExpiryReport) -> None:
+def _release_expired(numbers: list[PoolNumber], calls: dict[str, EmergencyCall], deps: Ports, policy: LeasePolicy,
+                     report: ExpiryReport) -> None:
     now = deps.clock.now()
     for n in numbers:
         if n.lease is not None and n.active_lease(now) is None and deps.pool.replace(n, policy.release(n, now)):
             report.released.append(n.number)
             log.info("callback number %s released from call %s into quarantine", mask_phone(n.number),
+                     n.lease.call_id)
+        elif n.lease is not None and policy.unclaimed_over(n.lease, now) and n.lease.call_id not in calls and \
+                deps.pool.replace(n, policy.release_unclaimed(n)):  # conditional: a claim meanwhile wins
+            report.released.append(n.number)
+            log.info("callback number %s: the pre-dial hold of %s saw no dial; released", mask_phone(n.number),
                      n.lease.call_id)
     # Releasing changes no number's state (an expired lease already counts as quarantined or free when read),
     # so the levels come from the same read.
@@ -125,7 +131,8 @@ def _reconcile_leases(numbers: list[PoolNumber], calls: dict[str, EmergencyCall]
     now = deps.clock.now()
     for n in numbers:
         lease = n.active_lease(now)
-        if lease is None or not lease.live:
+        # A pre-dial hold is no call, unless something of its call is recorded (an end whose dial never came).
+        if lease is None or not lease.live or (lease.unclaimed and lease.call_id not in calls):
             continue
         call = calls.get(lease.call_id)
         if call is not None and call.ended_at is not None and call.described:

@@ -35,7 +35,8 @@ TRIES_PER_PAGE = 4
 def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, now: datetime, test: bool,
                  pool: PoolStore, policy: LeasePolicy, dialed: tuple[str, str | None] = ("", None),
                  first_page: list[FreeSlot] | None = None,
-                 hers_read: tuple[list[PoolNumber], str | None] | None = None) -> PoolNumber | None:
+                 hers_read: tuple[list[PoolNumber], str | None] | None = None,
+                 pre_dial: bool = False) -> PoolNumber | None:
     """The number leased to `call_id` (the same one when asked again), or None when the region has no free number.
     A new call of an agent keeps the number of her earlier call when that never shortens the earlier call's hold
     (`LeasePolicy.may_take_over`); otherwise it gets a number of its own.
@@ -44,8 +45,11 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
     and the agent's row with the numbers it names (`hers_read`: her holds, a point read each), both read already
     at the same time as the dial's other reads, then one transaction. Without them (or when her row changed since)
     a repeat of the call or a redial is found when the transaction says her row exists or changed, and read then.
+    `pre_dial`: a pre-dial hold for the call (`LeasePolicy.pre_dial_lease`), which its dial then claims with one
+    conditional write of the number's row instead of a transaction.
     """
-    lease = policy.new_lease(call_id, agent_id, agent.acs_user_id if agent else None, now, test, *dialed)
+    make = policy.pre_dial_lease if pre_dial else policy.new_lease
+    lease = make(call_id, agent_id, agent.acs_user_id if agent else None, now, test, *dialed)
     hers = Hers()
     if hers_read is not None and hers_read[1] is not None:  # her row, read at once with the page
         settled = _settle_with_hers(hers_read[0], lease, now, pool, policy)
@@ -102,14 +106,46 @@ def _settle_with_hers(numbers: list[PoolNumber], lease: Lease, now: datetime, po
     number of its own is to be taken (AgentHoldsEnough when she holds her share already)."""
     mine = held_by(numbers, lease.call_id, now)
     if mine is not None:
-        return mine
+        return _as_mine(mine, lease, now, pool, policy)
     active = [n for n in numbers if held_by_agent([n], lease.agent_id, now) is not None]
-    for earlier in active:
+    # An ended call's number first (the responder may have it), her unclaimed pre-dial holds after.
+    for earlier in sorted(active, key=lambda n: n.lease is not None and n.lease.unclaimed):
         if _may_take_over(earlier, lease, policy):
             return _take_over(earlier, lease, pool, policy)  # None: it changed meanwhile, next round
     if len(active) >= policy.numbers_per_agent:
         raise AgentHoldsEnough(f"agent {lease.agent_id} holds {len(active)} callback numbers")
     return None
+
+
+def _as_mine(mine: PoolNumber, lease: Lease, now: datetime, pool: PoolStore,
+             policy: LeasePolicy) -> PoolNumber | None:
+    """The number this call holds already: a repeat of the dial (or of the pre-dial hold) as it is; the dial
+    claims its pre-dial hold in time, else takes it over like any unclaimed hold of the agent's. None: it changed
+    meanwhile (the caller reads again)."""
+    held = mine.lease
+    assert held is not None
+    if lease.unclaimed or not held.unclaimed:
+        return mine
+    if policy.may_claim(held, lease, now):
+        return _claim(mine, replace(mine, lease=policy.claimed(held, lease)), pool)
+    log.info("emergency call %s: its pre-dial hold of %s came too late to claim", lease.call_id,
+             mask_phone(mine.number))
+    return _take_over(mine, lease, pool, policy) if policy.may_take_over(held, lease) else None
+
+
+def _claim(held: PoolNumber, claimed: PoolNumber, pool: PoolStore) -> PoolNumber | None:
+    """One conditional write; when its answer is lost, the number read back says whether it landed."""
+    try:
+        if pool.claim(held, claimed):
+            return claimed
+        return None
+    except StoreError:
+        again = pool.get(held.number)
+        lease = again.lease if again is not None else None
+        if lease is not None and claimed.lease is not None and lease.call_id == claimed.lease.call_id \
+                and not lease.unclaimed:
+            return again
+        raise
 
 
 def _may_take_over(earlier: PoolNumber, lease: Lease, policy: LeasePolicy) -> bool:

@@ -60,6 +60,61 @@ def place_outbound_call(cmd: OutboundCall, deps: Ports, policy: LeasePolicy,
     }
 
 
+def pre_dial(cmd: OutboundCall, deps: Ports, policy: LeasePolicy,
+             dialed_by: DialedBy | None = None) -> dict[str, Any]:
+    """The panel saw an emergency number typed, before Call: hold the callback number its dial will claim, so the
+    dial answers without the lease's transaction. Never a call: nothing is recorded, announced or notified, no
+    presence changes, no window opens, and the number is not told (the dial tells it). A hold no dial claims
+    within `LeasePolicy.pre_dial_hold` is released by the timer; a later hold or dial of the agent's takes it over.
+    Answers whether a number is held, and why not."""
+    c = numbers.classify(cmd.dialed_number, cmd.country_code)
+    if not c.emergency:
+        return {"preDial": False, "reason": "not_emergency"}
+    call_id = cmd.emergency_call_id
+    if not call_id:
+        return {"preDial": False, "reason": "no_emergency_call_id"}
+    if dialed_by is not None:
+        cmd = replace(cmd, agent_id=dialed_by.agent_id)
+    now = deps.clock.now()
+    known = _prefetch(cmd, c, call_id, now, deps, policy)
+    why = _no_hold(known, c.number or cmd.dialed_number, dialed_by, policy)
+    if why:
+        return {"preDial": False, "reason": why}
+    agent = known.agent if isinstance(known.agent, Agent) else None
+    region = _pool_region(c, agent)
+    if region is None:
+        return {"preDial": False, "reason": "no_pool_region"}
+    read = region == numbers.region_for_country(c.country or "")
+    try:
+        held = lease_number(region, call_id, agent, cmd.agent_id, now, c.test, deps.pool, policy,
+                            (c.number or cmd.dialed_number, c.country), known.page if read else None,
+                            known.hers if read else None, pre_dial=True)
+    except AgentHoldsEnough:
+        return {"preDial": False, "reason": "agent_holds_numbers"}
+    if held is None or held.lease is None:
+        return {"preDial": False, "reason": "pool_exhausted"}
+    if held.lease.call_id != call_id or not held.lease.unclaimed:
+        return {"preDial": False, "reason": "dialed"}  # its dial came first: the call holds the number
+    return {"preDial": True, "emergencyCallId": call_id,
+            "heldUntil": held.lease.claim_by.isoformat() if held.lease.claim_by else None}
+
+
+def _no_hold(known: _Prefetched, dialed: str, dialed_by: DialedBy | None, policy: LeasePolicy) -> str | None:
+    """Why no number is to be held before this dial (None: one is)."""
+    if known.taken:
+        return "emergency_call_id_taken"
+    if isinstance(known.agent, StoreError):
+        raise known.agent
+    if known.agent is None and (dialed_by is None or dialed_by.mapped_to is not None):
+        return "unknown_agent"
+    if isinstance(known.voice, Exception) or known.agent is None:
+        return None  # the dial's path is unknown: it leases, so the hold is of use
+    if dial_path(outbound_number(known.agent, known.voice), dialed, known.voice).direct_offer \
+            and not policy.lease_on_direct_offer:
+        return "direct_offer"  # the responder reaches her identity: the dial leases nothing
+    return None
+
+
 def responder_text(call: EmergencyCall, agent: str) -> str:
     """How the responder reaches the agent on this call's path, in one sentence."""
     until = format_utc(call.callback_until) if call.callback_until else "the window ends"
@@ -86,9 +141,14 @@ def _prefetch(cmd: OutboundCall, c: Classification, call_id: str, now: datetime,
         partial(_caught, partial(deps.agents.get, cmd.agent_id), StoreError),
         partial(_taken_by_another, call_id, cmd.agent_id, deps) if cmd.emergency_call_id else bool,
         partial(_caught, deps.voice_setup.load, Exception),  # a record it cannot read: path unknown
-        partial(_free_page, region, now, deps, policy),
+        # A dial after its pre-dial hold claims it: no page of free numbers to read (the lease reads one if not).
+        partial(_free_page, region, now, deps, policy) if not cmd.pre_dialed else _nothing,
         partial(_agent_holds, region, cmd.agent_id, deps))
     return _Prefetched(agent, taken, voice, page, hers)
+
+
+def _nothing() -> None:
+    return None
 
 
 def _agent_holds(region: str | None, agent_id: str, deps: Ports) -> tuple[list[PoolNumber], str | None] | None:
@@ -214,8 +274,9 @@ def _callback_number(cmd: OutboundCall, c: Classification, call_id: str, agent: 
             warnings.add("agent_holds_numbers", f"this agent already holds {policy.numbers_per_agent} callback "
                          "numbers (calls without an end, or a real call's window): none more for this call", exc)
     if leased is not None and leased.lease is not None:
-        # The window the dialer is told about: at least this long; the lease itself is held while the call is live.
-        return leased.number, "pool", leased.lease.leased_at + policy.window_for(c.test)
+        # The window the dialer is told about: at least this long; the lease itself is held while the call is live
+        # (from its pre-dial hold or an earlier try of this dial on, so from now at the latest).
+        return leased.number, "pool", max(leased.lease.leased_at, now) + policy.window_for(c.test)
     if region is not None and leased is None and \
             not any(w["code"] in ("storage_unavailable", "agent_holds_numbers") for w in warnings.items):
         warnings.add("pool_exhausted", f"no free callback number in the pool for +{region}")

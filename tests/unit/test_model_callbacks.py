@@ -1,7 +1,8 @@
 """A model-based test of the callback lease and window rules (issue 17): random sequences of dials (911, 933, normal;
-direct routing and direct offer; same and different agents), ends from the dialer and from ACS, events delivered
-late, twice or out of order, the clock moved across windows and quarantines, timer runs, and responder callbacks to
-every number ever given out. In-memory ports with a controllable clock; the contract is checked after every step.
+direct routing and direct offer; same and different agents), pre-dial holds (the panel saw 911 typed; issue 18),
+claimed by their dial or not, ends from the dialer and from ACS, events delivered late, twice or out of order, the
+clock moved across windows and quarantines, timer runs, and responder callbacks to every number ever given out.
+In-memory ports with a controllable clock; the contract is checked after every step.
 
 The seed is printed; MODEL_SEED=<n> replays a run, MODEL_EXAMPLES=<n> explores more sequences.
 """
@@ -28,7 +29,7 @@ from shared.events import call_from_started
 from shared.services.callbacks import route_callback
 from shared.services.ending import AcsCallEnded, acs_call_ended, end_emergency_call, link_call_ids
 from shared.services.expiry import run_expiry
-from shared.services.outbound import place_outbound_call
+from shared.services.outbound import place_outbound_call, pre_dial
 from shared.services.panel import emergency_state
 from shared.services.presence import on_call_ended, on_call_started
 from tests.fakes import FakeDeps
@@ -88,6 +89,8 @@ class CallbackModel(RuleBasedStateMachine):
         self.pending: list[tuple[str, dict]] = []
         self.delivered: list[tuple[str, dict]] = []
         self.ids = itertools.count(1)
+        self.holds: dict[str, str] = {}  # agent -> the call id of her latest pre-dial hold not dialed yet
+        self.hinted_only: set[str] = set()  # call ids of holds whose dial never came
         explored["sequences"] += 1
 
     @initialize(lease_on_direct_offer=st.booleans())
@@ -122,11 +125,28 @@ class CallbackModel(RuleBasedStateMachine):
     # --- what the agents, ACS, Event Grid, the clock and the timer do -------------------------------------------
 
     @rule(agent=st.sampled_from(sorted(AGENTS)), number=st.sampled_from(DIALS))
-    def dial(self, agent: str, number: str) -> None:
+    def type_a_number(self, agent: str, number: str) -> None:
+        """The panel sees a number typed and asks for a pre-dial hold (the panel's next dial may use it)."""
         explored["steps"] += 1
-        # The dialer's own call id (a panel sends one): the same sequence leases the same numbers every run.
-        call_id = f"call-{next(self.ids)}"
-        answer = place_outbound_call(OutboundCall(agent, number, "US", None, call_id), self.deps, self.deps.policy)
+        call_id = self.holds.get(agent) or f"call-{next(self.ids)}"
+        answer = pre_dial(OutboundCall(agent, number, "US", None, call_id), self.deps, self.deps.policy)
+        if answer["preDial"]:
+            self.holds[agent] = call_id
+            self.hinted_only.add(call_id)
+        self._collect()
+        assert self.seen == len(self.deps.events.published)  # a hold publishes nothing
+
+    @rule(agent=st.sampled_from(sorted(AGENTS)), number=st.sampled_from(DIALS), after_hold=st.booleans())
+    def dial(self, agent: str, number: str, after_hold: bool) -> None:
+        explored["steps"] += 1
+        # The dialer's own call id (a panel sends one): the same sequence leases the same numbers every run. After a
+        # pre-dial hold, the panel dials with its call id (whatever number she then dials).
+        held = self.holds.pop(agent, None) if after_hold else None
+        call_id = held or f"call-{next(self.ids)}"
+        answer = place_outbound_call(OutboundCall(agent, number, "US", None, call_id, pre_dialed=held is not None),
+                                     self.deps, self.deps.policy)
+        if answer["emergency"]:  # a normal number dialed after all leaves the hold to the timer
+            self.hinted_only.discard(call_id)
         assert answer["dial"] is True
         if answer["emergency"]:
             call_id = answer["emergencyCallId"]
@@ -286,6 +306,19 @@ class CallbackModel(RuleBasedStateMachine):
             if lease is not None:
                 held[lease.agent_id] = held.get(lease.agent_id, 0) + 1
         assert max(held.values(), default=0) <= self.deps.policy.numbers_per_agent, held
+
+    @invariant()
+    def a_pre_dial_hold_is_never_a_call(self) -> None:
+        """No incident, no window, no routed callback for a hold whose dial never came; released by the timer
+        once its dial is overdue."""
+        for call_id in self.hinted_only:
+            assert self.deps.calls.get(call_id) is None, f"the pre-dial hold {call_id} became an incident"
+        for n in self.deps.pool.list_all():
+            lease = n.active_lease(self.now)
+            if lease is not None and lease.unclaimed:
+                assert lease.call_id in self.hinted_only, f"{n.number}: a dialed call's hold left unclaimed"
+                outcome, _, _, _ = self._route("4:" + n.number)
+                assert outcome == "fallback", f"a callback to the unclaimed hold {n.number}: {outcome}"
 
     @invariant()
     def no_agent_stays_in_dnd_after_all_her_calls_ended(self) -> None:
