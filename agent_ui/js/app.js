@@ -18,12 +18,16 @@ let place = null;
 let call = null; // { id, number, country, emergency, test, emergencyCallId, answer }
 let windowEndsAt = null;
 let ringing = null;
+// The pre-dial hint of the number being typed: { key, id, held } (held: the id the backend confirmed, once it has).
+let hint = null;
+let lastDial = null; // { number, startedAt, answerMs, source, preDialed }
 
 async function start() {
   // The dialer works before anything is known of her: it is wired first, and a failed sign-in lookup (storage
   // slow or down) is retried in the background while she can already dial.
   $("keypad").replaceChildren(...KEYS.map((k) => h("button", { type: "button", "aria-label": `Digit ${k}`,
-    onclick: () => { $("number").value += k; $("number").focus(); } }, k)));
+    onclick: () => { $("number").value += k; $("number").focus(); hintIfEmergency(); } }, k)));
+  $("number").addEventListener("input", hintIfEmergency);
   $("dialer").addEventListener("submit", (e) => { e.preventDefault(); dial($("number").value.trim()); });
   $("end-call").addEventListener("click", endCall);
   $("device-settings").addEventListener("click", () => { $("device-panel").hidden = !$("device-panel").hidden; });
@@ -33,7 +37,8 @@ async function start() {
   $("refresh").addEventListener("click", () => { loadHistory(); loadPresence(); });
   $("save").addEventListener("click", () => say("Saved."));
   calling.onIncomingCall((incoming) => { ringing = incoming; showRinging(true, incoming.from); });
-  globalThis.agentPanel = { calling, client }; // for the demo and the tests (the simulated adapter's hook)
+  // For the demo and the tests: the simulated adapter's hook, and how long the last dial waited for its answer.
+  globalThis.agentPanel = { calling, client, lastDial: () => lastDial };
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && call) endCall(); });
   $("number").focus();
   while (!me) {
@@ -49,19 +54,39 @@ async function start() {
   client.watchPanel(me.agentId, showState, { intervalMs: 1000 });
 }
 
+// An emergency number typed: the backend holds its callback number before Call (never awaited by the dial: a
+// hint whose answer has not come is not used, and a hold no dial claims lapses on its own).
+function hintIfEmergency() {
+  const number = $("number").value.trim();
+  const country = place?.country() ?? null;
+  if (call || !me || !classify(number, country).emergency) return;
+  const key = `${number}|${country}`;
+  if (hint?.key === key) return;
+  const id = hint?.id ?? client.newCallId(); // one id while she types: a new number moves the same hold
+  const mine = { key, id, held: null };
+  hint = mine;
+  client.preDial({ agentId: me.agentId, number, countryCode: country, emergencyCallId: id })
+    .then((held) => { mine.held = held; });
+}
+
 async function dial(number) {
   if (!number) { $("number-error").textContent = "Type a number first."; $("number").focus(); return; }
   if (call) return;
   $("number-error").textContent = "";
   const country = place?.country() ?? null;
   const local = classify(number, country);
+  const started = performance.now();
+  const held = local.emergency ? hint?.held ?? null : null;
+  hint = null;
   call = { number, country, emergency: local.emergency, test: local.test };
   let answer = { dial: true, emergency: local.emergency, test: local.test };
   try { // nothing before the call is placed may keep it from being placed
     if (local.emergency) enterEmergency(local.test); // at once: never waits on the backend to know 911 is 911
     showInCall(`Calling ${number}…`);
     answer = await client.beforeDial({ agentId: me?.agentId ?? null, number, countryCode: country,
-                                       location: place?.location() ?? null });
+                                       location: place?.location() ?? null, held });
+    lastDial = { number, startedAt: started, answerMs: performance.now() - started, source: answer.source,
+                 preDialed: !!held };
     Object.assign(call, { answer, emergencyCallId: answer.emergencyCallId });
     if (answer.emergency && !call.emergency) { call.emergency = true; call.test = answer.test; enterEmergency(answer.test); }
     showAnswer(answer);

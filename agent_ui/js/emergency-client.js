@@ -58,11 +58,12 @@ export function createEmergencyClient(options = {}) {
    * else one built here from the browser's own recognition of the number, with `late` (a promise of the
    * backend's answer or null) so the panel can show the callback number when it comes.
    */
-  async function beforeDial({ agentId, number, countryCode = null, location = null }) {
+  async function beforeDial({ agentId, number, countryCode = null, location = null, held = null }) {
     const local = classify(number, countryCode);
-    const emergencyCallId = uuid();
+    // A pre-dial hold the backend confirmed (preDial below): the dial claims its number under the same id.
+    const emergencyCallId = held ?? uuid();
     const body = { agentId, dialedNumber: number, countryCode, emergencyCallId,
-                   ...(location ? { location } : {}) };
+                   ...(held ? { preDialed: true } : {}), ...(location ? { location } : {}) };
     const pending = request("POST", `${apiPath}/outbound-calls`, body, Math.max(timeoutMs, answerTimeoutMs));
     const late = pending.then((r) => (r.ok && r.body ? withDial(r.body) : null));
     const limit = local.emergency ? emergencyTimeoutMs : timeoutMs;
@@ -80,6 +81,19 @@ export function createEmergencyClient(options = {}) {
       warnings: [{ code: warning, message: "the backend did not answer in time; the call is placed anyway" }],
       source: "browser", local, late,
     };
+  }
+
+  /**
+   * The agent has typed an emergency number and not pressed Call yet: the backend holds the callback number the
+   * dial will claim (a pre-dial hint), so the dial's answer comes without the lease's slowest step. Resolves with
+   * the id to dial with (pass it to beforeDial as `held`) when the backend holds a number, else null; never
+   * rejects. Nothing is recorded or announced for a hint; a hold no dial claims lapses after two minutes.
+   */
+  async function preDial({ agentId, number, countryCode = null, emergencyCallId = uuid() }) {
+    if (!classify(number, countryCode).emergency) return null;
+    const r = await request("POST", `${apiPath}/outbound-calls/${encodeURIComponent(emergencyCallId)}/pre-dial`,
+      { agentId, dialedNumber: number, countryCode });
+    return r.ok && r.body?.preDial === true ? emergencyCallId : null;
   }
 
   /** Report the placed call's ACS ids, so that ACS's CallEnded is known as this emergency call. */
@@ -114,7 +128,7 @@ export function createEmergencyClient(options = {}) {
     return () => { stopped = true; clearTimeout(timer); };
   }
 
-  return { request, apiPath, beforeDial, callIds, end, watchPanel };
+  return { request, apiPath, preDial, beforeDial, callIds, end, watchPanel, newCallId: uuid };
 }
 
 function withDial(answer) {

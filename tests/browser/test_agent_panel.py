@@ -180,3 +180,52 @@ def test_she_can_dial_911_when_the_panel_cannot_tell_who_she_is(browser: Any, st
     assert wait_for(lambda: page.evaluate("globalThis.agentPanel.calling.placed.length") == 1)
     assert page.evaluate("globalThis.agentPanel.calling.placed[0].number") == "911"
     context.close()
+
+
+def held_numbers(stack: LocalStack, agent: str) -> dict[str, dict[str, Any]]:
+    """Number -> lease of every number the pool view shows held for `agent`."""
+    numbers = stack.client.get("/api/manage/callback-numbers")[1]["numbers"]
+    return {n["number"]: n["lease"] for n in numbers if n["lease"] and n["lease"]["agentId"] == agent}
+
+
+def dial_and_time(page: Any, number: str) -> dict[str, Any]:
+    """Press Enter and answer the panel's own account of the dial (how long it waited for the answer)."""
+    before = page.evaluate("globalThis.agentPanel.lastDial()?.startedAt ?? null")
+    page.get_by_label("Number to dial").press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="in progress")).to_be_visible(timeout=1000)
+    assert wait_for(lambda: page.evaluate("globalThis.agentPanel.lastDial()?.startedAt ?? null") != before)
+    assert page.evaluate("globalThis.agentPanel.lastDial().number") == number
+    last: dict[str, Any] = page.evaluate("globalThis.agentPanel.lastDial()")
+    return last
+
+
+def test_a_typed_933_holds_its_number_before_call_and_the_dial_claims_it(alice: Any, stack: LocalStack) -> None:
+    """Enter → answer, without the hint and then with it (one dial each: bench.budget has the figures)."""
+    alice.route("**/pre-dial", lambda route: route.abort())
+    alice.get_by_label("Number to dial").fill("933")
+    without = dial_and_time(alice, "933")
+    assert without["preDialed"] is False, without  # its answer may come late (the first dial of a cold host)
+    alice.get_by_role("button", name="End call").click()
+    alice.unroute("**/pre-dial")
+    before = held_numbers(stack, "alice")
+
+    with alice.expect_response("**/pre-dial") as hinted:
+        alice.get_by_label("Number to dial").fill("933")
+    assert hinted.value.json() == {"preDial": True, "emergencyCallId": hinted.value.json()["emergencyCallId"],
+                                   "heldUntil": hinted.value.json()["heldUntil"]}
+    call_id = hinted.value.json()["emergencyCallId"]
+    holds = {n: lease for n, lease in held_numbers(stack, "alice").items() if n not in before}
+    [(number, lease)] = holds.items()
+    assert lease["emergencyCallId"] == call_id and lease["preDialUntil"], lease
+    assert stack.client.get(f"/api/manage/incidents/{call_id}")[0] == 404  # a hold is no call
+    assert presence(stack, "alice") != "DoNotDisturb"
+
+    with alice.expect_response("**/api/agent/outbound-calls") as dialed:
+        timed = dial_and_time(alice, "933")
+    answer = dialed.value.json()
+    assert timed["preDialed"] is True and answer["emergencyCallId"] == call_id, (timed, answer)
+    assert answer["callbackNumber"] == number and answer["warnings"] == []
+    assert held_numbers(stack, "alice")[number]["preDialUntil"] is None  # claimed
+    print(f"AGENT PANEL Enter -> the dial's answer: {without['answerMs']:.0f} ms without a pre-dial hold "
+          f"({without['source']}), {timed['answerMs']:.0f} ms with one ({timed['source']}); one dial each")
+    alice.get_by_role("button", name="End call").click()

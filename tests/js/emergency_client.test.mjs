@@ -117,3 +117,30 @@ test("watchPanel polls the agent's emergency state until stopped", async () => {
   assert.equal(requests.length, polled);
   assert.equal(requests[0].url, "/api/agents/alice/emergency-state");
 });
+
+test("preDial asks the backend to hold a number for an emergency number typed, and the dial claims it", async () => {
+  const { fetch, requests } = fakeFetch((url) => json(200, url.endsWith("/pre-dial")
+    ? { preDial: true, emergencyCallId: "id-7" } : ANSWER));
+  const client = createEmergencyClient({ fetch, uuid: () => "id-7", apiPath: "/api/agent" });
+  const held = await client.preDial({ agentId: "alice", number: "911", countryCode: "US" });
+  assert.equal(held, "id-7");
+  assert.equal(requests[0].url, "/api/agent/outbound-calls/id-7/pre-dial");
+  assert.deepEqual(requests[0].body, { agentId: "alice", dialedNumber: "911", countryCode: "US" });
+  await client.beforeDial({ agentId: "alice", number: "911", countryCode: "US", held });
+  assert.deepEqual(requests[1].body, { agentId: "alice", dialedNumber: "911", countryCode: "US",
+                                       emergencyCallId: "id-7", preDialed: true });
+});
+
+test("preDial never asks for a normal number and says null when nothing is held or the backend fails", async () => {
+  const answers = [json(200, { preDial: false, reason: "direct_offer" }), json(503, { error: "down" })];
+  const { fetch, requests } = fakeFetch(() => answers.shift() ?? Promise.reject(new TypeError("offline")));
+  const client = createEmergencyClient({ fetch, uuid: () => "id-8" });
+  assert.equal(await client.preDial({ agentId: "alice", number: "+1 202 555 0150", countryCode: "US" }), null);
+  assert.equal(requests.length, 0);
+  for (let i = 0; i < 3; i += 1) {
+    assert.equal(await client.preDial({ agentId: "alice", number: "911", countryCode: "US" }), null);
+  }
+  const answer = await client.beforeDial({ agentId: "alice", number: "911", countryCode: "US" });
+  assert.equal(answer.dial, true); // the dial without a hold: an id of its own, no preDialed
+  assert.equal(requests.length, 4);
+});
