@@ -1,9 +1,10 @@
 """Benchmark: the emergency dial on a warm process against Azurite, pool of 10 vs 5,000 (not part of `make test`).
 
 Interleaved, call by call: a raw conditional insert, the lease (`classify` + `lease_number`) and the whole use case
-(`place_outbound_call`, event bus left out) on a 10-number and on a 5,000-number pool. Leases lapse at once (zero
-window and quarantine), so the same pools serve every call; each call is by an agent of its own, as in a contact
-center (an agent's own redial within her window is a different path: it keeps her number).
+(`place_outbound_call`, event bus left out) on a 10-number and on a 5,000-number pool, and the dial after its
+pre-dial hold (`pre_dial`, then the dial that claims it; on the large pool, whose claimed holds stay held a while).
+Leases lapse at once (zero window and quarantine), so the same pools serve every call; each call is by an agent of
+its own, as in a contact center (an agent's own redial within her window is a different path: it keeps her number).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from shared.domain import numbers
 from shared.domain.calls import Agent
 from shared.domain.lease import LeasePolicy
 from shared.services.leasing import lease_number
-from shared.services.outbound import place_outbound_call
+from shared.services.outbound import place_outbound_call, pre_dial
 
 CALLS = 300
 WARMUP = 20
@@ -64,6 +65,19 @@ def dial_once(deps: AzuriteDeps, i: int) -> tuple[float, int]:
     return elapsed, deps.counter.count - before
 
 
+def held_dial_once(deps: AzuriteDeps, i: int) -> tuple[float, int]:
+    """The dial after its pre-dial hold (the hold itself is not timed: it happens while she types)."""
+    call_id, agent = str(uuid.uuid4()), f"agent-{i}"
+    held = pre_dial(OutboundCall(agent, "911", "US", None, call_id), deps, deps.policy)
+    assert held["preDial"] is True, held
+    before, start = deps.counter.count, time.perf_counter()
+    answer = place_outbound_call(OutboundCall(agent, "911", "US", None, call_id, pre_dialed=True), deps, deps.policy)
+    elapsed = (time.perf_counter() - start) * 1000
+    assert answer["callbackNumberSource"] == "pool" and answer["emergencyCallId"] == call_id, answer["warnings"]
+    time.sleep(0.005)
+    return elapsed, deps.counter.count - before
+
+
 def main() -> None:
     with Azurite() as azurite, relayed(azurite.port, latency_ms()) as storage:
         print(storage_mode())
@@ -73,6 +87,7 @@ def main() -> None:
         ranged: dict[int, list[float]] = {size: [] for size in SIZES}
         lease: dict[int, list[tuple[float, int]]] = {size: [] for size in SIZES}
         dial: dict[int, list[tuple[float, int]]] = {size: [] for size in SIZES}
+        held: list[tuple[float, int]] = []
         for i in range(CALLS + WARMUP):
             sample = raw_conditional_inserts(pools[SIZES[0]], 1)
             one_txn = raw_transaction(pools[SIZES[0]])
@@ -83,9 +98,11 @@ def main() -> None:
                     ranged[size].append(one_range)
                     lease[size].append(one_lease)
                     dial[size].append(one_dial)
+            one_held = held_dial_once(pools[SIZES[1]], i)
             if i >= WARMUP:
                 raw += sample
                 txn.append(one_txn)
+                held.append(one_held)
         report(raw, lease, dial)
         small, large = (median(ranged[s]) for s in SIZES)
         floor = small + median(txn) + median(raw)
@@ -96,6 +113,11 @@ def main() -> None:
               f"transaction {median(txn):.1f} + insert {median(raw):.1f} ms) = {floor:.1f} ms = "
               f"{ratio(floor, median(raw))} raw insert; the dial (pool of {SIZES[0]}) is {ratio(dial_p50, floor)} "
               "its floor")
+        held_p50 = median([m for m, _ in held])
+        print(f"dial after its pre-dial hold (claims it: no page, no transaction), pool of {SIZES[1]}: "
+              f"{percentiles([m for m, _ in held])}; storage requests {min(r for _, r in held)}.."
+              f"{max(r for _, r in held)}; {ratio(held_p50, dial_p50)} the dial without a hold, "
+              f"{ratio(held_p50, floor)} the dial's floor")
         time.sleep(0.2)  # the last dial's mark, after its answer, lands before Azurite stops
         print(f"raw first page of a RowKey range (the index query, SDK directly), pool of {SIZES[0]}: "
               f"{small:.1f} ms, of {SIZES[1]}: {large:.1f} ms = {ratio(large, small)} (Azurite filters the whole "
