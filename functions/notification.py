@@ -11,6 +11,7 @@ from functions._auth import authorized
 from functions._common import container, parse_event
 from functions._settings import report_setting_problem, settings_are_permanent
 from shared import commands, events
+from shared.adapters import lanes
 from shared.auth import Access
 from shared.errors import NotFound
 from shared.services import deliveries, notify
@@ -36,8 +37,9 @@ def emergency_notification(event: func.EventGridEvent) -> None:
         return
     try:
         c = container()
-        report = notify.notify_emergency(cmd.call_id, c, events.call_from_started(cmd.data),
-                                         c.settings.fallback_email_recipients_as_typed)
+        with lanes.waits_at_most(lanes.FOLLOW_UP_WAIT):  # told at the same time as the call, burst or not
+            report = notify.notify_emergency(cmd.call_id, c, events.call_from_started(cmd.data),
+                                             c.settings.fallback_email_recipients_as_typed)
     except NotFound:
         # Only an event without the call's description (an older publisher) and without a record ends here.
         log.error("emergency call %s has no record and the event does not describe it: nobody was notified "

@@ -10,6 +10,7 @@ from functions._agent import check_agent
 from functions._common import container, handle_http, parse_event
 from functions._settings import settings_are_permanent
 from shared import commands, events
+from shared.adapters import lanes
 from shared.domain import presence
 from shared.services import presence as service
 
@@ -33,7 +34,9 @@ def presence_update(event: func.EventGridEvent) -> None:
         return
     c = container()
     if cmd.event_type == "Emergency.CallStarted":
-        result = service.on_call_started(cmd.agent_id, cmd.call_id, c, c.policy, events.call_from_started(cmd.data))
+        with lanes.waits_at_most(lanes.FOLLOW_UP_WAIT):  # DND is part of the emergency: late by a bounded amount
+            result = service.on_call_started(cmd.agent_id, cmd.call_id, c, c.policy,
+                                             events.call_from_started(cmd.data))
         dialed = cmd.data.get("dialedAt")
         if result.emergency_call_id == cmd.call_id and isinstance(dialed, str):
             try:

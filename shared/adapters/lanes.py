@@ -4,7 +4,8 @@ process.
 One interpreter shares one GIL and, on Azure, one instance's CPU among every invocation. So while emergency work is
 in flight, every other invocation (normal dials, ends, event handlers, admin pages, timers) pauses before each of
 its storage, Event Grid, email and SMS requests, for at most `MAX_WAIT` each time: the emergency work gets the CPU
-first, the rest is late by a bounded amount, never stopped. Emergency work is marked by a context variable, so the
+first, the rest is late by a bounded amount, never stopped. An emergency call's follow-up (its Do Not Disturb, its
+notifications) has a budget for all its pauses together (`waits_at_most`). Emergency work is marked by a context variable, so the
 round trips it hands to the thread pool (adapters/threads.py copies the context) count as emergency too. Work that
 holds a lock emergency work may need (a table's creation, the voice setup's refresh) never pauses while it holds it
 (`holding`): a pause there would make the emergency work wait behind it.
@@ -31,12 +32,18 @@ T = TypeVar("T")
 # 100 ms 87-88 %, 150 ms 91-100 %. A burst then delays Do Not Disturb (about 6 requests) by up to a second and each
 # notification (about 4 requests a recipient) by up to 0.6 s a recipient, only while dials are in flight.
 MAX_WAIT = 0.15
+# An invocation that follows an emergency call up (its Do Not Disturb, its notifications) is emergency work too, only
+# less urgent than a dial's answer: it yields at most this long in all, however many requests it makes (at 0.15 s a
+# request, a notification run of 4 recipients could otherwise wait 2.4 s during a burst of dials).
+FOLLOW_UP_WAIT = 0.5
 EMERGENCY_THREADS = 16
 # Other dials share a few threads of their own: a burst of them cannot take more of the process than that.
 OTHER_THREADS = 4
 
 _EMERGENCY: contextvars.ContextVar[bool] = contextvars.ContextVar("emergency_lane", default=False)
 _HOLDING: contextvars.ContextVar[bool] = contextvars.ContextVar("holding_a_shared_lock", default=False)
+# What is left of the work's budget of waits (a list, so that the round trips it hands to the pool share it).
+_BUDGET: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("wait_budget", default=None)
 _changed = threading.Condition()
 _in_flight = 0
 _executors: dict[str, ThreadPoolExecutor] = {}
@@ -78,6 +85,17 @@ def _set(var: contextvars.ContextVar[bool], value: bool) -> Iterator[None]:
         var.reset(token)
 
 
+@contextmanager
+def waits_at_most(seconds: float) -> Iterator[None]:
+    """Within it, this work yields to emergency work for at most `seconds` in all (an emergency call's follow-up:
+    late by a bounded amount, whatever the burst)."""
+    token = _BUDGET.set([seconds])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
 def in_emergency() -> bool:
     return _EMERGENCY.get()
 
@@ -87,6 +105,18 @@ def yield_to_emergency(limit: float = MAX_WAIT) -> float:
     Answers the seconds waited."""
     if not _in_flight or _EMERGENCY.get() or _HOLDING.get():
         return 0.0
+    left = _BUDGET.get()
+    if left is not None:
+        limit = min(limit, left[0])
+        if limit <= 0:
+            return 0.0
+    waited = _wait(limit)
+    if left is not None:
+        left[0] -= waited
+    return waited
+
+
+def _wait(limit: float) -> float:
     started = time.monotonic()
     deadline = started + limit
     with _changed:

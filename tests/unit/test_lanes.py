@@ -114,3 +114,24 @@ def test_the_lane_is_chosen_from_a_glance_at_the_body() -> None:
     assert not dials_emergency(b'{"dialedNumber": 911}')  # not a string: the handler's 400
     # a body the handler refuses for its size is never parsed on the event loop
     assert not dials_emergency(b'{"dialedNumber": "911", "pad": "' + b"x" * 70_000 + b'"}')
+
+
+def test_an_emergency_call_s_follow_up_yields_no_longer_than_its_budget_in_all() -> None:
+    """Do Not Disturb and the notifications make many requests: during a long burst each would wait its full pause,
+    one after another, without a budget for the whole invocation."""
+    with lanes.emergency():  # a dial in flight for the whole test: every pause runs to its limit
+        waits: list[float] = []
+
+        def follow_up() -> None:
+            with lanes.waits_at_most(0.1):
+                waits.extend(lanes.yield_to_emergency(limit=0.04) for _ in range(3))
+                # what it hands to the pool shares the same budget
+                waits.extend(Threads().all(*[lambda: lanes.yield_to_emergency(limit=0.04)] * 2))
+            waits.append(lanes.yield_to_emergency(limit=0.04))  # after it: the pause of any other work again
+        worker = threading.Thread(target=follow_up)
+        worker.start()
+        worker.join()
+    assert waits[0] > 0.03 and waits[1] > 0.03, waits  # its first pauses run to their limit
+    assert sum(waits[:5]) < 0.1 + 0.03, waits  # the third gets what is left of the budget
+    assert waits[3:5] == [0.0, 0.0], waits  # and then none (the pool's round trips included)
+    assert waits[5] > 0.03, waits
