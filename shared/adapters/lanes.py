@@ -5,10 +5,10 @@ One interpreter shares one GIL and, on Azure, one instance's CPU among every inv
 in flight, every other invocation (normal dials, ends, event handlers, admin pages, timers) pauses before each of
 its storage, Event Grid, email and SMS requests, for at most `MAX_WAIT` each time: the emergency work gets the CPU
 first, the rest is late by a bounded amount, never stopped. An emergency call's follow-up (its Do Not Disturb, its
-notifications) has a budget for all its pauses together (`waits_at_most`). Emergency work is marked by a context variable, so the
-round trips it hands to the thread pool (adapters/threads.py copies the context) count as emergency too. Work that
-holds a lock emergency work may need (a table's creation, the voice setup's refresh) never pauses while it holds it
-(`holding`): a pause there would make the emergency work wait behind it.
+notifications) has a budget for all its pauses together (`waits_at_most`). Emergency work is marked by a context
+variable, so the round trips it hands to the thread pool (adapters/threads.py copies the context) count as emergency
+too. Work that holds a lock emergency work may need (a table's creation, the voice setup's refresh) never pauses
+while it holds it (`holding`): a pause there would make the emergency work wait behind it.
 
 `EMERGENCY_THREADS` threads of the app's own run the emergency dial, so it does not queue behind the worker's
 thread pool (`PYTHON_THREADPOOL_THREAD_COUNT`), which other invocations can fill (a dial beyond them waits for one).

@@ -134,18 +134,28 @@ def _as_mine(mine: PoolNumber, lease: Lease, now: datetime, pool: PoolStore,
 
 
 def _claim(held: PoolNumber, claimed: PoolNumber, pool: PoolStore) -> PoolNumber | None:
-    """One conditional write; when its answer is lost, the number read back says whether it landed."""
+    """One conditional write; when its answer is lost, the number read back says whether it landed. When it
+    fails, read back too: another try of the same dial may have claimed it first (the claim leaves her index row
+    as it was, so a take after a lost claim would not fail on it and would lease this call a second number)."""
     try:
         if pool.claim(held, claimed):
             return claimed
-        return None
     except StoreError:
-        again = pool.get(held.number)
-        lease = again.lease if again is not None else None
-        if lease is not None and claimed.lease is not None and lease.call_id == claimed.lease.call_id \
-                and not lease.unclaimed:
-            return again
-        raise
+        again = _claimed_by_call(held, claimed, pool)
+        if again is None:
+            raise
+        return again
+    return _claimed_by_call(held, claimed, pool)
+
+
+def _claimed_by_call(held: PoolNumber, claimed: PoolNumber, pool: PoolStore) -> PoolNumber | None:
+    """The number as it is now when the call of `claimed` holds it claimed; None otherwise."""
+    again = pool.get(held.number)
+    lease = again.lease if again is not None else None
+    if lease is not None and claimed.lease is not None and lease.call_id == claimed.lease.call_id \
+            and not lease.unclaimed:
+        return again
+    return None
 
 
 def _may_take_over(earlier: PoolNumber, lease: Lease, policy: LeasePolicy) -> bool:

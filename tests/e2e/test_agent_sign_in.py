@@ -3,6 +3,9 @@ Refused requests write nothing."""
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
@@ -200,3 +203,87 @@ def test_without_a_principal_or_a_role_the_emergency_dial_is_refused_and_writes_
         for path in ("/api/agent/outbound-calls", "/api/outbound-calls"):
             assert who.post(path, CAROL_DIAL)[0] == expected, (who.headers, path)
     assert counts(client) == before
+
+
+# --- issue 18: the pre-dial hold is checked as the dial is, and a refused hint holds nothing ------------------------
+
+PRE_DIAL_PATHS = ("/api/agent/outbound-calls/{id}/pre-dial", "/api/outbound-calls/{id}/pre-dial")
+
+
+def pool_holds(client: Client) -> dict[str, str]:
+    """Number -> the call id it is held for, as the admin's pool view shows it."""
+    return {n["number"]: n["lease"]["emergencyCallId"]
+            for n in client.get("/api/manage/callback-numbers")[1]["numbers"] if n["lease"]}
+
+
+def post_raw(as_: Client, path: str, raw: bytes) -> tuple[int, Any]:
+    """A body as sent, not JSON-encoded by the client (a truncated or non-object body)."""
+    request = urllib.request.Request(as_.base_url + path, data=raw, method="POST",
+                                     headers={"Content-Type": "application/json", **as_.headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+@pytest.mark.parametrize("path", PRE_DIAL_PATHS)
+def test_a_pre_dial_without_a_principal_or_a_role_or_for_someone_else_is_refused_and_holds_nothing(
+        client: Client, signed_in: dict[str, Client], path: str) -> None:
+    before = pool_holds(client)
+    forged = Client(client.base_url, {"X-MS-CLIENT-PRINCIPAL": "not-a-principal"})
+    hint = {"agentId": "alice", "dialedNumber": "911", "countryCode": "US"}
+    for n, (who, body, expected) in enumerate((
+            (signed_in["nobody"], hint, 401), (forged, hint, 401),
+            (client.as_user(AUDITOR_USER), hint, 403), (signed_in["admin"], hint, 403),
+            # a signed-in agent for another agent: a normal number is refused (an emergency one would be hers)
+            (signed_in["alice"], {"agentId": "bob", "dialedNumber": "+1 202 555 0150", "countryCode": "US"}, 403),
+            (signed_in["bob"], {"agentId": "alice", "dialedNumber": "+1 202 555 0150", "countryCode": "US"}, 403))):
+        status, answer = who.post(path.format(id=f"pre-refused-{n}"), body)
+        assert status == expected, (n, status, answer)
+    assert pool_holds(client) == before
+
+
+@pytest.mark.parametrize("path", PRE_DIAL_PATHS)
+def test_a_malformed_pre_dial_is_400_naming_the_field_and_holds_nothing(
+        client: Client, signed_in: dict[str, Client], path: str) -> None:
+    alice = signed_in["alice"]
+    before = pool_holds(client)
+    valid = {"agentId": "alice", "dialedNumber": "911", "countryCode": "US"}
+    for call_id, body, field in (
+            ("pre-bad-1", {"dialedNumber": "911", "countryCode": "US"}, "agentId"),
+            ("pre-bad-2", {"agentId": "alice", "dialedNumber": 911, "countryCode": "US"}, "dialedNumber"),
+            ("pre-bad-3", {**valid, "countryCode": "U\nS"}, "countryCode"),
+            ("pre-bad-4", {**valid, "location": "1 Example Plaza"}, "location"),
+            ("bad%0A", valid, "emergencyCallId"), ("bad%20id", valid, "emergencyCallId"),
+            ("-leading-dash", valid, "emergencyCallId"), ("x" * 129, valid, "emergencyCallId")):
+        status, answer = alice.post(path.format(id=call_id), body)
+        assert status == 400 and answer["field"] == field, (call_id, body, status, answer)
+    for raw in (b"{", b"[]", b'"911"', b""):
+        status, answer = post_raw(alice, path.format(id="pre-bad-raw"), raw)
+        assert status == 400 and answer["field"] == "body", (raw, status, answer)
+    assert pool_holds(client) == before
+
+
+def test_her_own_pre_dial_holds_a_number_her_signed_in_dial_then_claims(client: Client,
+                                                                         signed_in: dict[str, Client]) -> None:
+    """What the refusals above are measured against: the same hint, by her, for herself."""
+    alice = signed_in["alice"]
+    before = pool_holds(client)
+    status, answer = alice.post("/api/agent/outbound-calls/pre-own-1/pre-dial",
+                                {"agentId": "alice", "dialedNumber": "911", "countryCode": "US"})
+    assert status == 200 and answer["preDial"] is True, answer
+    [number] = [n for n, call in pool_holds(client).items() if call == "pre-own-1"]
+    assert number not in before
+    status, answer = alice.post("/api/agent/outbound-calls", {"agentId": "alice", "dialedNumber": "911",
+                                                             "countryCode": "US", "emergencyCallId": "pre-own-1",
+                                                             "preDialed": True})
+    assert status == 200 and answer["callbackNumber"] == number and answer["warnings"] == [], answer
+    assert alice.post("/api/agent/outbound-calls/pre-own-1/end", {"agentId": "alice"})[0] == 200
+    # ... and her hint naming Bob holds for her, as her emergency dial naming him is hers: never one of his
+    status, answer = alice.post("/api/agent/outbound-calls/pre-own-2/pre-dial",
+                                {"agentId": "bob", "dialedNumber": "911", "countryCode": "US"})
+    assert status == 200 and answer["preDial"] is True, answer
+    [lease] = [n["lease"] for n in client.get("/api/manage/callback-numbers")[1]["numbers"]
+               if n["lease"] and n["lease"]["emergencyCallId"] == "pre-own-2"]
+    assert lease["agentId"] == "alice" and lease["preDialUntil"], lease

@@ -20,6 +20,7 @@ from tests.security.corpus import CLASSIC, corpus
 CALL = "sec-fuzz-call"
 JSON_ENDPOINTS: list[tuple[str, str, dict[str, Any]]] = [  # method, path, a valid body
     ("POST", "/api/outbound-calls", {"agentId": "alice", "dialedNumber": "+1 202 555 0123", "countryCode": "US"}),
+    ("POST", f"/api/outbound-calls/{CALL}/pre-dial", {"agentId": "alice", "dialedNumber": "933", "countryCode": "US"}),
     ("POST", f"/api/outbound-calls/{CALL}/call-ids", {"serverCallId": "srv-fuzz", "correlationId": "corr-fuzz"}),
     ("POST", f"/api/outbound-calls/{CALL}/end", {"agentId": "carol", "dialedNumber": "933", "countryCode": "US"}),
     ("PUT", "/api/agents/carol/presence", {"status": "Busy"}),

@@ -184,6 +184,23 @@ def test_a_lost_answer_to_the_claim_that_landed_is_read_back(deps: FakeDeps) -> 
     assert held(deps) == {number: ("call-1", False)}
 
 
+def test_a_try_of_the_dial_that_loses_the_claim_to_another_try_keeps_the_claimed_number(deps: FakeDeps) -> None:
+    """The dial twice at once (a dialer retrying): the claim leaves her index row as it was, so the losing try
+    must read the number back instead of taking a second number for the same call (found on the local stack)."""
+    hold(deps)
+    [number] = held(deps)
+    claim = deps.pool.claim
+
+    def the_other_try_first(h, c):  # type: ignore[no-untyped-def]
+        deps.pool.claim = claim  # type: ignore[method-assign]
+        assert dial(deps)["callbackNumber"] == number  # the other try, read at the same time, claims first
+        return claim(h, c)
+    deps.pool.claim = the_other_try_first  # type: ignore[method-assign]
+    answer = dial(deps)
+    assert answer["callbackNumber"] == number and answer["warnings"] == []
+    assert held(deps) == {number: ("call-1", False)}
+
+
 @pytest.mark.parametrize(("number", "reason"), [("2025550123", "not_emergency"), ("911", "unknown_agent")])
 def test_no_hold_for_a_normal_number_or_an_unknown_agent(deps: FakeDeps, number: str, reason: str) -> None:
     agent = "alice" if reason != "unknown_agent" else "nobody"
