@@ -145,7 +145,7 @@ class LeasePolicy:
         """The end a window counts from: the first end signal, when it came while the call's hold (the maximum
         call length and a window) still ran; one after that counts from the maximum call length, where the
         safety net ends a call: the number and identity were held that long, and may be another's since."""
-        if ended_at <= self.live_hold(dialed_at):
+        if ended_at < self.live_hold(dialed_at):  # held until then, not at that instant (`active_lease`)
             return max(dialed_at, ended_at)
         return dialed_at + self.max_call
 

@@ -71,7 +71,9 @@ def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, 
         if outcome is None:  # a write that failed may have landed: it was maybe me
             mine = pool.leased_to_call(region, call_id)
             if mine is not None and held_by([mine], call_id, now) is not None:
-                return mine
+                settled = _as_mine(mine, lease, now, pool, policy)  # or its pre-dial hold, to claim
+                if settled is not None:
+                    return settled
         elif outcome is Take.AGENT:  # a repeat of this call, a redial, or a stale row
             read = pool.agent_holds(region, agent_id)
             settled = _settle_with_hers(read[0], lease, now, pool, policy)

@@ -152,3 +152,15 @@ def test_an_end_while_the_hold_runs_extends_it_and_one_after_counts_from_the_max
     assert late.expires_at == lease.expires_at == T0 + timedelta(hours=5)
     assert POLICY.window_until(T0, T0 + timedelta(hours=6), False) == late.expires_at
     assert POLICY.window_until(T0, T0 + timedelta(minutes=30), False) == T0 + timedelta(minutes=90)
+
+
+def test_an_end_at_the_very_instant_the_hold_ran_out_does_not_bring_the_lease_back() -> None:
+    """The lease is free from `live_hold` on (`active_lease` holds it until then, not at that instant); an end signal
+    at that instant counts from the maximum call length, like any later one: a lease brought back then would hold
+    a number her index row no longer names, past her share (found by the model-based test, seed 1169322149)."""
+    policy = LeasePolicy()
+    lease = policy.new_lease("c1", "alice", "8:acs:r_alice", T0, False)
+    at = policy.live_hold(T0)
+    assert PoolNumber("+12025550100", "1", lease).active_lease(at) is None
+    assert policy.on_call_end(lease, at).expires_at == at
+    assert policy.on_call_end(lease, at - timedelta(seconds=1)).expires_at > at

@@ -76,7 +76,7 @@ class Dialed:
         one that came when the call's hold (maximum call length and a window) had run out, the window after the
         maximum call length, where the safety net ends a call."""
         longest = self.dialed_at + policy.max_call
-        ended = self.ended_at if self.ended_at and self.ended_at <= longest + policy.window else longest
+        ended = self.ended_at if self.ended_at and self.ended_at < longest + policy.window else longest
         return max(self.dialed_at, ended) + policy.window_for(self.test)
 
 

@@ -220,3 +220,23 @@ def test_storage_down_fails_the_hold_and_the_dial_still_answers(deps: FakeDeps) 
         hold(deps)
     deps.pool.down = False
     assert dial(deps)["callbackNumberSource"] == "pool"  # pre_dialed with no hold: it leases as ever
+
+
+def test_a_dial_whose_take_failed_finds_its_own_hold_and_claims_it(deps: FakeDeps) -> None:
+    """Her row could not be read at the dial and its take failed without landing: the call's hint row then names
+    its pre-dial hold, which the dial must claim (an unclaimed hold is released under a live call)."""
+    hold(deps)
+    [number] = held(deps)
+    deps.pool.agent_holds = lambda region, agent: (_ for _ in ()).throw(StoreError("timeout"))  # type: ignore
+    take = deps.pool.take
+    failures = iter([StoreError("the take's answer lost, and it had not landed")])
+
+    def failing_take(*args, **kwargs):  # type: ignore[no-untyped-def]
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return take(*args, **kwargs)
+    deps.pool.take = failing_take  # type: ignore[method-assign]
+    answer = dial(deps)
+    assert answer["callbackNumber"] == number, answer
+    assert held(deps) == {number: ("call-1", False)}  # claimed, not left to the timer
