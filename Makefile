@@ -61,10 +61,11 @@ serve: setup
 host: setup
 	PORT=$(PORT) $(BIN)/python -m local.host --port $(PORT)
 
-# Every figure with its ratio against the raw operation measured in the same run (bench/README.md); about 7 minutes.
+# Every figure with its ratio against the raw operation measured in the same run (bench/README.md); about 8 minutes.
 bench: setup
 	$(BIN)/python -m bench.cold_start
 	$(BIN)/python -m bench.dial_cpu
+	$(BIN)/python -m bench.transaction_shapes
 	$(BIN)/python -m bench.budget
 	$(BIN)/python -m bench.outbound_call
 	$(BIN)/python -m bench.lease_burst
