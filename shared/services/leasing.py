@@ -102,6 +102,10 @@ class AgentHoldsEnough(Exception):
     """The agent holds as many numbers as one agent may (LeasePolicy.numbers_per_agent): this call gets none."""
 
 
+class RedialKeepsNumber(Exception):
+    """A pre-dial hold is of no use: her dial will keep the number of an earlier call of hers (a redial)."""
+
+
 def _settle_with_hers(numbers: list[PoolNumber], lease: Lease, now: datetime, pool: PoolStore,
                       policy: LeasePolicy) -> PoolNumber | None:
     """Among the agent's numbers: this call's own (a repeat), or an ended call's she may keep (a redial). None: a
@@ -110,6 +114,9 @@ def _settle_with_hers(numbers: list[PoolNumber], lease: Lease, now: datetime, po
     if mine is not None:
         return _as_mine(mine, lease, now, pool, policy)
     active = [n for n in numbers if held_by_agent([n], lease.agent_id, now) is not None]
+    if lease.unclaimed and any(n.lease is not None and not n.lease.unclaimed and
+                               policy.may_take_over(n.lease, replace(lease, claim_by=None)) for n in active):
+        raise RedialKeepsNumber(f"agent {lease.agent_id}: the dial keeps an earlier call's number")
     # An ended call's number first (the responder may have it), her unclaimed pre-dial holds after.
     for earlier in sorted(active, key=lambda n: n.lease is not None and n.lease.unclaimed):
         if _may_take_over(earlier, lease, policy):

@@ -25,7 +25,7 @@ from shared.domain.readiness import outbound_number
 from shared.domain.voice_config import VoiceConfig
 from shared.ports import Ports, StoreError
 from shared.services.dial_record import Warnings, keep
-from shared.services.leasing import PAGE, AgentHoldsEnough, lease_number
+from shared.services.leasing import PAGE, AgentHoldsEnough, RedialKeepsNumber, lease_number
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,8 @@ def pre_dial(cmd: OutboundCall, deps: Ports, policy: LeasePolicy,
                             known.hers if read else None, pre_dial=True)
     except AgentHoldsEnough:
         return {"preDial": False, "reason": "agent_holds_numbers"}
+    except RedialKeepsNumber:
+        return {"preDial": False, "reason": "redial_keeps_number"}
     if held is None or held.lease is None:
         return {"preDial": False, "reason": "pool_exhausted"}
     if held.lease.call_id != call_id or not held.lease.unclaimed:

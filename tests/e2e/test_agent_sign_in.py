@@ -269,6 +269,7 @@ def test_her_own_pre_dial_holds_a_number_her_signed_in_dial_then_claims(client: 
                                                                          signed_in: dict[str, Client]) -> None:
     """What the refusals above are measured against: the same hint, by her, for herself."""
     alice = signed_in["alice"]
+    client.advance(2 * 3600)  # past the windows of her earlier calls in this module: a hint then is no redial
     before = pool_holds(client)
     status, answer = alice.post("/api/agent/outbound-calls/pre-own-1/pre-dial",
                                 {"agentId": "alice", "dialedNumber": "911", "countryCode": "US"})
@@ -280,9 +281,10 @@ def test_her_own_pre_dial_holds_a_number_her_signed_in_dial_then_claims(client: 
                                                              "preDialed": True})
     assert status == 200 and answer["callbackNumber"] == number and answer["warnings"] == [], answer
     assert alice.post("/api/agent/outbound-calls/pre-own-1/end", {"agentId": "alice"})[0] == 200
-    # ... and her hint naming Bob holds for her, as her emergency dial naming him is hers: never one of his
+    # ... and her hint naming Bob holds for her, as her emergency dial naming him is hers: never one of his (a 933:
+    # a 911 now would be a redial, which keeps her ended call's number and needs no hold)
     status, answer = alice.post("/api/agent/outbound-calls/pre-own-2/pre-dial",
-                                {"agentId": "bob", "dialedNumber": "911", "countryCode": "US"})
+                                {"agentId": "bob", "dialedNumber": "933", "countryCode": "US"})
     assert status == 200 and answer["preDial"] is True, answer
     [lease] = [n["lease"] for n in client.get("/api/manage/callback-numbers")[1]["numbers"]
                if n["lease"] and n["lease"]["emergencyCallId"] == "pre-own-2"]

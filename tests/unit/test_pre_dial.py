@@ -144,7 +144,8 @@ def test_her_new_hold_or_dial_takes_over_her_unclaimed_hold_so_hints_never_drain
 def test_a_hold_never_takes_over_an_ended_call_s_number_the_dial_does(deps: FakeDeps) -> None:
     first = dial(deps, "real-1", pre_dialed=False)
     end_emergency_call("real-1", "dialer", deps, deps.policy, agent_id="alice")
-    hold(deps, "call-2", "933")
+    assert hold(deps, "call-2", "911") == {"preDial": False, "reason": "redial_keeps_number"}
+    assert hold(deps, "call-2", "933")["preDial"] is True  # a test dial may not keep a real call's number
     assert held(deps)[first["callbackNumber"]] == ("real-1", False)  # the real call's hold untouched by a test hold
     again = dial(deps, "call-3", "911", pre_dialed=False)  # a real redial keeps the real call's number
     assert again["callbackNumber"] == first["callbackNumber"]
