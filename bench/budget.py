@@ -17,6 +17,7 @@ import os
 import statistics
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,6 +29,9 @@ from local.stack import Client, LocalStack
 BUDGET_MS = 400.0
 SECONDS = float(os.environ.get("BUDGET_SECONDS") or 8)
 DIALERS, NORMAL_THREADS, FLOOR = 8, 4, 50
+TYPING_SECONDS = 0.2  # between the hold (the number typed) and the dial (Call pressed)
+TYPED = 600  # agents who dial once each, after a pre-dial hold
+AREAS = ("202", "212", "312", "415", "617", "713", "808")
 
 
 def agents(count: int) -> dict[str, dict[str, Any]]:
@@ -44,11 +48,26 @@ def timed(call: Callable[[], tuple[int, Any]]) -> tuple[float, int, Any]:
     return (time.perf_counter() - started) * 1000, status, body
 
 
-def emergency_dial(client: Client, agent: str, number: str = "933") -> tuple[float, dict[str, Any]]:
-    ms, status, body = timed(lambda: client.post("/api/outbound-calls",
-                                                 {"agentId": agent, "dialedNumber": number, "countryCode": "US"}))
-    assert status == 200 and body.get("dial") is True, (status, body)
-    return ms, body
+def emergency_dial(client: Client, agent: str, number: str = "933",
+                   held: str | None = None) -> tuple[float, dict[str, Any]]:
+    """The dial (timed); `held`: the call id of its pre-dial hold, which the dial then claims."""
+    body = {"agentId": agent, "dialedNumber": number, "countryCode": "US"}
+    if held:
+        body |= {"emergencyCallId": held, "preDialed": True}
+    ms, status, answer = timed(lambda: client.post("/api/outbound-calls", body))
+    assert status == 200 and answer.get("dial") is True, (status, answer)
+    assert not held or answer.get("emergencyCallId") == held, answer
+    return ms, answer
+
+
+def typed_first(client: Client, agent: str, number: str = "933") -> str:
+    """What the panel does while she types: the pre-dial hold (not timed), then her second to press Call."""
+    call_id = str(uuid.uuid4())
+    status, answer = client.post(f"/api/outbound-calls/{call_id}/pre-dial",
+                                 {"agentId": agent, "dialedNumber": number, "countryCode": "US"})
+    assert status == 200 and answer.get("preDial") is True, (status, answer)
+    time.sleep(TYPING_SECONDS)
+    return call_id
 
 
 def end(client: Client, agent: str, call_id: str) -> None:
@@ -79,14 +98,20 @@ def summary(ms: list[float]) -> str:
             f"{within:.1f} % within {BUDGET_MS:.0f} ms")
 
 
-def dialers(client: Client, names: list[str], stop: threading.Event) -> list[float]:
-    """Each agent dials 933 and ends it, again and again, until `stop`."""
+def dialers(client: Client, names: list[str], stop: threading.Event, typed: list[str] | None = None) -> list[float]:
+    """Each agent dials 933 and ends it, again and again, until `stop`. `typed`: agents who have not dialed yet, one
+    for each dial, which comes after its pre-dial hold as the panel places it (only the dial is timed; an agent's
+    redial keeps her earlier number, which no hold is needed for)."""
     times: list[float] = []
     lock = threading.Lock()
+    fresh = iter(typed or [])
 
     def one(agent: str) -> None:
         while not stop.is_set():
-            ms, body = emergency_dial(client, agent)
+            if typed is not None:
+                with lock:
+                    agent = next(fresh)
+            ms, body = emergency_dial(client, agent, held=typed_first(client, agent) if typed is not None else None)
             end(client, agent, body["emergencyCallId"])
             with lock:
                 times.append(ms)
@@ -106,10 +131,11 @@ def normal_background(client: Client, names: list[str], stop: threading.Event) -
     return times
 
 
-def phase(client: Client, emergency: list[str], normal: list[str]) -> tuple[list[float], list[float]]:
+def phase(client: Client, emergency: list[str], normal: list[str],
+          typed: list[str] | None = None) -> tuple[list[float], list[float]]:
     stop = threading.Event()
     with ThreadPoolExecutor(2) as pool:
-        e = pool.submit(dialers, client, emergency, stop) if emergency else None
+        e = pool.submit(dialers, client, emergency, stop, typed) if emergency else None
         n = pool.submit(normal_background, client, normal, stop) if normal else None
         time.sleep(SECONDS)
         stop.set()
@@ -139,12 +165,14 @@ def whole_floor(stack: LocalStack, names: list[str], warm: str) -> None:
 
 
 def main() -> None:
-    names = list(agents(FLOOR + DIALERS + NORMAL_THREADS))
-    pool = [f"+120255501{n:02d}" for n in range(100)]  # fictional: 555-0100 to 555-0199
+    names = list(agents(FLOOR + DIALERS + NORMAL_THREADS + TYPED))
+    # Fictional numbers only (555-0100 to 555-0199), in a few area codes: the typed phases take a number per dial.
+    pool = [f"+1{area}55501{n:02d}" for area in AREAS for n in range(100)]
     with LocalStack(extra_env={"ROUTING_ENGINE": "none"}) as stack:
         seed(stack.client, agents(len(names)), pool)
         c = stack.client
-        emergency, normal, floor = names[:DIALERS], names[DIALERS:DIALERS + NORMAL_THREADS], names[-FLOOR:]
+        emergency, normal = names[:DIALERS], names[DIALERS:DIALERS + NORMAL_THREADS]
+        floor, fresh = names[-FLOOR:], names[DIALERS + NORMAL_THREADS:-FLOOR]
         for agent in emergency + normal:  # warm: clients, tables, the voice setup cache
             _, body = emergency_dial(c, agent)
             end(c, agent, body["emergencyCallId"])
@@ -166,6 +194,12 @@ def main() -> None:
         loaded, during = phase(c, emergency, normal)
         print(f"{DIALERS} emergency dialers while {NORMAL_THREADS} threads send normal dials: {summary(loaded)}; "
               f"normal dials during: {summary(during)}")
+        typed, _ = phase(c, emergency, [], typed=fresh[:TYPED // 2])
+        print(f"{DIALERS} dialers, each dial by an agent of her own after its pre-dial hold (the panel's way): "
+              f"{summary(typed)}")
+        typed, during = phase(c, emergency, normal, typed=fresh[TYPED // 2:])
+        print(f"... while {NORMAL_THREADS} threads send normal dials: {summary(typed)}; normal dials during: "
+              f"{summary(during)}")
         whole_floor(stack, floor, normal[0])
 
 
