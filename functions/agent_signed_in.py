@@ -27,7 +27,7 @@ async def signed_in_outbound_call(req: func.HttpRequest, context: func.Context) 
 @bp.function_name("signed_in_outbound_call_pre_dial")
 @bp.route(route="agent/outbound-calls/{emergencyCallId}/pre-dial", methods=["POST"], auth_level=SIGNED_IN)
 async def signed_in_outbound_call_pre_dial(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return await outbound_call.on_its_lane(req, context, outbound_call.handle_pre_dial)
+    return await outbound_call.on_its_lane(req, context, outbound_call.handle_pre_dial, emergency=False)
 
 
 @bp.function_name("signed_in_outbound_call_ids")

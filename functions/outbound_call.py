@@ -30,13 +30,18 @@ async def outbound_call(req: func.HttpRequest, context: func.Context) -> func.Ht
 
 
 async def on_its_lane(req: func.HttpRequest, context: func.Context,
-                      handler: Callable[[func.HttpRequest], func.HttpResponse]) -> func.HttpResponse:
+                      handler: Callable[[func.HttpRequest], func.HttpResponse],
+                      emergency: bool | None = None) -> func.HttpResponse:
     """For the `async` dial functions: the worker runs them on its event loop, not queued behind its thread pool
     (which other invocations can fill). A dial that may be an emergency call runs on the app's own emergency
     threads, as emergency work that every other invocation yields to (shared/adapters/lanes.py); any other number
-    on the threads for other dials. Nothing heavy runs on the event loop itself: a glance at the body."""
+    on the threads for other dials. Nothing heavy runs on the event loop itself: a glance at the body. `emergency`
+    False: on the other dials' threads whatever the number (a pre-dial hint is no dial: it never takes an emergency
+    thread from one, nor makes other work wait)."""
     work = partial(_invoked, context, partial(handler, req))
-    run = lanes.submit_emergency if dials_emergency(req.get_body()) else lanes.submit_other
+    if emergency is None:
+        emergency = dials_emergency(req.get_body())
+    run = lanes.submit_emergency if emergency else lanes.submit_other
     return await asyncio.wrap_future(run(work))
 
 
@@ -94,21 +99,22 @@ def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("outbound_call_pre_dial")
 @bp.route(route="outbound-calls/{emergencyCallId}/pre-dial", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 async def outbound_call_pre_dial(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return await on_its_lane(req, context, handle_pre_dial)
+    return await on_its_lane(req, context, handle_pre_dial, emergency=False)
 
 
 def handle_pre_dial(req: func.HttpRequest) -> func.HttpResponse:
     """The panel saw an emergency number typed: hold the callback number its dial (with the same emergencyCallId
-    and `preDialed: true`) will claim. Checked as the dial is; never a call (shared/services/outbound.py)."""
+    and `preDialed: true`) will claim; never a call (shared/services/outbound.py). A hint is not a dial, so it is
+    checked as any agent request is: a signed-in agent for herself only, her sign-in verified (refused when it
+    cannot be read); her dial is answered whatever the hint was."""
     def run() -> object:
         call_id = commands.check_id("emergencyCallId", req.route_params.get("emergencyCallId", ""))
         cmd = replace(commands.outbound_call(commands.parse_json_object(req.get_body())), emergency_call_id=call_id)
+        check_agent(req, cmd.agent_id)
         if not numbers.classify(cmd.dialed_number, cmd.country_code).emergency:
-            check_agent(req, cmd.agent_id)
             return {"preDial": False, "reason": "not_emergency"}
-        dialed_by = check_emergency_dial(req, cmd.agent_id)
         c = container()
-        return outbound.pre_dial(cmd, c, c.policy, dialed_by)
+        return outbound.pre_dial(cmd, c, c.policy)
     return handle_http(run)
 
 

@@ -18,7 +18,7 @@ let place = null;
 let call = null; // { id, number, country, emergency, test, emergencyCallId, answer }
 let windowEndsAt = null;
 let ringing = null;
-// The pre-dial hint of the number being typed: { key, id, held } (held: the id the backend confirmed, once it has).
+// The pre-dial hint of the number being typed: { key, id, held, until } (held: the id the backend confirmed).
 let hint = null;
 let lastDial = null; // { number, startedAt, answerMs, source, preDialed }
 
@@ -55,18 +55,36 @@ async function start() {
 }
 
 // An emergency number typed: the backend holds its callback number before Call (never awaited by the dial: a
-// hint whose answer has not come is not used, and a hold no dial claims lapses on its own).
+// hint whose answer has not come is not used, and a hold no dial claims lapses on its own). Sent once the field has
+// rested HINT_AFTER_MS (not for every prefix of a longer number); used for 90 s (the backend holds it for 2 min).
+const HINT_AFTER_MS = 150;
+const HINT_USABLE_MS = 90_000;
+let hintTimer = null;
+
 function hintIfEmergency() {
+  clearTimeout(hintTimer);
+  hintTimer = setTimeout(sendHint, HINT_AFTER_MS);
+}
+
+function sendHint() {
   const number = $("number").value.trim();
   const country = place?.country() ?? null;
   if (call || !me || !classify(number, country).emergency) return;
-  const key = `${number}|${country}`;
+  const key = hintKey(number, country);
   if (hint?.key === key) return;
   const id = hint?.id ?? client.newCallId(); // one id while she types: a new number moves the same hold
-  const mine = { key, id, held: null };
+  const mine = { key, id, held: null, until: 0 };
   hint = mine;
   client.preDial({ agentId: me.agentId, number, countryCode: country, emergencyCallId: id })
-    .then((held) => { mine.held = held; });
+    .then((held) => { mine.held = held; mine.until = Date.now() + HINT_USABLE_MS; });
+}
+
+const hintKey = (number, country) => `${number}|${country}`;
+
+/** The id of a hold the backend confirmed for exactly this number and country, still in time; else null. */
+function heldFor(number, country) {
+  const usable = hint?.held && hint.key === hintKey(number, country) && Date.now() < hint.until;
+  return usable ? hint.held : null;
 }
 
 async function dial(number) {
@@ -76,8 +94,9 @@ async function dial(number) {
   const country = place?.country() ?? null;
   const local = classify(number, country);
   const started = performance.now();
-  const held = local.emergency ? hint?.held ?? null : null;
+  const held = local.emergency ? heldFor(number, country) : null;
   hint = null;
+  clearTimeout(hintTimer);
   call = { number, country, emergency: local.emergency, test: local.test };
   let answer = { dial: true, emergency: local.emergency, test: local.test };
   try { // nothing before the call is placed may keep it from being placed

@@ -29,8 +29,7 @@ T = TypeVar("T")
 
 # How long other work waits for the emergency work in flight before each request it makes. Measured with 8
 # concurrent dialers and normal dials beside them (bench/README.md): 30 ms kept 35-85 % of the dials within 400 ms,
-# 100 ms 87-88 %, 150 ms 91-100 %. A burst then delays Do Not Disturb (about 6 requests) by up to a second and each
-# notification (about 4 requests a recipient) by up to 0.6 s a recipient, only while dials are in flight.
+# 100 ms 87-88 %, 150 ms 91-100 %. An emergency call's follow-up has a budget for all its waits (below).
 MAX_WAIT = 0.15
 # An invocation that follows an emergency call up (its Do Not Disturb, its notifications) is emergency work too, only
 # less urgent than a dial's answer: it yields at most this long in all, however many requests it makes (at 0.15 s a

@@ -185,6 +185,13 @@ class LeasePolicy:
         """A pre-dial hold whose dial did not come in time: the timer releases it."""
         return lease.claim_by is not None and now >= lease.claim_by
 
+    def holds_to_yield(self, numbers: Iterable[PoolNumber], agent_id: str) -> list[PoolNumber]:
+        """Other agents' unclaimed pre-dial holds a dial may take when no number is free: the longest overdue or
+        oldest first."""
+        held = [(n.lease.claim_by, n) for n in numbers if n.lease is not None and n.lease.claim_by is not None
+                and n.lease.agent_id != agent_id and not n.retired]
+        return [n for _, n in sorted(held, key=lambda pair: (pair[0], pair[1].number))]
+
     def release_unclaimed(self, number: PoolNumber) -> PoolNumber:
         """An unclaimed pre-dial hold ends as if it never was: no one was told the number, so no quarantine."""
         return replace(number, lease=None)
@@ -254,7 +261,7 @@ def pool_shares(numbers: Iterable[PoolNumber], now: datetime) -> dict[str, int]:
     test = 0
     for n in numbers:
         lease = n.active_lease(now)
-        if lease is not None:
+        if lease is not None and not lease.unclaimed:  # a pre-dial hold is no call (yet)
             per_agent[lease.agent_id] = per_agent.get(lease.agent_id, 0) + 1
             test += lease.test
     return {"testLeases": test, "maxLeasesOneAgent": max(per_agent.values(), default=0)}

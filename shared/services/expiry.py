@@ -111,7 +111,8 @@ def _release_expired(numbers: list[PoolNumber], calls: dict[str, EmergencyCall],
             report.released.append(n.number)
             log.info("callback number %s released from call %s into quarantine", mask_phone(n.number),
                      n.lease.call_id)
-        elif n.lease is not None and policy.unclaimed_over(n.lease, now) and n.lease.call_id not in calls and \
+        elif n.lease is not None and policy.unclaimed_over(n.lease, now) and \
+                not _hold_became_call(n, calls.get(n.lease.call_id)) and \
                 deps.pool.replace(n, policy.release_unclaimed(n)):  # conditional: a claim meanwhile wins
             report.released.append(n.number)
             log.info("callback number %s: the pre-dial hold of %s saw no dial; released", mask_phone(n.number),
@@ -124,6 +125,14 @@ def _release_expired(numbers: list[PoolNumber], calls: dict[str, EmergencyCall],
         report.pool_levels[region] = count_states(in_region, now, policy.quarantine) | pool_shares(in_region, now)
 
 
+def _hold_became_call(n: PoolNumber, call: EmergencyCall | None) -> bool:
+    """Whether a pre-dial hold's call was placed with it: its record names this number, or was written without
+    knowing one (an end, or a report, whose dial never reached the backend). A recorded call that holds another
+    number leaves the hold to be released."""
+    return call is not None and (call.callback_number == n.number or
+                                 (call.callback_number is None and call.origin in ("end", "reported")))
+
+
 def _reconcile_leases(numbers: list[PoolNumber], calls: dict[str, EmergencyCall], deps: Ports,
                       policy: LeasePolicy, report: ExpiryReport) -> None:
     """A live lease without an incident (its dial died in between) becomes one, to be announced; a live lease
@@ -131,8 +140,8 @@ def _reconcile_leases(numbers: list[PoolNumber], calls: dict[str, EmergencyCall]
     now = deps.clock.now()
     for n in numbers:
         lease = n.active_lease(now)
-        # A pre-dial hold is no call, unless something of its call is recorded (an end whose dial never came).
-        if lease is None or not lease.live or (lease.unclaimed and lease.call_id not in calls):
+        # A pre-dial hold is no call, unless its call was recorded without a number (an end whose dial never came).
+        if lease is None or not lease.live or (lease.unclaimed and not _hold_became_call(n, calls.get(lease.call_id))):
             continue
         call = calls.get(lease.call_id)
         if call is not None and call.ended_at is not None and call.described:

@@ -30,6 +30,8 @@ CONTENDED_PAGE = 100
 SPREAD = PAGE
 # Lost races on one page before it is read again (a fresh page shows what the others took).
 TRIES_PER_PAGE = 4
+# A dial's claim of its pre-dial hold, tried again on the row as read back while the hold is still the call's.
+CLAIM_TRIES = 3
 
 
 def lease_number(region: str, call_id: str, agent: Agent | None, agent_id: str, now: datetime, test: bool,
@@ -136,34 +138,39 @@ def _as_mine(mine: PoolNumber, lease: Lease, now: datetime, pool: PoolStore,
     if lease.unclaimed or not held.unclaimed:
         return mine
     if policy.may_claim(held, lease, now):
-        return _claim(mine, replace(mine, lease=policy.claimed(held, lease)), pool)
+        return _claim(mine, lease, now, pool, policy)
     log.info("emergency call %s: its pre-dial hold of %s came too late to claim", lease.call_id,
              mask_phone(mine.number))
     return _take_over(mine, lease, pool, policy) if policy.may_take_over(held, lease) else None
 
 
-def _claim(held: PoolNumber, claimed: PoolNumber, pool: PoolStore) -> PoolNumber | None:
-    """One conditional write; when its answer is lost, the number read back says whether it landed. When it
-    fails, read back too: another try of the same dial may have claimed it first (the claim leaves her index row
-    as it was, so a take after a lost claim would not fail on it and would lease this call a second number)."""
-    try:
-        if pool.claim(held, claimed):
-            return claimed
-    except StoreError:
-        again = _claimed_by_call(held, claimed, pool)
-        if again is None:
-            raise
-        return again
-    return _claimed_by_call(held, claimed, pool)
-
-
-def _claimed_by_call(held: PoolNumber, claimed: PoolNumber, pool: PoolStore) -> PoolNumber | None:
-    """The number as it is now when the call of `claimed` holds it claimed; None otherwise."""
-    again = pool.get(held.number)
-    lease = again.lease if again is not None else None
-    if lease is not None and claimed.lease is not None and lease.call_id == claimed.lease.call_id \
-            and not lease.unclaimed:
-        return again
+def _claim(mine: PoolNumber, lease: Lease, now: datetime, pool: PoolStore, policy: LeasePolicy) -> PoolNumber | None:
+    """The dial claims its hold: one conditional write of the number's row. Whatever its answer says (refused, or
+    lost: it may have landed), the number read back decides: claimed by this call (another try of the same dial,
+    or the lost answer's write), this call's hold still (its row changed under it, e.g. the timer's index repair:
+    claimed again on the row as read), or neither (released, taken over: None, the caller leases another). Never
+    raises: a claim that storage keeps refusing leaves the dial to lease as it would without a hold."""
+    for _ in range(CLAIM_TRIES):
+        assert mine.lease is not None
+        claimed = replace(mine, lease=policy.claimed(mine.lease, lease))
+        try:
+            if pool.claim(mine, claimed):
+                return claimed
+        except StoreError as exc:
+            log.warning("claim of %s for %s failed, reading it back: %s", mask_phone(mine.number), lease.call_id,
+                        exc)
+        try:
+            again = pool.get(mine.number)
+        except StoreError:
+            return None
+        now_held = again.lease if again is not None else None
+        if again is None or now_held is None or now_held.call_id != lease.call_id:
+            return None
+        if not now_held.unclaimed:
+            return again
+        if not policy.may_claim(now_held, lease, now):
+            return None
+        mine = again
     return None
 
 
@@ -229,4 +236,14 @@ def _lease_unindexed(region: str, lease: Lease, now: datetime, pool: PoolStore,
             log.warning("leased %s to emergency call %s outside the free-number index", mask_phone(taken.number),
                         lease.call_id)
             return taken
+    if lease.unclaimed:
+        return None
+    # No free number: a dial goes before a number typed elsewhere and not dialed (nobody was told a held number);
+    # the hold's own dial then leases as it would without it.
+    for hold in policy.holds_to_yield(numbers, lease.agent_id)[:SPREAD]:
+        if pool.replace(hold, replace(hold, lease=lease)):
+            assert hold.lease is not None
+            log.warning("emergency call %s: no free number; took %s from the pre-dial hold of %s", lease.call_id,
+                        mask_phone(hold.number), hold.lease.call_id)
+            return replace(hold, lease=lease)
     return None

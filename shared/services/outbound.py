@@ -80,6 +80,8 @@ def pre_dial(cmd: OutboundCall, deps: Ports, policy: LeasePolicy,
     why = _no_hold(known, c.number or cmd.dialed_number, dialed_by, policy)
     if why:
         return {"preDial": False, "reason": why}
+    if deps.calls.get(call_id) is not None:  # dialed already, or an id of hers used before: nothing to hold for
+        return {"preDial": False, "reason": "dialed"}
     agent = known.agent if isinstance(known.agent, Agent) else None
     region = _pool_region(c, agent)
     if region is None:

@@ -15,6 +15,7 @@ import pytest
 
 from local.seed import seeded_stack
 from local.stack import ADMIN_PRINCIPAL, LocalStack
+from shared.agent_access import DIALER
 from tests.browser.conftest import CHROMIUM
 
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -192,3 +193,16 @@ def test_an_auditor_sees_everything_read_only(browser: object, stack: LocalStack
         open_page(page, "incidents", "Emergency incidents")
     finally:
         context.close()
+
+
+def test_the_pool_shows_a_number_held_before_a_dial_as_such(page: object, stack: LocalStack) -> None:
+    """A pre-dial hold (the agent typed 911, Call not pressed yet) is no call: the leases table says so."""
+    dialer = stack.client.as_user({"userId": "svc-dialer", "userDetails": "dialer", "roles": [DIALER]})
+    status, answer = dialer.post("/api/outbound-calls/admin-page-hold/pre-dial",
+                                 {"agentId": "bob", "dialedNumber": "933", "countryCode": "US"})
+    assert status == 200 and answer["preDial"] is True, answer
+    open_page(page, "pool", "Callback pool")
+    leases = page.get_by_role("table", name="Numbers leased to emergency calls")
+    row = leases.locator("tr", has_text="admin-page-hold")
+    expect(row).to_contain_text("held for a dial she is about to place")
+    expect(row).to_contain_text("if no call follows")

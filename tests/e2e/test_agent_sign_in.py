@@ -281,11 +281,9 @@ def test_her_own_pre_dial_holds_a_number_her_signed_in_dial_then_claims(client: 
                                                              "preDialed": True})
     assert status == 200 and answer["callbackNumber"] == number and answer["warnings"] == [], answer
     assert alice.post("/api/agent/outbound-calls/pre-own-1/end", {"agentId": "alice"})[0] == 200
-    # ... and her hint naming Bob holds for her, as her emergency dial naming him is hers: never one of his (a 933:
-    # a 911 now would be a redial, which keeps her ended call's number and needs no hold)
+    # ... while her hint naming Bob is refused (a hint is no dial: she acts for herself only) and holds nothing
+    before = pool_holds(client)
     status, answer = alice.post("/api/agent/outbound-calls/pre-own-2/pre-dial",
                                 {"agentId": "bob", "dialedNumber": "933", "countryCode": "US"})
-    assert status == 200 and answer["preDial"] is True, answer
-    [lease] = [n["lease"] for n in client.get("/api/manage/callback-numbers")[1]["numbers"]
-               if n["lease"] and n["lease"]["emergencyCallId"] == "pre-own-2"]
-    assert lease["agentId"] == "alice" and lease["preDialUntil"], lease
+    assert status == 403, answer
+    assert pool_holds(client) == before

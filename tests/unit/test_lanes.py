@@ -4,11 +4,13 @@ not; the dial function is async, so the worker never queues it behind its thread
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import threading
 import time
 
 import azure.functions as func
+import pytest
 
 from functions import agent_signed_in, inbound_callback
 from functions import outbound_call as outbound_calls
@@ -135,3 +137,25 @@ def test_an_emergency_call_s_follow_up_yields_no_longer_than_its_budget_in_all()
     assert sum(waits[:5]) < 0.1 + 0.03, waits  # the third gets what is left of the budget
     assert waits[3:5] == [0.0, 0.0], waits  # and then none (the pool's round trips included)
     assert waits[5] > 0.03, waits
+
+
+def test_a_pre_dial_hint_runs_on_the_other_dials_threads_never_as_emergency_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A burst of hints (a floor typing 911, a client looping) never takes an emergency thread from a dial, nor
+    makes other work wait for it: both hint routes, with a body that would be a dial's emergency lane."""
+    seen: list[tuple[str, bool]] = []
+
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        seen.append((threading.current_thread().name, lanes.in_emergency()))
+        return func.HttpResponse("{}")
+    monkeypatch.setattr(outbound_calls, "handle_pre_dial", handler)
+    app = func.FunctionApp()
+    app.register_functions(outbound_calls.bp)
+    app.register_functions(agent_signed_in.bp)
+    functions = {f.get_function_name(): f.get_user_function() for f in app.get_functions()}
+    body = b'{"agentId": "a", "dialedNumber": "911", "countryCode": "US"}'
+    req = func.HttpRequest("POST", "http://localhost/api/outbound-calls/c1/pre-dial", body=body)
+    context = type("Context", (), {"invocation_id": "i1", "thread_local_storage": threading.local()})()
+    for name in ("outbound_call_pre_dial", "signed_in_outbound_call_pre_dial"):
+        asyncio.run(functions[name](req, context))
+    assert [(name.split("_")[0], emergency) for name, emergency in seen] == [("other-lane", False)] * 2, seen

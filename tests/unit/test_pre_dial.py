@@ -4,12 +4,14 @@ one call, released when no dial claims it, and never able to keep a dial from it
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from shared.commands import OutboundCall
 from shared.domain.calls import Agent
+from shared.domain.lease import pool_shares
 from shared.domain.routing import IncomingCall
 from shared.domain.voice_config import NumberType, ResourceNumber
 from shared.ports import StoreError
@@ -241,3 +243,71 @@ def test_a_dial_whose_take_failed_finds_its_own_hold_and_claims_it(deps: FakeDep
     answer = dial(deps)
     assert answer["callbackNumber"] == number, answer
     assert held(deps) == {number: ("call-1", False)}  # claimed, not left to the timer
+
+
+def test_a_claim_storage_refuses_never_costs_the_dial_its_number(deps: FakeDeps) -> None:
+    """The claim's write fails and did not land (a 503): the dial claims again on the row as read back."""
+    hold(deps)
+    [number] = held(deps)
+    claim = deps.pool.claim
+    failures = iter([StoreError("503 and nothing written")])
+
+    def flaky(h, c):  # type: ignore[no-untyped-def]
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return claim(h, c)
+    deps.pool.claim = flaky  # type: ignore[method-assign]
+    answer = dial(deps)
+    assert answer["callbackNumber"] == number and answer["callbackNumberSource"] == "pool", answer
+    assert held(deps) == {number: ("call-1", False)}
+
+
+def test_a_claim_on_a_row_changed_under_the_hold_is_made_again_on_the_row_as_read(deps: FakeDeps) -> None:
+    """The timer's index repair (or an admin) rewrote the number's row: its version changed, the hold did not."""
+    hold(deps)
+    [number] = held(deps)
+    n = deps.pool.get(number)
+    assert deps.pool.replace(n, n)  # a new version, the same hold
+    counting = CountingPool(deps)
+    answer = dial(deps)
+    assert answer["callbackNumber"] == number and counting.writes.count("take") == 0, counting.writes
+    assert held(deps) == {number: ("call-1", False)}  # one number for the call, claimed
+
+
+def test_a_dial_that_finds_no_free_number_takes_another_agent_s_hold(deps: FakeDeps) -> None:
+    for agent in ("bob", "carol", "dave"):
+        deps.agents.put(Agent(agent, agent.title(), acs_user_id=f"8:acs:r_{agent}", email_recipients="s@example.com"))
+        assert hold(deps, f"hold-{agent}", agent=agent)["preDial"] is True
+    assert len(held(deps)) == len(POOL)  # every number held by a hint, none dialed
+    answer = dial(deps, "real-1", pre_dialed=False)
+    assert answer["callbackNumberSource"] == "pool" and answer["warnings"] == [], answer
+    assert held(deps)[answer["callbackNumber"]] == ("real-1", False)
+    assert pre_dial(OutboundCall("eve", "911", "US", None, "hold-eve"), deps, deps.policy)["reason"] in (
+        "unknown_agent",)  # (eve is no agent: nothing held)
+
+
+def test_the_timer_releases_a_hold_whose_call_was_recorded_with_another_number(deps: FakeDeps) -> None:
+    """Its dial did not find the hold (her row unreadable, say) and leased another number: the hold is left over."""
+    first = dial(deps, "real-1", pre_dialed=False)
+    hold(deps, "call-2", "933")
+    [number] = [n for n, (call_id, _) in held(deps).items() if call_id == "call-2"]
+    record = deps.calls.get("real-1")[0]
+    assert deps.calls.create(replace(record, call_id="call-2"))  # call-2 recorded with real-1's number
+    deps.clock.advance(deps.policy.pre_dial_hold)
+    report = run_expiry(deps, deps.policy, timedelta(days=30))
+    assert number in report.released and first["callbackNumber"] not in report.released
+    assert number not in held(deps)
+
+
+def test_a_hint_for_an_id_with_a_call_holds_nothing(deps: FakeDeps) -> None:
+    dial(deps, "real-1", pre_dialed=False)
+    end_emergency_call("real-1", "dialer", deps, deps.policy, agent_id="alice")
+    deps.clock.advance(timedelta(hours=2))  # her window is over: no redial to keep a number for
+    assert hold(deps, "real-1") == {"preDial": False, "reason": "dialed"}
+    assert held(deps) == {}
+
+
+def test_holds_are_no_call_in_the_pool_s_drain_figures(deps: FakeDeps) -> None:
+    hold(deps, number="933")
+    assert pool_shares(deps.pool.list_all(), deps.clock.now()) == {"testLeases": 0, "maxLeasesOneAgent": 0}

@@ -58,8 +58,11 @@ export async function poolView(ctx) {
           h("td", {}, h("a", { href: `#/agents/${enc(n.lease.agentId)}` }, n.lease.agentId)),
           h("td", {}, n.lease.test ? "Test call " : "", h("code", {}, n.lease.emergencyCallId)),
           h("td", {}, timeEl(n.lease.leasedAt)),
-          h("td", {}, n.lease.live ? "the call's end, then 60 minutes (held while the call lasts; at the latest "
-            : "", timeEl(n.lease.expiresAt), n.lease.live ? ")" : ""))),
+          h("td", {}, ...(n.lease.preDialUntil
+            ? ["held for a dial she is about to place (an emergency number typed); released at ",
+               timeEl(n.lease.preDialUntil), " if no call follows"]
+            : [n.lease.live ? "the call's end, then 60 minutes (held while the call lasts; at the latest " : "",
+               timeEl(n.lease.expiresAt), n.lease.live ? ")" : ""])))),
         { empty: "No number is leased right now.", captionHidden: true }),
       h("h2", {}, "All numbers"),
       table("Callback numbers", ["Number", "Region", "State", "Until", ""],
