@@ -1,0 +1,198 @@
+"""Sites (the contact center's buildings, each with its civic address and the places inside it) and the IP networks
+that suggest which site an agent is in, most specific network first, as Teams' network sites do.
+
+A network only suggests: the agent confirms or corrects. So wherever the answer is uncertain (an untrusted or
+malformed header, two sites claiming the same network) the answer is no suggestion rather than a wrong one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeAlias
+
+from shared.domain.civic import CivicAddress
+from shared.errors import ValidationError
+
+IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# A broader network would send most of the Internet (agents at home too) to one site: surely a typing mistake.
+SHORTEST_PREFIX = {4: 8, 6: 16}
+FORWARDED_FOR = "x-forwarded-for"
+_CIDR = re.compile(r"([0-9A-Fa-f:.]+)/(\d{1,3})")
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+_BRACKETED = re.compile(r"\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?")  # "[2001:db8::1]:443", "[2001:db8::1]"
+_IPV4_PORT = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?")  # "203.0.113.7:51234", "203.0.113.7"
+_IPV6 = re.compile(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")  # bare, so no port can follow
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place inside a site the agent may pick: any of floor, wing and room."""
+
+    floor: str | None = None
+    wing: str | None = None
+    room: str | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    """A building of the contact center, its civic address (validated) and the places inside it."""
+
+    site_id: str
+    name: str
+    address: CivicAddress
+    places: tuple[Place, ...] = ()
+    desk_emails: tuple[str, ...] = ()  # the site's security desk (issue 19 part 4)
+
+    def address_at(self, place: Place) -> CivicAddress:
+        """The site's address with the place's floor and room, its wing as further detail ("north wing")."""
+        wing = place.wing
+        if wing and "wing" not in wing.lower():
+            wing = f"{wing} wing"
+        return self.address.with_place(floor=place.floor, room=place.room, loc=wing)
+
+
+@dataclass(frozen=True)
+class Network:
+    """An IP network (CIDR, as parse_network writes it) mapped to a site."""
+
+    cidr: str
+    site_id: str
+
+
+def parse_network(cidr: str, field: str = "cidr") -> IPNetwork:
+    """An IPv4 or IPv6 network in CIDR notation with no host bits set; a ValidationError on `field` says what is
+    wrong and, where it can, what was meant."""
+    if not isinstance(cidr, str) or not cidr.strip():
+        raise ValidationError(field, "is required")
+    match = _CIDR.fullmatch(cidr.strip())
+    try:
+        address = ipaddress.ip_address(match[1]) if match else None
+    except ValueError:
+        address = None
+    if match is None or address is None:
+        raise ValidationError(field, "is not an IPv4 or IPv6 network in CIDR notation (address/prefix length, like "
+                              "192.0.2.0/24 or 2001:db8::/32)")
+    prefix = int(match[2])
+    if prefix > address.max_prefixlen:
+        raise ValidationError(field, f"has a prefix length over {address.max_prefixlen}, the most an IPv"
+                              f"{address.version} network has")
+    network = ipaddress.ip_network((address, prefix), strict=False)
+    if network.network_address != address:
+        raise ValidationError(field, f"has host bits set: the network is {network}")
+    _check_scope(network, field)
+    return network
+
+
+def _check_scope(network: IPNetwork, field: str) -> None:
+    if isinstance(network, ipaddress.IPv6Network) and network.prefixlen >= 96 and network.subnet_of(_MAPPED):
+        as_ipv4 = ipaddress.IPv4Network((network.network_address.ipv4_mapped, network.prefixlen - 96))
+        raise ValidationError(field, f"is an IPv4-mapped IPv6 network: write it as the IPv4 network {as_ipv4}")
+    shortest = SHORTEST_PREFIX[network.version]
+    if network.prefixlen < shortest:
+        raise ValidationError(field, f"is broader than /{shortest}: it would place most of the Internet, agents at "
+                              "home too, at this site")
+
+
+@lru_cache(maxsize=4096)
+def _stored(cidr: str) -> IPNetwork | None:
+    """A stored network, or None when it does not parse (one bad row must not stop every suggestion)."""
+    try:
+        return ipaddress.ip_network(cidr.strip(), strict=False)
+    except (ValueError, AttributeError):
+        return None
+
+
+def _address(ip: str) -> IPAddress | None:
+    """The address, an IPv4-mapped IPv6 one as IPv4 ('::ffff:192.0.2.1' is 192.0.2.1); None when malformed."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def site_for(ip: str, networks: Iterable[Network]) -> Network | None:
+    """The most specific network that holds `ip`, IPv4 or IPv6; None when the address is malformed, no network holds
+    it, or the most specific ones belong to different sites (two admins raced: a guess is worse than none)."""
+    address = _address(ip)
+    if address is None:
+        return None
+    best: list[Network] = []
+    longest = -1
+    for candidate in networks:
+        network = _stored(candidate.cidr)
+        if network is None or network.version != address.version or address not in network:
+            continue
+        if network.prefixlen > longest:
+            best, longest = [candidate], network.prefixlen
+        elif network.prefixlen == longest:
+            best.append(candidate)
+    if not best or len({n.site_id for n in best}) > 1:
+        return None
+    return best[0]
+
+
+def check_new_network(new: Network, existing: Iterable[Network]) -> None:
+    """Refuse (ValidationError on 'cidr') a network that overlaps another site's unless it is strictly more specific
+    (lies inside it with a longer prefix); overlapping the same site's networks is allowed."""
+    network = parse_network(new.cidr)
+    conflicts: list[tuple[Network, IPNetwork]] = []
+    for other in existing:
+        theirs = _stored(other.cidr)
+        if other.site_id == new.site_id or theirs is None or theirs.version != network.version:
+            continue
+        # CIDR blocks are nested or disjoint: overlapping with a longer prefix means lying inside.
+        if network.overlaps(theirs) and network.prefixlen <= theirs.prefixlen:
+            conflicts.append((other, theirs))
+    if conflicts:
+        other, theirs = conflicts[0]
+        reason = (f"is already the network of site {other.site_id}" if theirs == network else
+                  f"overlaps {theirs} of site {other.site_id}: a network may overlap another site's only when it is "
+                  "more specific (inside it, with a longer prefix)")
+        raise ValidationError("cidr", reason, [{"cidr": str(t), "siteId": o.site_id} for o, t in conflicts])
+
+
+def client_ip(headers: Mapping[str, str], trusted: bool, *, hops: int = 1) -> str | None:
+    """The client's address as the platform reports it, from X-Forwarded-For: the entry `hops` from the right.
+
+    App Service (and Front Door) append the peer they saw, App Service as 'ip:port', to whatever X-Forwarded-For the
+    request already had; the entries on the left are the client's own word. `hops` counts the proxies trusted to
+    append (1: App Service alone). None when the header is not trusted, missing or malformed: no suggestion beats
+    a wrong one.
+    """
+    if not trusted or hops < 1:
+        return None
+    raw = next((value for name, value in headers.items() if name.lower() == FORWARDED_FOR), None)
+    if not isinstance(raw, str):
+        return None
+    entries = [entry.strip() for entry in raw.split(",")]
+    if not all(entries):
+        return None
+    return _entry_address(entries[-hops] if len(entries) >= hops else entries[0])
+
+
+def _entry_address(entry: str) -> str | None:
+    """The address of one X-Forwarded-For entry: '203.0.113.7', '203.0.113.7:51234', '2001:db8::1',
+    '[2001:db8::1]:443' or '[2001:db8::1]'; None for anything else ('unknown', a port out of range, a zone)."""
+    bracketed = _BRACKETED.fullmatch(entry)
+    match = bracketed or _IPV4_PORT.fullmatch(entry)
+    if match:
+        host, port = match[1], match[2]
+    elif _IPV6.fullmatch(entry):
+        host, port = entry, None
+    else:
+        return None
+    if port is not None and not 0 < int(port) < 65536:
+        return None
+    address = _address(host)
+    if address is None or (bracketed and ":" not in host):
+        return None
+    return str(address)  # an IPv4 client on a dual-stack socket ('::ffff:192.0.2.1') as IPv4
