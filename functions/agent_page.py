@@ -17,7 +17,7 @@ from functions._auth import principal
 from functions._common import container, handle_http
 from functions.admin_page import CONTENT_TYPES, CSP, SECURITY_HEADERS, resolve_asset
 from shared import agent_access, commands, ports
-from shared.errors import AppError, Forbidden, Unauthorized
+from shared.errors import AppError, Forbidden, Unauthorized, ValidationError
 from shared.services import agent_profile
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ def handle_agent_location(req: func.HttpRequest) -> func.HttpResponse:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         check_agent(req, agent_id)
         location = commands.agent_location(commands.parse_json_object(req.get_body()))
+        if location.site_id is not None and container().sites.get_site(location.site_id) is None:
+            raise ValidationError("siteId", "is not a site of the contact center (GET …/location-suggestion)")
         return {"agentId": agent_id, "location": agent_profile.save_location(agent_id, location, container())}
     return handle_http(run)
 

@@ -10,8 +10,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared.commands import check_id, text
+from shared.domain import addresses
 from shared.domain.audit import ENTITIES
 from shared.domain.numbers import pool_region, region_for_country, to_e164, valid_country
+from shared.domain.sites import Place, Site
 from shared.domain.voice_config import (
     KINDS,
     CapacityProfile,
@@ -136,3 +138,48 @@ def audit_query(params: Mapping[str, str]) -> tuple[int, str | None, str | None]
         raise ValidationError("entity", f"must be one of {', '.join(ENTITIES)}")
     entity_id = text(dict(params), "entityId", required=False, max_len=128)
     return int(raw), entity, entity_id
+
+
+MAX_PLACES = 500
+PLACE_FIELDS = ("floor", "wing", "room")
+MAX_NETWORKS = 100
+
+
+def site(site_id: str, body: dict[str, Any]) -> Site:
+    """A site as the admin sends it: `{name, address: {RFC 5139 names}, places?: [{floor?, wing?, room?}]}`;
+    strict, every problem named by its field."""
+    unknown = [k for k in body if k not in ("name", "address", "places")]
+    if unknown:
+        raise ValidationError(unknown[0], "is not a field of a site (fields: name, address, places)")
+    name = text(body, "name", max_len=100)
+    raw = body.get("address")
+    if not isinstance(raw, dict):
+        raise ValidationError("address", "must be an object of RFC 5139 parts (country, A1, A3, RD, HNO, PC, ...)")
+    try:
+        address = addresses.validate(raw)
+    except ValidationError as exc:
+        raise ValidationError(f"address.{exc.field}", exc.message, exc.details) from exc
+    places = body.get("places") or []
+    if not isinstance(places, list) or len(places) > MAX_PLACES:
+        raise ValidationError("places", f"must be a list of at most {MAX_PLACES} places")
+    assert name is not None
+    return Site(check_id("siteId", site_id), name, address, tuple(_place(i, p) for i, p in enumerate(places)))
+
+
+def _place(index: int, raw: Any) -> Place:
+    field = f"places[{index}]"
+    if not isinstance(raw, dict) or not raw or any(k not in PLACE_FIELDS for k in raw):
+        raise ValidationError(field, "must be an object with floor, wing and/or room")
+    values = {k: text(raw, k, required=False, max_len=32) for k in PLACE_FIELDS}
+    if not any(values.values()):
+        raise ValidationError(field, "names no floor, wing or room")
+    return Place(**values)
+
+
+def networks(body: dict[str, Any]) -> list[str]:
+    """`{"networks": ["10.1.0.0/16", "2001:db8:1::/48"]}`: the site's networks, as CIDR strings (checked by the
+    site use case, which knows the other sites' networks)."""
+    raw = body.get("networks")
+    if not isinstance(raw, list) or len(raw) > MAX_NETWORKS or not all(isinstance(i, str) for i in raw):
+        raise ValidationError("networks", f"must be a list of at most {MAX_NETWORKS} CIDR strings such as 10.1.0.0/16")
+    return [i.strip() for i in raw]

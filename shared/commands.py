@@ -283,7 +283,7 @@ def pool_numbers(body: dict[str, Any]) -> list[str]:
 
 
 LOCATION_FIELDS = ("countryCode", "address", "floor", "room", "city", "postalCode", "enabled", "latitude",
-                   "longitude", "accuracyMeters")
+                   "longitude", "accuracyMeters", "siteId")
 
 
 @dataclass(frozen=True)
@@ -300,12 +300,14 @@ class AgentLocation:
     latitude: float | None = None
     longitude: float | None = None
     accuracy_meters: float | None = None
+    site_id: str | None = None  # the site she confirmed she is in (issue 19)
 
     def as_profile(self) -> dict[str, Any]:
         """The profile's `lastLocation` fields (unset ones left out)."""
         values = {"enabled": self.enabled, "countryCode": self.country_code, "address": self.address,
                   "floor": self.floor, "room": self.room, "city": self.city, "postalCode": self.postal_code,
-                  "latitude": self.latitude, "longitude": self.longitude, "accuracyMeters": self.accuracy_meters}
+                  "latitude": self.latitude, "longitude": self.longitude, "accuracyMeters": self.accuracy_meters,
+                  "siteId": self.site_id}
         return {k: v for k, v in values.items() if v is not None}
 
 
@@ -330,7 +332,8 @@ def agent_location(body: dict[str, Any]) -> AgentLocation:
                                                                                   max_len=32),
         room=text(body, "room", required=False, max_len=32), city=text(body, "city", required=False, max_len=100),
         postal_code=text(body, "postalCode", required=False, max_len=16), latitude=latitude, longitude=longitude,
-        accuracy_meters=_bounded(body, "accuracyMeters", 0, 100_000))
+        accuracy_meters=_bounded(body, "accuracyMeters", 0, 100_000),
+        site_id=identifier(body, "siteId", required=False))
 
 
 def _coordinate(body: dict[str, Any], name: str, limit: float) -> float | None:

@@ -14,6 +14,7 @@ from shared.domain.lease import FreeSlot, IndexRow, Lease, PoolNumber
 from shared.domain.presence import Presence
 from shared.domain.routing import CallbackWindow
 from shared.domain.routing_hold import RoutingHold, WorkerStatus
+from shared.domain.sites import Network, Site
 from shared.domain.template import NotificationTemplate, RenderedNotification
 from shared.domain.template_versions import TemplateVersion
 from shared.domain.voice_config import VoiceConfig, VoiceRecord
@@ -356,6 +357,29 @@ class AuditLog(Protocol):
     def recent(self, limit: int, entity: str | None = None, entity_id: str | None = None) -> list[AuditEntry]:
         """Newest first."""
         ...
+
+
+class SiteStore(Protocol):
+    """The contact center's sites and the networks that suggest them (small: read whole)."""
+
+    def list_sites(self) -> list[Site]: ...
+    def get_site(self, site_id: str) -> Site | None: ...
+    def put_site(self, site: Site) -> None: ...
+    def delete_site(self, site_id: str) -> bool:
+        """False when there was no such site."""
+        ...
+    def list_networks(self) -> list[Network]: ...
+    def put_network(self, network: Network) -> None: ...
+    def delete_network(self, cidr: str) -> bool: ...
+
+
+class SitePorts(Protocol):
+    """What the site use cases touch."""
+
+    clock: Clock
+    agents: AgentStore
+    sites: SiteStore
+    audit: AuditLog
 
 
 class AdminPorts(Protocol):

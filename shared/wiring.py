@@ -25,6 +25,7 @@ from shared.ports import (
     PresenceStore,
     RoutingEngine,
     RoutingHoldStore,
+    SiteStore,
     SmsSender,
     TemplateStore,
     VoiceConfigStore,
@@ -209,6 +210,12 @@ class Container:
         from shared.adapters.voice_cache import CachedVoiceConfig
 
         return CachedVoiceConfig(self.voice_config)
+
+    @cached_property
+    def sites(self) -> SiteStore:
+        from shared.adapters.table_sites import TableSiteStore
+
+        return TableSiteStore(self.tables)
 
     @cached_property
     def audit(self) -> AuditLog:

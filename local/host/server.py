@@ -78,7 +78,8 @@ class HostServer:
         if len(target) > MAX_URL_CHARS:
             reply = Reply(414, b"", (("Content-Type", "text/plain"),))
         else:
-            reply = self.handle(method, target, request_headers(environ), environ["wsgi.input"].read())
+            reply = self.handle(method, target, forwarded(request_headers(environ), environ),
+                                environ["wsgi.input"].read())
         headers = [(k, v) for k, v in reply.headers if k.lower() not in ("content-length", "transfer-encoding")]
         if reply.status not in _NO_BODY:
             headers.append(("Content-Length", str(len(reply.body))))
@@ -94,6 +95,18 @@ def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
         if environ.get(key):
             headers[name] = environ[key]
     return headers
+
+
+def forwarded(headers: dict[str, str], environ: Mapping[str, Any]) -> dict[str, str]:
+    """As App Service's front end does: the peer it saw appended to X-Forwarded-For as `ip:port` (what the client
+    sent stays on the left, its own word, never the platform's)."""
+    peer = environ.get("REMOTE_ADDR")
+    if not peer:
+        return headers
+    port = environ.get("REMOTE_PORT")
+    entry = (f"[{peer}]" if ":" in peer else peer) + (f":{port}" if port else "")
+    sent = headers.get("X-Forwarded-For")
+    return headers | {"X-Forwarded-For": f"{sent}, {entry}" if sent else entry}
 
 
 def _name(wsgi_key: str) -> str:

@@ -1,0 +1,100 @@
+"""Sites and their networks through the local host (issue 19, parts 1 and 2): an admin defines the buildings with
+validated civic addresses and maps networks to them; the agent's panel is told the site of the network she connects
+from, as the platform reports it (the local host appends the peer to X-Forwarded-For, as App Service's front end
+does), and what a client writes in that header itself is never believed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from local.stack import Client
+from tests.e2e.test_admin_api import AUDITOR
+from tests.e2e.test_agent_sign_in import ALICE_USER
+
+PLAZA = {"name": "Springfield contact center",
+         "address": {"country": "US", "A1": "il", "A3": "Springfield", "RD": "Example Plaza", "HNO": "1",
+                     "PC": "62701"},
+         "places": [{"floor": "3", "room": "301"}, {"floor": "3", "wing": "North"}]}
+HARBOUR = {"name": "Aarhus office", "address": {"country": "DK", "A3": "Aarhus", "RD": "Eksempelvej", "HNO": "12",
+                                                 "PC": "8000"}}
+
+
+@pytest.fixture(scope="module")
+def alice(client: Client) -> Client:
+    profile = client.get("/api/manage/agents/alice")[1]
+    profile["signInId"] = ALICE_USER["userId"]
+    assert client.put("/api/manage/agents/alice", profile)[0] == 200
+    return client.as_user(ALICE_USER)
+
+
+def test_an_admin_defines_a_site_with_a_validated_address_and_the_audit_says_so(client: Client) -> None:
+    status, site = client.put("/api/manage/sites/springfield", PLAZA)
+    assert status == 200, site
+    assert site["address"]["A1"] == "IL"  # normalised
+    assert site["readout"] == "1 Example Plaza, Springfield IL 62701"
+    assert site["places"] == [{"floor": "3", "room": "301"}, {"floor": "3", "wing": "North"}]
+    assert client.as_user(AUDITOR).get("/api/manage/sites")[1]["sites"][0]["siteId"] == "springfield"
+    audit = client.get("/api/manage/audit?entity=site&entityId=springfield")[1]
+    assert audit["entries"], audit
+
+
+@pytest.mark.parametrize(("body", "field", "reason"), [
+    ({**PLAZA, "address": {**PLAZA["address"], "PC": "6270"}}, "address.PC", "is not a ZIP code of the United States"),
+    ({**PLAZA, "address": {**PLAZA["address"], "HNO": None}}, "address.HNO", "is required"),
+    ({**PLAZA, "address": {**PLAZA["address"], "country": "FR"}}, "address.country", "supported: US"),
+    ({**PLAZA, "colour": "blue"}, "colour", "is not a field of a site"),
+    ({**PLAZA, "places": [{"desk": "14"}]}, "places[0]", "floor, wing and/or room"),
+    ({**PLAZA, "address": "1 Example Plaza"}, "address", "must be an object"),
+])
+def test_a_bad_site_is_refused_naming_the_field_and_nothing_changes(client: Client, body: dict[str, Any],
+                                                                   field: str, reason: str) -> None:
+    before = client.get("/api/manage/sites")[1]
+    status, answer = client.put("/api/manage/sites/bad-site", body)
+    assert status == 400 and answer["field"] == field and reason in answer["error"], answer
+    assert client.get("/api/manage/sites")[1] == before
+
+
+def test_networks_most_specific_wins_and_an_overlap_must_be_more_specific(client: Client) -> None:
+    assert client.put("/api/manage/sites/aarhus", HARBOUR)[0] == 200
+    status, answer = client.put("/api/manage/sites/aarhus/networks", {"networks": ["10.20.0.0/16"]})
+    assert status == 200 and answer["networks"] == ["10.20.0.0/16"], answer
+    status, answer = client.put("/api/manage/sites/springfield/networks", {"networks": ["10.0.0.0/8"]})
+    assert status == 400 and answer["field"] == "networks[0]" and "overlaps 10.20.0.0/16" in answer["error"]
+    status, answer = client.put("/api/manage/sites/springfield/networks",
+                                {"networks": ["10.20.30.0/24", "2001:db8:1::/48"]})
+    assert status == 200 and answer["networks"] == ["10.20.30.0/24", "2001:db8:1::/48"], answer
+    status, answer = client.put("/api/manage/sites/springfield/networks", {"networks": ["10.20.30.7"]})
+    assert status == 400 and answer["field"] == "networks[0]", answer
+    assert client.put("/api/manage/sites/nowhere/networks", {"networks": []})[0] == 404
+
+
+def test_the_panel_is_told_the_site_of_the_network_the_platform_saw_never_the_one_the_client_claims(
+        client: Client, alice: Client) -> None:
+    assert client.put("/api/manage/sites/springfield/networks",
+                      {"networks": ["10.20.30.0/24", "127.0.0.1/32"]})[0] == 200
+    path = "/api/agent/agents/alice/location-suggestion"
+    # She connects from 127.0.0.1 (the local host appends it); a header she forges names Aarhus's network
+    status, answer = alice.get(path, headers={"X-Forwarded-For": "10.20.1.1"})
+    assert status == 200 and answer["source"] == "network", answer
+    assert answer["network"]["site"]["siteId"] == "springfield" and answer["network"]["cidr"] == "127.0.0.1/32"
+    assert client.put("/api/manage/sites/springfield/networks", {"networks": ["10.20.30.0/24"]})[0] == 200
+    status, answer = alice.get(path, headers={"X-Forwarded-For": "10.20.30.5"})
+    assert status == 200 and answer["source"] == "none" and answer["network"] is None, answer
+    assert alice.get("/api/agent/agents/bob/location-suggestion")[0] == 403
+
+
+def test_a_site_an_agent_confirmed_is_not_deleted_and_the_answer_names_her(client: Client, alice: Client) -> None:
+    status, answer = alice.put("/api/agent/agents/alice/location", {
+        "countryCode": "US", "address": "1 Example Plaza", "floor": "3", "room": "301", "siteId": "springfield"})
+    assert status == 200 and answer["location"]["siteId"] == "springfield", answer
+    status, answer = alice.put("/api/agent/agents/alice/location", {
+        "countryCode": "US", "address": "1 Example Plaza", "siteId": "atlantis"})
+    assert status == 400 and answer["field"] == "siteId", answer
+    status, answer = client.delete("/api/manage/sites/springfield")
+    assert status == 409 and "alice" in answer["error"], answer
+    assert client.get("/api/manage/sites/springfield")[0] == 200
+    assert client.delete("/api/manage/sites/aarhus")[0] == 204
+    assert client.get("/api/manage/sites/aarhus")[0] == 404
+    assert all(s["siteId"] != "aarhus" for s in client.get("/api/manage/sites")[1]["sites"])
