@@ -85,9 +85,14 @@ def handle_agent_location(req: func.HttpRequest) -> func.HttpResponse:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         check_agent(req, agent_id)
         location = commands.agent_location(commands.parse_json_object(req.get_body()))
-        if location.site_id is not None and container().sites.get_site(location.site_id) is None:
-            raise ValidationError("siteId", "is not a site of the contact center (GET …/location-suggestion)")
-        return {"agentId": agent_id, "location": agent_profile.save_location(agent_id, location, container())}
+        extra = None
+        if location.site_id is not None:  # her site's civic address with her floor and room: what she reads out
+            site = container().sites.get_site(location.site_id)
+            if site is None:
+                raise ValidationError("siteId", "is not a site of the contact center (GET …/location-suggestion)")
+            extra = {"civic": site.address.with_place(floor=location.floor, room=location.room).as_json()}
+        return {"agentId": agent_id,
+                "location": agent_profile.save_location(agent_id, location, container(), extra)}
     return handle_http(run)
 
 

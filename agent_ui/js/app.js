@@ -124,8 +124,32 @@ async function dial(number) {
   }
 }
 
+// What she reads to the operator, who asks for both: where she is and the number to call back on.
+function showWhere(location) {
+  const line = location?.readout;
+  const unconfirmed = location?.source && location.source !== "confirmed";
+  $("tell-where").textContent = line
+    ? `Tell the operator: ${line}${unconfirmed ? " (not confirmed recently: make sure it is where you are)" : ""}`
+    : "No location is known for you: tell the operator your address, floor and room.";
+}
+
+const DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+
+/** "+1 202 555 0104" -> "one, two zero two, five five five, zero one zero four": digits an operator can write. */
+function numberInWords(number) {
+  const digits = String(number ?? "").replace(/\D/g, "");
+  if (!digits) return "";
+  const national = digits.length === 11 && digits.startsWith("1") ? digits.slice(1) : digits;
+  const groups = national.length === 10 ? [national.slice(0, 3), national.slice(3, 6), national.slice(6)]
+    : national.match(/.{1,3}/g);
+  return groups.map((g) => [...g].map((d) => DIGIT_WORDS[Number(d)]).join(" ")).join(", ");
+}
+
 function showAnswer(answer) {
   if (!answer.emergency) return;
+  showWhere(answer.location);
+  const readable = answer.callbackNumber ? numberInWords(answer.callbackNumber) : "";
+  $("callback-words").textContent = readable ? `Say it digit by digit: ${readable}.` : "";
   // The server's phrase says what the responder sees on this call's path (on direct offer that is the emergency
   // service's temporary number, not a number of ours), so it is the callback line itself.
   $("emergency-callback").textContent = answer.responderCallback ?? answer.callbackNumber ?? (answer.source === "browser"
@@ -188,6 +212,9 @@ function showState(state) {
     enterEmergency(state.test); // e.g. the page was opened again during the call
     $("emergency-callback").textContent = state.responderCallback ?? state.callbackNumber
       ?? "assigned by the emergency service";
+    showWhere(state.location);
+    $("callback-words").textContent = state.callbackNumber
+      ? `Say it digit by digit: ${numberInWords(state.callbackNumber)}.` : "";
   } else if (!state.emergency && !call?.emergency && document.body.classList.contains("emergency")) {
     leaveEmergency();
   }

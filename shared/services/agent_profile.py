@@ -10,13 +10,15 @@ from shared.errors import NotFound
 from shared.ports import Ports
 
 
-def save_location(agent_id: str, location: AgentLocation, deps: Ports) -> dict[str, Any]:
+def save_location(agent_id: str, location: AgentLocation, deps: Ports,
+                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Replace the profile's `lastLocation` with what the agent confirmed, stamped with the time; one read, one
-    write. The agent store has no conditional update: an admin's save landing between the two is overwritten.
-    NotFound when no profile exists."""
+    write (`extra`: what the caller resolved, such as her site's civic address). The agent store has no
+    conditional update: an admin's save landing between the two is overwritten. NotFound when no profile exists."""
     agent = deps.agents.get(agent_id)
     if agent is None:
         raise NotFound(f"no agent {agent_id}: an administrator creates the profile first")
-    saved = location.as_profile() | {"reportedAt": deps.clock.now().isoformat(), "confirmedBy": "agent"}
+    saved = location.as_profile() | (extra or {}) | {"reportedAt": deps.clock.now().isoformat(),
+                                                      "confirmedBy": "agent"}
     deps.agents.put(replace(agent, last_location=saved))
     return saved

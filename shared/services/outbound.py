@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from shared.commands import OutboundCall
-from shared.domain import numbers
+from shared.domain import dispatchable, numbers
 from shared.domain.calls import CALLBACK_FROM_EMERGENCY_SERVICE, Agent, EmergencyCall, panel
 from shared.domain.dialed_by import DialedBy
 from shared.domain.emergency_path import DialPath, PathKind, dial_path, responder_reach
@@ -57,7 +57,16 @@ def place_outbound_call(cmd: OutboundCall, deps: Ports, policy: LeasePolicy,
         "callbackWindowEndsAt": call.callback_until.isoformat() if call.callback_until else None,
         "emergencyPath": call.path, "callerId": call.caller_id, "responderCallback": responder_text(call, "you"),
         "panel": panel(call.test), "warnings": warnings.items,
+        "location": location_summary(call.location),
     }
+
+
+def location_summary(location: dict[str, Any] | None) -> dict[str, Any]:
+    """What the panel shows her to read out: the line, where it comes from, since when confirmed."""
+    if not location or not location.get("readout"):
+        return {"source": "none", "readout": None, "confirmedAt": None}
+    return {"source": location.get("source") or "typed", "readout": location["readout"],
+            "confirmedAt": location.get("confirmedAt")}
 
 
 def pre_dial(cmd: OutboundCall, deps: Ports, policy: LeasePolicy,
@@ -212,13 +221,22 @@ def _start_emergency(cmd: OutboundCall, c: Classification, known: _Prefetched, n
         test=c.test, dialed_at=now,
         agent_name=agent.display_name if agent else dialed_by.user_name if dialed_by else cmd.agent_id,
         acs_user_id=agent.acs_user_id if agent else None, callback_number=number, callback_source=source,
-        callback_until=until, location=cmd.location or (agent.last_location if agent else None),
+        callback_until=until, location=_location(cmd, agent, now),
         path=path.kind.value, caller_id=own_number if path.direct_offer else number, warnings=tuple(warnings.items))
     call = keep(call, deps, policy, warnings)
     log.info("emergency call %s by agent %s: %s%s, path %s (%s), callback %s (%s)", call.call_id, call.agent_id,
              call.dialed_number, " TEST" if call.test else "", call.path, path.reason,
              mask_phone(call.callback_number), call.callback_source)
     return call
+
+
+def _location(cmd: OutboundCall, agent: Agent | None, now: datetime) -> dict[str, Any] | None:
+    """The location in force (dispatchable.in_force: its source, the line she reads out, its age), from what the
+    dial has read already; what the panel sent is kept even when it locates nothing."""
+    found = dispatchable.in_force(cmd.location, agent.last_location if agent else None, now)
+    if found is None and cmd.location:
+        return cmd.location | {"source": "none", "readout": None, "confirmedAt": None}
+    return found
 
 
 def _agent(read: Agent | StoreError | None, agent_id: str, warnings: Warnings, unmapped: bool) -> Agent | None:

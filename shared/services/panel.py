@@ -8,7 +8,7 @@ from typing import Any
 from shared.domain.calls import HIDDEN_CONVERSATION_ACTIONS, PANEL_CONTROLS, EmergencyCall, alert_text
 from shared.domain.routing import Outcome, in_force
 from shared.ports import Ports
-from shared.services.outbound import responder_text
+from shared.services.outbound import location_summary, responder_text
 
 RING_TIME = timedelta(seconds=30)
 # A callback the agent's panel shows ringing: redirected to her, or addressed to her identity already (direct offer).
@@ -47,6 +47,8 @@ def emergency_state(agent_id: str, deps: Ports) -> dict[str, Any]:
         # How the responder reaches her on this call's path (emergency_path.responder_reach).
         "emergencyPath": call.path if call and (in_progress or window_open) else None,
         "responderCallback": responder_text(call, "you") if call and (in_progress or window_open) else None,
+        # What she reads to the operator during the call (the location in force at the dial, its source and age).
+        "location": location_summary(call.location) if call and in_progress else None,
     }
 
 

@@ -229,3 +229,31 @@ def test_a_typed_933_holds_its_number_before_call_and_the_dial_claims_it(alice: 
     alice.get_by_role("button", name="End call").click()
     print(f"AGENT PANEL Enter -> the dial's answer: {timed['answerMs']:.0f} ms with a pre-dial hold "
           f"({timed['source']}), {without['answerMs']:.0f} ms without one ({without['source']}); one dial each")
+
+
+def test_in_emergency_mode_she_reads_her_confirmed_site_and_her_callback_number_in_words(
+        browser: Any, stack: LocalStack) -> None:
+    """Issue 19, part 3: the operator asks where she is and the number to call back; the panel says both."""
+    site = {"name": "Springfield", "address": {"country": "US", "A1": "IL", "A3": "Springfield",
+                                              "RD": "Example Plaza", "HNO": "1", "PC": "62701"}}
+    assert stack.client.put("/api/manage/sites/springfield", site)[0] == 200
+    status, answer = stack.client.as_user(BOB).put("/api/agent/agents/bob/location", {
+        "countryCode": "US", "address": "1 Example Plaza", "floor": "3", "room": "301", "siteId": "springfield"})
+    assert status == 200, answer
+    bob = open_panel(browser, stack, BOB)  # the panel sends the location it was given with the dial
+    expect(bob.get_by_role("heading", level=1)).to_have_text("Agent panel: Bob Example")
+    bob.get_by_label("Number to dial").fill("933")
+    with bob.expect_response("**/api/agent/outbound-calls") as dialed:
+        bob.get_by_label("Number to dial").press("Enter")
+    answer = dialed.value.json()
+    alert = bob.get_by_role("alert").filter(has_text="Test call (933) in progress")
+    expect(alert).to_contain_text("Tell the operator: 1 Example Plaza, Springfield IL 62701, floor 3, room 301")
+    number = answer["callbackNumber"]
+    assert number, answer
+    digits = [int(d) for d in number.removeprefix("+1")]
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    expect(alert).to_contain_text(" ".join(words[d] for d in digits[:3]) + ", ")
+    expect(alert).to_contain_text(" ".join(words[d] for d in digits[6:]) + ".")
+    shot(bob, "emergency-read-out")
+    bob.get_by_role("button", name="End call").click()
+    bob.context.close()

@@ -57,7 +57,9 @@ def test_the_call_is_recorded_against_her_user_with_a_warning_and_a_pool_number(
     # ... the incident is hers, as far as she is known, never agent carol's
     record = deps.calls.get(answer["emergencyCallId"])[0]
     assert (record.agent_id, record.agent_name, record.dialed_number) == (CAROLS_ID, "carol@example.com", "911")
-    assert record.location == LOCATION and record.acs_user_id is None
+    # what she sent, with where it comes from (she has no profile: typed) and the line she reads out
+    assert {k: record.location[k] for k in LOCATION} == LOCATION and record.acs_user_id is None
+    assert record.location["source"] == "typed" and record.location["readout"].startswith(LOCATION["address"])
     [(_, started)] = deps.events.published
     assert started["agentId"] == CAROLS_ID
     # ... and a pool number is leased to her, whose callback goes to the fallback desk (no identity to ring)

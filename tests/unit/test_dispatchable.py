@@ -1,0 +1,62 @@
+"""The location in force on an emergency call (issue 19, part 3): what she reads out, where it comes from and how
+old it is, decided from what the dial reads anyway."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.commands import OutboundCall
+from shared.domain.calls import Agent
+from shared.domain.dispatchable import CONFIRMED_FOR, in_force
+from shared.services.outbound import place_outbound_call
+from tests.fakes import T0, FakeDeps
+
+PLAZA = {"countryCode": "US", "address": "1 Example Plaza", "floor": "3", "room": "301", "city": "Springfield"}
+CIVIC = {"country": "US", "A1": "IL", "A3": "Springfield", "RD": "Example Plaza", "HNO": "1", "PC": "62701",
+         "FLR": "3", "ROOM": "301"}
+
+
+def confirmed(ago: timedelta, **more: object) -> dict[str, object]:
+    return PLAZA | {"reportedAt": (T0 - ago).isoformat(), "confirmedBy": "agent"} | more
+
+
+def test_her_confirmation_within_12_hours_is_in_force_and_read_out_from_her_site() -> None:
+    found = in_force(PLAZA, confirmed(timedelta(hours=2), siteId="springfield", civic=CIVIC), T0)
+    assert found is not None and found["source"] == "confirmed"
+    assert found["readout"] == "1 Example Plaza, Springfield IL 62701, floor 3, room 301"
+    assert found["confirmedAt"] == (T0 - timedelta(hours=2)).isoformat()
+
+
+def test_an_older_confirmation_is_still_read_out_but_marked_unconfirmed() -> None:
+    found = in_force(None, confirmed(CONFIRMED_FOR + timedelta(minutes=1)), T0)
+    assert found is not None and found["source"] == "unconfirmed" and found["readout"].startswith("1 Example Plaza")
+
+
+def test_a_location_the_panel_sent_that_she_has_not_confirmed_is_typed() -> None:
+    elsewhere = PLAZA | {"address": "2 Example Plaza"}
+    found = in_force(elsewhere, confirmed(timedelta(hours=1)), T0)
+    assert found is not None and found["source"] == "typed" and found["confirmedAt"] is None
+    assert found["readout"].startswith("2 Example Plaza")
+
+
+def test_nothing_known_or_sharing_off_is_no_location() -> None:
+    assert in_force(None, None, T0) is None
+    assert in_force(None, confirmed(timedelta(hours=1), enabled=False), T0) is None
+    assert in_force({"countryCode": "US"}, None, T0) is None
+
+
+def test_the_dial_answers_the_location_in_force_without_a_round_trip_of_its_own() -> None:
+    deps = FakeDeps()
+    deps.agents.put(Agent("alice", "Alice", acs_user_id="8:acs:r_alice", email_recipients="s@example.com",
+                          last_location=confirmed(timedelta(hours=1), siteId="springfield", civic=CIVIC)))
+    deps.add_numbers("+12025550100")
+    answer = place_outbound_call(OutboundCall("alice", "911", "US", PLAZA), deps, deps.policy)
+    assert answer["location"] == {"source": "confirmed",
+                                  "readout": "1 Example Plaza, Springfield IL 62701, floor 3, room 301",
+                                  "confirmedAt": (T0 - timedelta(hours=1)).isoformat()}
+    record = deps.calls.get(answer["emergencyCallId"])[0]
+    assert record.location is not None and record.location["source"] == "confirmed"
+    [(_, started)] = deps.events.published
+    assert started["location"]["readout"] == answer["location"]["readout"]  # CallStarted carries it
+    nothing = place_outbound_call(OutboundCall("nobody", "933", "US"), deps, deps.policy)
+    assert nothing["location"] == {"source": "none", "readout": None, "confirmedAt": None}
