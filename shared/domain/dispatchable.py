@@ -29,7 +29,7 @@ def in_force(sent: dict[str, Any] | None, confirmed: dict[str, Any] | None, now:
         return _with(sent, "typed", None)
     if mine is None:
         return None
-    at = _instant(mine.get("reportedAt"))
+    at = instant(mine.get("reportedAt"))
     fresh = at is not None and timedelta(0) <= now - at <= confirmed_for
     return _with((sent or {}) | mine, "confirmed" if fresh else "unconfirmed", at)
 
@@ -61,7 +61,8 @@ def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(str(a.get(k) or "").strip().lower() == str(b.get(k) or "").strip().lower() for k in SAME_PLACE)
 
 
-def _instant(value: Any) -> datetime | None:
+def instant(value: Any) -> datetime | None:
+    """An ISO 8601 instant with its offset, or None (absent, malformed or naive)."""
     try:
         parsed = datetime.fromisoformat(str(value)) if value else None
     except ValueError:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from shared.domain.calls import Agent
+from shared.domain.dispatchable import instant
 from shared.domain.emergency_path import EmergencyPath, PathKind, Status, emergency_path, worst
 from shared.domain.lease import NumberState, PoolNumber, count_states
 from shared.domain.numbers import SUPPORTED_COUNTRIES, region_for_country, valid_country
@@ -145,20 +145,12 @@ def _location(agent: Agent, now: datetime) -> Check:
     if country not in SUPPORTED_COUNTRIES:
         return check(Status.FAIL, f"{country} is not a country where ACS supports emergency calls ({_SUPPORTED}).",
                      "Emergency calls from there are not permitted: the agent must work from a supported country.")
-    reported = _reported_at(location.get("reportedAt"))
+    reported = instant(location.get("reportedAt"))
     where = ", ".join(str(location[k]) for k in ("address", "city") if location.get(k)) or "no address"
     if reported is not None and now - reported > LOCATION_MAX_AGE:
         return check(Status.WARNING, f"Last reported in {country} ({where}) {(now - reported).days} days ago.",
                      "Ask the agent to open the dialer so that the browser reports the location again.")
     return check(Status.PASS, f"Last reported in {country} ({where}).")
-
-
-def _reported_at(value: Any) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 def _mailbox(agent: Agent) -> Check:
