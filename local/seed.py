@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from local.stack import Client, LocalStack
+from shared.agent_access import AGENT
 
 # Alice and Bob sign in with these Entra object ids (the panel's and the tests' users); Carol's profile names no
 # user yet (readiness says so, and her signed-in emergency call is recorded against her user).
@@ -79,7 +80,17 @@ def seed(client: Client, agents: dict[str, dict[str, Any]] | None = None, pool: 
             _put(client, f"/api/manage/voice-config/{kind}/{quote(key)}", record, f"{kind} {key}")
     for agent_id, body in (agents or AGENTS).items():
         _put(client, f"/api/manage/agents/{agent_id}", body, f"agent {agent_id}")
+        confirm_location(client, agent_id, body)
     _put(client, "/api/manage/callback-numbers", {"numbers": pool or POOL}, "the callback pool")
+
+
+def confirm_location(client: Client, agent_id: str, body: dict[str, Any]) -> None:
+    """An agent who signs in confirms her location on her panel, as she would when her shift starts (readiness
+    counts only her own confirmation); an agent no user is mapped to cannot."""
+    if body.get("signInId") and body.get("lastLocation"):
+        agent = client.as_user({"userId": body["signInId"], "userDetails": f"{agent_id}@example.com",
+                                "roles": [AGENT]})
+        _put(agent, f"/api/agent/agents/{agent_id}/location", body["lastLocation"], f"{agent_id}'s location")
 
 
 def seed_workers(stack: LocalStack, agents: dict[str, dict[str, Any]] | None = None) -> None:

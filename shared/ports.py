@@ -389,4 +389,5 @@ class AdminPorts(Protocol):
     agents: AgentStore
     pool: PoolStore
     voice_config: VoiceConfigStore
+    sites: SiteStore
     audit: AuditLog

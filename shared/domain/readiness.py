@@ -5,11 +5,12 @@ Pure: takes the agent, the voice configuration, the callback pool and `now`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.domain.calls import Agent
-from shared.domain.dispatchable import instant
+from shared.domain.dispatchable import CONFIRMED_FOR, instant
 from shared.domain.emergency_path import EmergencyPath, PathKind, Status, emergency_path, worst
 from shared.domain.lease import NumberState, PoolNumber, count_states
 from shared.domain.numbers import SUPPORTED_COUNTRIES, region_for_country, valid_country
@@ -43,13 +44,14 @@ class AgentReadiness:
 
 def assess(agent: Agent, config: VoiceConfig, pool: list[PoolNumber], now: datetime,
            quarantine: timedelta, lease_on_direct_offer: bool = False,
-           routing: WorkerStatus | None = None) -> AgentReadiness:
+           routing: WorkerStatus | None = None, site_names: Mapping[str, str] | None = None) -> AgentReadiness:
     """Every prerequisite of the agent's emergency call, in the order an admin fixes them."""
     profile_check, profile = _voice_profile(agent, config)
     number = _number_of(agent, profile)
     country = _location_country(agent)
     path = emergency_path(number, country, config)
-    checks = (sign_in(agent), profile_check, _location(agent, now), _mailbox(agent), _recipients(agent),
+    checks = (sign_in(agent), profile_check, _location(agent, now), dispatchable_location(agent, now, site_names),
+              _mailbox(agent), _recipients(agent),
               Check("emergency_path", "Emergency call path", path.status, path.explanation, path.fix),
               _callback(path, country, pool, now, quarantine, lease_on_direct_offer),
               *((_routing_worker(routing),) if routing is not None else ()))
@@ -151,6 +153,40 @@ def _location(agent: Agent, now: datetime) -> Check:
         return check(Status.WARNING, f"Last reported in {country} ({where}) {(now - reported).days} days ago.",
                      "Ask the agent to open the dialer so that the browser reports the location again.")
     return check(Status.PASS, f"Last reported in {country} ({where}).")
+
+
+def dispatchable_location(agent: Agent, now: datetime, site_names: Mapping[str, str] | None = None) -> Check:
+    """Where the operator will be told she is (issue 19): her own confirmation, at which site, how long ago."""
+    def check(status: Status, reason: str, fix: str | None = None) -> Check:
+        return Check("dispatchable_location", "Dispatchable location confirmed by the agent", status, reason, fix)
+
+    location = agent.last_location or {}
+    confirm = "Ask the agent to confirm where she is on her panel (Your location)."
+    at = instant(location.get("reportedAt")) if location.get("confirmedBy") == "agent" else None
+    if at is None:
+        never = ("Never confirmed by the agent: an emergency call would read out an address nobody confirmed."
+                 if location else "Never confirmed by the agent: no location is known.")
+        return check(Status.WARNING, never, confirm)
+    site_id = location.get("siteId")
+    place = ", ".join(f"{label} {location[k]}" for k, label in (("floor", "floor"), ("room", "room"))
+                      if location.get(k))
+    where = (f"at site {(site_names or {}).get(str(site_id), site_id)}" if site_id else
+             f"outside every site ({location.get('address') or 'no street address'})") + (f", {place}" if place else "")
+    age = _age(now - at)
+    if now - at > CONFIRMED_FOR:
+        hours = int(CONFIRMED_FOR.total_seconds() // 3600)
+        return check(Status.WARNING, f"Not confirmed in the last {hours} hours: last "
+                     f"confirmed {where}, {age} ago.", confirm)
+    return check(Status.PASS, f"Confirmed {where}, {age} ago.")
+
+
+def _age(elapsed: timedelta) -> str:
+    minutes = max(0, int(elapsed.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
 
 
 def _mailbox(agent: Agent) -> Check:

@@ -25,7 +25,8 @@ def all_readiness(deps: AdminPorts, policy: LeasePolicy, routing: RoutingEngine 
     config, pool = deps.voice_config.load(), deps.pool.list_all()
     agents = sorted(deps.agents.list(), key=lambda a: a.agent_id)
     workers = worker_statuses(agents, routing)
-    results = [assess(a, config, pool, now, policy.quarantine, policy.lease_on_direct_offer, w)
+    names = _site_names(deps)
+    results = [assess(a, config, pool, now, policy.quarantine, policy.lease_on_direct_offer, w, names)
                for a, w in zip(agents, workers, strict=True)]
     return {"checkedAt": now.isoformat(), "counts": counts(results), "agents": [readiness_view(r) for r in results]}
 
@@ -46,8 +47,12 @@ def agent_readiness(agent_id: str, deps: AdminPorts, policy: LeasePolicy,
         raise NotFound(f"no agent {agent_id}")
     now = deps.clock.now()
     result = assess(agent, deps.voice_config.load(), deps.pool.list_all(), now, policy.quarantine,
-                    policy.lease_on_direct_offer, worker_statuses([agent], routing)[0])
+                    policy.lease_on_direct_offer, worker_statuses([agent], routing)[0], _site_names(deps))
     return {"checkedAt": now.isoformat()} | readiness_view(result)
+
+
+def _site_names(deps: AdminPorts) -> dict[str, str]:
+    return {s.site_id: s.name for s in deps.sites.list_sites()}
 
 
 def readiness_view(r: AgentReadiness) -> dict[str, Any]:

@@ -34,7 +34,9 @@ POOL = [PoolNumber("+12025550100", "1")]
 ALICE = Agent("alice", "Alice Example", outbound_number=MS_NUMBER, email_recipients="desk@example.com",
               outbound_profile="voice-us", capacity_profile="voice-default",
               sign_in_id="00000000-0000-0000-0000-0000000a11ce",
-              last_location={"countryCode": "US", "address": "1 Example Plaza", "enabled": True})
+              last_location={"countryCode": "US", "address": "1 Example Plaza", "enabled": True, "floor": "3",
+                             "siteId": "springfield", "reportedAt": (T0 - timedelta(hours=2)).isoformat(),
+                             "confirmedBy": "agent"})
 
 
 def check(agent: Agent = ALICE, config: VoiceConfig = CONFIG, pool: list[PoolNumber] | None = None,
@@ -47,8 +49,8 @@ def check(agent: Agent = ALICE, config: VoiceConfig = CONFIG, pool: list[PoolNum
 def test_an_agent_with_everything_in_place_is_ready() -> None:
     result = assess(ALICE, CONFIG, POOL, T0, QUARANTINE)
     assert result.status is Status.PASS
-    assert [c.check_id for c in result.checks] == ["sign_in", "voice_profile", "location", "mailbox", "recipients",
-                                                   "emergency_path", "callback_number"]
+    assert [c.check_id for c in result.checks] == ["sign_in", "voice_profile", "location", "dispatchable_location",
+                                                   "mailbox", "recipients", "emergency_path", "callback_number"]
     assert all(c.status is Status.PASS and c.fix is None for c in result.checks)
 
 
@@ -233,3 +235,29 @@ def test_counts_tally_agents_by_their_worst_check() -> None:
     results = [assess(a, CONFIG, POOL, T0, QUARANTINE) for a in
                (ALICE, replace(ALICE, mailbox_enabled=False), replace(ALICE, outbound_number=DR_NUMBER))]
     assert counts(results) == {"pass": 1, "warning": 1, "fail": 1}
+
+
+# --- her dispatchable location, as she confirmed it (issue 19) ------------------------------------------------
+
+
+def test_her_confirmation_says_the_site_the_place_and_how_long_ago() -> None:
+    result = assess(ALICE, CONFIG, POOL, T0, QUARANTINE, site_names={"springfield": "Springfield contact center"})
+    found = next(c for c in result.checks if c.check_id == "dispatchable_location")
+    assert (found.status, found.reason) == (Status.PASS, "Confirmed at site Springfield contact center, floor 3, "
+                                                          "2 h ago.")
+
+
+def test_a_confirmation_outside_every_site_is_said_so() -> None:
+    home = {k: v for k, v in ALICE.last_location.items() if k != "siteId"} | {"address": "2 Example Road"}
+    status, reason, _ = check(replace(ALICE, last_location=home), which="dispatchable_location")
+    assert (status, reason) == (Status.PASS, "Confirmed outside every site (2 Example Road), floor 3, 2 h ago.")
+
+
+def test_an_old_or_missing_confirmation_is_a_warning_with_the_fix() -> None:
+    old = ALICE.last_location | {"reportedAt": (T0 - timedelta(hours=13)).isoformat()}
+    status, reason, fix = check(replace(ALICE, last_location=old), which="dispatchable_location")
+    assert status is Status.WARNING and reason.startswith("Not confirmed in the last 12 hours: last confirmed at "
+                                                          "site springfield, floor 3, 13 h ago") and fix
+    by_admin = {"countryCode": "US", "address": "1 Example Plaza"}  # set on the profile, never confirmed by her
+    status, reason, fix = check(replace(ALICE, last_location=by_admin), which="dispatchable_location")
+    assert status is Status.WARNING and reason.startswith("Never confirmed by the agent") and fix
