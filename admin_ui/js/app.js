@@ -8,10 +8,12 @@ import { poolView } from "./views/pool.js";
 import { setupView } from "./views/setup.js";
 import { incidentsView, incidentView } from "./views/incidents.js";
 import { auditView } from "./views/audit.js";
+import { sitesView } from "./views/sites.js";
 
 const ROUTES = [
   [/^agents$/, () => agentsView, "agents"],
   [/^agents\/(.+)$/, (id) => (ctx) => agentView(ctx, id), "agents"],
+  [/^sites$/, () => sitesView, "sites"],
   [/^template$/, () => templateView, "template"],
   [/^pool$/, () => poolView, "pool"],
   [/^setup$/, () => setupView, "setup"],

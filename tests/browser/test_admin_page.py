@@ -7,6 +7,7 @@ artifacts/screenshots/. Fictional 555-01xx numbers and example.com / example.org
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from local.seed import seeded_stack
 from local.stack import ADMIN_PRINCIPAL, LocalStack
-from shared.agent_access import DIALER
+from shared.agent_access import AGENT, DIALER
 from tests.browser.conftest import CHROMIUM
 
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -206,3 +207,183 @@ def test_the_pool_shows_a_number_held_before_a_dial_as_such(page: object, stack:
     row = leases.locator("tr", has_text="admin-page-hold")
     expect(row).to_contain_text("held for a dial she is about to place")
     expect(row).to_contain_text("if no call follows")
+
+
+# Sites (issue 19, parts 1 and 2): the contact center's buildings with their civic addresses, places and networks.
+BOB = {"userId": "00000000-0000-0000-0000-000000000b0b", "userDetails": "bob@example.com", "roles": [AGENT]}
+PLAZA = {"country": "US", "A1": "IL", "A3": "Springfield", "RD": "Example", "STS": "Plaza", "HNO": "1", "PC": "62701"}
+# axe-core's browser script (npm axe-core); AXE_CORE names another copy of axe.min.js.
+AXE = Path(os.environ.get("AXE_CORE", Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"))
+
+
+def new_site(page: object, name: str, address: dict[str, str], site_id: str | None = None) -> None:
+    """Open the editor with New site and fill the name and the address (plain-word labels)."""
+    page.get_by_role("button", name="New site").click()  # type: ignore[attr-defined]
+    editor = page.get_by_role("form", name="New site")  # type: ignore[attr-defined]
+    editor.get_by_label("Name", exact=True).fill(name)
+    if site_id:
+        editor.get_by_label("Site ID").fill(site_id)
+    civic = editor.get_by_role("group", name="Civic address (the dispatchable location)")
+    civic.get_by_label("Country").select_option(address["country"])
+    labels = {"HNO": "House number", "RD": "Street", "STS": "Street suffix", "A3": "City", "A1": "State/province",
+              "PC": "Postal code"}
+    for part, label in labels.items():
+        if part in address:
+            civic.get_by_label(label, exact=True).fill(address[part])
+
+
+def put_site(stack: LocalStack, site_id: str, name: str, networks: list[str] | None = None) -> None:
+    status, answer = stack.client.put(f"/api/manage/sites/{site_id}", {"name": name, "address": PLAZA})
+    assert status == 200, answer
+    if networks:
+        status, answer = stack.client.put(f"/api/manage/sites/{site_id}/networks", {"networks": networks})
+        assert status == 200, answer
+
+
+def test_admin_creates_a_site_with_a_us_address_and_sees_it_listed_with_its_read_out(
+        page: object, stack: LocalStack) -> None:
+    # GIVEN the Sites view WHEN the admin fills a valid US address, a place inside, and saves
+    open_page(page, "sites", "Sites")
+    new_site(page, "Example Plaza", {**PLAZA, "A1": "il"})
+    expect(page.get_by_label("Site ID")).to_have_value("example-plaza")  # made from the name
+    page.get_by_role("button", name="Add a place").click()
+    place = page.get_by_role("group", name="Place 1")
+    expect(place.get_by_label("Floor")).to_be_focused()
+    place.get_by_label("Floor").fill("3")
+    place.get_by_label("Room").fill("301")
+    shot(page, "site-editor")
+    page.get_by_role("button", name="Save site").click()
+    # THEN it is listed with the line an agent reads to the operator, and its place
+    expect(page.locator("#messages")).to_contain_text("Saved Example Plaza: 1 Example Plaza, Springfield IL 62701.")
+    row = page.locator("tr[data-site='example-plaza']")
+    expect(row).to_contain_text("1 Example Plaza, Springfield IL 62701")
+    expect(row).to_contain_text("Floor 3, room 301")
+    expect(page.get_by_role("button", name="Edit Example Plaza")).to_be_focused()
+    assert stack.client.get("/api/manage/sites/example-plaza")[1]["address"]["A1"] == "IL"
+    shot(page, "sites")
+
+
+def test_a_bad_postal_code_is_shown_beside_postal_code_and_nothing_is_saved(page: object, stack: LocalStack) -> None:
+    open_page(page, "sites", "Sites")
+    new_site(page, "Example Annex", {**PLAZA, "PC": "6270"}, site_id="example-annex")
+    page.get_by_role("button", name="Save site").click()
+    postal = page.get_by_label("Postal code")
+    error = page.locator(f"#{postal.get_attribute('id')}-error")
+    expect(error).to_have_text(re.compile(r"^Postal code is not a ZIP code of the United States"))
+    expect(postal).to_have_attribute("aria-invalid", "true")
+    expect(postal).to_have_attribute("aria-describedby", re.compile(f"{postal.get_attribute('id')}-error"))
+    expect(postal).to_be_focused()
+    expect(page.locator("#messages")).to_contain_text("Not saved: Postal code is not a ZIP code")
+    shot(page, "site-validation")
+    assert stack.client.get("/api/manage/sites/example-annex")[0] == 404
+    expect(page.locator("tr[data-site='example-annex']")).to_have_count(0)
+
+
+def test_every_address_problem_is_shown_beside_its_own_field(page: object, stack: LocalStack) -> None:
+    open_page(page, "sites", "Sites")
+    new_site(page, "Example Lodge", {k: v for k, v in PLAZA.items() if k != "HNO"} | {"PC": "6270"})
+    page.get_by_role("button", name="Save site").click()
+    number, postal = page.get_by_label("House number", exact=True), page.get_by_label("Postal code")
+    expect(page.locator(f"#{number.get_attribute('id')}-error")).to_have_text(re.compile("^House number is required"))
+    expect(page.locator(f"#{postal.get_attribute('id')}-error")).to_have_text(re.compile("^Postal code is not a ZIP"))
+    expect(number).to_be_focused()  # the first in the address's order
+    expect(postal).to_have_attribute("aria-invalid", "true")
+    assert stack.client.get("/api/manage/sites/example-lodge")[0] == 404
+
+
+def test_networks_are_saved_and_one_overlapping_another_site_s_is_refused_beside_the_field(
+        page: object, stack: LocalStack) -> None:
+    # GIVEN another site holds 10.20.0.0/16
+    put_site(stack, "example-depot", "Example Depot", ["10.20.0.0/16"])
+    open_page(page, "sites", "Sites")
+    # WHEN the admin creates a site with a network of its own THEN it is saved
+    new_site(page, "Example Tower", PLAZA)
+    page.get_by_label("Networks").fill("192.0.2.0/24\n2001:db8:1::/48")
+    page.get_by_role("button", name="Save site").click()
+    row = page.locator("tr[data-site='example-tower']")
+    expect(row).to_contain_text("192.0.2.0/24")
+    expect(row).to_contain_text("2001:db8:1::/48")
+    # WHEN she adds a broader network over the other site's THEN it is refused beside Networks, naming the line
+    page.get_by_role("button", name="Edit Example Tower").click()
+    networks = page.get_by_label("Networks")
+    networks.fill("192.0.2.0/24\n\n10.0.0.0/8")
+    page.get_by_role("button", name="Save site").click()
+    error = page.locator(f"#{networks.get_attribute('id')}-error")
+    expect(error).to_contain_text("Line 3 (10.0.0.0/8) overlaps 10.20.0.0/16 of site example-depot")
+    expect(networks).to_have_attribute("aria-invalid", "true")
+    expect(networks).to_be_focused()
+    expect(page.locator("#messages")).to_contain_text("Example Tower saved, but not its networks: Line 3")
+    shot(page, "site-network-overlap")
+    assert stack.client.get("/api/manage/sites/example-tower")[1]["networks"] == ["192.0.2.0/24", "2001:db8:1::/48"]
+
+
+def test_a_site_an_agent_confirmed_is_not_deleted_until_she_confirms_another(page: object, stack: LocalStack) -> None:
+    # GIVEN Bob confirmed he works at Example Hall
+    put_site(stack, "example-hall", "Example Hall")
+    bob = stack.client.as_user(BOB)
+    here = {"countryCode": "US", "address": "1 Example Plaza", "floor": "3", "room": "301"}
+    status, answer = bob.put("/api/agent/agents/bob/location", {**here, "siteId": "example-hall"})
+    assert status == 200, answer
+    open_page(page, "sites", "Sites")
+    # WHEN the admin deletes it and confirms THEN it is refused, naming him, and the site stays
+    page.get_by_role("button", name="Delete Example Hall").click()
+    dialog = page.get_by_role("dialog", name="Delete site Example Hall?")
+    expect(dialog).to_contain_text("This cannot be undone")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    dialog.get_by_role("button", name="Delete site Example Hall").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("confirmed location of 1 agent(s): bob")
+    shot(page, "site-delete-refused")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Delete Example Hall")).to_be_focused()
+    assert stack.client.get("/api/manage/sites/example-hall")[0] == 200
+    # WHEN Bob confirms another location THEN the deletion goes through
+    assert bob.put("/api/agent/agents/bob/location", here)[0] == 200
+    page.get_by_role("button", name="Delete Example Hall").click()
+    dialog.get_by_role("button", name="Delete site Example Hall").click()
+    expect(page.locator("#messages")).to_contain_text("Deleted Example Hall.")
+    expect(page.locator("tr[data-site='example-hall']")).to_have_count(0)
+    assert stack.client.get("/api/manage/sites/example-hall")[0] == 404
+
+
+def axe_violations(page: object) -> list[dict[str, object]]:
+    assert AXE.exists(), f"{AXE} is missing: `make test` installs axe-core from package.json (or set AXE_CORE)"
+    # Evaluated through the DevTools protocol: the page's Content-Security-Policy refuses an injected script tag.
+    page.evaluate(f"{AXE.read_text()}\n;undefined")  # type: ignore[attr-defined]
+    script = ("async () => (await axe.run(document)).violations"
+              ".map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))")
+    return list(page.evaluate(script))  # type: ignore[attr-defined]
+
+
+def test_axe_finds_no_violations_on_the_sites_view(page: object, stack: LocalStack) -> None:
+    put_site(stack, "example-works", "Example Works", ["198.51.100.0/24"])
+    open_page(page, "sites", "Sites")
+    assert axe_violations(page) == []
+    # ... nor with the editor open and the server's messages beside its fields
+    page.get_by_role("button", name="Edit Example Works").click()
+    page.get_by_role("button", name="Add a place").click()
+    page.get_by_label("Postal code").fill("6270")
+    page.get_by_role("button", name="Save site").click()
+    expect(page.get_by_label("Postal code")).to_have_attribute("aria-invalid", "true")
+    assert axe_violations(page) == []
+    # ... nor in the confirmation dialog
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Delete Example Works").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_an_auditor_sees_the_sites_without_change_controls(browser: object, stack: LocalStack) -> None:
+    put_site(stack, "example-wing", "Example Wing", ["203.0.113.0/24"])
+    context = browser.new_context(base_url=stack.client.base_url,  # type: ignore[attr-defined]
+                                  extra_http_headers={"X-Local-Principal": json.dumps(AUDITOR)})
+    try:
+        page = context.new_page()
+        open_page(page, "sites", "Sites")
+        row = page.locator("tr[data-site='example-wing']")
+        expect(row).to_contain_text("1 Example Plaza, Springfield IL 62701")
+        expect(row).to_contain_text("203.0.113.0/24")
+        expect(page.get_by_role("button")).to_have_count(0)
+        expect(page.get_by_role("form")).to_have_count(0)
+    finally:
+        context.close()

@@ -1,0 +1,130 @@
+// Sites: the contact center's buildings, the address an agent reads to the emergency operator, the places inside and
+// the networks that suggest the site; an admin creates, edits and deletes them (a site an agent confirmed stays).
+import { get, del, enc } from "../api.js";
+import { h, heading, announce, table } from "../dom.js";
+import { siteForm } from "./site_form.js";
+
+export async function sitesView(ctx) {
+  let sites = [];
+  const listBox = h("div");
+  const editorBox = h("section", { class: "panel", "aria-labelledby": "site-editor-title", hidden: true });
+  const newButton = h("button", { type: "button", class: "primary", onclick: () => openEditor(null) }, "New site");
+  let editing = null;  // the site ID the editor shows
+  const dialog = deleteDialog(async (siteId) => {
+    await render();
+    if (editing === siteId) closeEditor(null);
+    newButton.focus();
+  });
+
+  async function render() {
+    sites = (await get("manage/sites")).sites;
+    const headers = ["Site", "Address read to the operator", "Places", "Networks",
+      ...(ctx.canChange ? [h("span", { class: "visually-hidden" }, "Actions")] : [])];
+    listBox.replaceChildren(table("Sites", headers,
+      sites.map((s) => siteRow(ctx, s, { edit: openEditor, remove: dialog.open })),
+      { empty: "No site yet. Agents can only type their location until one is defined.", captionHidden: true }));
+  }
+
+  function openEditor(site) {
+    const editor = siteForm(site, {
+      taken: (id) => sites.find((s) => s.siteId === id),
+      onSaved: async (saved, done) => {
+        editing = saved.siteId;
+        await render();
+        if (!done) return;  // its networks were refused: the editor stays, the message beside them
+        closeEditor(saved.siteId);
+        announce(`Saved ${saved.name}: ${saved.readout}.`);
+      },
+      onCancel: () => closeEditor(editing),
+    });
+    editing = site?.siteId ?? null;
+    editorBox.replaceChildren(editor.element);
+    editorBox.hidden = false;
+    editor.focus();
+  }
+
+  function closeEditor(siteId) {
+    editing = null;
+    editorBox.hidden = true;
+    editorBox.replaceChildren();
+    const edit = siteId && listBox.querySelector(`tr[data-site="${CSS.escape(siteId)}"] button`);
+    (edit || newButton).focus();
+  }
+
+  await render();
+  return h("section", {},
+    heading("Sites"),
+    h("p", { class: "lead" }, "The contact center's buildings. An agent confirms the site she works at (the one " +
+      "her network suggests, with her floor and room) and reads its address to the emergency operator: " +
+      "a dispatchable location, as RAY BAUM's Act asks."),
+    ctx.canChange ? h("div", { class: "actions" }, newButton) : null,
+    listBox, ctx.canChange ? editorBox : null, ctx.canChange ? dialog.element : null);
+}
+
+function siteRow(ctx, s, { edit, remove }) {
+  return h("tr", { dataset: { site: s.siteId } },
+    h("th", { scope: "row" }, s.name, h("div", { class: "muted" }, s.siteId)),
+    h("td", {}, s.readout),
+    h("td", {}, s.places.length ? h("ul", { class: "compact" }, s.places.map((p) => h("li", {}, placeLabel(p))))
+      : h("span", { class: "muted" }, "none")),
+    h("td", {}, s.networks.length ? h("ul", { class: "compact" }, s.networks.map((n) => h("li", {}, h("code", {}, n))))
+      : h("span", { class: "muted" }, "none: no agent's panel suggests this site")),
+    ctx.canChange ? h("td", { class: "row-actions" },
+      h("button", { type: "button", "aria-label": `Edit ${s.name}`, onclick: () => edit(s) }, "Edit"),
+      h("button", { type: "button", "aria-label": `Delete ${s.name}`, onclick: () => remove(s) }, "Delete")) : null);
+}
+
+/** "Floor 3, North wing, room 301", as the agent's panel words a place. */
+function placeLabel(p) {
+  const text = [p.floor && `Floor ${p.floor}`, p.wing && `${p.wing} wing`, p.room && `room ${p.room}`]
+    .filter(Boolean).join(", ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A modal dialog asking to confirm a deletion; a refusal (409: agents confirmed the site) is shown in it. */
+function deleteDialog(onDeleted) {
+  let site = null;
+  let opener = null;
+  const question = h("h2", { id: "delete-site-title" });
+  const error = h("div", { class: "form-error", id: "delete-site-error" });
+  const confirm = h("button", { type: "button", class: "danger", onclick: remove });
+  const cancel = h("button", { type: "button", onclick: () => element.close() }, "Cancel");
+  const element = h("dialog", { class: "confirm", "aria-labelledby": "delete-site-title",
+    "aria-describedby": "delete-site-what delete-site-error" },
+  question,
+  h("p", { id: "delete-site-what" }, "This cannot be undone. Its networks are deleted with it; agents who confirmed " +
+    "it must confirm another location first."),
+  error,
+  h("div", { class: "actions" }, confirm, cancel));
+  element.addEventListener("close", () => opener?.isConnected && opener.focus());
+
+  async function remove() {
+    error.replaceChildren();
+    error.removeAttribute("role");
+    try {
+      await del(`manage/sites/${enc(site.siteId)}`);
+    } catch (e) {
+      error.append(h("p", {}, `Not deleted: ${e.message}`));
+      error.setAttribute("role", "alert");  // read out from the dialog: the page behind it is inert
+      return;
+    }
+    opener = null;
+    element.close();
+    await onDeleted(site.siteId);
+    announce(`Deleted ${site.name}.`);
+  }
+
+  return {
+    element,
+    open: (s) => {
+      site = s;
+      opener = document.activeElement;
+      question.textContent = `Delete site ${s.name}?`;
+      confirm.textContent = `Delete site ${s.name}`;
+      error.replaceChildren();
+      error.removeAttribute("role");
+      element.showModal();
+      cancel.focus();  // the safe choice first: the deletion cannot be undone
+    },
+  };
+}
