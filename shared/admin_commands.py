@@ -13,6 +13,7 @@ from shared.commands import check_id, text
 from shared.domain import addresses
 from shared.domain.audit import ENTITIES
 from shared.domain.numbers import pool_region, region_for_country, to_e164, valid_country
+from shared.domain.recipients import RecipientListError, parse_email_recipients
 from shared.domain.sites import Place, Site
 from shared.domain.voice_config import (
     KINDS,
@@ -148,9 +149,9 @@ MAX_NETWORKS = 100
 def site(site_id: str, body: dict[str, Any]) -> Site:
     """A site as the admin sends it: `{name, address: {RFC 5139 names}, places?: [{floor?, wing?, room?}]}`;
     strict, every problem named by its field."""
-    unknown = [k for k in body if k not in ("name", "address", "places")]
+    unknown = [k for k in body if k not in ("name", "address", "places", "deskEmails")]
     if unknown:
-        raise ValidationError(unknown[0], "is not a field of a site (fields: name, address, places)")
+        raise ValidationError(unknown[0], "is not a field of a site (fields: name, address, places, deskEmails)")
     name = text(body, "name", max_len=100)
     raw = body.get("address")
     if not isinstance(raw, dict):
@@ -163,7 +164,18 @@ def site(site_id: str, body: dict[str, Any]) -> Site:
     if not isinstance(places, list) or len(places) > MAX_PLACES:
         raise ValidationError("places", f"must be a list of at most {MAX_PLACES} places")
     assert name is not None
-    return Site(check_id("siteId", site_id), name, address, tuple(_place(i, p) for i, p in enumerate(places)))
+    desk = {a.casefold(): a for a in reversed(_list(body, "deskEmails", _email))}  # once each, the first spelling
+    return Site(check_id("siteId", site_id), name, address, tuple(_place(i, p) for i, p in enumerate(places)),
+                tuple(reversed(desk.values())))
+
+
+def _email(item: str) -> str:
+    """One address of the site's security desk, normalised (the recipients' rules)."""
+    try:
+        [address] = parse_email_recipients(item)
+    except RecipientListError as exc:
+        raise ValueError(exc.errors[0].reason if exc.errors else "is not an email address") from exc
+    return address
 
 
 def _place(index: int, raw: Any) -> Place:

@@ -327,6 +327,7 @@ class NotifyPorts(Protocol):
     sms: SmsSender | None
     deliveries: DeliveryStore
     templates: TemplateStore
+    sites: SiteStore
 
 
 # --- administration (issue 4): voice setup, audit log ------------------------------------------------------------

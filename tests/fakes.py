@@ -11,6 +11,7 @@ from shared.clock import FixedClock
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.lease import FreeSlot, IndexRow, Lease, LeasePolicy, PoolNumber
 from shared.domain.presence import Presence
+from shared.domain.sites import Network, Site
 from shared.domain.voice_config import VoiceConfig, VoiceRecord
 from shared.ports import ClaimState, Conflict, StoreError, Take
 from tests.fakes_routing import FakeRoutingEngine, FakeRoutingHolds
@@ -318,6 +319,33 @@ class Sequential:
         call()
 
 
+class FakeSites:
+    def __init__(self) -> None:
+        self.sites: dict[str, Site] = {}
+        self.networks: dict[str, Network] = {}
+
+    def list_sites(self) -> list[Site]:
+        return list(self.sites.values())
+
+    def get_site(self, site_id: str) -> Site | None:
+        return self.sites.get(site_id)
+
+    def put_site(self, site: Site) -> None:
+        self.sites[site.site_id] = site
+
+    def delete_site(self, site_id: str) -> bool:
+        return self.sites.pop(site_id, None) is not None
+
+    def list_networks(self) -> list[Network]:
+        return list(self.networks.values())
+
+    def put_network(self, network: Network) -> None:
+        self.networks[network.cidr] = network
+
+    def delete_network(self, cidr: str) -> bool:
+        return self.networks.pop(cidr, None) is not None
+
+
 class FakeDeps:
     """All ports in memory, a fixed clock at T0 and the default lease policy."""
 
@@ -337,6 +365,7 @@ class FakeDeps:
         self.routing = FakeRoutingEngine()
         self.routing_holds = FakeRoutingHolds()
         self.concurrency = Sequential()
+        self.sites = FakeSites()
         self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10),
                                   max_call=timedelta(hours=4))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shared.domain.audit import AuditEntry
-from shared.domain.sites import Network, Site
 from shared.domain.voice_config import VoiceRecord
 from tests.fakes import FakeDeps
 
@@ -23,33 +22,6 @@ class FakeAudit:
         return found[:limit]
 
 
-class FakeSites:
-    def __init__(self) -> None:
-        self.sites: dict[str, Site] = {}
-        self.networks: dict[str, Network] = {}
-
-    def list_sites(self) -> list[Site]:
-        return list(self.sites.values())
-
-    def get_site(self, site_id: str) -> Site | None:
-        return self.sites.get(site_id)
-
-    def put_site(self, site: Site) -> None:
-        self.sites[site.site_id] = site
-
-    def delete_site(self, site_id: str) -> bool:
-        return self.sites.pop(site_id, None) is not None
-
-    def list_networks(self) -> list[Network]:
-        return list(self.networks.values())
-
-    def put_network(self, network: Network) -> None:
-        self.networks[network.cidr] = network
-
-    def delete_network(self, cidr: str) -> bool:
-        return self.networks.pop(cidr, None) is not None
-
-
 class AdminDeps(FakeDeps):
     """FakeDeps plus the voice setup and the audit log."""
 
@@ -57,7 +29,6 @@ class AdminDeps(FakeDeps):
         super().__init__()
         self.voice_config = self.voice_setup  # the dial reads what the admin set
         self.audit = FakeAudit()
-        self.sites = FakeSites()
 
     def configure(self, *records: VoiceRecord) -> None:
         for record in records:

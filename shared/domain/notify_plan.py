@@ -26,10 +26,23 @@ class Plan:
     warnings: tuple[PlanWarning, ...]
 
 
-def plan_notifications(agent: Agent | None, agent_id: str, sms_enabled: bool, fallback_emails: str = "") -> Plan:
+def plan_notifications(agent: Agent | None, agent_id: str, sms_enabled: bool, fallback_emails: str = "",
+                       site_desk: tuple[str, ...] = ()) -> Plan:
     """Email (if the mailbox is enabled) and SMS (if a sender is configured) recipients of the agent; for an agent
     nobody configured (no profile has the id, or it is a signed-in user's whom no profile names), whose own
-    recipients are unknown, the tenant's fallback email recipients (FALLBACK_EMAIL_RECIPIENTS, as typed)."""
+    recipients are unknown, the tenant's fallback email recipients (FALLBACK_EMAIL_RECIPIENTS, as typed). `site_desk`:
+    the security desk of the site she confirmed she is at, told too (a real call's; an address on both lists once)."""
+    plan = _own_plan(agent, agent_id, sms_enabled, fallback_emails)
+    email: Channel = "email"
+    known = {r.casefold() for c, r in plan.jobs if c == email}
+    desk = tuple((email, d) for d in dict.fromkeys(site_desk) if d.casefold() not in known)
+    if not desk:
+        return plan
+    warnings = tuple(w for w in plan.warnings if w.code != "no_recipients")  # the desk is told
+    return Plan(plan.jobs + desk, warnings)
+
+
+def _own_plan(agent: Agent | None, agent_id: str, sms_enabled: bool, fallback_emails: str) -> Plan:
     if agent is None:
         return _fallback_plan(agent_id, fallback_emails)
     warnings: list[PlanWarning] = []

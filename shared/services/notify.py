@@ -75,7 +75,7 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     if call is None or not call.described:
         raise NotFound(f"no emergency call record {call_id}")
     agent = deps.agents.get(call.agent_id)
-    plan = plan_notifications(agent, call.agent_id, _sms_configured(deps), fallback_emails)
+    plan = plan_notifications(agent, call.agent_id, _sms_configured(deps), fallback_emails, _site_desk(call, deps))
     for w in plan.warnings:
         _record_warning(call_id, w, deps)
     codes = tuple(w.code for w in plan.warnings)
@@ -89,6 +89,21 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
         outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps), plan.jobs))
     return NotifyReport(call_id, outcomes, codes, _unusable({c for c, _ in plan.jobs}, deps))
+
+
+def _site_desk(call: EmergencyCall, deps: NotifyPorts) -> tuple[str, ...]:
+    """The security desk of the site the call's location names; none for a 933 test (her own list only), and
+    none when the site cannot be read (her own contacts are told all the same; the log says so)."""
+    site_id = (call.location or {}).get("siteId")
+    if call.test or not isinstance(site_id, str) or not site_id:
+        return ()
+    try:
+        site = deps.sites.get_site(site_id)
+    except StoreError as exc:
+        log.error("emergency call %s: site %s could not be read, its security desk is not told: %s", call.call_id,
+                  site_id, exc)
+        return ()
+    return site.desk_emails if site is not None else ()
 
 
 def _sms_configured(deps: NotifyPorts) -> bool:

@@ -24,9 +24,22 @@ ENTITY = "site"
 
 
 def site_view(site: Site, networks: list[Network]) -> dict[str, Any]:
+    mine = sorted(n.cidr for n in networks if n.site_id == site.site_id)
     return {"siteId": site.site_id, "name": site.name, "address": site.address.as_json(),
             "readout": readout(site.address), "places": [_place(p) for p in site.places],
-            "networks": sorted(n.cidr for n in networks if n.site_id == site.site_id)}
+            "deskEmails": list(site.desk_emails), "networks": mine, "warnings": site_warnings(site, mine)}
+
+
+def site_warnings(site: Site, networks: list[str]) -> list[dict[str, str]]:
+    """What keeps the site from doing its part on a call (readiness of the site, as the admin page shows it)."""
+    warnings = []
+    if not site.desk_emails:
+        warnings.append({"code": "no_desk_recipient", "message": "no security-desk recipient: a real emergency call "
+                         "from this site tells only the agent's own contacts (add deskEmails)"})
+    if not networks:
+        warnings.append({"code": "no_network", "message": "no network: agents here are never offered this site "
+                         "and must type their address"})
+    return warnings
 
 
 def _place(place: Any) -> dict[str, str]:
@@ -114,5 +127,5 @@ def suggest_location(agent_id: str, headers: Mapping[str, str], trusted: bool, d
 
 
 def _audited(site: Site) -> dict[str, Any]:
-    return {"name": site.name, "address": readout(site.address),
+    return {"name": site.name, "address": readout(site.address), "deskEmails": "; ".join(site.desk_emails),
             "places": "; ".join(", ".join(f"{k} {v}" for k, v in _place(p).items()) for p in site.places)}

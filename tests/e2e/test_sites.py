@@ -16,7 +16,8 @@ from tests.e2e.test_agent_sign_in import ALICE_USER
 PLAZA = {"name": "Springfield contact center",
          "address": {"country": "US", "A1": "il", "A3": "Springfield", "RD": "Example Plaza", "HNO": "1",
                      "PC": "62701"},
-         "places": [{"floor": "3", "room": "301"}, {"floor": "3", "wing": "North"}]}
+         "places": [{"floor": "3", "room": "301"}, {"floor": "3", "wing": "North"}],
+         "deskEmails": ["guard@example.com", "Guard@example.com", "security-desk@example.org"]}
 HARBOUR = {"name": "Aarhus office", "address": {"country": "DK", "A3": "Aarhus", "RD": "Eksempelvej", "HNO": "12",
                                                  "PC": "8000"}}
 
@@ -35,6 +36,8 @@ def test_an_admin_defines_a_site_with_a_validated_address_and_the_audit_says_so(
     assert site["address"]["A1"] == "IL"  # normalised
     assert site["readout"] == "1 Example Plaza, Springfield IL 62701"
     assert site["places"] == [{"floor": "3", "room": "301"}, {"floor": "3", "wing": "North"}]
+    assert site["deskEmails"] == ["guard@example.com", "security-desk@example.org"]  # normalised, once each
+    assert [w["code"] for w in site["warnings"]] == ["no_network"]
     assert client.as_user(AUDITOR).get("/api/manage/sites")[1]["sites"][0]["siteId"] == "springfield"
     audit = client.get("/api/manage/audit?entity=site&entityId=springfield")[1]
     assert audit["entries"], audit
@@ -47,6 +50,7 @@ def test_an_admin_defines_a_site_with_a_validated_address_and_the_audit_says_so(
     ({**PLAZA, "colour": "blue"}, "colour", "is not a field of a site"),
     ({**PLAZA, "places": [{"desk": "14"}]}, "places[0]", "floor, wing and/or room"),
     ({**PLAZA, "address": "1 Example Plaza"}, "address", "must be an object"),
+    ({**PLAZA, "deskEmails": ["guard@example"]}, "deskEmails", "#1"),
 ])
 def test_a_bad_site_is_refused_naming_the_field_and_nothing_changes(client: Client, body: dict[str, Any],
                                                                    field: str, reason: str) -> None:

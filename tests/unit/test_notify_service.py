@@ -9,9 +9,12 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.calls import Agent, EmergencyCall
+from shared.domain.civic import CivicAddress
 from shared.domain.delivery import MAX_ATTEMPTS, operation_id
+from shared.domain.sites import Site
 from shared.domain.template import NotificationTemplate
 from shared.errors import NotFound
+from shared.ports import StoreError
 from shared.services.notify import notify_emergency
 from tests.fakes import T0
 from tests.fakes_notify import NotifyDeps
@@ -248,3 +251,39 @@ def test_logs_never_hold_a_full_recipient(deps: NotifyDeps, caplog: pytest.LogCa
     assert "s***@example.com" in caplog.text and "***0142" in caplog.text
     for secret in ("security@example.com", "desk@example.org", "+12025550142"):
         assert secret not in caplog.text
+
+
+# --- the site's security desk (issue 19, part 4) ------------------------------------------------------------------
+
+
+def at_site(deps: NotifyDeps, call_id: str, number: str, desk: tuple[str, ...]) -> None:
+    deps.sites.put_site(Site("springfield", "Springfield", CivicAddress("US", a1="IL", a3="Springfield",
+                                                                        rd="Example Plaza", hno="1", pc="62701"),
+                             desk_emails=desk))
+    deps.calls.create(emergency_call(call_id, number, location=LOCATION | {"siteId": "springfield"}))
+
+
+def test_a_real_call_at_a_site_tells_its_security_desk_too_once_per_address(deps: NotifyDeps) -> None:
+    at_site(deps, "ec-site", "911", ("guard@example.com", "Security@Example.com"))
+    report = notify_emergency("ec-site", deps)
+    assert deps.mailer.accepted_to() == ["desk@example.org", "guard@example.com", "security@example.com"]
+    assert not report.retry
+
+
+def test_a_933_test_tells_only_her_own_list(deps: NotifyDeps) -> None:
+    at_site(deps, "ec-test", "933", ("guard@example.com",))
+    notify_emergency("ec-test", deps)
+    assert "guard@example.com" not in deps.mailer.accepted_to()
+
+
+def test_the_desk_is_told_when_she_has_no_recipients_and_an_unreadable_site_tells_her_own(
+        deps: NotifyDeps) -> None:
+    deps.agents.put(replace(ALICE, email_recipients="", sms_recipients=""))
+    at_site(deps, "ec-desk", "911", ("guard@example.com",))
+    report = notify_emergency("ec-desk", deps)
+    assert deps.mailer.accepted_to() == ["guard@example.com"] and "no_recipients" not in report.warnings
+    deps.agents.put(ALICE)
+    deps.sites.get_site = lambda site_id: (_ for _ in ()).throw(StoreError("down"))  # type: ignore[method-assign]
+    deps.calls.create(emergency_call("ec-down", "911", location=LOCATION | {"siteId": "springfield"}))
+    notify_emergency("ec-down", deps)
+    assert deps.mailer.accepted_to().count("security@example.com") == 1  # her own list, from this call
