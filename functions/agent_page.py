@@ -7,6 +7,7 @@ one agent never sees another's panel, and every API the page calls checks the sa
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,8 @@ from functions._agent import check_agent
 from functions._auth import principal
 from functions._common import container, handle_http
 from functions.admin_page import CONTENT_TYPES, CSP, SECURITY_HEADERS, resolve_asset
-from shared import agent_access, commands, ports
+from shared import agent_access, auth, commands, ports
+from shared.domain import sites
 from shared.errors import AppError, Forbidden, Unauthorized, ValidationError
 from shared.services import agent_profile
 
@@ -85,12 +87,15 @@ def handle_agent_location(req: func.HttpRequest) -> func.HttpResponse:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         check_agent(req, agent_id)
         location = commands.agent_location(commands.parse_json_object(req.get_body()))
-        extra = None
+        # Where she confirmed from (the network, not her address): a call from another network counts it
+        # unconfirmed.
+        seen = sites.client_ip(req.headers, auth.headers_trusted(os.environ))
+        extra: dict[str, object] = {"fromNetwork": sites.network_of(seen)}
         if location.site_id is not None:  # her site's civic address with her floor and room: what she reads out
             site = container().sites.get_site(location.site_id)
             if site is None:
                 raise ValidationError("siteId", "is not a site of the contact center (GET …/location-suggestion)")
-            extra = {"civic": site.address.with_place(floor=location.floor, room=location.room).as_json()}
+            extra["civic"] = site.address.with_place(floor=location.floor, room=location.room).as_json()
         return {"agentId": agent_id,
                 "location": agent_profile.save_location(agent_id, location, container(), extra)}
     return handle_http(run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,9 +15,9 @@ import azure.functions as func
 
 from functions._agent import check_agent, check_call_owner, check_emergency_dial
 from functions._common import container, handle_http
-from shared import commands
+from shared import auth, commands
 from shared.adapters import lanes, threads
-from shared.domain import numbers
+from shared.domain import numbers, sites
 from shared.services import ending, outbound
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
     started = time.perf_counter()
 
     def run() -> object:
-        cmd = commands.outbound_call(commands.parse_json_object(req.get_body()))
+        cmd = replace(commands.outbound_call(commands.parse_json_object(req.get_body())), network=_network(req))
         dialed_by = None
         if numbers.classify(cmd.dialed_number, cmd.country_code).emergency:
             dialed_by = check_emergency_dial(req, cmd.agent_id)
@@ -94,6 +95,11 @@ def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
                               emergencyCallId=str(answer.get("emergencyCallId")))
         return answer
     return handle_http(run)
+
+
+def _network(req: func.HttpRequest) -> str | None:
+    """Where the request comes from, as the platform reports it (never what the client writes itself)."""
+    return sites.network_of(sites.client_ip(req.headers, auth.headers_trusted(os.environ)))
 
 
 @bp.function_name("outbound_call_pre_dial")

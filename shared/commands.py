@@ -163,6 +163,7 @@ class OutboundCall:
     location: dict[str, Any] | None = None
     emergency_call_id: str | None = None
     pre_dialed: bool = False  # the panel held a number for this call before Call (its pre-dial hint)
+    network: str | None = None  # where the dial comes from, as the platform saw it (sites.network_of), if believed
 
 
 def outbound_call(body: dict[str, Any]) -> OutboundCall:

@@ -21,16 +21,18 @@ SAME_PLACE = ("countryCode", "address", "floor", "room")
 
 
 def in_force(sent: dict[str, Any] | None, confirmed: dict[str, Any] | None, now: datetime,
-             confirmed_for: timedelta = CONFIRMED_FOR) -> dict[str, Any] | None:
+             confirmed_for: timedelta = CONFIRMED_FOR, network: str | None = None) -> dict[str, Any] | None:
     """The call's location: the place with `source`, `readout` (the line she reads out) and, when confirmed,
-    `confirmedAt`; None when nothing is known."""
+    `confirmedAt`; None when nothing is known. `network`: where the dial comes from (sites.network_of); a
+    confirmation made from another network counts as unconfirmed (she may have moved: home, another building)."""
     mine = confirmed if confirmed and confirmed.get("enabled") is not False and _has_place(confirmed) else None
     if sent and _has_place(sent) and not (mine and _same_place(sent, mine)):
         return _with(sent, "typed", None)
     if mine is None:
         return None
     at = instant(mine.get("reportedAt"))
-    fresh = at is not None and timedelta(0) <= now - at <= confirmed_for
+    moved = bool(network and mine.get("fromNetwork") and mine.get("fromNetwork") != network)
+    fresh = at is not None and timedelta(0) <= now - at <= confirmed_for and not moved
     return _with((sent or {}) | mine, "confirmed" if fresh else "unconfirmed", at)
 
 

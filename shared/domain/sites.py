@@ -196,3 +196,15 @@ def _entry_address(entry: str) -> str | None:
     if address is None or (bracketed and ":" not in host):
         return None
     return str(address)  # an IPv4 client on a dual-stack socket ('::ffff:192.0.2.1') as IPv4
+
+
+def network_of(ip: str | None) -> str | None:
+    """The network an address belongs to, as wide as a site's usually is (/24 for IPv4, /48 for IPv6): what a
+    confirmation remembers of where it came from (not the address itself), and what a later call is compared with."""
+    address = _address(ip) if ip else None
+    if address is None:
+        return None
+    if address.version == 6 and address in _MAPPED:
+        address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))

@@ -233,7 +233,8 @@ def _start_emergency(cmd: OutboundCall, c: Classification, known: _Prefetched, n
 def _location(cmd: OutboundCall, agent: Agent | None, now: datetime) -> dict[str, Any] | None:
     """The location in force (dispatchable.in_force: its source, the line she reads out, its age), from what the
     dial has read already; what the panel sent is kept even when it locates nothing."""
-    found = dispatchable.in_force(cmd.location, agent.last_location if agent else None, now)
+    found = dispatchable.in_force(cmd.location, agent.last_location if agent else None, now,
+                                  network=cmd.network)
     if found is None and cmd.location:
         return cmd.location | {"source": "none", "readout": None, "confirmedAt": None}
     return found

@@ -93,6 +93,12 @@ def test_a_site_an_agent_confirmed_is_not_deleted_and_the_answer_names_her(clien
     status, answer = alice.put("/api/agent/agents/alice/location", {
         "countryCode": "US", "address": "1 Example Plaza", "floor": "3", "room": "301", "siteId": "springfield"})
     assert status == 200 and answer["location"]["siteId"] == "springfield", answer
+    # what she confirmed from is remembered as a network (the local host's peer), not as her address
+    assert client.get("/api/manage/agents/alice")[1]["lastLocation"]["fromNetwork"] == "127.0.0.0/24"
+    status, dialed = alice.post("/api/agent/outbound-calls", {"agentId": "alice", "dialedNumber": "933",
+                                                              "countryCode": "US"})
+    assert status == 200 and dialed["location"]["source"] == "confirmed", dialed  # from the same network
+    alice.post(f"/api/agent/outbound-calls/{dialed['emergencyCallId']}/end", {"agentId": "alice"})
     status, answer = alice.put("/api/agent/agents/alice/location", {
         "countryCode": "US", "address": "1 Example Plaza", "siteId": "atlantis"})
     assert status == 400 and answer["field"] == "siteId", answer

@@ -60,3 +60,21 @@ def test_the_dial_answers_the_location_in_force_without_a_round_trip_of_its_own(
     assert started["location"]["readout"] == answer["location"]["readout"]  # CallStarted carries it
     nothing = place_outbound_call(OutboundCall("nobody", "933", "US"), deps, deps.policy)
     assert nothing["location"] == {"source": "none", "readout": None, "confirmedAt": None}
+
+
+def test_a_confirmation_from_another_network_counts_as_unconfirmed_on_the_call() -> None:
+    mine = confirmed(timedelta(hours=1), fromNetwork="198.51.100.0/24")
+    assert in_force(None, mine, T0, network="198.51.100.0/24")["source"] == "confirmed"  # type: ignore[index]
+    assert in_force(None, mine, T0, network="203.0.113.0/24")["source"] == "unconfirmed"  # type: ignore[index]
+    assert in_force(None, mine, T0, network=None)["source"] == "confirmed"  # type: ignore[index]  # not believed
+    older = confirmed(timedelta(hours=1))  # confirmed before networks were remembered
+    assert in_force(None, older, T0, network="203.0.113.0/24")["source"] == "confirmed"  # type: ignore[index]
+
+
+def test_what_a_confirmation_remembers_of_where_it_came_from_is_the_network_not_the_address() -> None:
+    from shared.domain.sites import network_of
+
+    assert network_of("198.51.100.23") == "198.51.100.0/24"
+    assert network_of("2001:db8:1:2::7") == "2001:db8:1::/48"
+    assert network_of("::ffff:198.51.100.23") == "198.51.100.0/24"
+    assert network_of(None) is None and network_of("not an address") is None
