@@ -98,8 +98,13 @@ def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
 
 
 def _network(req: func.HttpRequest) -> str | None:
-    """Where the request comes from, as the platform reports it (never what the client writes itself)."""
-    return sites.network_of(sites.client_ip(req.headers, auth.headers_trusted(os.environ)))
+    """Where the request comes from, as the platform reports it (never what the client writes itself). Nothing
+    about it may cost the dial its answer: anything unexpected is no network."""
+    try:
+        return sites.network_of(sites.client_ip(req.headers, auth.headers_trusted(os.environ)))
+    except Exception:  # a header no parser foresaw: the location is then judged without it
+        log.exception("the dial's network could not be read from its headers")
+        return None
 
 
 @bp.function_name("outbound_call_pre_dial")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from shared.commands import OutboundCall
 from shared.domain.calls import Agent
 from shared.domain.dispatchable import CONFIRMED_FOR, in_force
@@ -78,3 +80,22 @@ def test_what_a_confirmation_remembers_of_where_it_came_from_is_the_network_not_
     assert network_of("2001:db8:1:2::7") == "2001:db8:1::/48"
     assert network_of("::ffff:198.51.100.23") == "198.51.100.0/24"
     assert network_of(None) is None and network_of("not an address") is None
+
+
+def test_the_dial_s_network_is_read_only_from_what_the_platform_appends_and_never_fails_the_dial(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import azure.functions as func
+
+    from functions import outbound_call
+
+    def request(forwarded: str) -> func.HttpRequest:
+        return func.HttpRequest("POST", "http://localhost/api/outbound-calls", body=b"{}",
+                                headers={"X-Forwarded-For": forwarded})
+    monkeypatch.setenv("PRINCIPAL_HEADERS_TRUSTED", "local-host")
+    monkeypatch.delenv("WEBSITE_SITE_NAME", raising=False)
+    monkeypatch.delenv("WEBSITE_INSTANCE_ID", raising=False)
+    assert outbound_call._network(request("10.9.9.9, 198.51.100.23:51234")) == "198.51.100.0/24"
+    monkeypatch.setenv("PRINCIPAL_HEADERS_TRUSTED", "")  # not believed: no network
+    assert outbound_call._network(request("198.51.100.23:51234")) is None
+    monkeypatch.setattr(outbound_call.sites, "client_ip", lambda *a, **k: 1 / 0)
+    assert outbound_call._network(request("198.51.100.23")) is None
