@@ -54,7 +54,10 @@ class CivicAddress:
 
 
 def from_json(body: dict[str, Any]) -> CivicAddress:
-    """A civic address from its RFC 5139 names, unchecked (validation is `shared.domain.addresses.validate`)."""
+    """A civic address from its RFC 5139 names, unchecked (validation is `shared.domain.addresses.validate`): text
+    parts only (anything else is left out, as is a blank part); no country is ''."""
     attrs = {f.name for f in fields(CivicAddress)}
-    values = {RFC5139[name]: value for name, value in body.items() if name in RFC5139 and RFC5139[name] in attrs}
+    values = {RFC5139[name]: value.strip() for name, value in body.items()
+              if name in RFC5139 and RFC5139[name] in attrs and isinstance(value, str) and value.strip()}
+    values.setdefault("country", "")
     return CivicAddress(**values)

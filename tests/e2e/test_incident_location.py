@@ -50,3 +50,24 @@ def test_the_location_a_dial_sent_is_a_valid_pidf_lo_document(client: Client) ->
 def test_an_unknown_incident_is_404(client: Client) -> None:
     status, _, body = fetch(client, "/api/manage/incidents/no-such-call/location.xml")
     assert status == 404 and b"no emergency incident" in body
+
+
+def test_a_confirmed_site_s_civic_address_is_the_document_s_and_junk_sent_as_one_is_not_believed(
+        client: Client) -> None:
+    civic = {"country": "US", "A1": "IL", "A3": "Springfield", "RD": "Example Plaza", "HNO": "1", "PC": "62701",
+             "FLR": "3", "ROOM": "301"}
+    status, answer = client.post("/api/outbound-calls", {"agentId": "bob", "dialedNumber": "933",
+                                                         "countryCode": "US", "location": LOCATION | {"civic": civic}})
+    assert status == 200, answer
+    status, _, body = fetch(client, f"/api/manage/incidents/{answer['emergencyCallId']}/location.xml")
+    assert status == 200
+    document = etree.fromstring(body)
+    found = {etree.QName(e).localname: e.text for e in document.find(".//ca:civicAddress", NS)}
+    assert found == civic
+    junk = {"country": {"x": 1}, "RD": ["a"], "HNO": 7}
+    status, answer = client.post("/api/outbound-calls", {"agentId": "bob", "dialedNumber": "933",
+                                                         "countryCode": "US", "location": LOCATION | {"civic": junk}})
+    assert status == 200, answer
+    status, _, body = fetch(client, f"/api/manage/incidents/{answer['emergencyCallId']}/location.xml")
+    assert status == 200  # the street address sent with the call instead
+    assert etree.fromstring(body).findtext(".//ca:RD", namespaces=NS) == "Example Plaza"
