@@ -95,7 +95,8 @@ def handle_agent_location(req: func.HttpRequest) -> func.HttpResponse:
             site = container().sites.get_site(location.site_id)
             if site is None:
                 raise ValidationError("siteId", "is not a site of the contact center (GET …/location-suggestion)")
-            extra["civic"] = site.address.with_place(floor=location.floor, room=location.room).as_json()
+            place = sites.Place(floor=location.floor, wing=location.wing, room=location.room)
+            extra |= {"civic": site.address_at(place).as_json(), "siteName": site.name}
         return {"agentId": agent_id,
                 "location": agent_profile.save_location(agent_id, location, container(), extra)}
     return handle_http(run)

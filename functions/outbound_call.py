@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import azure.functions as func
 
@@ -79,7 +80,9 @@ def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
     started = time.perf_counter()
 
     def run() -> object:
-        cmd = replace(commands.outbound_call(commands.parse_json_object(req.get_body())), network=_network(req))
+        ip = _client_ip(req)
+        cmd = replace(commands.outbound_call(commands.parse_json_object(req.get_body())),
+                      network=_network_of(ip), network_site=_network_site(ip))
         dialed_by = None
         if numbers.classify(cmd.dialed_number, cmd.country_code).emergency:
             dialed_by = check_emergency_dial(req, cmd.agent_id)
@@ -97,13 +100,33 @@ def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
     return handle_http(run)
 
 
-def _network(req: func.HttpRequest) -> str | None:
+def _client_ip(req: func.HttpRequest) -> str | None:
     """Where the request comes from, as the platform reports it (never what the client writes itself). Nothing
-    about it may cost the dial its answer: anything unexpected is no network."""
+    about it may cost the dial its answer: anything unexpected is no address."""
     try:
-        return sites.network_of(sites.client_ip(req.headers, auth.headers_trusted(os.environ)))
+        return sites.client_ip(req.headers, auth.headers_trusted(os.environ))
     except Exception:  # a header no parser foresaw: the location is then judged without it
         log.exception("the dial's network could not be read from its headers")
+        return None
+
+
+def _network_of(ip: str | None) -> str | None:
+    try:
+        return sites.network_of(ip)
+    except Exception:
+        log.exception("the dial's network could not be derived from its address")
+        return None
+
+
+def _network_site(ip: str | None) -> dict[str, Any] | None:
+    """The site of the dial's network from memory (no round trip); None when not known, never a delay."""
+    if ip is None:
+        return None
+    try:
+        found: dict[str, Any] | None = container().network_sites.suggest(ip)
+        return found
+    except Exception:
+        log.exception("the dial's site could not be looked up in memory")
         return None
 
 
@@ -125,6 +148,7 @@ def handle_pre_dial(req: func.HttpRequest) -> func.HttpResponse:
         if not numbers.classify(cmd.dialed_number, cmd.country_code).emergency:
             return {"preDial": False, "reason": "not_emergency"}
         c = container()
+        c.network_sites.warm()  # her dial follows: its site from memory, loaded in the background now if due
         return outbound.pre_dial(cmd, c, c.policy)
     return handle_http(run)
 

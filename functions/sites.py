@@ -2,6 +2,7 @@
 suggest them; the agent's panel asks which site she connects from.
 
 `GET /api/manage/sites`; `GET/PUT/DELETE /api/manage/sites/{siteId}`; `PUT /api/manage/sites/{siteId}/networks`;
+`GET/PUT /api/manage/notification-rules` (who is told of a call, per dialed number);
 `GET /api/agents/{agentId}/location-suggestion` (function key) and `/api/agent/agents/{agentId}/location-suggestion`
 (signed in).
 """
@@ -17,7 +18,8 @@ from functions._auth import access_for, authorized
 from functions._common import container, handle_http
 from shared import admin_commands, commands
 from shared.auth import Access, Principal, headers_trusted
-from shared.services import sites
+from shared.domain.notify_rules import parse_rules
+from shared.services import notify_rules, sites
 
 bp = func.Blueprint()
 ANONYMOUS = func.AuthLevel.ANONYMOUS  # the principal's role is checked in the function (functions/_auth.py)
@@ -32,15 +34,25 @@ def manage_sites(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("manage_site")
 @bp.route(route="manage/sites/{siteId}", methods=["GET", "PUT", "DELETE"], auth_level=ANONYMOUS)
 def manage_site(req: func.HttpRequest) -> func.HttpResponse:
-    """PUT creates or replaces the site (its networks stay); DELETE answers 204, 409 while an agent's confirmed
-    location names it."""
+    """PUT creates or replaces the site (its networks stay unless the body has `networks`; with `If-None-Match: *`
+    it only creates: 409 when the site exists); DELETE answers 204, 409 while an agent's confirmed location names
+    it."""
     def run(who: Principal) -> object:
         site_id = commands.check_id("siteId", req.route_params.get("siteId", ""))
         if req.method == "PUT":
-            site = admin_commands.site(site_id, commands.parse_json_object(req.get_body()))
-            return sites.put_site(site, who.actor, container())
+            body = commands.parse_json_object(req.get_body())
+            wanted = admin_commands.networks(body) if "networks" in body else None
+            site = admin_commands.site(site_id, {k: v for k, v in body.items() if k != "networks"})
+            create_only = (req.headers.get("if-none-match") or "").strip() == "*"
+            try:
+                return sites.put_site(site, who.actor, container(), wanted, create_only)
+            finally:
+                container().network_sites.invalidate()
         if req.method == "DELETE":
-            sites.delete_site(site_id, who.actor, container())
+            try:
+                sites.delete_site(site_id, who.actor, container())
+            finally:
+                container().network_sites.invalidate()
             return None
         return sites.get_site(site_id, container())
     return authorized(req, access_for(req), run, status=204 if req.method == "DELETE" else 200)
@@ -53,8 +65,24 @@ def manage_site_networks(req: func.HttpRequest) -> func.HttpResponse:
     def run(who: Principal) -> object:
         site_id = commands.check_id("siteId", req.route_params.get("siteId", ""))
         wanted = admin_commands.networks(commands.parse_json_object(req.get_body()))
-        return sites.put_networks(site_id, wanted, who.actor, container())
+        try:
+            return sites.put_networks(site_id, wanted, who.actor, container())
+        finally:
+            container().network_sites.invalidate()  # the dials of this instance see the change at once
     return authorized(req, Access.CHANGE, run)
+
+
+@bp.function_name("manage_notification_rules")
+@bp.route(route="manage/notification-rules", methods=["GET", "PUT"], auth_level=ANONYMOUS)
+def manage_notification_rules(req: func.HttpRequest) -> func.HttpResponse:
+    """Who is told of an emergency call, per dialed number: `{"rules": {"933": ["agent"], ...}}`; numbers left out
+    keep what they had."""
+    def run(who: Principal) -> object:
+        if req.method == "PUT":
+            changed = parse_rules(commands.parse_json_object(req.get_body()))
+            return notify_rules.put_rules(changed, who.actor, container())
+        return notify_rules.get_rules(container())
+    return authorized(req, access_for(req), run)
 
 
 @bp.function_name("location_suggestion")
@@ -75,5 +103,6 @@ def handle_location_suggestion(req: func.HttpRequest) -> func.HttpResponse:
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         check_agent(req, agent_id)
+        container().network_sites.warm()  # her panel is open: a dial may follow
         return sites.suggest_location(agent_id, req.headers, headers_trusted(os.environ), container())
     return handle_http(run)

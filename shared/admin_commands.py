@@ -13,7 +13,7 @@ from shared.commands import check_id, text
 from shared.domain import addresses
 from shared.domain.audit import ENTITIES
 from shared.domain.numbers import pool_region, region_for_country, to_e164, valid_country
-from shared.domain.recipients import RecipientListError, parse_email_recipients
+from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
 from shared.domain.sites import Place, Site
 from shared.domain.voice_config import (
     KINDS,
@@ -142,6 +142,7 @@ def audit_query(params: Mapping[str, str]) -> tuple[int, str | None, str | None]
 
 
 MAX_PLACES = 500
+SITE_FIELDS = ("name", "address", "places", "deskEmails", "deskSms")
 PLACE_FIELDS = ("floor", "wing", "room")
 MAX_NETWORKS = 100
 
@@ -149,9 +150,9 @@ MAX_NETWORKS = 100
 def site(site_id: str, body: dict[str, Any]) -> Site:
     """A site as the admin sends it: `{name, address: {RFC 5139 names}, places?: [{floor?, wing?, room?}]}`;
     strict, every problem named by its field."""
-    unknown = [k for k in body if k not in ("name", "address", "places", "deskEmails")]
+    unknown = [k for k in body if k not in SITE_FIELDS]
     if unknown:
-        raise ValidationError(unknown[0], "is not a field of a site (fields: name, address, places, deskEmails)")
+        raise ValidationError(unknown[0], f"is not a field of a site (fields: {', '.join(SITE_FIELDS)})")
     name = text(body, "name", max_len=100)
     raw = body.get("address")
     if not isinstance(raw, dict):
@@ -166,16 +167,23 @@ def site(site_id: str, body: dict[str, Any]) -> Site:
     assert name is not None
     desk = {a.casefold(): a for a in reversed(_list(body, "deskEmails", _email))}  # once each, the first spelling
     return Site(check_id("siteId", site_id), name, address, tuple(_place(i, p) for i, p in enumerate(places)),
-                tuple(reversed(desk.values())))
+                tuple(reversed(desk.values())), tuple(dict.fromkeys(_list(body, "deskSms", _mobile))))
 
 
-def _email(item: str) -> str:
-    """One address of the site's security desk, normalised (the recipients' rules)."""
-    try:
-        [address] = parse_email_recipients(item)
-    except RecipientListError as exc:
-        raise ValueError(exc.errors[0].reason if exc.errors else "is not an email address") from exc
-    return address
+def _one_recipient(parse: Callable[[str], tuple[str, ...]]) -> Callable[[str], str]:
+    """One recipient of the site's security desk, normalised by the recipients' rules (`parse`)."""
+    def check(item: str) -> str:
+        try:
+            [recipient] = parse(item)
+        except RecipientListError as exc:
+            raise ValueError(exc.errors[0].reason if exc.errors else "is not a recipient") from exc
+        except ValueError:  # `parse` found no item at all
+            raise ValueError("is empty") from None
+        return recipient
+    return check
+
+
+_email, _mobile = _one_recipient(parse_email_recipients), _one_recipient(parse_sms_recipients)
 
 
 def _place(index: int, raw: Any) -> Place:

@@ -164,6 +164,8 @@ class OutboundCall:
     emergency_call_id: str | None = None
     pre_dialed: bool = False  # the panel held a number for this call before Call (its pre-dial hint)
     network: str | None = None  # where the dial comes from, as the platform saw it (sites.network_of), if believed
+    # The site whose network holds the dial's address, from memory (network_sites): {} none does, None not known
+    network_site: dict[str, Any] | None = None
 
 
 def outbound_call(body: dict[str, Any]) -> OutboundCall:
@@ -283,7 +285,7 @@ def pool_numbers(body: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(numbers))
 
 
-LOCATION_FIELDS = ("countryCode", "address", "floor", "room", "city", "postalCode", "enabled", "latitude",
+LOCATION_FIELDS = ("countryCode", "address", "floor", "wing", "room", "city", "postalCode", "enabled", "latitude",
                    "longitude", "accuracyMeters", "siteId")
 
 
@@ -298,6 +300,7 @@ class AgentLocation:
     room: str | None = None
     city: str | None = None
     postal_code: str | None = None
+    wing: str | None = None  # a wing of her site, as the site's places name them
     latitude: float | None = None
     longitude: float | None = None
     accuracy_meters: float | None = None
@@ -306,7 +309,8 @@ class AgentLocation:
     def as_profile(self) -> dict[str, Any]:
         """The profile's `lastLocation` fields (unset ones left out)."""
         values = {"enabled": self.enabled, "countryCode": self.country_code, "address": self.address,
-                  "floor": self.floor, "room": self.room, "city": self.city, "postalCode": self.postal_code,
+                  "floor": self.floor, "wing": self.wing, "room": self.room, "city": self.city,
+                  "postalCode": self.postal_code,
                   "latitude": self.latitude, "longitude": self.longitude, "accuracyMeters": self.accuracy_meters,
                   "siteId": self.site_id}
         return {k: v for k, v in values.items() if v is not None}
@@ -332,6 +336,7 @@ def agent_location(body: dict[str, Any]) -> AgentLocation:
         address=text(body, "address", required=enabled, max_len=200), floor=text(body, "floor", required=False,
                                                                                   max_len=32),
         room=text(body, "room", required=False, max_len=32), city=text(body, "city", required=False, max_len=100),
+        wing=text(body, "wing", required=False, max_len=32),
         postal_code=text(body, "postalCode", required=False, max_len=16), latitude=latitude, longitude=longitude,
         accuracy_meters=_bounded(body, "accuracyMeters", 0, 100_000),
         site_id=identifier(body, "siteId", required=False))

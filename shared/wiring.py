@@ -34,6 +34,7 @@ from shared.ports import (
 
 if TYPE_CHECKING:  # the adapters' own modules load on first use, never at import
     from shared.adapters.tables import Tables
+    from shared.services.network_sites import NetworkSites
     from shared.telemetry import Telemetry
 
 
@@ -216,6 +217,14 @@ class Container:
         from shared.adapters.table_sites import TableSiteStore
 
         return TableSiteStore(self.tables)
+
+    @cached_property
+    def network_sites(self) -> NetworkSites:
+        """The sites' networks in memory, for the dial's `network-suggested` location (no round trip of its own)."""
+        from shared.services.network_sites import NetworkSites
+
+        sites = self.sites
+        return NetworkSites(lambda: (sites.list_networks(), sites.list_sites()))
 
     @cached_property
     def audit(self) -> AuditLog:

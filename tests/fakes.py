@@ -10,6 +10,7 @@ from typing import Any
 from shared.clock import FixedClock
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.lease import FreeSlot, IndexRow, Lease, LeasePolicy, PoolNumber
+from shared.domain.notify_rules import NotifyRules
 from shared.domain.presence import Presence
 from shared.domain.sites import Network, Site
 from shared.domain.voice_config import VoiceConfig, VoiceRecord
@@ -323,6 +324,7 @@ class FakeSites:
     def __init__(self) -> None:
         self.sites: dict[str, Site] = {}
         self.networks: dict[str, Network] = {}
+        self.rules: NotifyRules | None = None
 
     def list_sites(self) -> list[Site]:
         return list(self.sites.values())
@@ -330,7 +332,9 @@ class FakeSites:
     def get_site(self, site_id: str) -> Site | None:
         return self.sites.get(site_id)
 
-    def put_site(self, site: Site) -> None:
+    def put_site(self, site: Site, create_only: bool = False) -> None:
+        if create_only and site.site_id in self.sites:
+            raise Conflict(f"site {site.site_id} exists")
         self.sites[site.site_id] = site
 
     def delete_site(self, site_id: str) -> bool:
@@ -344,6 +348,12 @@ class FakeSites:
 
     def delete_network(self, cidr: str) -> bool:
         return self.networks.pop(cidr, None) is not None
+
+    def get_notify_rules(self) -> NotifyRules | None:
+        return self.rules
+
+    def put_notify_rules(self, rules: NotifyRules) -> None:
+        self.rules = rules
 
 
 class FakeDeps:

@@ -7,12 +7,14 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from shared.adapters.tables import Tables, delete, escape_key, get_entity, query, upsert
+from shared.adapters.tables import Tables, delete, escape_key, get_entity, insert, query, upsert
 from shared.domain.civic import CivicAddress, from_json
+from shared.domain.notify_rules import NotifyRules, from_stored
 from shared.domain.sites import Network, Place, Site
 
 TABLE = "sites"
 SITE, NETWORK = "site", "network"
+RULES, NOTIFY_RULES = "rules", "notify"  # one row: who is told of a call, per dialed number
 
 
 class TableSiteStore:
@@ -29,9 +31,10 @@ class TableSiteStore:
         entity = get_entity(self._table(), SITE, escape_key(site_id))
         return _site(entity) if entity is not None else None
 
-    def put_site(self, site: Site) -> None:
-        upsert(self._table(), {"PartitionKey": SITE, "RowKey": escape_key(site.site_id), "siteId": site.site_id,
-                               "site": json.dumps(_site_json(site), separators=(",", ":"))})
+    def put_site(self, site: Site, create_only: bool = False) -> None:
+        entity = {"PartitionKey": SITE, "RowKey": escape_key(site.site_id), "siteId": site.site_id,
+                  "site": json.dumps(_site_json(site), separators=(",", ":"))}
+        (insert if create_only else upsert)(self._table(), entity)
 
     def delete_site(self, site_id: str) -> bool:
         if get_entity(self._table(), SITE, escape_key(site_id)) is None:
@@ -52,14 +55,22 @@ class TableSiteStore:
         delete(self._table(), NETWORK, escape_key(cidr))
         return True
 
+    def get_notify_rules(self) -> NotifyRules | None:
+        entity = get_entity(self._table(), RULES, NOTIFY_RULES)
+        return from_stored(json.loads(entity["rules"])) if entity is not None else None
+
+    def put_notify_rules(self, rules: NotifyRules) -> None:
+        upsert(self._table(), {"PartitionKey": RULES, "RowKey": NOTIFY_RULES,
+                               "rules": json.dumps({n: list(a) for n, a in rules.rules.items()})})
+
 
 def _site_json(site: Site) -> dict[str, Any]:
     return {"name": site.name, "address": site.address.as_json(), "places": [asdict(p) for p in site.places],
-            "deskEmails": list(site.desk_emails)}
+            "deskEmails": list(site.desk_emails), "deskSms": list(site.desk_sms)}
 
 
 def _site(entity: dict[str, Any]) -> Site:
     body = json.loads(entity["site"])
     address: CivicAddress = from_json(body["address"])
     return Site(entity["siteId"], body["name"], address, tuple(Place(**p) for p in body.get("places", [])),
-                tuple(body.get("deskEmails", [])))
+                tuple(body.get("deskEmails", [])), tuple(body.get("deskSms", [])))

@@ -13,8 +13,8 @@ TEXT = """\
 {% endif -%}
 EMERGENCY CALL: {{ agent_name }} dialed the emergency number {{ dialed_number }} at {{ dialed_at_local }} \
 ({{ dialed_at_utc }}).
-Location: {% if location_known %}{{ location }}.{% else %}not reported by the agent's browser - confirm it with \
-the agent.{% endif %}
+Location: {% if location_known %}{{ location }} ({{ location_source_text }}).{% else %}not known - ask the agent \
+where she is.{% endif %}
 Callback number: {{ responder_callback }}.
 
 What to do: {% if is_test %}nothing. This was a test call to check that emergency calling and these notifications \
@@ -22,7 +22,11 @@ work.{% else %}go to {{ agent_name }} now if you can, or meet the emergency resp
 guide them to the agent. Keep the callback number free for the responders.{% endif %}
 
 Details
-Agent: {{ agent_name }} ({{ agent_id }})
+{% if location_site %}Site: {{ location_site }}
+{% endif %}{% if location_floor %}Floor: {{ location_floor }}
+{% endif %}{% if location_room %}Room: {{ location_room }}
+{% endif %}{% if map_link %}Map: {{ map_link }}
+{% endif %}Agent: {{ agent_name }} ({{ agent_id }})
 Number dialed: {{ dialed_number }} in {{ country_name }} ({{ country }})
 Dialed at: {{ dialed_at_local }} ({{ agent_timezone }}), {{ dialed_at_utc }}
 Test call: {% if is_test %}yes{% else %}no{% endif %}
@@ -56,8 +60,16 @@ to the agent. Keep the callback number free for the responders.</p>
 <h2>Details</h2>
 <dl>
 <dt>Location</dt>
-<dd>{% if location_known %}{{ location }}{% else %}Location not reported by the agent&rsquo;s browser &mdash;
-confirm it with the agent.{% endif %}</dd>
+<dd>{% if location_known %}{{ location }} ({{ location_source_text }}){% if map_link %}
+&middot; <a href="{{ map_link }}">map</a>{% endif %}{% else %}Not known &mdash; ask the agent where she is.
+{%- endif %}</dd>
+{% if location_site %}<dt>Site</dt>
+<dd>{{ location_site }}</dd>
+{% endif %}{% if location_floor %}<dt>Floor</dt>
+<dd>{{ location_floor }}</dd>
+{% endif %}{% if location_room %}<dt>Room</dt>
+<dd>{{ location_room }}</dd>
+{% endif %}
 <dt>Callback number</dt>
 <dd>{{ responder_callback }}</dd>
 <dt>Agent</dt>

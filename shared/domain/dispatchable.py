@@ -14,26 +14,34 @@ from typing import Any
 
 from shared.domain.addresses import readout
 from shared.domain.civic import from_json
-from shared.domain.incident_context import describe_location
+from shared.domain.incident_context import describe_location, instant
 
 CONFIRMED_FOR = timedelta(hours=12)
 SAME_PLACE = ("countryCode", "address", "floor", "room")
 
 
 def in_force(sent: dict[str, Any] | None, confirmed: dict[str, Any] | None, now: datetime,
-             confirmed_for: timedelta = CONFIRMED_FOR, network: str | None = None) -> dict[str, Any] | None:
+             confirmed_for: timedelta = CONFIRMED_FOR, network: str | None = None,
+             near: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The call's location: the place with `source`, `readout` (the line she reads out) and, when confirmed,
     `confirmedAt`; None when nothing is known. `network`: where the dial comes from (sites.network_of); a
-    confirmation made from another network counts as unconfirmed (she may have moved: home, another building)."""
+    confirmation made from another network counts as unconfirmed (she may have moved: home, another building).
+    `near`: the site whose network holds the dial's address; without a fresh confirmation it is the location
+    (`network-suggested`: the building, not her floor), unless she confirmed that very site (her floor and room
+    then, unconfirmed)."""
     mine = confirmed if confirmed and confirmed.get("enabled") is not False and _has_place(confirmed) else None
     if sent and _has_place(sent) and not (mine and _same_place(sent, mine)):
         return _with(sent, "typed", None)
+    at = instant(mine.get("reportedAt")) if mine else None
+    moved = bool(mine and network and mine.get("fromNetwork") and mine.get("fromNetwork") != network)
+    fresh = at is not None and timedelta(0) <= now - at <= confirmed_for and not moved
+    if mine is not None and fresh:
+        return _with((sent or {}) | mine, "confirmed", at)
+    if near and near.get("civic") and (mine is None or mine.get("siteId") != near.get("siteId")):
+        return _with((sent or {}) | near, "network-suggested", None)
     if mine is None:
         return None
-    at = instant(mine.get("reportedAt"))
-    moved = bool(network and mine.get("fromNetwork") and mine.get("fromNetwork") != network)
-    fresh = at is not None and timedelta(0) <= now - at <= confirmed_for and not moved
-    return _with((sent or {}) | mine, "confirmed" if fresh else "unconfirmed", at)
+    return _with((sent or {}) | mine, "unconfirmed", at)
 
 
 def read_out(location: dict[str, Any] | None) -> str | None:
@@ -61,12 +69,3 @@ def _has_place(location: dict[str, Any]) -> bool:
 
 def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(str(a.get(k) or "").strip().lower() == str(b.get(k) or "").strip().lower() for k in SAME_PLACE)
-
-
-def instant(value: Any) -> datetime | None:
-    """An ISO 8601 instant with its offset, or None (absent, malformed or naive)."""
-    try:
-        parsed = datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None

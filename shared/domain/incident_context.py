@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.domain.calls import Agent, EmergencyCall
@@ -34,13 +34,35 @@ def context_for(call: EmergencyCall, agent: Agent | None) -> NotificationContext
         agent_timezone=agent.timezone if agent else "UTC",
         callback_number=call.callback_number or "",
         callback_window_ends=until,
-        location=describe_location(call.location),
+        location=_readout(call.location),
         is_test=call.test,
         emergency_call_id=call.call_id,
         callback_path=call.path if call.path in {k.value for k in PathKind} else PathKind.UNKNOWN.value,
         responder_callback=responder_reach(call.path, call.callback_number, call.callback_source, name,
                                            format_utc(until)),
+        **_location_facts(call.location),
     )
+
+
+def _location_facts(location: dict[str, Any] | None) -> dict[str, Any]:
+    """The location's parts a notification shows on their own: site, floor, room, source, age, coordinates."""
+    if not location:
+        return {}
+    lat = _number(location.get("lat", location.get("latitude")))
+    lon = _number(location.get("lon", location.get("longitude")))
+    source = _text(location.get("source"))
+    return {"location_site": _text(location.get("siteName")), "location_floor": _text(location.get("floor")),
+            "location_room": _text(location.get("room")),
+            "location_source": source if source in SOURCES else "none" if not source else "typed",
+            "location_confirmed_at": instant(location.get("confirmedAt")),
+            "latitude": lat if lon is not None else None, "longitude": lon if lat is not None else None}
+
+
+def _readout(location: dict[str, Any] | None) -> str:
+    """The line she reads out (decided at the dial; coordinates go with the map link), else the location described
+    from its parts."""
+    readout = _text((location or {}).get("readout")) if location else ""
+    return readout or describe_location(location)
 
 
 def describe_location(location: dict[str, Any] | None) -> str:
@@ -48,7 +70,8 @@ def describe_location(location: dict[str, Any] | None) -> str:
     if not location:
         return ""
     parts = [_text(location.get("address")), _text(location.get("building")),
-             _labelled("Floor", location.get("floor")), _labelled("Room", location.get("room")),
+             _labelled("Floor", location.get("floor")), _wing(location.get("wing")),
+             _labelled("Room", location.get("room")),
              _city(location)]
     described = ", ".join(p for p in parts if p)
     coordinates = _coordinates(location)
@@ -68,6 +91,12 @@ def _labelled(label: str, value: Any) -> str:
     """'Floor 3' from 3 or '3'; kept as is when it already names itself ('3rd floor')."""
     text = _text(value)
     return text if not text or label.lower() in text.lower() else f"{label} {text}"
+
+
+def _wing(value: Any) -> str:
+    """'north wing' from 'north'; kept as is when it says wing already."""
+    text = _text(value)
+    return text if not text or "wing" in text.lower() else f"{text} wing"
 
 
 def _city(location: dict[str, Any]) -> str:
@@ -93,3 +122,15 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+SOURCES = ("confirmed", "unconfirmed", "typed", "network-suggested", "none")
+
+
+def instant(value: Any) -> datetime | None:
+    """An ISO 8601 instant with its offset, or None (absent, malformed or naive)."""
+    try:
+        parsed = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None

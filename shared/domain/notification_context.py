@@ -29,8 +29,21 @@ PLACEHOLDERS: dict[str, str] = {
     "e.g. '+12025550142, which rings Alice directly until 2026-11-23 23:53 UTC', or on the direct-offer path 'a "
     "temporary number assigned by the emergency service (the responder sees it); a callback on it until … rings "
     "Alice directly'.",
-    "location": "The location reported with the call (street address, floor, room), or empty when unknown.",
+    "location": "Where the agent is, as she reads it out: the civic address of the site she confirmed with her "
+    "floor and room (e.g. '1 Example Plaza, Springfield IL 62701, floor 3, room 301'), or the address she typed; "
+    "empty when unknown.",
     "location_known": "True when a location was reported (use it in {% if %}).",
+    "location_site": "The name of the site (building) she confirmed, e.g. Springfield Plaza; empty when none.",
+    "location_floor": "Her floor, e.g. 3; empty when unknown.",
+    "location_room": "Her room, suite or unit, e.g. 301; empty when unknown.",
+    "location_source": "Where the location comes from: confirmed (by her, recently, from the network she called "
+    "from), unconfirmed (confirmed too long ago or from another network), typed (not confirmed), "
+    "network-suggested (the site of the network she called from; floor and room unknown) or none.",
+    "location_source_text": "The same in words with its age, e.g. 'confirmed by the agent 2 h 5 min before the "
+    "call'; empty when there is no location.",
+    "location_age": "How long before the call the location was confirmed, e.g. '2 h 5 min'; empty when unknown.",
+    "location_coordinates": "Latitude and longitude when known, e.g. '39.78170, -89.65010'; else empty.",
+    "map_link": "A map of the coordinates (OpenStreetMap) when they are known; else empty.",
     "is_test": "True for a test call (e.g. to 933); the subject then gets a [TEST] marker automatically.",
     "emergency_call_id": "Identifier of this emergency call's incident record.",
 }
@@ -57,6 +70,13 @@ class NotificationContext:
     emergency_call_id: str
     callback_path: str = "unknown"
     responder_callback: str = ""
+    location_site: str = ""
+    location_floor: str = ""
+    location_room: str = ""
+    location_source: str = "none"
+    location_confirmed_at: datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("dialed_at", "callback_window_ends"):
@@ -84,6 +104,14 @@ class NotificationContext:
             "callback_window_ends_utc": format_utc(self.callback_window_ends),
             "location": self.location.strip(),
             "location_known": self.location_known,
+            "location_site": self.location_site,
+            "location_floor": self.location_floor,
+            "location_room": self.location_room,
+            "location_source": self.location_source if self.location_known else "none",
+            "location_source_text": self._source_text(),
+            "location_age": self._age(),
+            "location_coordinates": self._coordinates(),
+            "map_link": map_link(self.latitude, self.longitude),
             "is_test": self.is_test,
             "emergency_call_id": self.emergency_call_id,
             "callback_path": self.callback_path,
@@ -91,6 +119,48 @@ class NotificationContext:
                 self.callback_path, self.callback_number, "pool" if self.callback_number else None, self.agent_name,
                 format_utc(self.callback_window_ends)),
         }
+
+
+    def _age(self) -> str:
+        at = self.location_confirmed_at
+        return age_text(self.dialed_at - at) if at is not None and at.utcoffset() is not None else ""
+
+    def _source_text(self) -> str:
+        if not self.location_known:
+            return ""
+        age = self._age()
+        confirmed = f"confirmed by the agent {age} before the call" if age else "confirmed by the agent"
+        return {
+            "confirmed": confirmed,
+            "unconfirmed": f"{confirmed}, too long ago or from another network: check it with her",
+            "typed": "typed by the agent, not confirmed: check it with her",
+            "network-suggested": "the site of the network she called from, not confirmed by her: ask her floor and "
+                                 "room",
+        }.get(self.location_source, "reported with the call, not confirmed: check it with her")
+
+    def _coordinates(self) -> str:
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return f"{self.latitude:.5f}, {self.longitude:.5f}"
+
+
+def age_text(age: timedelta) -> str:
+    """'12 min', '2 h 5 min', '3 days': how long before the call (never negative)."""
+    minutes = max(0, int(age.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+def map_link(latitude: float | None, longitude: float | None) -> str:
+    """An OpenStreetMap link centred on the point, or '' when either coordinate is missing or out of range."""
+    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return ""
+    lat, lon = f"{latitude:.5f}", f"{longitude:.5f}"
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
 
 
 def format_utc(moment: datetime) -> str:
@@ -119,7 +189,14 @@ def sample_context() -> NotificationContext:
         agent_timezone="America/Chicago",
         callback_number="+12025550123",
         callback_window_ends=dialed_at + timedelta(minutes=60),
-        location="1 Example Plaza, Floor 3, Room 301, Springfield, IL",
+        location="1 Example Plaza, Springfield IL 62701, floor 3, room 301",
         is_test=False,
         emergency_call_id="ec-7f3a2b1c-0d4e-4f5a-9b6c-8d7e6f5a4b3c",
+        location_site="Springfield Plaza",
+        location_floor="3",
+        location_room="301",
+        location_source="confirmed",
+        location_confirmed_at=dialed_at - timedelta(hours=2, minutes=5),
+        latitude=39.7817,
+        longitude=-89.6501,
     )

@@ -26,20 +26,43 @@ class Plan:
     warnings: tuple[PlanWarning, ...]
 
 
+@dataclass(frozen=True)
+class Desk:
+    """The security desk of the site she confirmed she is at (none when she confirmed no site)."""
+
+    emails: tuple[str, ...] = ()
+    sms: tuple[str, ...] = ()
+
+
 def plan_notifications(agent: Agent | None, agent_id: str, sms_enabled: bool, fallback_emails: str = "",
-                       site_desk: tuple[str, ...] = ()) -> Plan:
+                       desk: Desk = Desk(), own: bool = True) -> Plan:
     """Email (if the mailbox is enabled) and SMS (if a sender is configured) recipients of the agent; for an agent
     nobody configured (no profile has the id, or it is a signed-in user's whom no profile names), whose own
-    recipients are unknown, the tenant's fallback email recipients (FALLBACK_EMAIL_RECIPIENTS, as typed). `site_desk`:
-    the security desk of the site she confirmed she is at, told too (a real call's; an address on both lists once)."""
-    plan = _own_plan(agent, agent_id, sms_enabled, fallback_emails)
+    recipients are unknown, the tenant's fallback email recipients (FALLBACK_EMAIL_RECIPIENTS, as typed). `desk`:
+    the security desk of her site, told too (a recipient on both lists once). `own`: False when the number's rule
+    tells only the desk; with no desk to tell, her own contacts are told all the same: never nobody."""
+    mine = _own_plan(agent, agent_id, sms_enabled, fallback_emails)
+    desk_jobs, desk_warnings = _desk_plan(desk, sms_enabled)
+    if not own:
+        if desk_jobs:
+            return Plan(desk_jobs, desk_warnings)
+        return Plan(mine.jobs, (*desk_warnings, *mine.warnings, PlanWarning(
+            "no_desk_for_rule", "the rule for this number tells only the site's security desk, and there is none "
+            "(she confirmed no site, or the site has no desk recipient): her own contacts were told instead")))
+    known = {(c, r.casefold()) for c, r in mine.jobs}
+    extra = tuple((c, r) for c, r in desk_jobs if (c, r.casefold()) not in known)
+    warnings = mine.warnings if not extra else tuple(w for w in mine.warnings if w.code != "no_recipients")
+    return Plan(mine.jobs + extra, (*warnings, *desk_warnings))
+
+
+def _desk_plan(desk: Desk, sms_enabled: bool) -> tuple[tuple[tuple[Channel, str], ...], tuple[PlanWarning, ...]]:
     email: Channel = "email"
-    known = {r.casefold() for c, r in plan.jobs if c == email}
-    desk = tuple((email, d) for d in dict.fromkeys(site_desk) if d.casefold() not in known)
-    if not desk:
-        return plan
-    warnings = tuple(w for w in plan.warnings if w.code != "no_recipients")  # the desk is told
-    return Plan(plan.jobs + desk, warnings)
+    sms: Channel = "sms"
+    jobs = tuple((email, e) for e in dict.fromkeys(desk.emails))
+    if desk.sms and not sms_enabled:
+        return jobs, (PlanWarning("desk_sms_disabled", f"no SMS sender is configured (ACS_SMS_SENDER): the "
+                                  f"security desk's {len(desk.sms)} mobile number(s) were not texted"),)
+    return jobs + tuple((sms, p) for p in dict.fromkeys(desk.sms)), ()
 
 
 def _own_plan(agent: Agent | None, agent_id: str, sms_enabled: bool, fallback_emails: str) -> Plan:

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.domain.calls import Agent
-from shared.domain.dispatchable import CONFIRMED_FOR, instant
+from shared.domain.dispatchable import CONFIRMED_FOR
 from shared.domain.emergency_path import EmergencyPath, PathKind, Status, emergency_path, worst
+from shared.domain.incident_context import instant
 from shared.domain.lease import NumberState, PoolNumber, count_states
+from shared.domain.notification_context import age_text
 from shared.domain.numbers import SUPPORTED_COUNTRIES, region_for_country, valid_country
 from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
 from shared.domain.routing_hold import WorkerState, WorkerStatus
+from shared.domain.sites import Site
 from shared.domain.voice_config import OutboundProfile, VoiceConfig
 
 __all__ = ["AgentReadiness", "Check", "Status", "assess", "counts", "sign_in"]
@@ -44,13 +47,15 @@ class AgentReadiness:
 
 def assess(agent: Agent, config: VoiceConfig, pool: list[PoolNumber], now: datetime,
            quarantine: timedelta, lease_on_direct_offer: bool = False,
-           routing: WorkerStatus | None = None, site_names: Mapping[str, str] | None = None) -> AgentReadiness:
+           routing: WorkerStatus | None = None, sites: Mapping[str, Site] | None = None) -> AgentReadiness:
     """Every prerequisite of the agent's emergency call, in the order an admin fixes them."""
     profile_check, profile = _voice_profile(agent, config)
     number = _number_of(agent, profile)
     country = _location_country(agent)
     path = emergency_path(number, country, config)
-    checks = (sign_in(agent), profile_check, _location(agent, now), dispatchable_location(agent, now, site_names),
+    names = {k: s.name for k, s in (sites or {}).items()}
+    checks = (sign_in(agent), profile_check, _location(agent, now), dispatchable_location(agent, now, names),
+              *((site_desk(agent, sites),) if sites is not None else ()),  # None: the sites were not read
               _mailbox(agent), _recipients(agent),
               Check("emergency_path", "Emergency call path", path.status, path.explanation, path.fix),
               _callback(path, country, pool, now, quarantine, lease_on_direct_offer),
@@ -172,7 +177,7 @@ def dispatchable_location(agent: Agent, now: datetime, site_names: Mapping[str, 
                       if location.get(k))
     where = (f"at site {(site_names or {}).get(str(site_id), site_id)}" if site_id else
              f"outside every site ({location.get('address') or 'no street address'})") + (f", {place}" if place else "")
-    age = _age(now - at)
+    age = age_text(now - at)
     if now - at > CONFIRMED_FOR:
         hours = int(CONFIRMED_FOR.total_seconds() // 3600)
         return check(Status.WARNING, f"Not confirmed in the last {hours} hours: last "
@@ -180,13 +185,24 @@ def dispatchable_location(agent: Agent, now: datetime, site_names: Mapping[str, 
     return check(Status.PASS, f"Confirmed {where}, {age} ago.")
 
 
-def _age(elapsed: timedelta) -> str:
-    minutes = max(0, int(elapsed.total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} days"
+def site_desk(agent: Agent, sites: Mapping[str, Site]) -> Check:
+    """Whether the security desk of the site she confirmed is told of her real emergency calls (issue 19)."""
+    def check(status: Status, reason: str, fix: str | None = None) -> Check:
+        return Check("site_desk", "Security desk of her site", status, reason, fix)
+
+    site_id = (agent.last_location or {}).get("siteId")
+    if not site_id:
+        return check(Status.PASS, "She confirmed no site: her own contacts are told of her calls.")
+    site = sites.get(str(site_id))
+    if site is None:
+        return check(Status.WARNING, f"The site she confirmed ({site_id}) no longer exists: no security desk is told.",
+                     "Ask the agent to confirm where she is on her panel.")
+    if not site.has_desk:
+        return check(Status.WARNING, f"Site {site.name} has no security-desk recipient: a real emergency call tells "
+                     "only her own contacts.", f"Add the desk's email addresses or mobile numbers to site {site.name}.")
+    return check(Status.PASS, f"Site {site.name}: {len(site.desk_emails)} email and {len(site.desk_sms)} SMS "
+                 "security-desk recipient(s) are told of a real emergency call.")
+
 
 
 def _mailbox(agent: Agent) -> Check:

@@ -25,14 +25,19 @@ def validation_contexts() -> tuple[tuple[str, NotificationContext], ...]:
                       dialed_number=number, country=country, country_name=name, agent_timezone=zone,
                       dialed_at=at, callback_window_ends=at + timedelta(minutes=60),
                       emergency_call_id=f"ec-{country.lower()}-{agent.split('@')[0]}-0001")
+        if changes.get("location") == "":
+            ctx = replace(ctx, location_site="", location_floor="", location_room="", location_source="none",
+                          location_confirmed_at=None, latitude=None, longitude=None)
         return replace(ctx, **changes)  # type: ignore[arg-type]
 
     return (
         ("sample (US)", base),
         ("CA without location", call("bob.agent@example.org", "911", "CA", "Canada", "America/Toronto",
                                      location="", callback_number="+16135550188")),
-        ("GB without callback number", call("carol@example.co.uk", "999", "GB", "United Kingdom", "Europe/London",
-                                            location="10 Example Street, Floor 2, London", callback_number="")),
+        ("GB without callback number, typed location", call(
+            "carol@example.co.uk", "999", "GB", "United Kingdom", "Europe/London", callback_number="",
+            location="10 Example Street, Floor 2, London", location_source="typed", location_site="",
+            location_room="", location_floor="2", location_confirmed_at=None, latitude=None, longitude=None)),
         ("DK, 112", call("dorte@example.dk", "112", "DK", "Denmark", "Europe/Copenhagen",
                          location="Eksempelvej 1, 2. sal, København", callback_number="+4570100100")),
         ("AU, no location or callback number", call("ed@example.com.au", "000", "AU", "Australia",
@@ -45,5 +50,12 @@ def validation_contexts() -> tuple[tuple[str, NotificationContext], ...]:
         ("CA direct offer with a read-out number", call("hugo@example.org", "911", "CA", "Canada",
                                                         "America/Vancouver", callback_path="direct_offer",
                                                         callback_number="+16045550177")),
-        ("unknown time zone", call("frank@example.com", "911", "PR", "Puerto Rico", "Not/AZone")),
+        ("unknown time zone, location confirmed long ago", call(
+            "frank@example.com", "911", "PR", "Puerto Rico", "Not/AZone", location_source="unconfirmed",
+            location_confirmed_at=at - timedelta(days=9))),
+        ("US, the network's site only", call("ivy@example.com", "911", "US", "United States", "America/New_York",
+                                             location="1 Example Plaza, Springfield IL 62701",
+                                             location_source="network-suggested", location_floor="",
+                                             location_room="", location_confirmed_at=None, latitude=None,
+                                             longitude=None)),
     )

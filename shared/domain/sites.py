@@ -48,6 +48,12 @@ class Site:
     address: CivicAddress
     places: tuple[Place, ...] = ()
     desk_emails: tuple[str, ...] = ()  # the site's security desk (issue 19 part 4)
+    desk_sms: tuple[str, ...] = ()  # the desk's mobile numbers (E.164), texted when an SMS sender is configured
+
+    @property
+    def has_desk(self) -> bool:
+        """True when the site's security desk can be told of a call by some channel."""
+        return bool(self.desk_emails or self.desk_sms)
 
     def address_at(self, place: Place) -> CivicAddress:
         """The site's address with the place's floor and room, its wing as further detail ("north wing")."""

@@ -21,7 +21,8 @@ from shared.domain import delivery as rules
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
 from shared.domain.incident_context import context_for
-from shared.domain.notify_plan import PlanWarning, plan_notifications
+from shared.domain.notify_plan import Desk, PlanWarning, plan_notifications
+from shared.domain.notify_rules import AGENT, SITE_DESK, NotifyRules
 from shared.domain.numbers import mask_phone
 from shared.domain.recipients import mask_email
 from shared.domain.template import DEFAULT_TEMPLATE, NotificationTemplate, RenderedNotification, render, sms_text
@@ -75,7 +76,9 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     if call is None or not call.described:
         raise NotFound(f"no emergency call record {call_id}")
     agent = deps.agents.get(call.agent_id)
-    plan = plan_notifications(agent, call.agent_id, _sms_configured(deps), fallback_emails, _site_desk(call, deps))
+    audiences = _audiences(call, deps)
+    desk = _site_desk(call, deps) if SITE_DESK in audiences else Desk()
+    plan = plan_notifications(agent, call.agent_id, _sms_configured(deps), fallback_emails, desk, AGENT in audiences)
     for w in plan.warnings:
         _record_warning(call_id, w, deps)
     codes = tuple(w.code for w in plan.warnings)
@@ -91,19 +94,30 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     return NotifyReport(call_id, outcomes, codes, _unusable({c for c, _ in plan.jobs}, deps))
 
 
-def _site_desk(call: EmergencyCall, deps: NotifyPorts) -> tuple[str, ...]:
-    """The security desk of the site the call's location names; none for a 933 test (her own list only), and
-    none when the site cannot be read (her own contacts are told all the same; the log says so)."""
+def _audiences(call: EmergencyCall, deps: NotifyPorts) -> tuple[str, ...]:
+    """Who the admin's rule for the dialed number tells; the default rule when the rules cannot be read."""
+    try:
+        rules = deps.sites.get_notify_rules() or NotifyRules()
+    except Exception as exc:  # storage or settings: her notification goes out under the default rule all the same
+        log.error("emergency call %s: notification rules could not be read, the default rule is used: %s",
+                  call.call_id, exc)
+        rules = NotifyRules()
+    return rules.audiences(call.dialed_number, call.test)
+
+
+def _site_desk(call: EmergencyCall, deps: NotifyPorts) -> Desk:
+    """The security desk of the site the call's location names; none when the site cannot be read (her own
+    contacts are told all the same; the log says so)."""
     site_id = (call.location or {}).get("siteId")
-    if call.test or not isinstance(site_id, str) or not site_id:
-        return ()
+    if not isinstance(site_id, str) or not site_id:
+        return Desk()
     try:
         site = deps.sites.get_site(site_id)
-    except StoreError as exc:
+    except Exception as exc:  # storage or settings: her own contacts are told all the same
         log.error("emergency call %s: site %s could not be read, its security desk is not told: %s", call.call_id,
                   site_id, exc)
-        return ()
-    return site.desk_emails if site is not None else ()
+        return Desk()
+    return Desk(site.desk_emails, site.desk_sms) if site is not None else Desk()
 
 
 def _sms_configured(deps: NotifyPorts) -> bool:

@@ -221,7 +221,7 @@ def _start_emergency(cmd: OutboundCall, c: Classification, known: _Prefetched, n
         test=c.test, dialed_at=now,
         agent_name=agent.display_name if agent else dialed_by.user_name if dialed_by else cmd.agent_id,
         acs_user_id=agent.acs_user_id if agent else None, callback_number=number, callback_source=source,
-        callback_until=until, location=_location(cmd, agent, now),
+        callback_until=until, location=_location(cmd, agent, now, warnings),
         path=path.kind.value, caller_id=own_number if path.direct_offer else number, warnings=tuple(warnings.items))
     call = keep(call, deps, policy, warnings)
     log.info("emergency call %s by agent %s: %s%s, path %s (%s), callback %s (%s)", call.call_id, call.agent_id,
@@ -230,11 +230,15 @@ def _start_emergency(cmd: OutboundCall, c: Classification, known: _Prefetched, n
     return call
 
 
-def _location(cmd: OutboundCall, agent: Agent | None, now: datetime) -> dict[str, Any] | None:
+def _location(cmd: OutboundCall, agent: Agent | None, now: datetime, warnings: Warnings) -> dict[str, Any] | None:
     """The location in force (dispatchable.in_force: its source, the line she reads out, its age), from what the
-    dial has read already; what the panel sent is kept even when it locates nothing."""
+    dial has read already and the sites' networks in memory; what the panel sent is kept even when it locates
+    nothing."""
     found = dispatchable.in_force(cmd.location, agent.last_location if agent else None, now,
-                                  network=cmd.network)
+                                  network=cmd.network, near=cmd.network_site)
+    if cmd.network is not None and cmd.network_site is None and (found or {}).get("source") != "confirmed":
+        warnings.add("location_lookup_unavailable", "the site of the network she dials from is not known yet (the "
+                     "sites' networks are loading or storage cannot be read): the operator must be told where she is")
     if found is None and cmd.location:
         return cmd.location | {"source": "none", "readout": None, "confirmedAt": None}
     return found

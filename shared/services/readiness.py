@@ -10,8 +10,10 @@ from shared.domain.calls import Agent
 from shared.domain.lease import LeasePolicy
 from shared.domain.readiness import AgentReadiness, assess, counts
 from shared.domain.routing_hold import WorkerStatus
+from shared.domain.sites import Site
 from shared.errors import NotFound
 from shared.ports import AdminPorts, RoutingEngine
+from shared.services.sites import site_warnings
 
 # Each agent's worker is one GET to the engine; a few at a time keep a large contact center's page quick
 # without a burst at the engine (Job Router's own limits are per resource).
@@ -23,12 +25,17 @@ def all_readiness(deps: AdminPorts, policy: LeasePolicy, routing: RoutingEngine 
     each agent's worker asked of the engine (ROUTING_CONCURRENCY at a time)."""
     now = deps.clock.now()
     config, pool = deps.voice_config.load(), deps.pool.list_all()
+    networks: dict[str, list[str]] = {}
+    for n in deps.sites.list_networks():
+        networks.setdefault(n.site_id, []).append(n.cidr)
     agents = sorted(deps.agents.list(), key=lambda a: a.agent_id)
     workers = worker_statuses(agents, routing)
-    names = _site_names(deps)
-    results = [assess(a, config, pool, now, policy.quarantine, policy.lease_on_direct_offer, w, names)
+    sites = _sites(deps)
+    results = [assess(a, config, pool, now, policy.quarantine, policy.lease_on_direct_offer, w, sites)
                for a, w in zip(agents, workers, strict=True)]
-    return {"checkedAt": now.isoformat(), "counts": counts(results), "agents": [readiness_view(r) for r in results]}
+    return {"checkedAt": now.isoformat(), "counts": counts(results), "agents": [readiness_view(r) for r in results],
+            "sites": [{"siteId": s.site_id, "name": s.name, "warnings": site_warnings(s, networks.get(s.site_id, []))}
+                      for s in sorted(sites.values(), key=lambda s: s.name)] if sites else []}
 
 
 def worker_statuses(agents: Sequence[Agent], routing: RoutingEngine | None) -> list[WorkerStatus | None]:
@@ -47,12 +54,12 @@ def agent_readiness(agent_id: str, deps: AdminPorts, policy: LeasePolicy,
         raise NotFound(f"no agent {agent_id}")
     now = deps.clock.now()
     result = assess(agent, deps.voice_config.load(), deps.pool.list_all(), now, policy.quarantine,
-                    policy.lease_on_direct_offer, worker_statuses([agent], routing)[0], _site_names(deps))
+                    policy.lease_on_direct_offer, worker_statuses([agent], routing)[0], _sites(deps))
     return {"checkedAt": now.isoformat()} | readiness_view(result)
 
 
-def _site_names(deps: AdminPorts) -> dict[str, str]:
-    return {s.site_id: s.name for s in deps.sites.list_sites()}
+def _sites(deps: AdminPorts) -> dict[str, Site]:
+    return {s.site_id: s for s in deps.sites.list_sites()}
 
 
 def readiness_view(r: AgentReadiness) -> dict[str, Any]:

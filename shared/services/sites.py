@@ -27,15 +27,16 @@ def site_view(site: Site, networks: list[Network]) -> dict[str, Any]:
     mine = sorted(n.cidr for n in networks if n.site_id == site.site_id)
     return {"siteId": site.site_id, "name": site.name, "address": site.address.as_json(),
             "readout": readout(site.address), "places": [_place(p) for p in site.places],
-            "deskEmails": list(site.desk_emails), "networks": mine, "warnings": site_warnings(site, mine)}
+            "deskEmails": list(site.desk_emails), "deskSms": list(site.desk_sms), "networks": mine,
+            "warnings": site_warnings(site, mine)}
 
 
 def site_warnings(site: Site, networks: list[str]) -> list[dict[str, str]]:
     """What keeps the site from doing its part on a call (readiness of the site, as the admin page shows it)."""
     warnings = []
-    if not site.desk_emails:
+    if not site.has_desk:
         warnings.append({"code": "no_desk_recipient", "message": "no security-desk recipient: a real emergency call "
-                         "from this site tells only the agent's own contacts (add deskEmails)"})
+                         "from this site tells only the agent's own contacts (add deskEmails or deskSms)"})
     if not networks:
         warnings.append({"code": "no_network", "message": "no network: agents here are never offered this site "
                          "and must type their address"})
@@ -58,14 +59,25 @@ def get_site(site_id: str, deps: SitePorts) -> dict[str, Any]:
     return site_view(site, deps.sites.list_networks())
 
 
-def put_site(site: Site, actor: Actor, deps: SitePorts) -> dict[str, Any]:
-    """Create or replace the site (its networks stay); the audit says what changed."""
+def put_site(site: Site, actor: Actor, deps: SitePorts, networks: list[str] | None = None,
+             create_only: bool = False) -> dict[str, Any]:
+    """Create or replace the site; its networks stay unless `networks` names them (then exactly those, checked
+    before anything is written, so a refused network leaves a new site unwritten). `create_only`: Conflict when
+    the site exists (two admins creating the same id do not overwrite each other). The audit says what changed."""
     old = deps.sites.get_site(site.site_id)
-    networks = deps.sites.list_networks()
-    deps.sites.put_site(site)
+    if old is not None and create_only:
+        raise Conflict(f"site {site.site_id} already exists; read it and change it instead")
+    existing = deps.sites.list_networks()
+    wanted = _checked_networks(site.site_id, networks, existing) if networks is not None else None
+    try:
+        deps.sites.put_site(site, create_only)
+    except Conflict:
+        raise Conflict(f"site {site.site_id} already exists; read it and change it instead") from None
     audit.record(deps, actor, "updated" if old else "created", ENTITY, site.site_id,
                  _audited(old) if old else None, _audited(site))
-    return site_view(site, networks)
+    if wanted is None:
+        return site_view(site, existing)
+    return _write_networks(site, wanted, existing, actor, deps)
 
 
 def delete_site(site_id: str, actor: Actor, deps: SitePorts) -> None:
@@ -89,6 +101,10 @@ def put_networks(site_id: str, cidrs: list[str], actor: Actor, deps: SitePorts) 
     if site is None:
         raise NotFound(f"no site {site_id}")
     existing = deps.sites.list_networks()
+    return _write_networks(site, _checked_networks(site_id, cidrs, existing), existing, actor, deps)
+
+
+def _checked_networks(site_id: str, cidrs: list[str], existing: list[Network]) -> list[Network]:
     others = [n for n in existing if n.site_id != site_id]
     wanted: list[Network] = []
     for i, cidr in enumerate(cidrs):
@@ -99,6 +115,13 @@ def put_networks(site_id: str, cidrs: list[str], actor: Actor, deps: SitePorts) 
             raise ValidationError(f"networks[{i}]", exc.message, exc.details) from exc
         if network.cidr not in {n.cidr for n in wanted}:
             wanted.append(network)
+    return wanted
+
+
+def _write_networks(site: Site, wanted: list[Network], existing: list[Network], actor: Actor,
+                    deps: SitePorts) -> dict[str, Any]:
+    site_id = site.site_id
+    others = [n for n in existing if n.site_id != site_id]
     mine = {n.cidr for n in existing if n.site_id == site_id}
     for network in wanted:
         if network.cidr not in mine:
@@ -128,4 +151,5 @@ def suggest_location(agent_id: str, headers: Mapping[str, str], trusted: bool, d
 
 def _audited(site: Site) -> dict[str, Any]:
     return {"name": site.name, "address": readout(site.address), "deskEmails": "; ".join(site.desk_emails),
+            "deskSms": "; ".join(site.desk_sms),
             "places": "; ".join(", ".join(f"{k} {v}" for k, v in _place(p).items()) for p in site.places)}

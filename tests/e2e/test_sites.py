@@ -108,3 +108,36 @@ def test_a_site_an_agent_confirmed_is_not_deleted_and_the_answer_names_her(clien
     assert client.delete("/api/manage/sites/aarhus")[0] == 204
     assert client.get("/api/manage/sites/aarhus")[0] == 404
     assert all(s["siteId"] != "aarhus" for s in client.get("/api/manage/sites")[1]["sites"])
+
+
+def test_a_site_is_created_with_its_networks_in_one_request_and_create_only_never_overwrites(
+        client: Client) -> None:
+    body = {**HARBOUR, "name": "Odense office", "networks": ["192.0.2.0/24"], "deskSms": ["+4570100100"]}
+    status, site = client.put("/api/manage/sites/odense", body, headers={"If-None-Match": "*"})
+    assert status == 200 and site["networks"] == ["192.0.2.0/24"] and site["deskSms"] == ["+4570100100"], site
+    assert [w["code"] for w in site["warnings"]] == []  # a desk by SMS is a desk
+    status, answer = client.put("/api/manage/sites/odense", {**body, "name": "Someone else's"},
+                                headers={"If-None-Match": "*"})
+    assert status == 409 and "already exists" in answer["error"], answer
+    assert client.get("/api/manage/sites/odense")[1]["name"] == "Odense office"
+    # a refused network leaves a new site unwritten
+    status, answer = client.put("/api/manage/sites/vejle", {**HARBOUR, "networks": ["192.0.2.0/25", "bad"]})
+    assert status == 400 and answer["field"] == "networks[1]", answer
+    assert client.get("/api/manage/sites/vejle")[0] == 404
+    status, answer = client.put("/api/manage/sites/vejle", {**HARBOUR, "deskSms": ["+4570100100", "555-0123"]})
+    assert status == 400 and answer["field"] == "deskSms" and answer["details"][0]["position"] == 2, answer
+    assert client.delete("/api/manage/sites/odense")[0] == 204
+
+
+def test_who_is_told_per_dialed_number_defaults_changes_and_refusals(client: Client) -> None:
+    status, rules = client.get("/api/manage/notification-rules")
+    assert status == 200 and rules["rules"]["911"] == ["agent", "siteDesk"] and rules["rules"]["933"] == ["agent"]
+    status, answer = client.put("/api/manage/notification-rules", {"rules": {"911": []}})
+    assert status == 400 and answer["field"] == "rules.911" and "at least one" in answer["error"], answer
+    assert client.as_user(AUDITOR).put("/api/manage/notification-rules", {"rules": {"933": ["agent"]}})[0] == 403
+    status, rules = client.put("/api/manage/notification-rules", {"rules": {"933": ["agent", "siteDesk"]}})
+    assert status == 200 and rules["rules"]["933"] == ["agent", "siteDesk"], rules
+    assert client.get("/api/manage/notification-rules")[1]["rules"]["933"] == ["agent", "siteDesk"]
+    audit = client.get("/api/manage/audit?entity=notification-rules")[1]["entries"]
+    assert [(e["field"], e["old"], e["new"]) for e in audit] == [("933", "agent", "agent, siteDesk")]
+    assert client.put("/api/manage/notification-rules", {"rules": {"933": ["agent"]}})[0] == 200

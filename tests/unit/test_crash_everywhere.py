@@ -27,7 +27,7 @@ from tests.fakes_notify import NotifyDeps
 from tests.unit.test_callbacks import incoming
 
 PORTS = ("agents", "pool", "presence", "calls", "events", "windows", "incoming", "call_control", "history",
-         "mailer", "sms", "deliveries", "templates", "routing", "routing_holds")
+         "mailer", "sms", "deliveries", "templates", "routing", "routing_holds", "sites")
 RECIPIENTS = ("s@example.com", "lead@example.org")
 CALL_ID = "c-crash"
 DIALED = ("911", "US")  # what the dialer says it dialed, with its end

@@ -94,8 +94,47 @@ def test_the_dial_s_network_is_read_only_from_what_the_platform_appends_and_neve
     monkeypatch.setenv("PRINCIPAL_HEADERS_TRUSTED", "local-host")
     monkeypatch.delenv("WEBSITE_SITE_NAME", raising=False)
     monkeypatch.delenv("WEBSITE_INSTANCE_ID", raising=False)
-    assert outbound_call._network(request("10.9.9.9, 198.51.100.23:51234")) == "198.51.100.0/24"
+    def network(req: func.HttpRequest) -> str | None:
+        return outbound_call._network_of(outbound_call._client_ip(req))
+    assert network(request("10.9.9.9, 198.51.100.23:51234")) == "198.51.100.0/24"
     monkeypatch.setenv("PRINCIPAL_HEADERS_TRUSTED", "")  # not believed: no network
-    assert outbound_call._network(request("198.51.100.23:51234")) is None
+    assert network(request("198.51.100.23:51234")) is None
     monkeypatch.setattr(outbound_call.sites, "client_ip", lambda *a, **k: 1 / 0)
-    assert outbound_call._network(request("198.51.100.23")) is None
+    assert network(request("198.51.100.23")) is None
+    monkeypatch.setattr(outbound_call.sites, "network_of", lambda *a, **k: 1 / 0)
+    assert outbound_call._network_of("198.51.100.23") is None
+
+
+NEAR = {"siteId": "springfield", "siteName": "Springfield Plaza", "countryCode": "US",
+        "address": "1 Example Plaza, Springfield IL 62701",
+        "civic": {k: v for k, v in CIVIC.items() if k not in ("FLR", "ROOM")}, "network": "198.51.100.0/24"}
+
+
+def test_without_a_fresh_confirmation_the_network_s_site_is_the_location_network_suggested() -> None:
+    found = in_force(None, None, T0, network="198.51.100.0/24", near=NEAR)
+    assert found is not None and found["source"] == "network-suggested" and found["confirmedAt"] is None
+    assert found["readout"] == "1 Example Plaza, Springfield IL 62701"  # the building: her floor is not known
+    moved = confirmed(timedelta(hours=1), siteId="aarhus", fromNetwork="203.0.113.0/24")
+    assert in_force(None, moved, T0, network="198.51.100.0/24", near=NEAR)["source"] == "network-suggested"  # type: ignore[index]
+
+
+def test_her_own_confirmation_wins_over_the_network_when_fresh_or_of_the_same_site() -> None:
+    fresh = confirmed(timedelta(hours=1), siteId="aarhus")
+    assert in_force(None, fresh, T0, near=NEAR)["source"] == "confirmed"  # type: ignore[index]
+    old_same_site = confirmed(CONFIRMED_FOR * 2, siteId="springfield", civic=CIVIC)
+    found = in_force(None, old_same_site, T0, near=NEAR)
+    assert found is not None and found["source"] == "unconfirmed" and found["readout"].endswith("room 301")
+    assert in_force(None, None, T0, near={})is None  # the snapshot says no site's network holds her address
+
+
+def test_the_dial_says_network_suggested_or_warns_when_the_sites_are_not_known_yet() -> None:
+    deps = FakeDeps()
+    deps.agents.put(Agent("alice", "Alice", acs_user_id="8:acs:r_alice", email_recipients="s@example.com"))
+    deps.add_numbers("+12025550100", "+12025550101")
+    near = place_outbound_call(OutboundCall("alice", "933", "US", network="198.51.100.0/24", network_site=NEAR),
+                               deps, deps.policy)
+    assert near["location"]["source"] == "network-suggested", near
+    assert "location_lookup_unavailable" not in {w["code"] for w in near["warnings"]}
+    unknown = place_outbound_call(OutboundCall("alice", "933", "US", network="198.51.100.0/24"), deps, deps.policy)
+    assert unknown["location"]["source"] == "none"
+    assert "location_lookup_unavailable" in {w["code"] for w in unknown["warnings"]}

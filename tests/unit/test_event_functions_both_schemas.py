@@ -47,7 +47,7 @@ def functions() -> dict[str, Callable[..., Any]]:
 
 
 PORTS = ("clock", "agents", "pool", "presence", "calls", "history", "events", "windows", "incoming", "call_control",
-         "telemetry", "mailer", "sms", "deliveries", "templates")
+         "telemetry", "mailer", "sms", "deliveries", "templates", "sites")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.civic import CivicAddress
 from shared.domain.delivery import MAX_ATTEMPTS, operation_id
+from shared.domain.notify_rules import parse_rules
 from shared.domain.sites import Site
 from shared.domain.template import NotificationTemplate
 from shared.errors import NotFound
@@ -192,7 +193,8 @@ def test_the_email_says_what_kari_s_law_asks(deps: NotifyDeps) -> None:
     assert "911" in email.subject and "Alice Example" in email.subject
     assert "dialed the emergency number 911" in email.body
     assert "Callback number: +12025550100" in email.body
-    assert "Location: 1 Example Plaza, Floor 3, Room 301, Springfield, IL." in email.body
+    assert ("Location: 1 Example Plaza, Floor 3, Room 301, Springfield, IL (reported with the call, not confirmed: "
+            "check it with her).") in email.body
     assert "[TEST]" not in email.subject
 
 
@@ -256,10 +258,10 @@ def test_logs_never_hold_a_full_recipient(deps: NotifyDeps, caplog: pytest.LogCa
 # --- the site's security desk (issue 19, part 4) ------------------------------------------------------------------
 
 
-def at_site(deps: NotifyDeps, call_id: str, number: str, desk: tuple[str, ...]) -> None:
+def at_site(deps: NotifyDeps, call_id: str, number: str, desk: tuple[str, ...], sms: tuple[str, ...] = ()) -> None:
     deps.sites.put_site(Site("springfield", "Springfield", CivicAddress("US", a1="IL", a3="Springfield",
                                                                         rd="Example Plaza", hno="1", pc="62701"),
-                             desk_emails=desk))
+                             desk_emails=desk, desk_sms=sms))
     deps.calls.create(emergency_call(call_id, number, location=LOCATION | {"siteId": "springfield"}))
 
 
@@ -287,3 +289,58 @@ def test_the_desk_is_told_when_she_has_no_recipients_and_an_unreadable_site_tell
     deps.calls.create(emergency_call("ec-down", "911", location=LOCATION | {"siteId": "springfield"}))
     notify_emergency("ec-down", deps)
     assert deps.mailer.accepted_to().count("security@example.com") == 1  # her own list, from this call
+
+
+def test_the_desk_mobile_is_texted_once_even_when_she_has_it_too(deps: NotifyDeps) -> None:
+    at_site(deps, "ec-sms", "911", ("guard@example.com",), ("+12025550142", "+12025550177"))
+    notify_emergency("ec-sms", deps)
+    assert sorted(deps.sms.accepted_to()) == ["+12025550142", "+12025550177"]  # +1…0142 is on both lists
+
+
+def test_without_an_sms_sender_the_desk_mobiles_are_a_warning_not_a_failure(deps: NotifyDeps) -> None:
+    deps.sms = None  # type: ignore[assignment]
+    at_site(deps, "ec-nosms", "911", ("guard@example.com",), ("+12025550177",))
+    report = notify_emergency("ec-nosms", deps)
+    assert "desk_sms_disabled" in report.warnings and "guard@example.com" in deps.mailer.accepted_to()
+
+
+def test_the_admin_rule_decides_who_hears_of_a_933_test(deps: NotifyDeps) -> None:
+    deps.sites.put_notify_rules(parse_rules({"rules": {"933": ["agent", "siteDesk"]}}))
+    at_site(deps, "ec-drill", "933", ("guard@example.com",))
+    notify_emergency("ec-drill", deps)
+    assert "guard@example.com" in deps.mailer.accepted_to()
+
+
+def test_a_rule_for_the_desk_alone_tells_only_the_desk(deps: NotifyDeps) -> None:
+    deps.sites.put_notify_rules(parse_rules({"rules": {"911": ["siteDesk"]}}))
+    at_site(deps, "ec-deskonly", "911", ("guard@example.com",))
+    notify_emergency("ec-deskonly", deps)
+    assert deps.mailer.accepted_to() == ["guard@example.com"] and deps.sms.accepted_to() == []
+
+
+def test_a_rule_for_the_desk_alone_with_no_desk_tells_her_own_contacts_and_says_why(deps: NotifyDeps) -> None:
+    deps.sites.put_notify_rules(parse_rules({"rules": {"911": ["siteDesk"]}}))
+    report = notify_emergency("ec-1", deps)  # her location names no site
+    assert deps.mailer.accepted_to() == ["desk@example.org", "security@example.com"]
+    assert "no_desk_for_rule" in report.warnings
+
+
+def test_unreadable_rules_fall_back_to_the_default_rule(deps: NotifyDeps) -> None:
+    deps.sites.put_notify_rules(parse_rules({"rules": {"911": ["agent"]}}))
+    deps.sites.get_notify_rules = lambda: (_ for _ in ()).throw(StoreError("down"))  # type: ignore[method-assign]
+    at_site(deps, "ec-rules-down", "911", ("guard@example.com",))
+    notify_emergency("ec-rules-down", deps)
+    assert "guard@example.com" in deps.mailer.accepted_to()  # the default: a real call tells the desk
+
+
+def test_the_email_carries_her_confirmed_site_floor_room_its_age_and_a_map(deps: NotifyDeps) -> None:
+    confirmed = {"siteId": "springfield", "siteName": "Springfield Plaza", "floor": "3", "room": "301",
+                 "latitude": 39.7817, "longitude": -89.6501, "source": "confirmed",
+                 "readout": "1 Example Plaza, Springfield IL 62701, floor 3, room 301",
+                 "confirmedAt": (T0 - timedelta(minutes=95)).isoformat()}
+    deps.calls.create(emergency_call("ec-confirmed", location=confirmed))
+    notify_emergency("ec-confirmed", deps)
+    body = deps.mailer.sent[0].body
+    assert ("Location: 1 Example Plaza, Springfield IL 62701, floor 3, room 301 (confirmed by the agent 1 h 35 min "
+            "before the call).") in body
+    assert "Site: Springfield Plaza" in body and "Map: https://www.openstreetmap.org/?mlat=39.78170" in body

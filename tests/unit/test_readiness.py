@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.calls import Agent
+from shared.domain.civic import CivicAddress
 from shared.domain.emergency_path import PathKind, Status
 from shared.domain.lease import Lease, PoolNumber
 from shared.domain.readiness import assess, counts
+from shared.domain.sites import Site
 from shared.domain.voice_config import (
     CapacityProfile,
     NumberType,
@@ -241,7 +243,7 @@ def test_counts_tally_agents_by_their_worst_check() -> None:
 
 
 def test_her_confirmation_says_the_site_the_place_and_how_long_ago() -> None:
-    result = assess(ALICE, CONFIG, POOL, T0, QUARANTINE, site_names={"springfield": "Springfield contact center"})
+    result = assess(ALICE, CONFIG, POOL, T0, QUARANTINE, sites={"springfield": SPRINGFIELD})
     found = next(c for c in result.checks if c.check_id == "dispatchable_location")
     assert (found.status, found.reason) == (Status.PASS, "Confirmed at site Springfield contact center, floor 3, "
                                                           "2 h ago.")
@@ -261,3 +263,22 @@ def test_an_old_or_missing_confirmation_is_a_warning_with_the_fix() -> None:
     by_admin = {"countryCode": "US", "address": "1 Example Plaza"}  # set on the profile, never confirmed by her
     status, reason, fix = check(replace(ALICE, last_location=by_admin), which="dispatchable_location")
     assert status is Status.WARNING and reason.startswith("Never confirmed by the agent") and fix
+
+
+SPRINGFIELD = Site("springfield", "Springfield contact center",
+                   CivicAddress("US", a1="IL", a3="Springfield", rd="Example Plaza", hno="1", pc="62701"),
+                   desk_sms=("+12025550177",))
+
+
+def test_her_site_without_a_security_desk_is_a_warning_naming_the_site() -> None:
+    def desk(sites: dict[str, Site]) -> tuple[Status, str]:
+        found = next(c for c in assess(ALICE, CONFIG, POOL, T0, QUARANTINE, sites=sites).checks
+                     if c.check_id == "site_desk")
+        return found.status, found.reason
+    assert desk({"springfield": SPRINGFIELD}) == (Status.PASS, "Site Springfield contact center: 0 email and 1 SMS "
+                                                               "security-desk recipient(s) are told of a real "
+                                                               "emergency call.")
+    status, reason = desk({"springfield": replace(SPRINGFIELD, desk_sms=())})
+    assert status is Status.WARNING and "has no security-desk recipient" in reason
+    status, reason = desk({})
+    assert status is Status.WARNING and "no longer exists" in reason

@@ -243,17 +243,38 @@ def test_given_the_default_template_when_rendered_then_it_says_what_karis_law_as
 
     assert rendered.subject == "Emergency call by Alice Example: 911 dialed"
     for part in (rendered.text, rendered.html):
-        for fact in ("911", "+12025550123", "1 Example Plaza, Floor 3, Room 301, Springfield, IL", "23:53 UTC"):
+        for fact in ("911", "+12025550123", "1 Example Plaza, Springfield IL 62701, floor 3, room 301", "23:53 UTC"):
             assert fact in part
         for fact in ("2026-11-23 16:53 CST", "2026-11-23 22:53 UTC", "ec-7f3a2b1c", "What to do"):
             assert fact.lower() in part.lower()
 
 
-def test_given_no_location_when_the_default_template_is_rendered_then_it_asks_to_confirm_it() -> None:
+def test_given_no_location_when_the_default_template_is_rendered_then_it_asks_where_she_is() -> None:
     rendered = render(DEFAULT_TEMPLATE, replace(sample_context(), location=""))
 
-    assert "not reported by the agent's browser - confirm it with the agent" in rendered.text
-    assert "Location not reported by the agent&rsquo;s browser" in rendered.html
+    assert "Location: not known - ask the agent where she is." in rendered.text
+    assert "Not known &mdash; ask the agent where she is." in rendered.html
+    assert "confirmed by the agent" not in rendered.text and "openstreetmap" not in rendered.html
+
+
+def test_the_default_template_says_where_the_location_comes_from_how_old_it_is_and_links_a_map() -> None:
+    rendered = render(DEFAULT_TEMPLATE, sample_context())
+
+    assert ("Location: 1 Example Plaza, Springfield IL 62701, floor 3, room 301 (confirmed by the agent 2 h 5 min "
+            "before the call).") in rendered.text
+    assert "Site: Springfield Plaza\nFloor: 3\nRoom: 301\n" in rendered.text
+    assert "Map: https://www.openstreetmap.org/?mlat=39.78170&mlon=-89.65010#map=18/39.78170/-89.65010" in rendered.text
+    assert '<a href="https://www.openstreetmap.org/?mlat=39.78170&amp;mlon=-89.65010' in rendered.html
+
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("unconfirmed", "too long ago or from another network: check it with her"),
+    ("typed", "typed by the agent, not confirmed"),
+    ("network-suggested", "the site of the network she called from, not confirmed by her"),
+])
+def test_a_location_she_has_not_confirmed_recently_says_so(source: str, words: str) -> None:
+    rendered = render(DEFAULT_TEMPLATE, replace(sample_context(), location_source=source))
+    assert words in rendered.text.split("\n\n")[0]  # in the first paragraph: the SMS carries it too
 
 
 def test_given_a_test_call_when_the_default_template_is_rendered_then_every_part_says_so() -> None:

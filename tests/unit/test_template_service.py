@@ -87,7 +87,7 @@ def test_restoring_a_version_that_does_not_exist_is_not_found(deps: NotifyDeps) 
 def test_preview_renders_an_unsaved_template_with_sample_data(deps: NotifyDeps) -> None:
     shown = templates.preview(GOOD, deps)
     assert shown["subject"] == "Emergency: Alice Example dialed 911"
-    assert shown["html"] == "<p>1 Example Plaza, Floor 3, Room 301, Springfield, IL</p>"
+    assert shown["html"] == "<p>1 Example Plaza, Springfield IL 62701, floor 3, room 301</p>"
     assert shown["sms"].startswith("Alice Example dialed 911.")
     assert deps.templates.saved == []
 

@@ -1,0 +1,93 @@
+"""The sites' networks and addresses held in memory, so the dial can say which site a network is (source
+`network-suggested`) without a round trip of its own (issue 19: the dial never waits for location work).
+
+Refreshed on a thread of its own when older than REFRESH, after a change made through this process at once; the
+dial reads whatever snapshot there is. A snapshot older than STALE (storage down for long) or none yet (a cold
+process) answers `None`, "not known", and the dial says so in a warning; an emergency call is never held up by it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shared.domain.addresses import readout
+from shared.domain.sites import Network, Site, site_for
+
+log = logging.getLogger(__name__)
+
+REFRESH = 60.0  # seconds: a snapshot this old is refreshed in the background (other instances see changes then)
+STALE = 600.0  # seconds: an older snapshot is not believed
+NO_SITE: dict[str, Any] = {}  # the snapshot says: no site's network holds the address
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    at: float
+    networks: tuple[Network, ...]
+    sites: dict[str, Site]
+
+
+class NetworkSites:
+    """`suggest(ip)`: the location of the site whose network holds `ip` (`NO_SITE` when none does), or None when
+    no believable snapshot is there yet; never blocks on storage."""
+
+    def __init__(self, load: Callable[[], tuple[list[Network], list[Site]]],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._load, self._clock = load, clock
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()
+        self._loading = False
+
+    def suggest(self, ip: str | None) -> dict[str, Any] | None:
+        snapshot = self._current()
+        if snapshot is None:
+            return None
+        network = site_for(ip, snapshot.networks) if ip else None
+        site = snapshot.sites.get(network.site_id) if network else None
+        if site is None:
+            return NO_SITE
+        return {"siteId": site.site_id, "siteName": site.name, "civic": site.address.as_json(),
+                "countryCode": site.address.country, "address": readout(site.address), "network": network.cidr
+                if network else None}
+
+    def warm(self) -> None:
+        """Start a refresh when the snapshot is missing or due (the pre-dial hint and the panel's load call it)."""
+        self._current()
+
+    def invalidate(self) -> None:
+        """A site or network changed through this process: load again now (the old snapshot serves meanwhile)."""
+        self._start()
+
+    def refresh_now(self) -> None:
+        """Load on the calling thread (tests, and the first use where waiting is harmless)."""
+        networks, sites = self._load()
+        with self._lock:
+            self._snapshot = _Snapshot(self._clock(), tuple(networks), {s.site_id: s for s in sites})
+
+    def _current(self) -> _Snapshot | None:
+        snapshot = self._snapshot
+        age = self._clock() - snapshot.at if snapshot is not None else None
+        if age is None or age >= REFRESH:
+            self._start()
+        return snapshot if age is not None and age < STALE else None
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._loading:
+                return
+            self._loading = True
+        threading.Thread(target=self._run, name="network-sites", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.refresh_now()
+        except Exception as exc:  # storage down: the old snapshot serves until STALE, and the next use tries again
+            log.warning("the sites' networks could not be loaded for the dial's location: %s", exc)
+        finally:
+            with self._lock:
+                self._loading = False
