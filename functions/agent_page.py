@@ -97,6 +97,8 @@ def handle_agent_location(req: func.HttpRequest) -> func.HttpResponse:
                 raise ValidationError("siteId", "is not a site of the contact center (GET …/location-suggestion)")
             place = sites.Place(floor=location.floor, wing=location.wing, room=location.room)
             extra |= {"civic": site.address_at(place).as_json(), "siteName": site.name}
+            if location.latitude is None and site.latitude is not None:  # the building's point: a map link
+                extra |= {"latitude": site.latitude, "longitude": site.longitude}
         return {"agentId": agent_id,
                 "location": agent_profile.save_location(agent_id, location, container(), extra)}
     return handle_http(run)

@@ -10,6 +10,8 @@ suggest them; the agent's panel asks which site she connects from.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import azure.functions as func
 
@@ -19,6 +21,7 @@ from functions._common import container, handle_http
 from shared import admin_commands, commands
 from shared.auth import Access, Principal, headers_trusted
 from shared.domain.notify_rules import parse_rules
+from shared.errors import ValidationError
 from shared.services import notify_rules, sites
 
 bp = func.Blueprint()
@@ -103,6 +106,27 @@ def handle_location_suggestion(req: func.HttpRequest) -> func.HttpResponse:
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         check_agent(req, agent_id)
+        position = _position(req.params)
         container().network_sites.warm()  # her panel is open: a dial may follow
-        return sites.suggest_location(agent_id, req.headers, headers_trusted(os.environ), container())
+        return sites.suggest_location(agent_id, req.headers, headers_trusted(os.environ), container(), position)
     return handle_http(run)
+
+
+def _position(params: Mapping[str, str]) -> sites.Position | None:
+    """`?latitude=&longitude=&accuracy=` (the browser's position, accuracy in meters), all or none."""
+    names = ("latitude", "longitude", "accuracy")
+    given = {n: str(params.get(n)) for n in names if params.get(n) not in (None, "")}
+    if not given:
+        return None
+    numbers: dict[str, Any] = {}
+    for name in names:
+        try:
+            numbers[name] = float(given[name]) if name in given else None
+        except ValueError:
+            raise ValidationError(name, "must be a number") from None
+    latitude, longitude = commands.coordinates(numbers)
+    accuracy = commands.bounded(numbers, "accuracy", 0, 100_000)
+    if latitude is None or longitude is None or accuracy is None:
+        raise ValidationError("accuracy" if latitude is not None else "latitude",
+                              "latitude, longitude and accuracy come together")
+    return latitude, longitude, accuracy

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shared.commands import check_id, text
+from shared.commands import check_id, coordinates, text
 from shared.domain import addresses
 from shared.domain.audit import ENTITIES
 from shared.domain.numbers import pool_region, region_for_country, to_e164, valid_country
@@ -142,7 +142,7 @@ def audit_query(params: Mapping[str, str]) -> tuple[int, str | None, str | None]
 
 
 MAX_PLACES = 500
-SITE_FIELDS = ("name", "address", "places", "deskEmails", "deskSms")
+SITE_FIELDS = ("name", "address", "places", "deskEmails", "deskSms", "latitude", "longitude")
 PLACE_FIELDS = ("floor", "wing", "room")
 MAX_NETWORKS = 100
 
@@ -166,8 +166,10 @@ def site(site_id: str, body: dict[str, Any]) -> Site:
         raise ValidationError("places", f"must be a list of at most {MAX_PLACES} places")
     assert name is not None
     desk = {a.casefold(): a for a in reversed(_list(body, "deskEmails", _email))}  # once each, the first spelling
+    latitude, longitude = coordinates(body)
     return Site(check_id("siteId", site_id), name, address, tuple(_place(i, p) for i, p in enumerate(places)),
-                tuple(reversed(desk.values())), tuple(dict.fromkeys(_list(body, "deskSms", _mobile))))
+                tuple(reversed(desk.values())), tuple(dict.fromkeys(_list(body, "deskSms", _mobile))), latitude,
+                longitude)
 
 
 def _one_recipient(parse: Callable[[str], tuple[str, ...]]) -> Callable[[str], str]:

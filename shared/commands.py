@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -327,10 +328,7 @@ def agent_location(body: dict[str, Any]) -> AgentLocation:
     country = text(body, "countryCode", required=enabled, max_len=8)
     if country is not None and valid_country(country) is None:
         raise ValidationError("countryCode", "must be an ISO 3166-1 alpha-2 code such as US")
-    latitude, longitude = _coordinate(body, "latitude", 90), _coordinate(body, "longitude", 180)
-    if (latitude is None) != (longitude is None):
-        raise ValidationError("longitude" if longitude is None else "latitude",
-                              "latitude and longitude come together: send both or neither")
+    latitude, longitude = coordinates(body)
     return AgentLocation(
         enabled=enabled, country_code=valid_country(country) if country else None,
         address=text(body, "address", required=enabled, max_len=200), floor=text(body, "floor", required=False,
@@ -338,15 +336,21 @@ def agent_location(body: dict[str, Any]) -> AgentLocation:
         room=text(body, "room", required=False, max_len=32), city=text(body, "city", required=False, max_len=100),
         wing=text(body, "wing", required=False, max_len=32),
         postal_code=text(body, "postalCode", required=False, max_len=16), latitude=latitude, longitude=longitude,
-        accuracy_meters=_bounded(body, "accuracyMeters", 0, 100_000),
+        accuracy_meters=bounded(body, "accuracyMeters", 0, 100_000),
         site_id=identifier(body, "siteId", required=False))
 
 
-def _coordinate(body: dict[str, Any], name: str, limit: float) -> float | None:
-    return _bounded(body, name, -limit, limit)
+def coordinates(body: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """`latitude` and `longitude` (WGS 84 degrees), both or neither."""
+    latitude, longitude = bounded(body, "latitude", -90, 90), bounded(body, "longitude", -180, 180)
+    if (latitude is None) != (longitude is None):
+        raise ValidationError("longitude" if longitude is None else "latitude",
+                              "latitude and longitude come together: send both or neither")
+    return latitude, longitude
 
 
-def _bounded(body: dict[str, Any], name: str, low: float, high: float) -> float | None:
+def bounded(body: Mapping[str, Any], name: str, low: float, high: float) -> float | None:
+    """An optional number within [low, high]; ValidationError naming `name` otherwise."""
     value = body.get(name)
     if value is None:
         return None

@@ -31,7 +31,10 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
   fill(current);
   showAge();
   setInterval(showAge, 30_000); // "2 h ago" moves on, and at 12 hours she is told it no longer counts
-  wireGeolocation(form, geolocation, (found) => { coordinates = found; });
+  wireGeolocation(form, geolocation, (found) => {
+    coordinates = found;
+    if ($("site-suggestion").hidden) suggestNear(found); // off every site's network: perhaps at a site's point
+  });
   form.addEventListener("submit", (event) => { event.preventDefault(); confirmTyped(); });
   suggest(); // never awaited: the panel and its dialer do not wait for it
 
@@ -71,6 +74,15 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
     }
   }
 
+  async function suggestNear({ latitude, longitude, accuracyMeters }) {
+    const query = new URLSearchParams({ latitude, longitude, accuracy: accuracyMeters });
+    const r = await client.request("GET", `${path}/location-suggestion?${query}`);
+    const nearby = r.ok && r.body?.source === "geolocation" ? r.body.nearby : null;
+    if (!nearby?.site || !$("site-suggestion").hidden) return; // nothing near, or a suggestion came meanwhile
+    siteCountry = nearby.site.address?.country ?? null;
+    showSite(nearby.site, r.body.lastConfirmed ?? null, `Your browser places you ${nearby.distanceMeters} m from `);
+  }
+
   function offer(r) {
     const last = r.ok ? r.body?.lastConfirmed ?? null : null;
     if (last && !saving && !(Date.parse(current?.reportedAt) > Date.parse(last.reportedAt))) {
@@ -84,10 +96,10 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
     else showManual(r.ok ? NOT_A_SITE : NOT_CHECKED);
   }
 
-  function showSite(site, last) {
+  function showSite(site, last, lead) {
     const box = $("site-suggestion");
     showSiteSuggestion(box, {
-      site, last,
+      site, last, lead,
       onConfirm: (place, siteForm) => confirmSite(site, place, siteForm),
       onElsewhere: (open) => {
         $("manual-location").hidden = !open;

@@ -8,9 +8,10 @@ const OTHER = "other";
 /**
  * Fill `container` with the suggestion of `site` (the suggestion's `network.site`). `last`: her last confirmation
  * (pre-fills floor and room when it was at this site). `onConfirm({floor, room}, form)` saves; `onElsewhere()`
- * opens the manual form. Answers the site form.
+ * opens the manual form. `lead`: the words before the site's name (where the suggestion comes from). Answers the
+ * site form.
  */
-export function showSiteSuggestion(container, { site, last, onConfirm, onElsewhere }) {
+export function showSiteSuggestion(container, { site, last, onConfirm, onElsewhere, lead = "You seem to be at " }) {
   const places = site.places ?? [];
   const field = (name, label) => [
     h("label", { for: `site-${name}` }, label),
@@ -31,7 +32,7 @@ export function showSiteSuggestion(container, { site, last, onConfirm, onElsewhe
   const elsewhere = h("button", { type: "button", id: "site-elsewhere", "aria-expanded": "false",
                                   "aria-controls": "manual-location" }, `I am not at ${site.name}`);
   container.replaceChildren(
-    h("p", { id: "site-text", class: "site-text" }, "You seem to be at ", h("strong", {}, site.name),
+    h("p", { id: "site-text", class: "site-text" }, lead, h("strong", {}, site.name),
       `: ${site.readout}`),
     form, elsewhere);
 

@@ -66,11 +66,13 @@ class TableSiteStore:
 
 def _site_json(site: Site) -> dict[str, Any]:
     return {"name": site.name, "address": site.address.as_json(), "places": [asdict(p) for p in site.places],
-            "deskEmails": list(site.desk_emails), "deskSms": list(site.desk_sms)}
+            "deskEmails": list(site.desk_emails), "deskSms": list(site.desk_sms), "latitude": site.latitude,
+            "longitude": site.longitude}
 
 
 def _site(entity: dict[str, Any]) -> Site:
     body = json.loads(entity["site"])
     address: CivicAddress = from_json(body["address"])
     return Site(entity["siteId"], body["name"], address, tuple(Place(**p) for p in body.get("places", [])),
-                tuple(body.get("deskEmails", [])), tuple(body.get("deskSms", [])))
+                tuple(body.get("deskEmails", [])), tuple(body.get("deskSms", [])), body.get("latitude"),
+                body.get("longitude"))

@@ -8,6 +8,7 @@ malformed header, two sites claiming the same network) the answer is no suggesti
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ class Site:
     places: tuple[Place, ...] = ()
     desk_emails: tuple[str, ...] = ()  # the site's security desk (issue 19 part 4)
     desk_sms: tuple[str, ...] = ()  # the desk's mobile numbers (E.164), texted when an SMS sender is configured
+    latitude: float | None = None  # the building's position (WGS 84): a map link, and the browser's suggestion
+    longitude: float | None = None
 
     @property
     def has_desk(self) -> bool:
@@ -61,6 +64,37 @@ class Site:
         if wing and "wing" not in wing.lower():
             wing = f"{wing} wing"
         return self.address.with_place(floor=place.floor, room=place.room, loc=wing)
+
+
+NEAR_METERS = 150.0  # a browser position this close to a site's point suggests the site (a large building's reach)
+WORST_ACCURACY = 1000.0  # a position less accurate than this (a city-wide IP guess) suggests no site
+
+
+def nearest_site(latitude: float, longitude: float, accuracy: float,
+                 sites: Iterable[Site]) -> tuple[Site, float] | None:
+    """The site whose point lies within max(NEAR_METERS, `accuracy`) of the position, the closest first, with its
+    distance in meters; None when the position is too vague or two sites are equally close (no guess)."""
+    if not 0 <= accuracy <= WORST_ACCURACY:
+        return None
+    reach = max(NEAR_METERS, accuracy)
+    found = sorted((distance_m(latitude, longitude, s.latitude, s.longitude), s.site_id, s) for s in sites
+                   if s.latitude is not None and s.longitude is not None)
+    near = [(d, s) for d, _, s in found if d <= reach]
+    if not near or (len(near) > 1 and abs(near[0][0] - near[1][0]) < 1.0):
+        return None
+    return near[0][1], near[0][0]
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in meters (haversine on a sphere of the Earth's mean radius: within 0.5 % of the
+    ellipsoid, far finer than a browser's accuracy)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+EARTH_RADIUS_M = 6_371_008.8
 
 
 @dataclass(frozen=True)

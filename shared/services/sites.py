@@ -14,12 +14,13 @@ from typing import Any
 
 from shared.domain.addresses import readout
 from shared.domain.audit import Actor
-from shared.domain.sites import Network, Site, check_new_network, client_ip, parse_network, site_for
+from shared.domain.sites import Network, Site, check_new_network, client_ip, nearest_site, parse_network, site_for
 from shared.errors import NotFound, ValidationError
 from shared.ports import Conflict, SitePorts
 from shared.services import audit
 
 log = logging.getLogger(__name__)
+Position = tuple[float, float, float]  # latitude, longitude, accuracy in meters (the browser's)
 ENTITY = "site"
 
 
@@ -27,7 +28,8 @@ def site_view(site: Site, networks: list[Network]) -> dict[str, Any]:
     mine = sorted(n.cidr for n in networks if n.site_id == site.site_id)
     return {"siteId": site.site_id, "name": site.name, "address": site.address.as_json(),
             "readout": readout(site.address), "places": [_place(p) for p in site.places],
-            "deskEmails": list(site.desk_emails), "deskSms": list(site.desk_sms), "networks": mine,
+            "deskEmails": list(site.desk_emails), "deskSms": list(site.desk_sms), "latitude": site.latitude,
+            "longitude": site.longitude, "networks": mine,
             "warnings": site_warnings(site, mine)}
 
 
@@ -133,18 +135,23 @@ def _write_networks(site: Site, wanted: list[Network], existing: list[Network], 
     return site_view(site, [*others, *wanted])
 
 
-def suggest_location(agent_id: str, headers: Mapping[str, str], trusted: bool, deps: SitePorts) -> dict[str, Any]:
+def suggest_location(agent_id: str, headers: Mapping[str, str], trusted: bool, deps: SitePorts,
+                     position: Position | None = None) -> dict[str, Any]:
     """What the panel proposes to confirm: the site of the network she connects from (as the platform reports
-    it; nothing when it cannot be believed), and her last confirmed location. Never a guess."""
+    it; nothing when it cannot be believed); else, with the browser's `position` (latitude, longitude, accuracy in
+    meters), the site whose point is that near; and her last confirmed location. Never a guess."""
     ip = client_ip(headers, trusted)
     network = site_for(ip, deps.sites.list_networks()) if ip else None
     site = deps.sites.get_site(network.site_id) if network else None
+    nearby = nearest_site(*position, deps.sites.list_sites()) if site is None and position else None
     agent = deps.agents.get(agent_id)
     return {
         "agentId": agent_id,
         "network": None if site is None or network is None else {
             "cidr": network.cidr, "site": site_view(site, [network])},
-        "source": "network" if site is not None else "none",
+        "nearby": None if nearby is None else {"site": site_view(nearby[0], []),
+                                               "distanceMeters": round(nearby[1])},
+        "source": "network" if site is not None else "geolocation" if nearby is not None else "none",
         "lastConfirmed": (agent.last_location if agent is not None else None) or None,
     }
 

@@ -434,3 +434,32 @@ def test_axe_finds_no_violations_on_the_panel_at_rest_and_in_emergency_mode(brow
     assert axe_violations(bob) == []
     bob.get_by_role("button", name="End call").click()
     bob.context.close()
+
+
+ANNEX_ID = "panel-annex"
+ANNEX = {**PLAZA, "name": "Example Annex", "places": [], "latitude": 39.7801, "longitude": -89.6501}
+
+
+@pytest.fixture
+def annex_at_her_position(stack: LocalStack) -> Iterator[str]:
+    """A site whose point is 14 m from the browser's position (SPRINGFIELD), on no network; moved off the map
+    after, so later tests' "Use this browser's location" suggests nothing."""
+    assert stack.client.put(f"/api/manage/sites/{ANNEX_ID}", ANNEX)[0] == 200
+    yield ANNEX_ID
+    assert stack.client.put(f"/api/manage/sites/{ANNEX_ID}", {**ANNEX, "latitude": None, "longitude": None})[0] == 200
+
+
+def test_off_every_network_her_browser_s_position_suggests_the_site_there_and_she_confirms_it(
+        annex_at_her_position: str, alice: Any, stack: LocalStack) -> None:
+    expect(alice.locator("#manual-note")).to_have_text(NOT_A_SITE)
+    alice.get_by_role("button", name="Use this browser's location").click()
+    suggestion = alice.locator("#site-suggestion")
+    expect(suggestion).to_contain_text("Your browser places you 14 m from Example Annex: 1 Example Plaza, "
+                                       "Springfield IL 62701")
+    suggestion.get_by_label("Floor").fill("2")
+    alice.get_by_role("button", name="Confirm: I am here").click()
+    expect(alice.get_by_role("status").filter(has_text="Location confirmed at ")).to_contain_text(
+        "Example Annex, floor 2.")
+    saved = stack.client.get("/api/manage/agents/alice")[1]["lastLocation"]
+    assert (saved["siteId"], saved["floor"], saved["siteName"]) == (annex_at_her_position, "2", "Example Annex")
+    assert (saved["latitude"], saved["longitude"]) == (39.7801, -89.6501)  # the building's point: a map link

@@ -141,3 +141,29 @@ def test_who_is_told_per_dialed_number_defaults_changes_and_refusals(client: Cli
     audit = client.get("/api/manage/audit?entity=notification-rules")[1]["entries"]
     assert [(e["field"], e["old"], e["new"]) for e in audit] == [("933", "agent", "agent, siteDesk")]
     assert client.put("/api/manage/notification-rules", {"rules": {"933": ["agent"]}})[0] == 200
+
+
+def test_off_every_network_the_browser_s_position_suggests_the_site_at_that_point(client: Client,
+                                                                                   alice: Client) -> None:
+    assert client.put("/api/manage/sites/springfield/networks", {"networks": ["10.20.30.0/24"]})[0] == 200
+    capitol = {**PLAZA, "name": "Capitol annex", "places": [], "latitude": 39.7983, "longitude": -89.6544}
+    status, site = client.put("/api/manage/sites/capitol", capitol)
+    assert status == 200 and (site["latitude"], site["longitude"]) == (39.7983, -89.6544), site
+    status, answer = client.put("/api/manage/sites/capitol", {**capitol, "longitude": None})
+    assert status == 400 and answer["field"] == "longitude", answer
+    path = "/api/agent/agents/alice/location-suggestion"
+    status, near = alice.get(f"{path}?latitude=39.7985&longitude=-89.6544&accuracy=30")
+    assert status == 200 and near["source"] == "geolocation" and near["network"] is None, near
+    assert near["nearby"]["site"]["siteId"] == "capitol" and near["nearby"]["distanceMeters"] == 22, near
+    status, far = alice.get(f"{path}?latitude=39.9&longitude=-89.6544&accuracy=30")
+    assert status == 200 and far["source"] == "none" and far["nearby"] is None, far
+    for query, field in (("latitude=91&longitude=0&accuracy=5", "latitude"), ("latitude=1&longitude=x&accuracy=5",
+                                                                              "longitude"),
+                         ("latitude=1&longitude=1", "accuracy")):
+        status, answer = alice.get(f"{path}?{query}")
+        assert status == 400 and answer["field"] == field, (query, answer)
+    status, answer = alice.put("/api/agent/agents/alice/location", {
+        "countryCode": "US", "address": "1 Example Plaza", "floor": "2", "wing": "East", "siteId": "capitol"})
+    assert status == 200, answer
+    kept = answer["location"]
+    assert (kept["latitude"], kept["siteName"], kept["civic"]["LOC"]) == (39.7983, "Capitol annex", "East wing")

@@ -18,11 +18,14 @@ from hypothesis import strategies as st
 
 from shared.domain.civic import CivicAddress
 from shared.domain.sites import (
+    WORST_ACCURACY,
     Network,
     Place,
     Site,
     check_new_network,
     client_ip,
+    distance_m,
+    nearest_site,
     parse_network,
     site_for,
 )
@@ -356,3 +359,27 @@ def test_an_accepted_network_is_what_every_address_in_it_is_suggested() -> None:
         assert found is not None and found.site_id == new.site_id
 
     _run(check, "check_new_network then site_for")
+
+
+# --- the browser's position suggests the site whose point is near (issue 19, part 2) --------------------------
+
+def _at(site_id: str, lat: float | None, lon: float | None) -> Site:
+    return Site(site_id, site_id.title(), CivicAddress("US", a1="IL", a3="Springfield", rd="Example Plaza", hno="1",
+                                                       pc="62701"), latitude=lat, longitude=lon)
+
+
+def test_the_distance_is_the_great_circle_one() -> None:
+    assert abs(distance_m(0.0, 0.0, 0.0, 1.0) - 111_195) < 5  # one degree on the equator
+    assert distance_m(39.7817, -89.6501, 39.7817, -89.6501) == 0.0
+    assert abs(distance_m(39.7817, -89.6501, 39.7826, -89.6501) - 100) < 1  # 0.0009 degrees north
+
+
+def test_the_browser_s_position_suggests_the_nearest_site_within_its_accuracy_and_never_a_guess() -> None:
+    plaza, annex, pointless = _at("plaza", 39.7817, -89.6501), _at("annex", 39.7900, -89.6501), _at("x", None, None)
+    found = nearest_site(39.7822, -89.6501, 20, [annex, plaza, pointless])
+    assert found is not None and found[0].site_id == "plaza" and 50 < found[1] < 60
+    assert nearest_site(39.7840, -89.6501, 20, [plaza]) is None  # 255 m away, accurate to 20 m: not there
+    assert nearest_site(39.7840, -89.6501, 300, [plaza]) is not None  # accurate only to 300 m: it may be
+    assert nearest_site(39.7817, -89.6501, WORST_ACCURACY + 1, [plaza]) is None  # a city-wide guess
+    twin = _at("twin", 39.7817, -89.6501)
+    assert nearest_site(39.7817, -89.6501, 10, [plaza, twin]) is None  # two sites at one point: no guess
