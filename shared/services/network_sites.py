@@ -51,9 +51,10 @@ class NetworkSites:
         site = snapshot.sites.get(network.site_id) if network else None
         if site is None:
             return NO_SITE
-        found: dict[str, Any] = {"siteId": site.site_id, "siteName": site.name, "civic": site.address.as_json(),
-                 "countryCode": site.address.country, "address": readout(site.address),
-                 "network": network.cidr if network else None}
+        found: dict[str, Any] = {
+            "siteId": site.site_id, "siteName": site.name, "civic": site.address.as_json(),
+            "countryCode": site.address.country, "address": readout(site.address),
+            "network": network.cidr if network else None}
         if site.latitude is not None:
             found |= {"latitude": site.latitude, "longitude": site.longitude}
         return found
