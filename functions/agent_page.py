@@ -18,7 +18,7 @@ from functions._auth import principal
 from functions._common import container, handle_http
 from functions.admin_page import CONTENT_TYPES, CSP, SECURITY_HEADERS, resolve_asset
 from shared import agent_access, auth, commands, ports
-from shared.domain import sites
+from shared.domain import addresses, sites
 from shared.errors import AppError, Forbidden, Unauthorized, ValidationError
 from shared.services import agent_profile
 
@@ -99,6 +99,11 @@ def handle_agent_location(req: func.HttpRequest) -> func.HttpResponse:
             extra |= {"civic": site.address_at(place).as_json(), "siteName": site.name}
             if location.latitude is None and site.latitude is not None:  # the building's point: a map link
                 extra |= {"latitude": site.latitude, "longitude": site.longitude}
+        elif location.enabled:  # off every site: the street address she typed, validated as a site's is
+            typed = addresses.validate_typed(location.country_code, location.address, location.city, location.state,
+                                             location.postal_code)
+            wing = f"{location.wing} wing" if location.wing and "wing" not in location.wing.lower() else location.wing
+            extra["civic"] = typed.with_place(floor=location.floor, room=location.room, loc=wing).as_json()
         return {"agentId": agent_id,
                 "location": agent_profile.save_location(agent_id, location, container(), extra)}
     return handle_http(run)

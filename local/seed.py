@@ -24,7 +24,7 @@ AGENTS: dict[str, dict[str, Any]] = {
         "smsRecipients": "+1 202 555 0142", "mailboxEnabled": True,
         "outboundProfile": "voice-outbound-us", "capacityProfile": "voice-default",
         "lastLocation": {"countryCode": "US", "address": "1 Example Plaza", "floor": "3", "room": "301",
-                         "city": "Springfield, IL"},
+                         "city": "Springfield", "state": "IL", "postalCode": "62701"},
     },
     "bob": {
         "displayName": "Bob Example", "acsUserId": "8:acs:00000000-0000-0000-0000-000000000000_bob",
@@ -32,7 +32,8 @@ AGENTS: dict[str, dict[str, Any]] = {
         "outboundNumber": "+1 202 555 0181", "timezone": "America/New_York",
         "emailRecipients": "security-desk@example.com", "mailboxEnabled": True,
         "outboundProfile": "voice-outbound-us", "capacityProfile": "voice-default",
-        "lastLocation": {"countryCode": "US", "address": "1 Example Plaza", "floor": "4", "city": "Springfield, IL"},
+        "lastLocation": {"countryCode": "US", "address": "1 Example Plaza", "floor": "4", "city": "Springfield",
+                         "state": "IL", "postalCode": "62701"},
     },
     # Not ready, to show what the page reports: no recipients, working from Denmark with no +45 callback numbers,
     # no signed-in user named.

@@ -286,8 +286,8 @@ def pool_numbers(body: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(numbers))
 
 
-LOCATION_FIELDS = ("countryCode", "address", "floor", "wing", "room", "city", "postalCode", "enabled", "latitude",
-                   "longitude", "accuracyMeters", "siteId")
+LOCATION_FIELDS = ("countryCode", "address", "floor", "wing", "room", "city", "state", "postalCode", "enabled",
+                   "latitude", "longitude", "accuracyMeters", "siteId")
 
 
 @dataclass(frozen=True)
@@ -302,6 +302,7 @@ class AgentLocation:
     city: str | None = None
     postal_code: str | None = None
     wing: str | None = None  # a wing of her site, as the site's places name them
+    state: str | None = None  # state, province or territory (RFC 5139 A1), where the country has them
     latitude: float | None = None
     longitude: float | None = None
     accuracy_meters: float | None = None
@@ -310,7 +311,7 @@ class AgentLocation:
     def as_profile(self) -> dict[str, Any]:
         """The profile's `lastLocation` fields (unset ones left out)."""
         values = {"enabled": self.enabled, "countryCode": self.country_code, "address": self.address,
-                  "floor": self.floor, "wing": self.wing, "room": self.room, "city": self.city,
+                  "floor": self.floor, "wing": self.wing, "room": self.room, "city": self.city, "state": self.state,
                   "postalCode": self.postal_code,
                   "latitude": self.latitude, "longitude": self.longitude, "accuracyMeters": self.accuracy_meters,
                   "siteId": self.site_id}
@@ -334,7 +335,7 @@ def agent_location(body: dict[str, Any]) -> AgentLocation:
         address=text(body, "address", required=enabled, max_len=200), floor=text(body, "floor", required=False,
                                                                                   max_len=32),
         room=text(body, "room", required=False, max_len=32), city=text(body, "city", required=False, max_len=100),
-        wing=text(body, "wing", required=False, max_len=32),
+        wing=text(body, "wing", required=False, max_len=32), state=text(body, "state", required=False, max_len=64),
         postal_code=text(body, "postalCode", required=False, max_len=16), latitude=latitude, longitude=longitude,
         accuracy_meters=bounded(body, "accuracyMeters", 0, 100_000),
         site_id=identifier(body, "siteId", required=False))

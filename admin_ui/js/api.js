@@ -9,8 +9,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+export async function api(method, path, body, headers = {}) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
   if (method !== "GET") {
     init.headers["Content-Type"] = "application/json";  // the server refuses changes not declared as JSON
     if (body !== undefined) init.body = JSON.stringify(body);
@@ -24,7 +24,7 @@ export async function api(method, path, body) {
 }
 
 export const get = (path) => api("GET", path);
-export const put = (path, body) => api("PUT", path, body);
+export const put = (path, body, headers) => api("PUT", path, body, headers);
 export const post = (path, body) => api("POST", path, body);
 export const del = (path) => api("DELETE", path);
 

@@ -60,6 +60,11 @@ export function timeEl(iso) {
   return iso ? h("time", { datetime: iso, title: iso }, fmtTime(iso)) : "";
 }
 
+/** Text for screen readers only, e.g. the header of a column of buttons (an empty header names nothing). */
+export function visuallyHidden(text) {
+  return h("span", { class: "visually-hidden" }, text);
+}
+
 export function table(caption, headers, rows, { empty = "Nothing to show.", captionHidden = false } = {}) {
   if (!rows.length) return h("p", { class: "empty" }, empty);
   return h("div", { class: "table-wrap" },
@@ -101,7 +106,8 @@ export function showErrors(form, error) {
   }
 }
 
-function describeDetail(d) {
+/** One line of a 400's details: “item” (item N): reason, or field line N: message. */
+export function describeDetail(d) {
   if (d.item !== undefined) return `“${d.item}” (item ${d.position}): ${d.reason}`;
   if (d.line !== undefined) return `${d.field}${d.line ? ` line ${d.line}` : ""}: ${d.message}`;
   return JSON.stringify(d);

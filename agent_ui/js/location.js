@@ -11,7 +11,7 @@ import { showSiteSuggestion } from "./site-suggestion.js";
 const BOXES = [["PR", 17.8, 18.6, -67.4, -65.2], ["DK", 54.5, 57.8, 8.0, 15.3], ["GB", 49.8, 60.9, -8.7, 1.8],
                ["AU", -44, -10, 112, 154], ["CA", 49.0, 83.2, -141, -52.6], ["US", 18.9, 71.4, -179.2, -66.9]];
 const FIELDS = [["address", "Street address", 200], ["floor", "Floor", 32], ["room", "Room", 32],
-                ["city", "City", 100]];
+                ["city", "City", 100], ["state", "State or province", 64], ["postalCode", "Postal code", 16]];
 const NOT_A_SITE = "Your network is not one of the contact center's sites: enter where you are.";
 const NOT_CHECKED = "Your network could not be checked just now: enter where you are.";
 

@@ -213,3 +213,41 @@ def _in_words(value: str | None, word: str, known: set[str]) -> str | None:
     if not value:
         return None
     return value if known.intersection(re.findall(r"[a-z]+", value.lower())) else f"{word} {value}"
+
+
+# The panel's fields -> the RFC 5139 parts they fill (a nomadic agent types her address; issue 19 part 2)
+TYPED_FIELDS = {"country": "countryCode", "A1": "state", "A3": "city", "PC": "postalCode", "RD": "address",
+                "HNO": "address", "HNS": "address", "STS": "address"}
+_NUMBER_FIRST = re.compile(r"(\d+)\s?([A-Za-z])?\s+(\S.*)")  # "2 Example Road", "12A Example Street"
+_NUMBER_LAST = re.compile(r"(\S.*?)\s+(\d+)\s?([A-Za-z])?")  # "Eksempelvej 12", "Eksempelvej 12B"
+
+
+def validate_typed(country: str | None, street: str | None, city: str | None, state: str | None,
+                   postal_code: str | None) -> CivicAddress:
+    """The street address an agent typed on her panel (off every site), validated as a site's is; a
+    ValidationError names the panel's field (address, city, state, postalCode, countryCode) in our words."""
+    line = " ".join((street or "").split())
+    code = valid_country(country) if country else None
+    number_last = bool(code and COUNTRIES.get(code, COUNTRIES["US"]).street_first)
+    first, last = _NUMBER_FIRST.fullmatch(line), _NUMBER_LAST.fullmatch(line)
+    if number_last and last:
+        road, number, suffix = last.groups()
+    elif first:
+        number, suffix, road = first.groups()
+    elif last:
+        road, number, suffix = last.groups()
+    elif line:
+        example = "Eksempelvej 12" if number_last else "2 Example Road"
+        raise ValidationError("address", f"must name the house number and the street, like {example}")
+    else:
+        road = number = suffix = None
+    body = {"country": country, "A1": state, "A3": city, "PC": postal_code, "RD": road, "HNO": number, "HNS": suffix}
+    try:
+        return validate({k: v for k, v in body.items() if v})
+    except ValidationError as exc:
+        field = TYPED_FIELDS.get(exc.field, exc.field)
+        details = [{"field": TYPED_FIELDS.get(str(d["field"]), str(d["field"])), "reason": d["reason"]}
+                   for d in (exc.details or [])]
+        message = "is required: a dispatchable location names the street and house number" if (
+            field == "address" and not line) else exc.message
+        raise ValidationError(field, message, details) from exc

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,9 +37,11 @@ def stack() -> Iterator[LocalStack]:
         yield s
 
 
-@pytest.fixture
-def page(browser: object, stack: LocalStack) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=stack.client.base_url)  # type: ignore[attr-defined]
+def fresh_page(browser: object, stack: LocalStack, principal: dict[str, object] | None = None) -> Iterator[object]:
+    """A page in a context of its own (signed in as `principal`, else the stack's admin); no script error allowed."""
+    headers = {"X-Local-Principal": json.dumps(principal)} if principal else None
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=stack.client.base_url,  # type: ignore[attr-defined]
+                                  extra_http_headers=headers)
     context.set_default_timeout(10_000)
     p = context.new_page()
     errors: list[str] = []
@@ -46,6 +49,11 @@ def page(browser: object, stack: LocalStack) -> Iterator[object]:
     yield p
     context.close()
     assert errors == [], errors
+
+
+@pytest.fixture
+def page(browser: object, stack: LocalStack) -> Iterator[object]:
+    yield from fresh_page(browser, stack)
 
 
 def open_page(page: object, route: str, title: str) -> None:
@@ -58,6 +66,14 @@ def shot(page: object, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
+def refused_beside(page: Any, control: Any, reason: str, message: str) -> None:
+    """The server's refusal shown beside `control` (marked invalid, focused) and summed up in the messages."""
+    expect(page.locator(f"#{control.get_attribute('id')}-error")).to_contain_text(reason)
+    expect(control).to_have_attribute("aria-invalid", "true")
+    expect(control).to_be_focused()
+    expect(page.locator("#messages")).to_contain_text(message)
+
+
 def test_admin_fixes_a_bad_recipient_saves_and_sees_the_audit_entry(page: object) -> None:
     open_page(page, "agents", "Agents")
     expect(page.locator("tr[data-agent]")).to_have_count(3)
@@ -67,17 +83,13 @@ def test_admin_fixes_a_bad_recipient_saves_and_sees_the_audit_entry(page: object
     recipients = page.get_by_label("Email recipients")
     recipients.fill("a@example.com; bad@; b@example.org")
     page.get_by_role("button", name="Save agent").click()
-    error = page.locator(f"#{recipients.get_attribute('id')}-error")
-    expect(error).to_contain_text("“bad@” (item 2)")
-    expect(recipients).to_have_attribute("aria-invalid", "true")
-    expect(recipients).to_be_focused()
-    expect(page.locator("#messages")).to_contain_text("Not saved")
+    refused_beside(page, recipients, "“bad@” (item 2)", "Not saved")
     shot(page, "agent-validation")
 
     recipients.fill("a@example.com; b@example.org")
     page.get_by_role("button", name="Save agent").click()
     expect(page.locator("#messages")).to_contain_text("Saved Bob Example.")
-    expect(error).to_be_empty()
+    expect(page.locator(f"#{recipients.get_attribute('id')}-error")).to_be_empty()
     history = page.locator("section[aria-labelledby=history-title] tbody tr", has_text="emailRecipients")
     expect(history.first).to_contain_text("security-desk@example.com")
     expect(history.first).to_contain_text("a@example.com; b@example.org")
@@ -308,20 +320,81 @@ def test_networks_are_saved_and_one_overlapping_another_site_s_is_refused_beside
     networks = page.get_by_label("Networks")
     networks.fill("192.0.2.0/24\n\n10.0.0.0/8")
     page.get_by_role("button", name="Save site").click()
-    error = page.locator(f"#{networks.get_attribute('id')}-error")
-    expect(error).to_contain_text("Line 3 (10.0.0.0/8) overlaps 10.20.0.0/16 of site example-depot")
-    expect(networks).to_have_attribute("aria-invalid", "true")
-    expect(networks).to_be_focused()
-    expect(page.locator("#messages")).to_contain_text("Example Tower saved, but not its networks: Line 3")
+    refused_beside(page, networks, "Line 3 (10.0.0.0/8) overlaps 10.20.0.0/16 of site example-depot",
+                   "Not saved: Line 3")
     shot(page, "site-network-overlap")
     assert stack.client.get("/api/manage/sites/example-tower")[1]["networks"] == ["192.0.2.0/24", "2001:db8:1::/48"]
+
+
+def test_a_new_site_with_a_refused_network_is_not_saved_at_all_and_its_point_is_kept_on_edit(
+        page: object, stack: LocalStack) -> None:
+    put_site(stack, "example-yard", "Example Yard", ["10.30.0.0/16"])
+    open_page(page, "sites", "Sites")
+    new_site(page, "Example Mill", PLAZA)
+    page.get_by_label("Latitude").fill("39.7817")
+    page.get_by_label("Longitude").fill("-89.6501")
+    page.get_by_label("Networks").fill("10.0.0.0/8")
+    page.get_by_role("button", name="Save site").click()
+    expect(page.locator("#messages")).to_contain_text("Not saved: Line 1")
+    assert stack.client.get("/api/manage/sites/example-mill")[0] == 404  # the site and its networks, or nothing
+    page.get_by_label("Networks").fill("100.64.7.0/24")
+    page.get_by_label("Latitude").fill("north")
+    page.get_by_role("button", name="Save site").click()
+    latitude = page.get_by_label("Latitude")
+    expect(page.locator(f"#{latitude.get_attribute('id')}-error")).to_contain_text("Latitude must be a number")
+    expect(latitude).to_be_focused()
+    latitude.fill("39.7817")
+    page.get_by_role("button", name="Save site").click()
+    expect(page.locator("#messages")).to_contain_text("Saved Example Mill")
+    saved = stack.client.get("/api/manage/sites/example-mill")[1]
+    assert (saved["latitude"], saved["longitude"], saved["networks"]) == (39.7817, -89.6501, ["100.64.7.0/24"])
+    page.get_by_role("button", name="Edit Example Mill").click()
+    expect(page.get_by_label("Latitude")).to_have_value("39.7817")
+    page.get_by_role("button", name="Save site").click()  # saving again keeps the point
+    expect(page.locator("#messages")).to_contain_text("Saved Example Mill")
+    assert stack.client.get("/api/manage/sites/example-mill")[1]["longitude"] == -89.6501
+
+
+def test_a_bad_desk_mobile_number_is_shown_beside_its_field_and_the_saved_ones_are_listed(
+        page: object, stack: LocalStack) -> None:
+    # GIVEN a site with no security desk: the list says what that means
+    put_site(stack, "example-gate", "Example Gate")
+    open_page(page, "sites", "Sites")
+    row = page.locator("tr[data-site='example-gate']")
+    expect(row).to_contain_text("none: an emergency call from here tells only the agent's own contacts")
+    # WHEN the admin gives it a desk address and two mobile numbers, the second without its country code
+    page.get_by_role("button", name="Edit Example Gate").click()
+    page.get_by_label("Security desk email addresses").fill("gate-desk@example.com")
+    sms = page.get_by_label("Security desk mobile numbers (SMS)")
+    expect(page.locator(f"#{sms.get_attribute('id')}-hint")).to_have_text(
+        "+1 202 555 0123 format, one per line or separated by ;")
+    sms.fill("+1 202 555 0123\n\n202 555 0124")
+    page.get_by_role("button", name="Save site").click()
+    # THEN it is refused beside the field, naming the number, its position and why; nothing is saved
+    refused_beside(page, sms, "“202 555 0124” (item 2): must be in international format",
+                   "Not saved: Security desk mobile numbers (SMS): please correct")
+    shot(page, "site-desk-sms-validation")
+    assert stack.client.get("/api/manage/sites/example-gate")[1]["deskSms"] == []
+    # WHEN she corrects it THEN both numbers are saved in E.164 and listed with the address
+    sms.fill("+1 202 555 0123; +1 202 555 0124")
+    page.get_by_role("button", name="Save site").click()
+    expect(page.locator("#messages")).to_contain_text("Saved Example Gate")
+    expect(row.locator("li[data-desk=sms]")).to_have_text(["SMS +12025550123", "SMS +12025550124"])
+    expect(row.locator("li[data-desk=email]")).to_have_text(["gate-desk@example.com"])
+    answer = stack.client.get("/api/manage/sites/example-gate")[1]
+    assert (answer["deskEmails"], answer["deskSms"]) == (["gate-desk@example.com"], ["+12025550123", "+12025550124"])
+    assert "no_desk_recipient" not in [w["code"] for w in answer["warnings"]]
+    # ... and the editor shows them again, one per line
+    page.get_by_role("button", name="Edit Example Gate").click()
+    expect(page.get_by_label("Security desk mobile numbers (SMS)")).to_have_value("+12025550123\n+12025550124")
 
 
 def test_a_site_an_agent_confirmed_is_not_deleted_until_she_confirms_another(page: object, stack: LocalStack) -> None:
     # GIVEN Bob confirmed he works at Example Hall
     put_site(stack, "example-hall", "Example Hall")
     bob = stack.client.as_user(BOB)
-    here = {"countryCode": "US", "address": "1 Example Plaza", "floor": "3", "room": "301"}
+    here = {"countryCode": "US", "address": "1 Example Plaza", "floor": "3", "room": "301", "city": "Springfield",
+            "state": "IL", "postalCode": "62701"}
     status, answer = bob.put("/api/agent/agents/bob/location", {**here, "siteId": "example-hall"})
     assert status == 200, answer
     open_page(page, "sites", "Sites")
@@ -346,13 +419,94 @@ def test_a_site_an_agent_confirmed_is_not_deleted_until_she_confirms_another(pag
     assert stack.client.get("/api/manage/sites/example-hall")[0] == 404
 
 
+# WCAG 2.0 and 2.1, levels A and AA, and axe's best practices (landmarks, heading order, regions).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
 def axe_violations(page: object) -> list[dict[str, object]]:
+    """axe-core's violations on the page as it is now: each rule's id, help and the targets of its nodes."""
     assert AXE.exists(), f"{AXE} is missing: `make test` installs axe-core from package.json (or set AXE_CORE)"
     # Evaluated through the DevTools protocol: the page's Content-Security-Policy refuses an injected script tag.
     page.evaluate(f"{AXE.read_text()}\n;undefined")  # type: ignore[attr-defined]
-    script = ("async () => (await axe.run(document)).violations"
+    script = ("async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
               ".map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))")
-    return list(page.evaluate(script))  # type: ignore[attr-defined]
+    return list(page.evaluate(script, AXE_TAGS))  # type: ignore[attr-defined]
+
+
+def explain(violations: list[dict[str, object]]) -> str:
+    """One line per violation: its id, its help and where (the failure message of an axe test)."""
+    return "\n".join(f"{v['id']}: {v['help']} at {v['nodes']}" for v in violations)
+
+
+@pytest.fixture(scope="module")
+def every_view_has_data(stack: LocalStack) -> dict[str, str]:
+    """What makes every table of every view show rows: a site, an ended 933 test call (an incident, a lease), a
+    retired pool number, a saved template version whose text preview scrolls. Answers the routes that name a
+    record."""
+    put_site(stack, "example-axe", "Example Axe House", ["192.0.2.128/25"])
+    status, answer = stack.client.put("/api/manage/sites/example-axe", {
+        "name": "Example Axe House", "address": PLAZA, "deskEmails": ["axe-desk@example.com"],
+        "deskSms": ["+1 202 555 0125"]})
+    assert status == 200, answer
+    assert stack.client.post("/api/manage/callback-numbers", {"number": "+1 202 555 0108"})[0] == 201
+    assert stack.client.post("/api/manage/callback-numbers/%2B12025550108/retire")[0] == 200
+    dialer = stack.client.as_user({"userId": "svc-dialer", "userDetails": "dialer", "roles": [DIALER]})
+    call = {"agentId": "carol", "dialedNumber": "933", "countryCode": "US", "emergencyCallId": "axe-incident"}
+    status, answer = dialer.post("/api/outbound-calls", call)
+    assert status == 200, answer
+    assert dialer.post("/api/outbound-calls/axe-incident/end", {})[0] == 200
+    status, answer = stack.client.put("/api/manage/templates/emergency-call-notification", {
+        "subject": "Emergency call by {{ agent_name }}", "html": "<p>{{ agent_name }} dialed {{ dialed_number }}</p>",
+        "text": "{{ agent_name }} dialed {{ dialed_number }}\n" + "Stay where you are.\n" * 40})
+    assert status == 200, answer
+    return {"incident": "incidents/axe-incident"}
+
+
+VIEWS = [("agents", "Agents"), ("agents/alice", "Alice Example"), ("sites", "Sites"), ("pool", "Callback pool"),
+         ("incidents", "Emergency incidents"), ("incident", "Emergency call 933 by Carol Example"),
+         ("template", "Emergency call notification"), ("audit", "Audit log"), ("setup", "Voice setup")]
+
+
+def test_axe_finds_no_violations_in_a_long_audit_value_opened(page: object,
+                                                              every_view_has_data: dict[str, str]) -> None:
+    # GIVEN the audit log with the saved template's long text WHEN the admin opens its full value
+    open_page(page, "audit", "Audit log")
+    long_value = page.locator("details", has_text="Stay where you are.").first  # type: ignore[attr-defined]
+    long_value.locator("summary").click()
+    full = long_value.locator("pre")
+    expect(full).to_be_visible()
+    assert full.evaluate("e => e.scrollHeight > e.clientHeight")
+    # THEN the keyboard reaches it, as everything else
+    violations = axe_violations(page)
+    assert violations == [], explain(violations)
+
+
+@pytest.fixture
+def auditor_page(browser: object, stack: LocalStack) -> Iterator[object]:
+    """A fresh page of a signed-in auditor: every view read-only."""
+    yield from fresh_page(browser, stack, AUDITOR)
+
+
+@pytest.mark.parametrize(("route", "title"), VIEWS, ids=[route for route, _ in VIEWS])
+def test_axe_finds_no_violations_on_the_view(page: object, every_view_has_data: dict[str, str], route: str,
+                                             title: str) -> None:
+    # GIVEN the view with rows in its tables, as an admin sees it (every change control shown)
+    open_page(page, every_view_has_data.get(route, route), title)
+    expect(page.locator("main[aria-busy]")).to_have_count(0)  # type: ignore[attr-defined]
+    # THEN axe finds nothing against WCAG 2.1 A/AA nor its best practices
+    violations = axe_violations(page)
+    assert violations == [], explain(violations)
+
+
+@pytest.mark.parametrize(("route", "title"), VIEWS, ids=[route for route, _ in VIEWS])
+def test_axe_finds_no_violations_on_the_read_only_view(auditor_page: object, every_view_has_data: dict[str, str],
+                                                       route: str, title: str) -> None:
+    # GIVEN the view as an auditor sees it (change controls disabled or left out)
+    open_page(auditor_page, every_view_has_data.get(route, route), title)
+    expect(auditor_page.locator("#who")).to_contain_text("Read-only")  # type: ignore[attr-defined]
+    # THEN axe finds nothing either
+    violations = axe_violations(auditor_page)
+    assert violations == [], explain(violations)
 
 
 def test_axe_finds_no_violations_on_the_sites_view(page: object, stack: LocalStack) -> None:
@@ -387,3 +541,101 @@ def test_an_auditor_sees_the_sites_without_change_controls(browser: object, stac
         expect(page.get_by_role("form")).to_have_count(0)
     finally:
         context.close()
+
+
+# Who is told of an emergency call, per dialed number (issue 19 part 4): a section of the template view.
+RULES = "/api/manage/notification-rules"
+BOTH = "The agent's own contacts and the security desk of the site she confirmed"
+
+
+@pytest.fixture
+def default_rules(stack: LocalStack) -> Iterator[dict[str, list[str]]]:
+    """Every dialed number with its default audiences, before the test and after it."""
+    status, view = stack.client.get(RULES)
+    assert status == 200, view
+    defaults = view["defaults"]
+
+    def restore() -> None:
+        status, answer = stack.client.put(RULES, {"rules": defaults})
+        assert status == 200, answer
+    restore()
+    yield defaults
+    restore()
+
+
+def rule_box(page: object, number: str, audience: str) -> object:
+    return page.get_by_role("checkbox", name=f"{number}: {audience}")  # type: ignore[attr-defined]
+
+
+def test_who_is_notified_shows_each_dialed_number_with_its_default(page: object,
+                                                                   default_rules: dict[str, list[str]]) -> None:
+    # GIVEN every number tells its default audiences WHEN the admin opens the template view
+    open_page(page, "template", "Emergency call notification")
+    section = page.get_by_role("region", name="Who is notified")
+    # THEN a row per dialed number, with its description, a checkbox per audience and its default in words
+    expect(section.locator("tbody tr")).to_have_count(len(default_rules))
+    real, test = section.locator("tr[data-rule='911']"), section.locator("tr[data-rule='933']")
+    expect(real.locator("th")).to_contain_text("emergency (US")
+    expect(rule_box(page, "911", "the agent's own contacts")).to_be_checked()
+    expect(rule_box(page, "911", "the security desk of the site she confirmed")).to_be_checked()
+    expect(real.locator("td.rule-default")).to_have_text(BOTH)
+    expect(test.locator("th")).to_contain_text("test call (US)")
+    expect(rule_box(page, "933", "the agent's own contacts")).to_be_checked()
+    expect(rule_box(page, "933", "the security desk of the site she confirmed")).not_to_be_checked()
+    expect(test.locator("td.rule-default")).to_have_text("The agent's own contacts")
+    shot(page, "notification-rules")
+
+
+def test_a_number_left_with_no_audience_is_refused_beside_its_row(page: object, stack: LocalStack,
+                                                                 default_rules: dict[str, list[str]]) -> None:
+    # GIVEN the template view WHEN the admin unchecks every audience of 911 and saves
+    open_page(page, "template", "Emergency call notification")
+    agent = rule_box(page, "911", "the agent's own contacts")
+    rule_box(page, "911", "the security desk of the site she confirmed").uncheck()  # type: ignore[attr-defined]
+    agent.uncheck()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Save who is notified").click()
+    # THEN the server's refusal is shown beside 911's row, its checkboxes marked, and nothing is saved
+    error = page.locator("tr[data-rule='911'] .field-error")
+    expect(error).to_contain_text("911 must tell at least one audience")
+    expect(error).to_have_attribute("role", "alert")
+    expect(agent).to_have_attribute("aria-invalid", "true")
+    expect(agent).to_have_attribute("aria-describedby", "rules-911-error")
+    expect(agent).to_be_focused()
+    expect(page.locator("#messages")).to_contain_text("Not saved: 911 must tell at least one audience")
+    expect(page.locator("tr[data-rule='933'] .field-error")).to_be_empty()
+    shot(page, "notification-rules-refused")
+    assert stack.client.get(RULES)[1]["rules"]["911"] == default_rules["911"]
+    violations = axe_violations(page)
+    assert violations == [], explain(violations)
+
+
+def test_a_saved_change_of_who_is_notified_is_there_after_a_reload(page: object, stack: LocalStack,
+                                                                  default_rules: dict[str, list[str]]) -> None:
+    # GIVEN the template view WHEN the admin has a 933 test call tell the site's security desk too, and saves
+    open_page(page, "template", "Emergency call notification")
+    rule_box(page, "933", "the security desk of the site she confirmed").check()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Save who is notified").click()
+    # THEN it is announced and the row says it differs from its default
+    expect(page.locator("#messages")).to_contain_text("Saved who is notified.")
+    expect(page.locator("tr[data-rule='933'] td.rule-default")).to_contain_text("Changed from the default.")
+    expect(page.locator("tr[data-rule='911'] td.rule-default")).not_to_contain_text("Changed")
+    # ... the server has it, and so has the page after a reload
+    assert stack.client.get(RULES)[1]["rules"]["933"] == ["agent", "siteDesk"]
+    page.reload()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", level=1)).to_have_text("Emergency call notification")
+    expect(rule_box(page, "933", "the security desk of the site she confirmed")).to_be_checked()
+    expect(rule_box(page, "933", "the agent's own contacts")).to_be_checked()
+    expect(rule_box(page, "911", "the security desk of the site she confirmed")).to_be_checked()
+
+
+def test_the_template_view_works_when_the_rules_cannot_be_loaded(page: object) -> None:
+    # GIVEN the notification rules' API answers 404 (a backend without it)
+    page.route("**/api/manage/notification-rules", lambda route: route.fulfill(  # type: ignore[attr-defined]
+        status=404, content_type="application/json", body=json.dumps({"error": "not found"})))
+    # WHEN the admin opens the template view THEN the section says so and the template is there as ever
+    open_page(page, "template", "Emergency call notification")
+    section = page.get_by_role("region", name="Who is notified")
+    expect(section).to_contain_text("Notification rules could not be loaded")
+    expect(section.get_by_role("checkbox")).to_have_count(0)
+    expect(page.locator("#preview-subject")).not_to_be_empty()
+    expect(page.get_by_label("Subject", exact=True)).not_to_have_value("")

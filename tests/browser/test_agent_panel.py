@@ -159,6 +159,12 @@ def test_she_confirms_her_location_and_sees_the_server_s_message_beside_the_fiel
     expect(alice.locator("#loc-address-error")).to_have_text("is required")
     expect(alice.get_by_label("Street address")).to_be_focused()
     alice.get_by_label("Street address").fill("1 Example Plaza")
+    # validated as a site's address is: what is missing is said beside its own field, in plain words
+    alice.get_by_label("State or province").fill("")
+    alice.get_by_role("button", name="Confirm location").click()
+    expect(alice.locator("#loc-state-error")).to_have_text("is required in the United States")
+    expect(alice.get_by_label("State or province")).to_be_focused()
+    alice.get_by_label("State or province").fill("Illinois")
     alice.get_by_label("Floor").fill("3")
     alice.get_by_label("Room").fill("301")
     alice.get_by_role("button", name="Confirm location").click()

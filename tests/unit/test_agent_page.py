@@ -70,13 +70,24 @@ def test_me_answers_only_a_mapped_agent(deps: FakeDeps, headers: dict[str, str],
 
 
 def test_she_saves_her_location_and_bad_input_names_the_field(deps: FakeDeps) -> None:
-    body = {"countryCode": "US", "address": "1 Example Plaza", "floor": "3", "room": "301"}
+    body = {"countryCode": "US", "address": "1 Example Plaza", "floor": "3", "room": "301", "city": "Springfield",
+            "state": "Illinois", "postalCode": "62701"}
     saved = call("agent_location", "PUT", "agents/alice/location", ALICE, body, agentId="alice")
     assert saved.status_code == 200 and json.loads(saved.get_body())["location"]["room"] == "301"
     agent = deps.agents.get("alice")
     assert agent is not None and agent.last_location is not None and agent.last_location["floor"] == "3"
-    bad = call("agent_location", "PUT", "agents/alice/location", ALICE, {**body, "address": ""}, agentId="alice")
-    assert bad.status_code == 400 and json.loads(bad.get_body())["field"] == "address"
+    # off every site, what she typed is validated as a site's address is, and kept in its civic form
+    assert agent.last_location["civic"] == {"country": "US", "A1": "IL", "A3": "Springfield", "RD": "Example Plaza",
+                                            "HNO": "1", "PC": "62701", "FLR": "3", "ROOM": "301"}
+    for change, field, words in (({"address": ""}, "address", "is required"),
+                                 ({"address": "Example Plaza"}, "address", "house number"),
+                                 ({"state": None}, "state", "is required in the United States"),
+                                 ({"postalCode": "6270"}, "postalCode", "is not a ZIP code"),
+                                 ({"countryCode": "DK", "state": None, "postalCode": "80"}, "postalCode", "four")):
+        bad = call("agent_location", "PUT", "agents/alice/location", ALICE, {**body, **change}, agentId="alice")
+        answer = json.loads(bad.get_body())
+        assert bad.status_code == 400 and answer["field"] == field and words in answer["error"], (change, answer)
+    assert deps.agents.get("alice").last_location["civic"]["PC"] == "62701"  # type: ignore[union-attr]
 
 
 def test_she_cannot_save_another_agent_s_location(deps: FakeDeps) -> None:

@@ -2,8 +2,9 @@
 import { get } from "../api.js";
 import { h, heading, field, table, timeEl } from "../dom.js";
 
+// As shared/domain/audit.py's ENTITIES.
 const ENTITIES = ["agent", "template", "callback-number", "capacity-profile", "outbound-profile", "resource-number",
-  "routing-rule"];
+  "routing-rule", "site", "notification-rules"];
 
 export async function auditView() {
   const entity = h("select", { name: "entity" }, h("option", { value: "" }, "Everything"),
@@ -42,5 +43,7 @@ export function changeRows(entries, { showEntity }) {
 function value(text) {
   if (text === null || text === undefined) return h("span", { class: "muted" }, "(none)");
   if (text.length <= 160) return h("span", { class: "value" }, text);
-  return h("details", {}, h("summary", {}, `${text.slice(0, 120)}…`), h("pre", { class: "value-full" }, text));
+  // Focusable: a long value scrolls, and the keyboard must scroll it too.
+  return h("details", {}, h("summary", {}, `${text.slice(0, 120)}…`),
+    h("pre", { class: "value-full", tabindex: "0" }, text));
 }

@@ -1,6 +1,7 @@
 // The callback-number pool: per region leased / quarantined / free, current leases, add and retire numbers.
 import { get, post, enc, ApiError } from "../api.js";
-import { h, heading, field, showErrors, clearErrors, announce, table, timeEl, stateBadge } from "../dom.js";
+import { h, heading, field, showErrors, clearErrors, announce, table, timeEl, stateBadge, visuallyHidden }
+  from "../dom.js";
 
 export async function poolView(ctx) {
   const box = h("div");
@@ -65,14 +66,14 @@ export async function poolView(ctx) {
                timeEl(n.lease.expiresAt), n.lease.live ? ")" : ""])))),
         { empty: "No number is leased right now.", captionHidden: true }),
       h("h2", {}, "All numbers"),
-      table("Callback numbers", ["Number", "Region", "State", "Until", ""],
+      table("Callback numbers", ["Number", "Region", "State", "Until", visuallyHidden("Actions")],
         pool.numbers.map((n) => h("tr", { dataset: { number: n.number } },
           h("th", { scope: "row" }, n.number),
           h("td", {}, `+${n.region}`),
           h("td", {}, stateBadge(n.state), n.retired && n.state !== "retired" ? " (retired)" : ""),
           h("td", {}, n.lease ? timeEl(n.lease.expiresAt) : timeEl(n.quarantinedUntil)),
           h("td", {}, h("button", { type: "button", disabled: !ctx.canChange,
-            "aria-label": `${n.retired ? "Return" : "Retire"} ${n.number}`,
+            "aria-label": n.retired ? `Return to service ${n.number}` : `Retire ${n.number}`,  // the visible words
             onclick: () => setRetired(n, !n.retired) }, n.retired ? "Return to service" : "Retire")))),
         { empty: "The pool is empty.", captionHidden: true }));
   }

@@ -1,6 +1,6 @@
 // Voice setup: capacity and outbound profiles, the resource's numbers and direct-routing rules (readiness reads them).
 import { get, put, del, enc, ApiError } from "../api.js";
-import { h, heading, field, showErrors, clearErrors, announce, table } from "../dom.js";
+import { h, heading, field, showErrors, clearErrors, announce, table, visuallyHidden } from "../dom.js";
 
 const KINDS = [
   { kind: "capacity-profiles", title: "Capacity profiles", key: "id", keyLabel: "Profile ID",
@@ -93,9 +93,10 @@ function kindSection(ctx, k, records, rerender) {
     }
   }
 
+  const headers = [k.keyLabel, ...k.fields.map((f) => f.label), visuallyHidden("Actions")];
   return h("section", { class: "panel", "aria-labelledby": titleId, dataset: { kind: k.kind } },
     h("h2", { id: titleId }, k.title), h("p", { class: "hint" }, k.intro),
-    table(k.title, [k.keyLabel, ...k.fields.map((f) => f.label), ""], records.map((r) => h("tr", {},
+    table(k.title, headers, records.map((r) => h("tr", {},
       h("th", { scope: "row" }, r[k.key]),
       k.fields.map((f) => h("td", {}, display(r[f.name]))),
       h("td", { class: "row-actions" },

@@ -1,7 +1,8 @@
-// The site editor: name, the civic address in RFC 5139's parts (in plain words), the places inside and the networks;
-// the server's 400 is shown beside the field it names (address.PC beside Postal code, networks[1] naming line 2).
+// The site editor: name, the civic address in RFC 5139's parts (in plain words), the places inside, the security
+// desk's email addresses and mobile numbers, and the networks; the server's 400 is shown beside the field it names
+// (address.PC beside Postal code, networks[1] naming line 2, deskSms with each refused number).
 import { put, enc, ApiError } from "../api.js";
-import { h, field, clearErrors, append, announce } from "../dom.js";
+import { h, field, clearErrors, append, announce, describeDetail } from "../dom.js";
 import { placesEditor } from "./site_places.js";
 
 // Where ACS places emergency calls, as shared/domain/addresses.py validates them; a stored other code stays shown.
@@ -24,10 +25,11 @@ const ADDRESS = [
   ["NAM", "Place name", "Like Example Contact Center. (NAM)", 128],
 ];
 const LABELS = { siteId: "Site ID", name: "Name", "address.country": "Country", places: "Places",
-  networks: "Networks", ...Object.fromEntries(ADDRESS.map(([name, label]) => [`address.${name}`, label])) };
+  networks: "Networks", latitude: "Latitude", longitude: "Longitude", deskEmails: "Security desk email addresses", deskSms: "Security desk mobile numbers (SMS)",
+  ...Object.fromEntries(ADDRESS.map(([name, label]) => [`address.${name}`, label])) };
 
 /** The editor of `site` (null: a new one). `taken(id)`: the site that has that ID already, if any.
- * `onSaved(site, done)` after each save that stored something: done is false when its networks were refused. */
+ * `onSaved(site, done)` after each save (the site and its networks are saved together, or nothing is). */
 export function siteForm(site, { taken, onSaved, onCancel }) {
   let current = site;
   const input = (name, value, attrs = {}) => h("input", { name, value: value ?? "", autocomplete: "off", ...attrs });
@@ -41,9 +43,15 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
       ? h("option", { value: address.country, selected: true }, address.country) : null);
   const parts = Object.fromEntries(ADDRESS.map(([part, , , max]) =>
     [part, input(`address.${part}`, address[part], { maxlength: max, required: ["RD", "HNO"].includes(part) })]));
+  const point = Object.fromEntries(["latitude", "longitude"].map((n) =>
+    [n, input(n, site?.[n] ?? "", { inputmode: "decimal", maxlength: 20, autocomplete: "off" })]));
   const places = placesEditor(site?.places || []);
   const networks = h("textarea", { name: "networks", rows: 4, spellcheck: "false", class: "code" },
     (site?.networks || []).join("\n"));
+  const desk = (name, attrs) => h("textarea", { name, rows: 3, spellcheck: "false", ...attrs },
+    (site?.[name] || []).join("\n"));
+  const deskEmails = desk("deskEmails", { autocomplete: "off" });
+  const deskSms = desk("deskSms", { autocomplete: "off" });
   let idTouched = Boolean(site);
   siteId.addEventListener("input", () => { idTouched = true; });
   name.addEventListener("input", () => { if (!idTouched) siteId.value = slug(name.value); });
@@ -60,7 +68,16 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
   h("fieldset", { class: "site-grid" }, h("legend", {}, "Civic address (the dispatchable location)"),
     field("Country", country, { hint: "Required: one where ACS places emergency calls. (country)" }),
     ADDRESS.map(([part, label, hint]) => field(label, parts[part], { hint }))),
+  h("fieldset", { class: "site-grid" }, h("legend", {}, "The building on the map (optional)"),
+    field(LABELS.latitude, point.latitude, { hint: "Degrees, like 39.7817. With the longitude: a map link in the " +
+      "notification, and the site suggested to an agent whose browser places her here." }),
+    field(LABELS.longitude, point.longitude, { hint: "Degrees, like -89.6501 (west is negative)." })),
   places.element,
+  h("fieldset", { class: "site-grid", "aria-describedby": "desk-hint" }, h("legend", {}, "Security desk"),
+    h("p", { class: "hint", id: "desk-hint" }, "Told of an agent's emergency call when she confirmed she works " +
+      "at this site (the notification rules say for which numbers). With neither, only her own contacts are told."),
+    field(LABELS.deskEmails, deskEmails, { hint: "Like security@example.com, one per line or separated by ;" }),
+    field(LABELS.deskSms, deskSms, { hint: "+1 202 555 0123 format, one per line or separated by ;" })),
   field("Networks", networks, { hint: "The IP networks agents connect from at this site, one per line in CIDR " +
     "notation, like 192.0.2.0/24 or 2001:db8:1::/48. The most specific network wins; one inside another site's " +
     "network must be more specific." }),
@@ -71,7 +88,10 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
   function body() {
     const addr = { country: country.value };
     for (const [part] of ADDRESS) if (parts[part].value.trim()) addr[part] = parts[part].value.trim();
-    return { name: name.value.trim(), address: addr, places: places.values() };
+    const at = Object.fromEntries(Object.entries(point).filter(([, el]) => el.value.trim())
+      .map(([n, el]) => [n, Number.isFinite(Number(el.value.trim())) ? Number(el.value.trim()) : el.value.trim()]));
+    return { name: name.value.trim(), address: addr, places: places.values(), deskEmails: items(deskEmails),
+      deskSms: items(deskSms), ...at };
   }
 
   async function save() {
@@ -83,23 +103,17 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
         : "is required";
       return announce(`Not saved: ${refused({ field: "siteId", message })}`, "error");
     }
+    // One request: the site with its networks, checked before anything is written; a new site is only created
+    // (If-None-Match: *), never written over one another admin has just created with the same ID.
+    const lines = networkLines();
     let saved;
     try {
-      saved = await put(`manage/sites/${enc(id)}`, body());
+      saved = await put(`manage/sites/${enc(id)}`, { ...body(), networks: lines.map((l) => l.cidr) },
+                        current ? {} : { "If-None-Match": "*" });
     } catch (error) {
-      return announce(`Not saved: ${refused(error)}`, "error");
+      return announce(`Not saved: ${refused(error, lines)}`, "error");
     }
     becomeExisting(saved);
-    const lines = networkLines();
-    const wanted = lines.map((l) => l.cidr);
-    if (wanted.length !== saved.networks.length || !wanted.every((c) => saved.networks.includes(c))) {
-      try {
-        saved = await put(`manage/sites/${enc(id)}/networks`, { networks: wanted });
-      } catch (error) {
-        await onSaved(saved, false);
-        return announce(`${saved.name} saved, but not its networks: ${refused(error, lines)}`, "error");
-      }
-    }
     return onSaved(saved, true);
   }
 
@@ -133,6 +147,13 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
     }
     const control = where && form.querySelector(`[name="${CSS.escape(where)}"]`);
     if (!control) return say(formError, null, `${LABELS[where] || where || "The site"} ${error.message}`, true);
+    const refusedItems = (error.details || []).filter((d) => d.item !== undefined);
+    if (refusedItems.length) {  // a list (deskEmails, deskSms): each refused item with its position and reason
+      const lines = refusedItems.map(describeDetail);
+      const said = say(errorSlot(control), control, `${LABELS[where]}: please correct`, true);
+      append(errorSlot(control), [h("ul", {}, lines.map((l) => h("li", {}, l)))]);
+      return `${said}: ${lines.join("; ")}`;
+    }
     const said = say(errorSlot(control), control, `${LABELS[where]} ${error.message}`, true);
     for (const d of (where.startsWith("address.") && error.details) || []) {
       const other = form.querySelector(`[name="address.${CSS.escape(String(d.field))}"]`);
@@ -155,6 +176,12 @@ function say(slot, control, text, first = false) {
   if (control) control.setAttribute("aria-invalid", "true");
   if (control && first) control.focus();
   return text;
+}
+
+/** The items of a list typed one per line or separated by semicolons, in order, blanks left out (the server
+ * names a refused one by its position among them). */
+function items(textarea) {
+  return textarea.value.split(/[\n;]/).map((s) => s.trim()).filter(Boolean);
 }
 
 function selectLine(textarea, line) {

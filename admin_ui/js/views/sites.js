@@ -1,7 +1,7 @@
 // Sites: the contact center's buildings, the address an agent reads to the emergency operator, the places inside and
 // the networks that suggest the site; an admin creates, edits and deletes them (a site an agent confirmed stays).
 import { get, del, enc } from "../api.js";
-import { h, heading, announce, table } from "../dom.js";
+import { h, heading, announce, table, visuallyHidden } from "../dom.js";
 import { siteForm } from "./site_form.js";
 
 export async function sitesView(ctx) {
@@ -18,8 +18,8 @@ export async function sitesView(ctx) {
 
   async function render() {
     sites = (await get("manage/sites")).sites;
-    const headers = ["Site", "Address read to the operator", "Places", "Networks",
-      ...(ctx.canChange ? [h("span", { class: "visually-hidden" }, "Actions")] : [])];
+    const headers = ["Site", "Address read to the operator", "Places", "Security desk", "Networks",
+      ...(ctx.canChange ? [visuallyHidden("Actions")] : [])];
     listBox.replaceChildren(table("Sites", headers,
       sites.map((s) => siteRow(ctx, s, { edit: openEditor, remove: dialog.open })),
       { empty: "No site yet. Agents can only type their location until one is defined.", captionHidden: true }));
@@ -67,11 +67,24 @@ function siteRow(ctx, s, { edit, remove }) {
     h("td", {}, s.readout),
     h("td", {}, s.places.length ? h("ul", { class: "compact" }, s.places.map((p) => h("li", {}, placeLabel(p))))
       : h("span", { class: "muted" }, "none")),
+    h("td", {}, deskCell(s)),
     h("td", {}, s.networks.length ? h("ul", { class: "compact" }, s.networks.map((n) => h("li", {}, h("code", {}, n))))
       : h("span", { class: "muted" }, "none: no agent's panel suggests this site")),
     ctx.canChange ? h("td", { class: "row-actions" },
       h("button", { type: "button", "aria-label": `Edit ${s.name}`, onclick: () => edit(s) }, "Edit"),
       h("button", { type: "button", "aria-label": `Delete ${s.name}`, onclick: () => remove(s) }, "Delete")) : null);
+}
+
+/** The security desk's email addresses and mobile numbers (SMS), or what having neither means. */
+function deskCell(s) {
+  const emails = s.deskEmails || [];
+  const mobiles = s.deskSms || [];
+  if (!emails.length && !mobiles.length) {
+    return h("span", { class: "muted" }, "none: an emergency call from here tells only the agent's own contacts");
+  }
+  return h("ul", { class: "compact" },
+    emails.map((e) => h("li", { dataset: { desk: "email" } }, e)),
+    mobiles.map((n) => h("li", { dataset: { desk: "sms" } }, "SMS ", n)));
 }
 
 /** "Floor 3, North wing, room 301", as the agent's panel words a place. */

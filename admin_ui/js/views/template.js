@@ -1,6 +1,8 @@
-// The "Emergency call notification" template: edit, live preview from the server's sandboxed renderer, versions.
+// The "Emergency call notification": who is told per dialed number; the template: edit, live preview from the
+// server's sandboxed renderer, versions.
 import { get, put, post, ApiError } from "../api.js";
-import { h, heading, field, showErrors, clearErrors, announce, table, timeEl } from "../dom.js";
+import { h, heading, field, showErrors, clearErrors, announce, table, timeEl, visuallyHidden } from "../dom.js";
+import { notificationRulesSection, RULES } from "./notify_rules.js";
 
 const BASE = "manage/templates/emergency-call-notification";
 const PARTS = [
@@ -10,7 +12,9 @@ const PARTS = [
 ];
 
 export async function templateView(ctx) {
-  const [current, placeholders] = await Promise.all([get(BASE), get("manage/template-placeholders")]);
+  // The rules' failure (a 404 before their API is deployed) is shown in their section, never fails the view.
+  const [current, placeholders, rules] = await Promise.all([get(BASE), get("manage/template-placeholders"),
+    get(RULES).catch((error) => error)]);
   let loaded = current;
   let lastFocused = null;
   const controls = Object.fromEntries(PARTS.map(([name]) => [name, name === "subject"
@@ -23,8 +27,11 @@ export async function templateView(ctx) {
 
   const previewSubject = h("p", { class: "preview-subject", id: "preview-subject" });
   const previewFrame = h("iframe", { sandbox: "", title: "Preview of the HTML email", class: "preview-html" });
-  const previewText = h("pre", { class: "preview-text", id: "preview-text" });
-  const previewSms = h("pre", { class: "preview-text", id: "preview-sms" });
+  // A long preview scrolls: focusable (tabindex 0) so the keyboard scrolls it too, named by its heading.
+  const scrollable = (id) => h("pre", { class: "preview-text", id, tabindex: "0", role: "region",
+    "aria-labelledby": `${id}-title` });
+  const previewText = scrollable("preview-text");
+  const previewSms = scrollable("preview-sms");
   const previewState = h("p", { class: "muted", id: "preview-state" });
   const versionsBox = h("div");
   const currentNote = h("p", { class: "muted" });
@@ -135,6 +142,7 @@ export async function templateView(ctx) {
     heading("Emergency call notification"),
     h("p", { class: "lead" }, "The email (and SMS) sent to an agent's recipients when the agent dials an emergency " +
       "number. Every save is a new version; nothing is overwritten."),
+    notificationRulesSection(ctx, rules),
     h("div", { class: "two-columns wide-right" },
       h("div", {}, form,
         h("section", { "aria-labelledby": "placeholders-title" },
@@ -146,14 +154,14 @@ export async function templateView(ctx) {
         h("h2", { id: "preview-title" }, "Preview"), previewState,
         h("h3", {}, "Subject"), previewSubject,
         h("h3", {}, "HTML"), previewFrame,
-        h("h3", {}, "Text"), previewText,
-        h("h3", {}, "SMS"), previewSms)),
+        h("h3", { id: "preview-text-title" }, "Text"), previewText,
+        h("h3", { id: "preview-sms-title" }, "SMS"), previewSms)),
     h("section", { "aria-labelledby": "versions-title" },
       h("h2", { id: "versions-title" }, "Versions"), versionsBox));
 }
 
 function versionsTable(versions, currentVersion, ctx, onRestore) {
-  return table("Saved versions of the template", ["Version", "Saved by", "When", "Note", ""],
+  return table("Saved versions of the template", ["Version", "Saved by", "When", "Note", visuallyHidden("Actions")],
     versions.map((v) => h("tr", { dataset: { version: v.version } },
       h("th", { scope: "row" }, `Version ${v.version}`),
       h("td", {}, v.author || "—"),
