@@ -50,7 +50,8 @@ def emergency_notification(event: func.EventGridEvent) -> None:
     _measure(report, cmd.data, c)
     if report.retry:
         failed = sum(1 for o in report.outcomes if o.retry)
-        raise RetryLater(f"emergency call {cmd.call_id}: {failed} notification(s) failed transiently; retry")
+        unread = f"; not readable: {', '.join(report.unread)}" if report.unread else ""
+        raise RetryLater(f"emergency call {cmd.call_id}: {failed} notification(s) failed transiently{unread}; retry")
 
 
 def _measure(report: notify.NotifyReport, data: dict[str, object], c: Any) -> None:

@@ -11,9 +11,8 @@ SUBJECT = "Emergency call by {{ agent_name }}: {{ dialed_number }} dialed"
 TEXT = """\
 {% if is_test %}TEST CALL - no emergency response is needed.
 {% endif -%}
-EMERGENCY CALL: {{ agent_name }} dialed the emergency number {{ dialed_number }} at {{ dialed_at_local }} \
-({{ dialed_at_utc }}).
-Location: {% if location_known %}{{ location }} ({{ location_source_text }}).{% else %}not known - ask the agent \
+EMERGENCY CALL: {{ agent_name }} dialed {{ dialed_number }} at {{ dialed_at_local }}.
+Location: {% if location_known %}{{ location }} ({{ location_source_short }}).{% else %}not known - ask the agent \
 where she is.{% endif %}
 Callback number: {{ responder_callback }}.
 
@@ -25,6 +24,7 @@ Details
 {% if location_site %}Site: {{ location_site }}
 {% endif %}{% if location_floor %}Floor: {{ location_floor }}
 {% endif %}{% if location_room %}Room: {{ location_room }}
+{% endif %}{% if location_known %}Location source: {{ location_source_text }}
 {% endif %}{% if map_link %}Map: {{ map_link }}
 {% endif %}Agent: {{ agent_name }} ({{ agent_id }})
 Number dialed: {{ dialed_number }} in {{ country_name }} ({{ country }})

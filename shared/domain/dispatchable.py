@@ -30,6 +30,8 @@ def in_force(sent: dict[str, Any] | None, confirmed: dict[str, Any] | None, now:
     (`network-suggested`: the building, not her floor), unless she confirmed that very site (her floor and room
     then, unconfirmed)."""
     mine = confirmed if confirmed and confirmed.get("enabled") is not False and _has_place(confirmed) else None
+    if sent and sent.get("enabled") is False:
+        sent = None  # she turned sharing off: what came with it locates nothing
     if sent and _has_place(sent) and not (mine and _same_place(sent, mine)):
         return _with(sent, "typed", None)
     at = instant(mine.get("reportedAt")) if mine else None
@@ -38,7 +40,7 @@ def in_force(sent: dict[str, Any] | None, confirmed: dict[str, Any] | None, now:
     if mine is not None and fresh:
         return _with((sent or {}) | mine, "confirmed", at)
     if near and near.get("civic") and (mine is None or mine.get("siteId") != near.get("siteId")):
-        return _with((sent or {}) | near, "network-suggested", None)
+        return _with(dict(near), "network-suggested", None)  # the building alone: no floor or room of elsewhere
     if mine is None:
         return None
     return _with((sent or {}) | mine, "unconfirmed", at)

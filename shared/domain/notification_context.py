@@ -41,6 +41,8 @@ PLACEHOLDERS: dict[str, str] = {
     "network-suggested (the site of the network she called from; floor and room unknown) or none.",
     "location_source_text": "The same in words with its age, e.g. 'confirmed by the agent 2 h 5 min before the "
     "call'; empty when there is no location.",
+    "location_source_short": "The same in a few words for the SMS's first lines, e.g. 'confirmed 2 h 5 min "
+    "earlier', 'last confirmed 14 h earlier: check it', 'typed, not confirmed: check it'.",
     "location_age": "How long before the call the location was confirmed, e.g. '2 h 5 min'; empty when unknown.",
     "location_coordinates": "Latitude and longitude when known, e.g. '39.78170, -89.65010'; else empty.",
     "map_link": "A map of the coordinates (OpenStreetMap) when they are known; else empty.",
@@ -109,6 +111,7 @@ class NotificationContext:
             "location_room": self.location_room,
             "location_source": self.location_source if self.location_known else "none",
             "location_source_text": self._source_text(),
+            "location_source_short": self._source_short(),
             "location_age": self._age(),
             "location_coordinates": self._coordinates(),
             "map_link": map_link(self.latitude, self.longitude),
@@ -137,6 +140,17 @@ class NotificationContext:
             "network-suggested": "the site of the network she called from, not confirmed by her: ask her floor and "
                                  "room",
         }.get(self.location_source, "reported with the call, not confirmed: check it with her")
+
+    def _source_short(self) -> str:
+        if not self.location_known:
+            return ""
+        age = self._age()
+        return {
+            "confirmed": f"confirmed {age} earlier" if age else "confirmed",
+            "unconfirmed": f"last confirmed {age} earlier: check it" if age else "not confirmed recently: check it",
+            "typed": "typed, not confirmed: check it",
+            "network-suggested": "her network's building: ask her floor and room",
+        }.get(self.location_source, "not confirmed: check it")
 
     def _coordinates(self) -> str:
         if self.latitude is None or self.longitude is None:

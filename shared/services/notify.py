@@ -55,11 +55,13 @@ class NotifyReport:
     outcomes: tuple[Outcome, ...] = ()
     warnings: tuple[str, ...] = ()
     settings: tuple[SettingError, ...] = ()  # missing/malformed settings that failed a channel for good
+    unread: tuple[str, ...] = ()  # what storage could not give this run (the rules, her site): who else is told
 
     @property
     def retry(self) -> bool:
-        """True when the event should be delivered again (some send failed transiently, attempts remain)."""
-        return any(o.retry for o in self.outcomes)
+        """True when the event should be delivered again (some send failed transiently, attempts remain, or who is
+        told could not be read in full: the redelivery tells those this run could not know of)."""
+        return any(o.retry for o in self.outcomes) or bool(self.unread)
 
 
 def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall | None = None,
@@ -76,46 +78,68 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     if call is None or not call.described:
         raise NotFound(f"no emergency call record {call_id}")
     agent = deps.agents.get(call.agent_id)
-    audiences = _audiences(call, deps)
-    desk = _site_desk(call, deps) if SITE_DESK in audiences else Desk()
+    unread: list[str] = []
+    audiences = _audiences(call, deps, unread)
+    desk = _site_desk(call, deps, unread) if SITE_DESK in audiences else Desk()
     plan = plan_notifications(agent, call.agent_id, _sms_configured(deps), fallback_emails, desk, AGENT in audiences)
+    jobs = plan.jobs + _unsettled(call_id, plan.jobs, deps)
     for w in plan.warnings:
         _record_warning(call_id, w, deps)
     codes = tuple(w.code for w in plan.warnings)
-    if not plan.jobs:
-        return NotifyReport(call_id, (), codes)
+    if not jobs:
+        return NotifyReport(call_id, (), codes, unread=tuple(unread))
     rendered, fallback = _render(call, agent, deps)
     if fallback is not None:
         _record_warning(call_id, fallback, deps)
         codes += (fallback.code,)
-    workers = min(MAX_PARALLEL_SENDS, len(plan.jobs))
+    workers = min(MAX_PARALLEL_SENDS, len(jobs))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
-        outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps), plan.jobs))
-    return NotifyReport(call_id, outcomes, codes, _unusable({c for c, _ in plan.jobs}, deps))
+        outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps), jobs))
+    return NotifyReport(call_id, outcomes, codes, _unusable({c for c, _ in jobs}, deps), tuple(unread))
 
 
-def _audiences(call: EmergencyCall, deps: NotifyPorts) -> tuple[str, ...]:
-    """Who the admin's rule for the dialed number tells; the default rule when the rules cannot be read."""
+def _unsettled(call_id: str, planned: tuple[tuple[Channel, str], ...],
+               deps: NotifyPorts) -> tuple[tuple[Channel, str], ...]:
+    """Recipients an earlier run of this call began to notify and did not finish (a transient failure, a run that
+    died mid-send), whom this run's plan leaves out (an admin changed the rules or the site's desk meanwhile):
+    someone told of a call is told in full, never dropped half-way."""
+    try:
+        records = deps.deliveries.list(call_id)
+    except StoreError as exc:
+        log.warning("emergency call %s: earlier deliveries not readable, this run's plan is sent: %s", call_id, exc)
+        return ()
+    known = {(c, r.casefold()) for c, r in planned}
+    return tuple((d.channel, d.recipient) for d in records if d.channel in ("email", "sms") and not d.settled
+                 and (d.channel, d.recipient.casefold()) not in known)
+
+
+def _audiences(call: EmergencyCall, deps: NotifyPorts, unread: list[str]) -> tuple[str, ...]:
+    """Who the admin's rule for the dialed number tells; when the rules cannot be read, the default rule now and
+    the admin's on the redelivery (`unread`)."""
     try:
         rules = deps.sites.get_notify_rules() or NotifyRules()
     except Exception as exc:  # storage or settings: her notification goes out under the default rule all the same
         log.error("emergency call %s: notification rules could not be read, the default rule is used: %s",
                   call.call_id, exc)
+        if isinstance(exc, StoreError):  # storage comes back; a setting that cannot build the store does not
+            unread.append("notification_rules")
         rules = NotifyRules()
     return rules.audiences(call.dialed_number, call.test)
 
 
-def _site_desk(call: EmergencyCall, deps: NotifyPorts) -> Desk:
-    """The security desk of the site the call's location names; none when the site cannot be read (her own
-    contacts are told all the same; the log says so)."""
+def _site_desk(call: EmergencyCall, deps: NotifyPorts, unread: list[str]) -> Desk:
+    """The security desk of the site the call's location names; when the site cannot be read, none in this run
+    (her own contacts are told at once) and the desk on the redelivery (`unread`)."""
     site_id = (call.location or {}).get("siteId")
     if not isinstance(site_id, str) or not site_id:
         return Desk()
     try:
         site = deps.sites.get_site(site_id)
     except Exception as exc:  # storage or settings: her own contacts are told all the same
-        log.error("emergency call %s: site %s could not be read, its security desk is not told: %s", call.call_id,
-                  site_id, exc)
+        log.error("emergency call %s: site %s could not be read, its security desk is not told now: %s",
+                  call.call_id, site_id, exc)
+        if isinstance(exc, StoreError):  # told on the redelivery, once storage answers
+            unread.append("site")
         return Desk()
     return Desk(site.desk_emails, site.desk_sms) if site is not None else Desk()
 

@@ -138,3 +138,14 @@ def test_the_dial_says_network_suggested_or_warns_when_the_sites_are_not_known_y
     unknown = place_outbound_call(OutboundCall("alice", "933", "US", network="198.51.100.0/24"), deps, deps.policy)
     assert unknown["location"]["source"] == "none"
     assert "location_lookup_unavailable" in {w["code"] for w in unknown["warnings"]}
+
+
+def test_the_network_s_building_carries_no_floor_room_or_point_of_another_place() -> None:
+    elsewhere = PLAZA | {"address": "2 Example Road", "latitude": 41.0, "longitude": -87.0, "siteId": "aarhus"}
+    yesterday = confirmed(CONFIRMED_FOR * 2) | elsewhere  # the panel sends what she confirmed there, yesterday
+    found = in_force(elsewhere, yesterday, T0, near=NEAR)
+    assert found is not None and found["source"] == "network-suggested"
+    assert {k: found.get(k) for k in ("floor", "room", "latitude", "siteId")} == {
+        "floor": None, "room": None, "latitude": None, "siteId": "springfield"}
+    typed_off = in_force(elsewhere | {"enabled": False}, None, T0)
+    assert typed_off is None  # sharing off: what came with the dial is not her location

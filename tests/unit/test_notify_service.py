@@ -191,10 +191,9 @@ def test_the_email_says_what_kari_s_law_asks(deps: NotifyDeps) -> None:
     notify_emergency("ec-1", deps)
     email = deps.mailer.sent[0]
     assert "911" in email.subject and "Alice Example" in email.subject
-    assert "dialed the emergency number 911" in email.body
+    assert "EMERGENCY CALL: Alice Example dialed 911 at" in email.body
     assert "Callback number: +12025550100" in email.body
-    assert ("Location: 1 Example Plaza, Floor 3, Room 301, Springfield, IL (reported with the call, not confirmed: "
-            "check it with her).") in email.body
+    assert "Location: 1 Example Plaza, Floor 3, Room 301, Springfield, IL (not confirmed: check it)." in email.body
     assert "[TEST]" not in email.subject
 
 
@@ -341,6 +340,30 @@ def test_the_email_carries_her_confirmed_site_floor_room_its_age_and_a_map(deps:
     deps.calls.create(emergency_call("ec-confirmed", location=confirmed))
     notify_emergency("ec-confirmed", deps)
     body = deps.mailer.sent[0].body
-    assert ("Location: 1 Example Plaza, Springfield IL 62701, floor 3, room 301 (confirmed by the agent 1 h 35 min "
-            "before the call).") in body
+    assert "Location: 1 Example Plaza, Springfield IL 62701, floor 3, room 301 (confirmed 1 h 35 min earlier)." in body
+    assert "Location source: confirmed by the agent 1 h 35 min before the call" in body
     assert "Site: Springfield Plaza" in body and "Map: https://www.openstreetmap.org/?mlat=39.78170" in body
+
+
+def test_a_desk_email_left_to_retry_is_retried_after_the_admin_narrowed_the_rule(deps: NotifyDeps) -> None:
+    at_site(deps, "ec-narrowed", "911", ("guard@example.com",))
+    deps.mailer.fail("guard@example.com", "transient")
+    first = notify_emergency("ec-narrowed", deps)
+    assert first.retry and "guard@example.com" not in deps.mailer.accepted_to()
+    deps.sites.put_notify_rules(parse_rules({"rules": {"911": ["agent"]}}))  # before Event Grid's redelivery
+    second = notify_emergency("ec-narrowed", deps)
+    assert "guard@example.com" in deps.mailer.accepted_to() and not second.retry  # told in full, not dropped
+    assert deps.mailer.accepted_to().count("security@example.com") == 1
+
+
+def test_an_unreadable_site_tells_her_contacts_now_and_the_desk_on_the_redelivery(deps: NotifyDeps) -> None:
+    at_site(deps, "ec-flaky", "911", ("guard@example.com",))
+    real = deps.sites.get_site
+    deps.sites.get_site = lambda site_id: (_ for _ in ()).throw(StoreError("503"))  # type: ignore[method-assign]
+    first = notify_emergency("ec-flaky", deps)
+    assert first.retry and first.unread == ("site",)
+    assert "security@example.com" in deps.mailer.accepted_to() and "guard@example.com" not in deps.mailer.accepted_to()
+    deps.sites.get_site = real  # type: ignore[method-assign]
+    second = notify_emergency("ec-flaky", deps)
+    assert not second.retry and "guard@example.com" in deps.mailer.accepted_to()
+    assert deps.mailer.accepted_to().count("security@example.com") == 1

@@ -260,21 +260,24 @@ def test_given_no_location_when_the_default_template_is_rendered_then_it_asks_wh
 def test_the_default_template_says_where_the_location_comes_from_how_old_it_is_and_links_a_map() -> None:
     rendered = render(DEFAULT_TEMPLATE, sample_context())
 
-    assert ("Location: 1 Example Plaza, Springfield IL 62701, floor 3, room 301 (confirmed by the agent 2 h 5 min "
-            "before the call).") in rendered.text
+    assert ("Location: 1 Example Plaza, Springfield IL 62701, floor 3, room 301 (confirmed 2 h 5 min earlier).") \
+        in rendered.text
     assert "Site: Springfield Plaza\nFloor: 3\nRoom: 301\n" in rendered.text
+    assert "Location source: confirmed by the agent 2 h 5 min before the call\n" in rendered.text
     assert "Map: https://www.openstreetmap.org/?mlat=39.78170&mlon=-89.65010#map=18/39.78170/-89.65010" in rendered.text
     assert '<a href="https://www.openstreetmap.org/?mlat=39.78170&amp;mlon=-89.65010' in rendered.html
 
 
-@pytest.mark.parametrize(("source", "words"), [
-    ("unconfirmed", "too long ago or from another network: check it with her"),
-    ("typed", "typed by the agent, not confirmed"),
-    ("network-suggested", "the site of the network she called from, not confirmed by her"),
+@pytest.mark.parametrize(("source", "short", "words"), [
+    ("unconfirmed", "last confirmed 2 h 5 min earlier: check it", "too long ago or from another network"),
+    ("typed", "typed, not confirmed: check it", "typed by the agent, not confirmed"),
+    ("network-suggested", "her network's building: ask her floor and room",
+     "the site of the network she called from, not confirmed by her"),
 ])
-def test_a_location_she_has_not_confirmed_recently_says_so(source: str, words: str) -> None:
+def test_a_location_she_has_not_confirmed_recently_says_so(source: str, short: str, words: str) -> None:
     rendered = render(DEFAULT_TEMPLATE, replace(sample_context(), location_source=source))
-    assert words in rendered.text.split("\n\n")[0]  # in the first paragraph: the SMS carries it too
+    assert f"({short})" in rendered.text.split("\n\n")[0]  # in the first paragraph: the SMS carries it too
+    assert words in rendered.text and words in rendered.html
 
 
 def test_given_a_test_call_when_the_default_template_is_rendered_then_every_part_says_so() -> None:
@@ -342,3 +345,13 @@ def test_given_a_tiny_limit_when_making_an_sms_then_it_is_refused() -> None:
 
 def test_given_a_context_type_when_imported_from_template_then_it_is_the_shared_one() -> None:
     assert isinstance(sample_context(), NotificationContext)
+
+
+def test_the_sms_of_a_long_name_and_address_still_carries_the_location_and_the_callback_number() -> None:
+    context = replace(sample_context(), agent_name="Maria-Alejandra Fernandez", location_source="unconfirmed",
+                      location="12345 North Example Boulevard, Springfield IL 62701, floor 12, room 1204",
+                      location_confirmed_at=sample_context().dialed_at - timedelta(hours=14))
+    sms = sms_text(render(DEFAULT_TEMPLATE, context))
+    assert len(sms) <= 320
+    assert "12345 North Example Boulevard, Springfield IL 62701, floor 12, room 1204" in sms
+    assert "(last confirmed 14 h earlier: check it)" in sms and "Callback number: +12025550123" in sms
