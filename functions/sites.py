@@ -46,7 +46,10 @@ def manage_site(req: func.HttpRequest) -> func.HttpResponse:
             body = commands.parse_json_object(req.get_body())
             wanted = admin_commands.networks(body) if "networks" in body else None
             site = admin_commands.site(site_id, {k: v for k, v in body.items() if k != "networks"})
-            create_only = (req.headers.get("if-none-match") or "").strip() == "*"
+            condition = (req.headers.get("if-none-match") or "").strip()
+            if condition not in ("", "*"):
+                raise ValidationError("If-None-Match", "only * is supported (create the site, never replace one)")
+            create_only = condition == "*"
             try:
                 return sites.put_site(site, who.actor, container(), wanted, create_only)
             finally:

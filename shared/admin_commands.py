@@ -179,8 +179,8 @@ def _one_recipient(parse: Callable[[str], tuple[str, ...]]) -> Callable[[str], s
             [recipient] = parse(item)
         except RecipientListError as exc:
             raise ValueError(exc.errors[0].reason if exc.errors else "is not a recipient") from exc
-        except ValueError:  # `parse` found no item at all
-            raise ValueError("is empty") from None
+        except ValueError:  # `parse` found no item, or more than one
+            raise ValueError("holds no recipient, or more than one: give each its own line") from None
         return recipient
     return check
 

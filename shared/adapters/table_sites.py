@@ -57,7 +57,13 @@ class TableSiteStore:
 
     def get_notify_rules(self) -> NotifyRules | None:
         entity = get_entity(self._table(), RULES, NOTIFY_RULES)
-        return from_stored(json.loads(entity["rules"])) if entity is not None else None
+        if entity is None:
+            return None
+        try:
+            stored = json.loads(entity.get("rules") or "{}")
+        except ValueError:  # a row this code never wrote: the defaults, and the admin can save rules over it
+            return None
+        return from_stored(stored) if isinstance(stored, dict) else None
 
     def put_notify_rules(self, rules: NotifyRules) -> None:
         upsert(self._table(), {"PartitionKey": RULES, "RowKey": NOTIFY_RULES,

@@ -192,7 +192,7 @@ _INSIDE = (
     ("bld", "building", {"building", "bldg", "block", "tower", "hall", "house"}),
     ("flr", "floor", {"floor", "fl", "flr", "level", "lvl", "storey", "story", "ground", "basement", "mezzanine",
                       "sal"}),
-    ("unit", "suite", {"suite", "ste", "unit", "apt", "apartment", "office"}),
+    ("unit", "suite", {"suite", "ste", "unit", "apt", "apartment", "office", "flat"}),
     ("room", "room", {"room", "rm"}),
 )
 
@@ -217,31 +217,51 @@ def _in_words(value: str | None, word: str, known: set[str]) -> str | None:
 
 # The panel's fields -> the RFC 5139 parts they fill (a nomadic agent types her address; issue 19 part 2)
 TYPED_FIELDS = {"country": "countryCode", "A1": "state", "A3": "city", "PC": "postalCode", "RD": "address",
-                "HNO": "address", "HNS": "address", "STS": "address"}
-_NUMBER_FIRST = re.compile(r"(\d+)\s?([A-Za-z])?\s+(\S.*)")  # "2 Example Road", "12A Example Street"
-_NUMBER_LAST = re.compile(r"(\S.*?)\s+(\d+)\s?([A-Za-z])?")  # "Eksempelvej 12", "Eksempelvej 12B"
+                "HNO": "address", "HNS": "address", "STS": "address", "UNIT": "address", "LOC": "address"}
+_NUMBER_FIRST = re.compile(r"(\d+)\s?([A-Za-z])?,?\s+(\D.*)")  # "2 Example Road", "12A Example St", "1234, rue X"
+_NUMBER_LAST = re.compile(r"(\D.*?),?\s+(\d+)\s?([A-Za-z])?")  # "Eksempelvej 12", "Eksempelvej 12B"
+_SLASHED = re.compile(r"(\w+)\s*/\s*(\d+)\s?([A-Za-z])?\s+(\D.*)")  # Australia's "5/12 Example Street": unit 5
+_UNIT = re.compile(r"(?:unit|flat|apt\.?|apartment|suite|ste\.?|#)\s*\S+", re.IGNORECASE)
+_PO_BOX = re.compile(r"\b(?:p\.?\s*o\.?\s*box|post\s+office\s+box|postboks|case\s+postale)\b", re.IGNORECASE)
 
 
 def validate_typed(country: str | None, street: str | None, city: str | None, state: str | None,
                    postal_code: str | None) -> CivicAddress:
     """The street address an agent typed on her panel (off every site), validated as a site's is; a
-    ValidationError names the panel's field (address, city, state, postalCode, countryCode) in our words."""
+    ValidationError names the panel's field (address, city, state, postalCode, countryCode) in our words.
+
+    The street line is read as the country writes it: the house number first ("2 Example Road", "1234, rue
+    Sainte-Catherine", "5/12 Example Street" with unit 5), or in Denmark after the street ("Eksempelvej 12"); a
+    unit, flat or suite before or after it ("Flat 3, 10 Example Street", "Eksempelvej 12, 2. th") is kept as the
+    unit. A PO box is not a place anyone can be sent to."""
     line = " ".join((street or "").split())
     code = valid_country(country) if country else None
     number_last = bool(code and COUNTRIES.get(code, COUNTRIES["US"]).street_first)
-    first, last = _NUMBER_FIRST.fullmatch(line), _NUMBER_LAST.fullmatch(line)
-    if number_last and last:
-        road, number, suffix = last.groups()
-    elif first:
-        number, suffix, road = first.groups()
-    elif last:
-        road, number, suffix = last.groups()
+    example = "Eksempelvej 12" if number_last else "2 Example Road"
+    if _PO_BOX.search(line):
+        raise ValidationError("address", "is a PO box: give the street address where you are, like " + example)
+    parts = [p.strip() for p in line.split(",") if p.strip()]
+    units = [p for p in parts if _UNIT.fullmatch(p)]
+    rest = [p for p in parts if p not in units]
+    detail = None
+    if number_last and len(rest) > 1:  # "Eksempelvej 12, 2. th": the floor and side after the number, as written
+        detail, rest = ", ".join(rest[1:]), rest[:1]
+    street_line = ", ".join(rest)
+    slashed = None if number_last else _SLASHED.fullmatch(street_line)
+    found = (_NUMBER_LAST if number_last else _NUMBER_FIRST).fullmatch(street_line)
+    unit = ", ".join(units) or None
+    if slashed:
+        unit, number, suffix, road = ", ".join([*units, f"Unit {slashed[1]}"]), slashed[2], slashed[3], slashed[4]
+    elif found and number_last:
+        road, number, suffix = found.groups()
+    elif found:
+        number, suffix, road = found.groups()
     elif line:
-        example = "Eksempelvej 12" if number_last else "2 Example Road"
         raise ValidationError("address", f"must name the house number and the street, like {example}")
     else:
         road = number = suffix = None
-    body = {"country": country, "A1": state, "A3": city, "PC": postal_code, "RD": road, "HNO": number, "HNS": suffix}
+    body = {"country": country, "A1": state, "A3": city, "PC": postal_code, "RD": road, "HNO": number, "HNS": suffix,
+            "UNIT": unit, "LOC": detail}
     try:
         return validate({k: v for k, v in body.items() if v})
     except ValidationError as exc:

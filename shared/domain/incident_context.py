@@ -50,6 +50,9 @@ def _location_facts(location: dict[str, Any] | None) -> dict[str, Any]:
         return {}
     lat = _number(location.get("lat", location.get("latitude")))
     lon = _number(location.get("lon", location.get("longitude")))
+    accuracy = _number(location.get("accuracy", location.get("accuracyMeters")))
+    if accuracy is not None and accuracy > VAGUE_METERS:  # a city-wide guess: a map of it would mislead
+        lat = lon = None
     source = _text(location.get("source"))
     return {"location_site": _text(location.get("siteName")), "location_floor": _text(location.get("floor")),
             "location_room": _text(location.get("room")),
@@ -125,6 +128,7 @@ def _number(value: Any) -> float | None:
 
 
 SOURCES = ("confirmed", "unconfirmed", "typed", "network-suggested", "none")
+VAGUE_METERS = 1000.0  # coordinates less accurate than this get no map link
 
 
 def instant(value: Any) -> datetime | None:

@@ -24,7 +24,9 @@ def validation_contexts() -> tuple[tuple[str, NotificationContext], ...]:
         ctx = replace(base, agent_id=agent, agent_name=agent.split("@")[0].replace(".", " ").title(),
                       dialed_number=number, country=country, country_name=name, agent_timezone=zone,
                       dialed_at=at, callback_window_ends=at + timedelta(minutes=60),
-                      emergency_call_id=f"ec-{country.lower()}-{agent.split('@')[0]}-0001")
+                      emergency_call_id=f"ec-{country.lower()}-{agent.split('@')[0]}-0001",
+                      location_confirmed_at=at - (base.dialed_at - base.location_confirmed_at)
+                      if base.location_confirmed_at else None)
         if changes.get("location") == "":
             ctx = replace(ctx, location_site="", location_floor="", location_room="", location_source="none",
                           location_confirmed_at=None, latitude=None, longitude=None)

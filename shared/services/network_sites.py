@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 REFRESH = 60.0  # seconds: a snapshot this old is refreshed in the background (other instances see changes then)
 STALE = 600.0  # seconds: an older snapshot is not believed
+RETRY_AFTER = 5.0  # seconds: after a failed load (storage down), dials and panels do not start another sooner
 NO_SITE: dict[str, Any] = {}  # the snapshot says: no site's network holds the address
 
 
@@ -42,6 +43,8 @@ class NetworkSites:
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
         self._loading = False
+        self._again = False  # a change came while a load ran (that load may have read before it): load once more
+        self._failed_at: float | None = None
 
     def suggest(self, ip: str | None) -> dict[str, Any] | None:
         snapshot = self._current()
@@ -60,12 +63,14 @@ class NetworkSites:
         return found
 
     def warm(self) -> None:
-        """Start a refresh when the snapshot is missing or due (the pre-dial hint and the panel's load call it)."""
+        """Start a refresh when the snapshot is missing or due (the pre-dial hint and the panel's load call it);
+        never raises."""
         self._current()
 
     def invalidate(self) -> None:
-        """A site or network changed through this process: load again now (the old snapshot serves meanwhile)."""
-        self._start()
+        """A site or network changed through this process: load again now (the old snapshot serves meanwhile),
+        after the load under way if there is one; never raises."""
+        self._start(changed=True)
 
     def refresh_now(self) -> None:
         """Load on the calling thread (tests, and the first use where waiting is harmless)."""
@@ -80,18 +85,32 @@ class NetworkSites:
             self._start()
         return snapshot if age is not None and age < STALE else None
 
-    def _start(self) -> None:
+    def _start(self, changed: bool = False) -> None:
         with self._lock:
             if self._loading:
+                self._again = self._again or changed
                 return
+            failed = self._failed_at
+            if not changed and failed is not None and self._clock() - failed < RETRY_AFTER:
+                return  # storage was down a moment ago: one try per RETRY_AFTER, not one per dial
             self._loading = True
-        threading.Thread(target=self._run, name="network-sites", daemon=True).start()
-
-    def _run(self) -> None:
         try:
-            self.refresh_now()
-        except Exception as exc:  # storage down: the old snapshot serves until STALE, and the next use tries again
-            log.warning("the sites' networks could not be loaded for the dial's location: %s", exc)
-        finally:
+            threading.Thread(target=self._run, name="network-sites", daemon=True).start()
+        except Exception:  # no thread to be had: the dial goes on with the snapshot it has; the next use tries again
+            log.exception("the sites' networks could not be refreshed")
             with self._lock:
                 self._loading = False
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.refresh_now()
+                self._failed_at = None
+            except Exception as exc:  # storage down: the old snapshot serves until STALE; tried again later
+                log.warning("the sites' networks could not be loaded for the dial's location: %s", exc)
+                self._failed_at = self._clock()
+            with self._lock:
+                if not self._again:
+                    self._loading = False
+                    return
+                self._again = False

@@ -120,6 +120,8 @@ def test_a_site_is_created_with_its_networks_in_one_request_and_create_only_neve
                                 headers={"If-None-Match": "*"})
     assert status == 409 and "already exists" in answer["error"], answer
     assert client.get("/api/manage/sites/odense")[1]["name"] == "Odense office"
+    status, answer = client.put("/api/manage/sites/odense", body, headers={"If-None-Match": '"an-etag"'})
+    assert status == 400 and answer["field"] == "If-None-Match", answer  # never taken for an unconditional write
     # a refused network leaves a new site unwritten
     status, answer = client.put("/api/manage/sites/vejle", {**HARBOUR, "networks": ["192.0.2.0/25", "bad"]})
     assert status == 400 and answer["field"] == "networks[1]", answer

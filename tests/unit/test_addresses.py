@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.addresses import COUNTRIES, readout, validate
+from shared.domain.addresses import COUNTRIES, readout, validate, validate_typed
 from shared.domain.civic import CivicAddress
 from shared.domain.numbers import SUPPORTED_COUNTRIES
 from shared.errors import ValidationError
@@ -281,3 +281,37 @@ def test_canadian_and_puerto_rican_addresses_read_as_their_post_writes_them() ->
 def test_a_partial_address_reads_what_there_is() -> None:
     assert readout(CivicAddress("US", rd="Example", sts="Plaza", hno="1", pc="62701")) == "1 Example Plaza, 62701"
     assert readout(CivicAddress("GB", a3="London", flr="2")) == "London, floor 2"
+
+
+# --- a street address she typed, off every site (issue 19 part 2: validated as a site's is) --------------------
+
+@pytest.mark.parametrize(("country", "line", "city", "state", "postal", "read_out"), [
+    ("US", "2 Example Road", "Springfield", "Illinois", "62701", "2 Example Road, Springfield IL 62701"),
+    ("US", "12 Example Street, Suite 400", "Springfield", "IL", "62701",
+     "12 Example Street, Springfield IL 62701, Suite 400"),
+    ("PR", "5 Calle Ejemplo", "San Juan", None, "00901", "5 Calle Ejemplo, San Juan PR 00901"),
+    ("CA", "1234, rue Sainte-Catherine", "Montreal", "QC", "H3B 1A7", "1234 rue Sainte-Catherine, Montreal QC H3B 1A7"),
+    ("GB", "Flat 3, 10 Example Street", "London", None, "SW1A 1AA", "10 Example Street, London, SW1A 1AA, Flat 3"),
+    ("AU", "5/12 Example Street", "Sydney", "NSW", "2000", "12 Example Street, Sydney NSW 2000, Unit 5"),
+    ("DK", "Eksempelvej 12, 2. th", "Aarhus", None, "8000", "Eksempelvej 12, 8000 Aarhus, 2. th"),
+])
+def test_a_typed_street_address_is_read_as_its_country_writes_it(country: str, line: str, city: str,
+                                                                 state: str | None, postal: str, read_out: str) -> None:
+    assert readout(validate_typed(country, line, city, state, postal)) == read_out
+
+
+@pytest.mark.parametrize(("country", "line", "state", "postal", "field", "words"), [
+    ("US", "Route 66", "IL", "62701", "address", "must name the house number and the street, like 2 Example Road"),
+    ("US", "PO Box 12", "IL", "62701", "address", "is a PO box"),
+    ("DK", "Postboks 40", None, "8000", "address", "is a PO box"),
+    ("US", "", "IL", "62701", "address", "is required"),
+    ("US", "2 Example Road", None, "62701", "state", "is required in the United States"),
+    ("US", "2 Example Road", "IL", "6270", "postalCode", "is not a ZIP code"),
+    ("DK", "Eksempelvej", None, "8000", "address", "like Eksempelvej 12"),
+    ("FR", "2 Rue Exemple", None, "75001", "countryCode", "is not a country where emergency calls are placed"),
+])
+def test_a_typed_address_is_refused_on_the_panel_s_field_in_our_words(country: str, line: str, state: str | None,
+                                                                      postal: str, field: str, words: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        validate_typed(country, line, "Springfield", state, postal)
+    assert refused.value.field == field and words in refused.value.message

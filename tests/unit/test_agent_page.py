@@ -83,7 +83,8 @@ def test_she_saves_her_location_and_bad_input_names_the_field(deps: FakeDeps) ->
                                  ({"address": "Example Plaza"}, "address", "house number"),
                                  ({"state": None}, "state", "is required in the United States"),
                                  ({"postalCode": "6270"}, "postalCode", "is not a ZIP code"),
-                                 ({"countryCode": "DK", "state": None, "postalCode": "80"}, "postalCode", "four")):
+                                 ({"countryCode": "DK", "address": "Eksempelvej 12", "state": None,
+                                   "postalCode": "80"}, "postalCode", "four")):
         bad = call("agent_location", "PUT", "agents/alice/location", ALICE, {**body, **change}, agentId="alice")
         answer = json.loads(bad.get_body())
         assert bad.status_code == 400 and answer["field"] == field and words in answer["error"], (change, answer)

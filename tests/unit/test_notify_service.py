@@ -367,3 +367,13 @@ def test_an_unreadable_site_tells_her_contacts_now_and_the_desk_on_the_redeliver
     second = notify_emergency("ec-flaky", deps)
     assert not second.retry and "guard@example.com" in deps.mailer.accepted_to()
     assert deps.mailer.accepted_to().count("security@example.com") == 1
+
+
+def test_coordinates_vaguer_than_a_kilometre_get_no_map_link(deps: NotifyDeps) -> None:
+    vague = LOCATION | {"latitude": 39.78, "longitude": -89.65, "accuracyMeters": 5000}
+    deps.calls.create(emergency_call("ec-vague", location=vague))
+    deps.calls.create(emergency_call("ec-sharp", location=vague | {"accuracyMeters": 30}))
+    notify_emergency("ec-vague", deps)
+    notify_emergency("ec-sharp", deps)
+    bodies = {s.id: s.body for s in deps.mailer.sent if s.to == "security@example.com"}
+    assert sum("openstreetmap" in b for b in bodies.values()) == 1
