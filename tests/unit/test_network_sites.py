@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -43,15 +44,19 @@ def test_a_cold_process_answers_not_known_at_once_and_loads_in_the_background() 
     assert cache.suggest("203.0.113.9") == NO_SITE
 
 
-def test_a_snapshot_is_refreshed_when_due_and_not_believed_when_storage_stays_down() -> None:
-    clock, calls = Clock(), []
-
+def down_after_first_load(clock: Clock, calls: list[float]) -> Callable[[], tuple[list[Network], list[Site]]]:
+    """A loader that answers once, then fails as storage does when it is down; `calls` records each try."""
     def load() -> tuple[list[Network], list[Site]]:
         calls.append(clock.now)
         if len(calls) > 1:
             raise RuntimeError("storage down")
         return [Network("198.51.100.0/24", "springfield")], [SITE]
-    cache = NetworkSites(load, clock)
+    return load
+
+
+def test_a_snapshot_is_refreshed_when_due_and_not_believed_when_storage_stays_down() -> None:
+    clock, calls = Clock(), []
+    cache = NetworkSites(down_after_first_load(clock, calls), clock)
     cache.refresh_now()
     clock.now += REFRESH + 1
     assert cache.suggest("198.51.100.7") is not None  # due: the old snapshot serves while a refresh runs
@@ -93,13 +98,7 @@ def test_a_change_made_while_a_load_runs_is_loaded_once_more_after_it() -> None:
 
 def test_storage_down_a_failed_refresh_keeps_the_old_snapshot_and_is_not_retried_on_every_dial() -> None:
     clock, calls = Clock(), []
-
-    def load() -> tuple[list[Network], list[Site]]:
-        calls.append(clock.now)
-        if len(calls) > 1:
-            raise RuntimeError("storage down")
-        return [Network("198.51.100.0/24", "springfield")], [SITE]
-    cache = NetworkSites(load, clock)
+    cache = NetworkSites(down_after_first_load(clock, calls), clock)
     cache.refresh_now()
     clock.now += REFRESH
     for _ in range(20):  # a burst of dials while storage is down
