@@ -68,6 +68,7 @@ bench: setup
 	$(BIN)/python -m bench.transaction_shapes
 	$(BIN)/python -m bench.budget
 	$(BIN)/python -m bench.outbound_call
+	$(BIN)/python -m bench.dial_location
 	$(BIN)/python -m bench.lease_burst
 	$(BIN)/python -m bench.callback
 	BENCH_LATENCY_MS=2 $(BIN)/python -m bench.outbound_call

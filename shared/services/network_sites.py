@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.domain.addresses import readout
-from shared.domain.sites import Network, Site, site_for
+from shared.domain.sites import Network, NetworkIndex, Site
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ NO_SITE: dict[str, Any] = {}  # the snapshot says: no site's network holds the a
 @dataclass(frozen=True)
 class _Snapshot:
     at: float
-    networks: tuple[Network, ...]
+    networks: NetworkIndex
     sites: dict[str, Site]
 
 
@@ -50,7 +50,7 @@ class NetworkSites:
         snapshot = self._current()
         if snapshot is None:
             return None
-        network = site_for(ip, snapshot.networks) if ip else None
+        network = snapshot.networks.site_for(ip) if ip else None
         site = snapshot.sites.get(network.site_id) if network else None
         if site is None:
             return NO_SITE
@@ -76,7 +76,7 @@ class NetworkSites:
         """Load on the calling thread (tests, and the first use where waiting is harmless)."""
         networks, sites = self._load()
         with self._lock:
-            self._snapshot = _Snapshot(self._clock(), tuple(networks), {s.site_id: s for s in sites})
+            self._snapshot = _Snapshot(self._clock(), NetworkIndex(networks), {s.site_id: s for s in sites})
 
     def _current(self) -> _Snapshot | None:
         snapshot = self._snapshot

@@ -82,7 +82,8 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     audiences = _audiences(call, deps, unread)
     desk = _site_desk(call, deps, unread) if SITE_DESK in audiences else Desk()
     plan = plan_notifications(agent, call.agent_id, _sms_configured(deps), fallback_emails, desk, AGENT in audiences)
-    jobs = plan.jobs + _unsettled(call_id, plan.jobs, deps)
+    records = _records(call_id, deps)
+    jobs = plan.jobs + _unsettled(records, plan.jobs)
     for w in plan.warnings:
         _record_warning(call_id, w, deps)
     codes = tuple(w.code for w in plan.warnings)
@@ -94,23 +95,30 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
         codes += (fallback.code,)
     workers = min(MAX_PARALLEL_SENDS, len(jobs))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
-        outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps), jobs))
+        outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps, records), jobs))
     return NotifyReport(call_id, outcomes, codes, _unusable({c for c, _ in jobs}, deps), tuple(unread))
 
 
-def _unsettled(call_id: str, planned: tuple[tuple[Channel, str], ...],
-               deps: NotifyPorts) -> tuple[tuple[Channel, str], ...]:
+Records = dict[tuple[str, str], Delivery]
+
+
+def _records(call_id: str, deps: NotifyPorts) -> Records | None:
+    """The call's delivery records by (channel, recipient folded), in one query (instead of a read per recipient);
+    None when they cannot be read (each recipient's record is then read on its own)."""
+    try:
+        return {(d.channel, d.recipient.casefold()): d for d in deps.deliveries.list(call_id)}
+    except StoreError as exc:
+        log.warning("emergency call %s: earlier deliveries not readable at once: %s", call_id, exc)
+        return None
+
+
+def _unsettled(records: Records | None, planned: tuple[tuple[Channel, str], ...]) -> tuple[tuple[Channel, str], ...]:
     """Recipients an earlier run of this call began to notify and did not finish (a transient failure, a run that
     died mid-send), whom this run's plan leaves out (an admin changed the rules or the site's desk meanwhile):
     someone told of a call is told in full, never dropped half-way."""
-    try:
-        records = deps.deliveries.list(call_id)
-    except StoreError as exc:
-        log.warning("emergency call %s: earlier deliveries not readable, this run's plan is sent: %s", call_id, exc)
-        return ()
     known = {(c, r.casefold()) for c, r in planned}
-    return tuple((d.channel, d.recipient) for d in records if d.channel in ("email", "sms") and not d.settled
-                 and (d.channel, d.recipient.casefold()) not in known)
+    return tuple((d.channel, d.recipient) for key, d in (records or {}).items()
+                 if d.channel in ("email", "sms") and not d.settled and key not in known)
 
 
 def _audiences(call: EmergencyCall, deps: NotifyPorts, unread: list[str]) -> tuple[str, ...]:
@@ -199,9 +207,12 @@ def _record_warning(call_id: str, w: PlanWarning, deps: NotifyPorts) -> None:
 
 
 def _deliver(call_id: str, channel: Channel, recipient: str, rendered: RenderedNotification,
-             deps: NotifyPorts) -> Outcome:
-    """Skip when settled, give up when out of attempts, else claim the record, send, and record the result."""
-    current = deps.deliveries.get(call_id, channel, recipient)
+             deps: NotifyPorts, records: Records | None = None) -> Outcome:
+    """Skip when settled, give up when out of attempts, else claim the record, send, and record the result.
+    `records`: the call's records read at the start of this run (a record another run writes meanwhile makes the
+    claim conflict, and this run backs off)."""
+    current = (records.get((channel, recipient.casefold())) if records is not None
+               else deps.deliveries.get(call_id, channel, recipient))
     if current is not None and current.settled:
         return _outcome(current, f"already {current.status}")
     if rules.exhausted(current):

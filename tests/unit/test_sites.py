@@ -20,6 +20,7 @@ from shared.domain.civic import CivicAddress
 from shared.domain.sites import (
     WORST_ACCURACY,
     Network,
+    NetworkIndex,
     Place,
     Site,
     check_new_network,
@@ -343,6 +344,15 @@ def test_site_for_equals_a_brute_force_search_over_every_network() -> None:
         assert site_for(ip, networks) == _brute_force(ip, networks)
 
     _run(check, "site_for against brute force")
+
+
+def test_the_dial_s_index_answers_what_site_for_answers() -> None:
+    @given(st.data(), st.lists(_networks(), max_size=12))
+    def check(data: st.DataObject, networks: list[Network]) -> None:
+        ip = data.draw(_address_near(networks))
+        assert NetworkIndex(networks).site_for(ip) == site_for(ip, networks)
+
+    _run(check, "NetworkIndex against site_for")
 
 
 def test_an_accepted_network_is_what_every_address_in_it_is_suggested() -> None:
