@@ -35,16 +35,22 @@ class _Snapshot:
 
 class NetworkSites:
     """`suggest(ip)`: the location of the site whose network holds `ip` (`NO_SITE` when none does), or None when
-    no believable snapshot is there yet; never blocks on storage."""
+    no believable snapshot is there yet; never blocks on storage, never starts a thread on the caller's path.
+
+    One loader thread per process, started with the cache, sleeps until a use finds the snapshot due or a change
+    asks for a load; a request made during a load is served by one more load after it (that load may have read
+    before the change)."""
 
     def __init__(self, load: Callable[[], tuple[list[Network], list[Site]]],
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._load, self._clock = load, clock
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
-        self._loading = False
-        self._again = False  # a change came while a load ran (that load may have read before it): load once more
+        self._wake = threading.Event()
+        self._loading = False  # a load is asked for or running
         self._failed_at: float | None = None
+        self._worker: threading.Thread | None = None
+        self._ensure_worker()
 
     def suggest(self, ip: str | None) -> dict[str, Any] | None:
         snapshot = self._current()
@@ -63,14 +69,14 @@ class NetworkSites:
         return found
 
     def warm(self) -> None:
-        """Start a refresh when the snapshot is missing or due (the pre-dial hint and the panel's load call it);
+        """Ask for a load when the snapshot is missing or due (the pre-dial hint and the panel's load call it);
         never raises."""
         self._current()
 
     def invalidate(self) -> None:
         """A site or network changed through this process: load again now (the old snapshot serves meanwhile),
         after the load under way if there is one; never raises."""
-        self._start(changed=True)
+        self._ask(changed=True)
 
     def refresh_now(self) -> None:
         """Load on the calling thread (tests, and the first use where waiting is harmless)."""
@@ -82,35 +88,40 @@ class NetworkSites:
         snapshot = self._snapshot
         age = self._clock() - snapshot.at if snapshot is not None else None
         if age is None or age >= REFRESH:
-            self._start()
+            self._ask()
         return snapshot if age is not None and age < STALE else None
 
-    def _start(self, changed: bool = False) -> None:
+    def _ask(self, changed: bool = False) -> None:
+        failed = self._failed_at
+        if not changed and not self._loading and failed is not None and self._clock() - failed < RETRY_AFTER:
+            return  # storage was down a moment ago: one try per RETRY_AFTER, not one per dial
+        self._loading = True
+        self._wake.set()
+        if self._worker is None or not self._worker.is_alive():
+            self._ensure_worker()
+
+    def _ensure_worker(self) -> None:
         with self._lock:
-            if self._loading:
-                self._again = self._again or changed
+            if self._worker is not None and self._worker.is_alive():
                 return
-            failed = self._failed_at
-            if not changed and failed is not None and self._clock() - failed < RETRY_AFTER:
-                return  # storage was down a moment ago: one try per RETRY_AFTER, not one per dial
-            self._loading = True
-        try:
-            threading.Thread(target=self._run, name="network-sites", daemon=True).start()
-        except Exception:  # no thread to be had: the dial goes on with the snapshot it has; the next use tries again
-            log.exception("the sites' networks could not be refreshed")
-            with self._lock:
+            try:
+                worker = threading.Thread(target=self._run, name="network-sites", daemon=True)
+                worker.start()
+            except Exception:  # no thread to be had: the dial goes on with the snapshot it has; next use retries
+                log.exception("the sites' networks cannot be loaded: no loader thread")
                 self._loading = False
+                return
+            self._worker = worker
 
     def _run(self) -> None:
         while True:
+            self._wake.wait()
+            self._wake.clear()
             try:
                 self.refresh_now()
                 self._failed_at = None
             except Exception as exc:  # storage down: the old snapshot serves until STALE; tried again later
                 log.warning("the sites' networks could not be loaded for the dial's location: %s", exc)
                 self._failed_at = self._clock()
-            with self._lock:
-                if not self._again:
-                    self._loading = False
-                    return
-                self._again = False
+            if not self._wake.is_set():
+                self._loading = False

@@ -114,11 +114,11 @@ def test_storage_down_a_failed_refresh_keeps_the_old_snapshot_and_is_not_retried
 def test_no_thread_to_be_had_never_fails_the_dial_and_the_next_use_tries_again(
         monkeypatch: pytest.MonkeyPatch) -> None:
     loads: list[int] = []
-    cache = NetworkSites(lambda: (loads.append(1), ([], []))[1], Clock())  # type: ignore[func-returns-value]
 
     def refused(self: threading.Thread) -> None:
         raise RuntimeError("can't start new thread")
     monkeypatch.setattr(threading.Thread, "start", refused)
+    cache = NetworkSites(lambda: (loads.append(1), ([], []))[1], Clock())  # type: ignore[func-returns-value]
     assert cache.suggest("198.51.100.7") is None
     cache.invalidate()
     cache.warm()
@@ -126,3 +126,14 @@ def test_no_thread_to_be_had_never_fails_the_dial_and_the_next_use_tries_again(
     cache.warm()
     _settle(cache)
     assert loads == [1] and cache.suggest("198.51.100.7") == NO_SITE
+
+
+def test_a_due_refresh_never_starts_a_thread_on_the_dial_s_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    cache = NetworkSites(lambda: ([Network("198.51.100.0/24", "springfield")], [SITE]), clock)
+    cache.refresh_now()
+    clock.now += REFRESH
+    started: list[str] = []
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self.name))
+    assert cache.suggest("198.51.100.7") is not None  # due: asks the loader, which is already there
+    assert started == []
