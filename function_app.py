@@ -12,6 +12,7 @@ from shared import lazy_imports, telemetry
 
 with lazy_imports.deferred("shared."):  # the use cases load on first use, not while the worker indexes
     from functions import (
+        acknowledge,
         acs_call_events,
         admin_page,
         agent_page,
@@ -37,5 +38,5 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 for blueprint in (outbound_call.bp, acs_call_events.bp, presence.bp, lease_expiry.bp, manage.bp, inbound_callback.bp,
                   agent_panel.bp, incidents.bp, notification.bp, templates.bp, readiness.bp, voice_setup.bp, audit.bp,
-                  admin_page.bp, agent_page.bp, agent_signed_in.bp, sites.bp):
+                  admin_page.bp, agent_page.bp, agent_signed_in.bp, sites.bp, acknowledge.bp):
     app.register_functions(blueprint)

@@ -22,7 +22,8 @@ def handle_agent_emergency_state(req: func.HttpRequest) -> func.HttpResponse:
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         check_agent(req, agent_id)
-        return panel.emergency_state(agent_id, container())
+        c = container()
+        return panel.emergency_state(agent_id, c, c.deliveries)
     return handle_http(run)
 
 

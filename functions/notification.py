@@ -39,7 +39,8 @@ def emergency_notification(event: func.EventGridEvent) -> None:
         c = container()
         with lanes.waits_at_most(lanes.FOLLOW_UP_WAIT):  # told at the same time as the call, burst or not
             report = notify.notify_emergency(cmd.call_id, c, events.call_from_started(cmd.data),
-                                             c.settings.fallback_email_recipients_as_typed)
+                                             c.settings.fallback_email_recipients_as_typed,
+                                             c.settings.public_base_url)
     except NotFound:
         # Only an event without the call's description (an older publisher) and without a record ends here.
         log.error("emergency call %s has no record and the event does not describe it: nobody was notified "

@@ -204,6 +204,8 @@ class LocalStack:
             "PRINCIPAL_HEADERS_TRUSTED": "local-host",
             # The agents' Job Router workers live in the ACS stand-in (local/seed.py registers them).
             "ROUTING_ENGINE": "jobrouter",
+            # Where the acknowledgement links of the notifications point (App Service: its own host name).
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
         } | self.extra_env
 
     def start(self, timeout: float = 30.0) -> LocalStack:

@@ -241,6 +241,17 @@ class Settings:
         return self.optional("FALLBACK_EMAIL_RECIPIENTS") or ""
 
     @property
+    def public_base_url(self) -> str | None:
+        """Where recipients open their acknowledgement links: PUBLIC_BASE_URL (a custom domain, the local host), else
+        App Service's own host name (WEBSITE_HOSTNAME, set by the platform); None when neither is set (the messages
+        then carry no link, and say nothing of one)."""
+        explicit = self.optional("PUBLIC_BASE_URL")
+        if explicit:
+            return explicit.rstrip("/")
+        host = self.optional("WEBSITE_HOSTNAME")
+        return f"https://{host}" if host else None
+
+    @property
     def principal_headers_trusted(self) -> str | None:
         """Optional on purpose: unset, principal headers are not believed and /api/manage answers 401 (shared/auth)."""
         return self.optional("PRINCIPAL_HEADERS_TRUSTED")

@@ -109,6 +109,12 @@ class FakeDeliveries:
         key = self.index.get(message_id)
         return self.rows.get(key) if key else None
 
+    def by_ack_token(self, token: str) -> Delivery | None:
+        return self.by_message_id("ack:" + token) if token else None
+
+    def latest_sms_to(self, number: str) -> Delivery | None:
+        return self.by_message_id("reply:" + number) if number else None
+
     def list(self, call_id: str) -> list[Delivery]:
         return [d for d in self.rows.values() if d.call_id == call_id]
 
@@ -125,6 +131,10 @@ class FakeDeliveries:
         for key in (delivery.operation_id, delivery.message_id):
             if key:
                 self.index[key] = self._key(delivery)
+        if delivery.ack_token:
+            self.index["ack:" + delivery.ack_token] = self._key(delivery)
+        if delivery.channel == "sms" and delivery.status == "queued" and delivery.attempts == 1:
+            self.index["reply:" + delivery.recipient] = self._key(delivery)
         return stored
 
     def of(self, channel: str) -> list[Delivery]:

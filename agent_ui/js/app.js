@@ -1,5 +1,6 @@
 // The reference agent panel: presence, the dialer (the dialer contract through emergency-client.js), emergency
 // mode, the callback window and a ringing callback, her call history and her location.
+import { acknowledgementText } from "./acknowledgements.js";
 import { chooseCalling } from "./calling/choose.js";
 import { $, clock, h, say } from "./dom.js";
 import { createEmergencyClient } from "./emergency-client.js";
@@ -173,6 +174,7 @@ async function endCall() {
 }
 
 function enterEmergency(test) {
+  if (call && !call.callback) showAcknowledged(null); // a new call: an earlier call's acknowledgements are not hers
   document.body.classList.add("emergency");
   $("emergency").hidden = false;
   $("emergency").classList.toggle("test", !!test);
@@ -224,6 +226,18 @@ function showState(state) {
   if (status === "ringing") showRinging(true, null);
   else if (!ringing) showRinging(false);
   if (state.emergency) $("presence-now").textContent = LABELS.DoNotDisturb;
+  showAcknowledged(state);
+}
+
+// Who of her contacts acknowledged the notification, during the call and while her callback window runs. On a
+// call she dialed, only that call's (the state may still name the previous window's until the backend catches up).
+function showAcknowledged(state) {
+  const own = call?.emergency && !call.callback;
+  const current = own ? !!call.emergencyCallId && state?.emergencyCallId === call.emergencyCallId
+    : !!(state?.emergency || state?.callbackWindowOpen);
+  const text = current ? acknowledgementText(state) : "";
+  // Written only when it changes: the state is polled every second, and a polite region reads each change.
+  if ($("acknowledged").textContent !== text) $("acknowledged").textContent = text;
 }
 
 function showWindow(endsAt) {

@@ -251,13 +251,16 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-// Paths that callers reach without a sign-in: the dialer's and agent tools' function-key APIs, and Event Grid's
-// webhook (system key). Everything else, the admin page and /api/manage/* among them, requires sign-in.
-// Keep this list in step with the FUNCTION-level routes in functions/ (tests/infra checks it).
+// Paths that callers reach without a sign-in: the dialer's and agent tools' function-key APIs, Event Grid's
+// webhook (system key), and the acknowledgement links of the emergency notifications (/api/ack/{token}: the
+// recipient may be a guard without an account; the unguessable token is the capability). Everything else, the admin
+// page and /api/manage/* among them, requires sign-in.
+// Keep this list in step with the FUNCTION-level routes and the capability routes in functions/ (tests/infra checks).
 var anonymousPaths = [
   '/api/outbound-calls'
   '/api/outbound-calls/*'
   '/api/agents/*'
+  '/api/ack/*'
   '/runtime/webhooks/EventGrid'
 ]
 

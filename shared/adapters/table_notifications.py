@@ -25,9 +25,11 @@ from shared.domain.delivery import Channel, Delivery
 from shared.domain.template import NotificationTemplate
 from shared.domain.template_versions import TEMPLATE_NAME, TemplateVersion
 
-_DELIVERY_TIMES = ("first_attempt_at", "updated_at", "delivery_status_at")
+_DELIVERY_TIMES = ("first_attempt_at", "updated_at", "delivery_status_at", "acknowledged_at")
 _DELIVERY_FIELDS = ("call_id", "channel", "recipient", "status", "operation_id", "attempts", "reason", "message_id",
-                    "final", "delivery_status", "delivery_detail")
+                    "final", "delivery_status", "delivery_detail", "ack_token", "acknowledged_via")
+ACK_KEY = "ack:"  # index rows from a recipient's acknowledgement token to her delivery record
+REPLY_KEY = "reply:"  # index rows from an SMS recipient's number to her latest notification (an SMS reply's match)
 
 
 class TableDeliveryStore:
@@ -44,8 +46,13 @@ class TableDeliveryStore:
         return _delivery(e) if e else None
 
     def create(self, delivery: Delivery) -> Delivery:
-        """Conditional insert (Conflict when the row exists); the id index is written first, idempotently."""
+        """Conditional insert (Conflict when the row exists); the id index is written first, idempotently, with the
+        acknowledgement token's and (SMS) the number's latest notification."""
         self._index(delivery.operation_id, delivery)
+        if delivery.ack_token:
+            self._index(ACK_KEY + delivery.ack_token, delivery)
+        if delivery.channel == "sms":
+            self._index(REPLY_KEY + delivery.recipient, delivery)
         with translate_errors():
             # No SDK retry: a retried insert that had landed would come back as a false conflict.
             meta = self._tables.get(self.TABLE).create_entity(_row(delivery), retry_total=0)
@@ -67,6 +74,13 @@ class TableDeliveryStore:
         e = get_entity(self._tables.get(self.INDEX), escape_key(message_id), "")
         return self.get(e["call_id"], e["channel"], e["recipient"]) if e else None
 
+    def by_ack_token(self, token: str) -> Delivery | None:
+        return self.by_message_id(ACK_KEY + token) if token else None
+
+    def latest_sms_to(self, number: str) -> Delivery | None:
+        """The latest SMS notification sent to `number` (E.164), for a reply to acknowledge it."""
+        return self.by_message_id(REPLY_KEY + number) if number else None
+
     def list(self, call_id: str) -> list[Delivery]:
         rows = query(self._tables.get(self.TABLE), "PartitionKey eq @pk", pk=escape_key(call_id))
         return [_delivery(e) for e in rows]
@@ -75,7 +89,10 @@ class TableDeliveryStore:
         """Index rows first, so a report arriving meanwhile finds nothing rather than a dangling pointer."""
         rows = self.list(call_id)
         for d in rows:
-            for key in {d.operation_id, d.message_id} - {None, ""}:
+            keys = {d.operation_id, d.message_id, ACK_KEY + d.ack_token if d.ack_token else None}
+            if d.channel == "sms" and (latest := self.latest_sms_to(d.recipient)) and latest.call_id == call_id:
+                keys.add(REPLY_KEY + d.recipient)
+            for key in keys - {None, ""}:
                 delete(self._tables.get(self.INDEX), escape_key(str(key)), "")
             delete(self._tables.get(self.TABLE), escape_key(call_id), _row_key(d.channel, d.recipient))
         return len(rows)
@@ -106,6 +123,7 @@ def _delivery(e: dict[str, Any]) -> Delivery:
     fields["operation_id"] = fields["operation_id"] or ""
     fields["attempts"] = int(fields["attempts"] or 0)
     fields["final"] = bool(fields["final"])
+    fields["ack_token"] = fields["ack_token"] or ""
     return Delivery(**fields, version=e.get("_etag"))
 
 

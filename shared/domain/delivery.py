@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -36,7 +37,14 @@ class Delivery:
     delivery_status: str | None = None  # the mailbox's later verdict (EmailDeliveryReportReceived)
     delivery_detail: str | None = None
     delivery_status_at: datetime | None = None
+    ack_token: str = ""  # the recipient's personal acknowledgement capability (issue 20): unguessable, never derived
+    acknowledged_at: datetime | None = None
+    acknowledged_via: str | None = None  # the channel the person acknowledged on: email (the link), sms (a reply)
     version: str | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
 
     @property
     def settled(self) -> bool:
@@ -64,6 +72,19 @@ def operation_id(call_id: str, channel: Channel, recipient: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, f"{call_id}\x1f{channel}\x1f{recipient.casefold()}"))
 
 
+def new_ack_token() -> str:
+    """A recipient's acknowledgement capability: 144 random bits, URL-safe (kept with the record on every retry, so
+    each message of the call carries the same link)."""
+    return secrets.token_urlsafe(18)
+
+
+def acknowledge(record: Delivery, via: str, now: datetime) -> Delivery:
+    """The person acknowledged: the first acknowledgement stands (a repeat changes nothing)."""
+    if record.acknowledged_at is not None:
+        return record
+    return replace(record, acknowledged_at=now, acknowledged_via=via)
+
+
 def warning(call_id: str, code: str, message: str, now: datetime) -> Delivery:
     """A recorded warning about the notification of one call (e.g. no recipients), one per code."""
     return Delivery(call_id, "none", code, "warning", reason=message, updated_at=now, final=True)
@@ -73,7 +94,7 @@ def claim(current: Delivery | None, call_id: str, channel: Channel, recipient: s
     """The queued record written before a send: one more attempt, first attempt time kept."""
     if current is None:
         return Delivery(call_id, channel, recipient, "queued", operation_id(call_id, channel, recipient),
-                        attempts=1, first_attempt_at=now, updated_at=now)
+                        attempts=1, first_attempt_at=now, updated_at=now, ack_token=new_ack_token())
     return replace(current, status="queued", attempts=current.attempts + 1, updated_at=now,
                    first_attempt_at=current.first_attempt_at or now)
 

@@ -90,17 +90,23 @@ def delivery_view(d: Delivery) -> dict[str, Any]:
         "deliveryStatus": d.delivery_status, "deliveryDetail": d.delivery_detail,
         "delivered": DELIVERED.get(_STATUS.get(d.delivery_status.lower(), UNKNOWN)) if d.delivery_status else None,
         "deliveryStatusAt": _iso(d.delivery_status_at),
+        "acknowledgedAt": _iso(d.acknowledged_at), "acknowledgedVia": d.acknowledged_via,
+        "secondsToAcknowledge": None,  # filled in by list_deliveries, which knows the dial
     }
 
 
 def list_deliveries(call_id: str, deps: NotifyPorts) -> dict[str, Any]:
     """Deliveries and warnings of one emergency call; NotFound when there is neither a record nor a delivery."""
     rows = sorted(deps.deliveries.list(call_id), key=lambda d: (d.channel == "none", d.channel, d.recipient))
-    if not rows and deps.calls.get(call_id) is None:
+    loaded = deps.calls.get(call_id)
+    if not rows and loaded is None:
         raise NotFound(f"no emergency call {call_id}")
+    dialed = loaded[0].dialed_at if loaded else None
     return {
         "emergencyCallId": call_id,
-        "deliveries": [delivery_view(d) for d in rows if d.channel != "none"],
+        "deliveries": [delivery_view(d) | {"secondsToAcknowledge": int((d.acknowledged_at - dialed).total_seconds())
+                                           if d.acknowledged_at and dialed else None}
+                       for d in rows if d.channel != "none"],
         "warnings": [{"code": d.recipient, "message": d.reason, "at": _iso(d.updated_at)}
                      for d in rows if d.channel == "none"],
     }

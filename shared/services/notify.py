@@ -11,9 +11,10 @@ redelivery (NotifyReport.retry); after MAX_ATTEMPTS the record is final.
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shared.adapters import render_process
 from shared.config import SettingError
@@ -21,6 +22,7 @@ from shared.domain import delivery as rules
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
 from shared.domain.incident_context import context_for
+from shared.domain.notification_sms import DEFAULT_SMS_LIMIT
 from shared.domain.notify_plan import Desk, PlanWarning, plan_notifications
 from shared.domain.notify_rules import AGENT, SITE_DESK, NotifyRules
 from shared.domain.numbers import mask_phone
@@ -65,10 +67,12 @@ class NotifyReport:
 
 
 def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall | None = None,
-                     fallback_emails: str = "") -> NotifyReport:
+                     fallback_emails: str = "", ack_base: str | None = None) -> NotifyReport:
     """Idempotent; without a call record, notifies from `described` (the event's account of the call), else
     raises NotFound; StoreError when storage fails (both safe to retry). The call of an agent nobody configured
-    goes to `fallback_emails` (FALLBACK_EMAIL_RECIPIENTS, as typed: its valid addresses are notified)."""
+    goes to `fallback_emails` (FALLBACK_EMAIL_RECIPIENTS, as typed: its valid addresses are notified). `ack_base`:
+    the app's public address; each email then carries its recipient's acknowledgement link, each SMS asks for a
+    reply (issue 20)."""
     loaded = deps.calls.get(call_id)
     record = loaded[0] if loaded is not None else None
     # A tombstone (the end came first) knows the end, not the call, and a record rebuilt from a lease lacks the
@@ -95,7 +99,8 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
         codes += (fallback.code,)
     workers = min(MAX_PARALLEL_SENDS, len(jobs))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
-        outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps, records), jobs))
+        outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps, records, ack_base),
+                                  jobs))
     return NotifyReport(call_id, outcomes, codes, _unusable({c for c, _ in jobs}, deps), tuple(unread))
 
 
@@ -207,7 +212,7 @@ def _record_warning(call_id: str, w: PlanWarning, deps: NotifyPorts) -> None:
 
 
 def _deliver(call_id: str, channel: Channel, recipient: str, rendered: RenderedNotification,
-             deps: NotifyPorts, records: Records | None = None) -> Outcome:
+             deps: NotifyPorts, records: Records | None = None, ack_base: str | None = None) -> Outcome:
     """Skip when settled, give up when out of attempts, else claim the record, send, and record the result.
     `records`: the call's records read at the start of this run (a record another run writes meanwhile makes the
     claim conflict, and this run backs off)."""
@@ -224,7 +229,7 @@ def _deliver(call_id: str, channel: Channel, recipient: str, rendered: RenderedN
         log.info("emergency call %s: %s to %s is being sent by another delivery of the event; backing off",
                  call_id, channel, _mask(channel, recipient))
         return Outcome(channel, recipient, "queued", current.attempts if current else 0, "backed off")
-    result = _send(claimed, rendered, deps)
+    result = _send(claimed, personal(rendered, claimed, ack_base), deps, ack_base is not None)
     stored, ours = _write_result(rules.settle(claimed, result, deps.clock.now()), deps, result.accepted)
     return _log(stored, "sent" if ours else "settled by another delivery", retry=ours and stored.needs_retry)
 
@@ -235,7 +240,32 @@ def _claim(current: Delivery | None, call_id: str, channel: Channel, recipient: 
     return deps.deliveries.create(queued) if current is None else deps.deliveries.replace(queued)
 
 
-def _send(claimed: Delivery, rendered: RenderedNotification, deps: NotifyPorts) -> SendResult:
+def personal(rendered: RenderedNotification, record: Delivery, ack_base: str | None) -> RenderedNotification:
+    """The message as this recipient gets it: with her own acknowledgement link (email). The link names neither
+    the agent nor the call: only the recipient's token, which the app maps back."""
+    if not ack_base or not record.ack_token or record.channel != "email":
+        return rendered
+    url = f"{ack_base}/api/ack/{record.ack_token}"
+    text = (f"{rendered.text.rstrip()}\n\nI'm on my way / I've got it - acknowledge here: {url}\n"
+            "(the page shows the call; nothing is acknowledged until you press its button)\n")
+    link = (f'<p><strong><a href="{html.escape(url)}">I&rsquo;m on my way / I&rsquo;ve got it: acknowledge</a></strong>'
+            " (the page shows the call; nothing is acknowledged until you press its button)</p>\n")
+    body = rendered.html
+    at = body.lower().rfind("</body>")
+    return replace(rendered, text=text, html=body[:at] + link + body[at:] if at >= 0 else body + link)
+
+
+REPLY_ASK = " Reply 1 to acknowledge."
+
+
+def _sms_body(rendered: RenderedNotification, ask_reply: bool) -> str:
+    """The SMS: the text's first lines, and the request for a reply that acknowledges (issue 20) when it fits."""
+    if not ask_reply:
+        return sms_text(rendered)
+    return sms_text(rendered, DEFAULT_SMS_LIMIT - len(REPLY_ASK)) + REPLY_ASK
+
+
+def _send(claimed: Delivery, rendered: RenderedNotification, deps: NotifyPorts, ask_reply: bool = False) -> SendResult:
     """One message through the channel's port; any failure becomes a result, never an exception."""
     try:
         if claimed.channel == "email":
@@ -243,7 +273,7 @@ def _send(claimed: Delivery, rendered: RenderedNotification, deps: NotifyPorts) 
         if deps.sms is None:
             return SendResult(False, reason="no SMS sender is configured")
         first = rules.first_sent(claimed, deps.clock.now())
-        return deps.sms.send(claimed.recipient, sms_text(rendered), claimed.operation_id, first)
+        return deps.sms.send(claimed.recipient, _sms_body(rendered, ask_reply), claimed.operation_id, first)
     except SendError as exc:
         return SendResult(False, reason=str(exc), transient=exc.transient)
     except SettingError as exc:  # permanent: no redelivery helps until the app setting is fixed

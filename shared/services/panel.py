@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from shared.domain.calls import HIDDEN_CONVERSATION_ACTIONS, PANEL_CONTROLS, EmergencyCall, alert_text
 from shared.domain.routing import Outcome, in_force
-from shared.ports import Ports
+from shared.ports import DeliveryStore, Ports, StoreError
+from shared.services.acknowledge import acknowledgements
 from shared.services.outbound import location_summary, responder_text
 
+log = logging.getLogger(__name__)
 RING_TIME = timedelta(seconds=30)
 # A callback the agent's panel shows ringing: redirected to her, or addressed to her identity already (direct offer).
 RINGING_OUTCOMES = (Outcome.REDIRECTED.value, Outcome.RINGING_DIRECT.value)
 
 
-def emergency_state(agent_id: str, deps: Ports) -> dict[str, Any]:
+def emergency_state(agent_id: str, deps: Ports, deliveries: DeliveryStore | None = None) -> dict[str, Any]:
     """Panel state from presence, the agent's callback windows and the incident record (three reads): the call in
-    progress, else the window in force (a real call's before a test call's, as the callback routing decides)."""
+    progress, else the window in force (a real call's before a test call's, as the callback routing decides).
+    With `deliveries`, during the call and its window, who was notified and who acknowledged (one more read)."""
     now = deps.clock.now()
     presence, _ = deps.presence.get(agent_id)
     windows = deps.windows.by_agent(agent_id)
@@ -49,7 +53,20 @@ def emergency_state(agent_id: str, deps: Ports) -> dict[str, Any]:
         "responderCallback": responder_text(call, "you") if call and (in_progress or window_open) else None,
         # What she reads to the operator during the call (the location in force at the dial, its source and age).
         "location": location_summary(call.location) if call and in_progress else None,
-    }
+    } | (_acknowledgements(call, deliveries) if call and deliveries and (in_progress or window_open) else {})
+
+
+def _acknowledgements(call: EmergencyCall, deliveries: DeliveryStore) -> dict[str, Any]:
+    """Who was notified and who said they are coming (issue 20); nothing when storage cannot say: her emergency
+    mode never depends on it."""
+    try:
+        records = deliveries.list(call.call_id)
+    except StoreError as exc:
+        log.warning("emergency call %s: acknowledgements not readable for the panel: %s", call.call_id, exc)
+        return {}
+    sent = [d for d in records if d.channel in ("email", "sms") and d.status == "accepted"]
+    return {"notified": len({d.recipient.casefold() for d in sent}),
+            "acknowledgements": acknowledgements(call, records)}
 
 
 def _callback(call: EmergencyCall | None, now: datetime) -> dict[str, Any] | None:

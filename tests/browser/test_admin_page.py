@@ -10,13 +10,14 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.seed import seeded_stack
-from local.stack import ADMIN_PRINCIPAL, LocalStack
+from local.stack import ADMIN_PRINCIPAL, LocalStack, wait_for
 from shared.agent_access import AGENT, DIALER
 from tests.browser.conftest import CHROMIUM
 
@@ -525,6 +526,73 @@ def test_axe_finds_no_violations_on_the_sites_view(page: object, stack: LocalSta
     page.get_by_role("button", name="Delete Example Works").click()
     expect(page.get_by_role("dialog")).to_be_visible()
     assert axe_violations(page) == []
+
+
+# Issue 20: who acknowledged the notification, per delivery and in one line above them. The deliveries answer is
+# routed (a real acknowledgement needs the token that only the sent email carries).
+def delivery(channel: str, recipient: str, **acknowledgement: object) -> dict[str, object]:
+    """A delivery as GET .../deliveries answers it: sent and delivered, not acknowledged unless told."""
+    return {"channel": channel, "recipient": recipient, "status": "sent", "reason": None, "attempts": 1,
+            "final": True, "operationId": "op-1", "messageId": "msg-1", "firstAttemptAt": None, "updatedAt": None,
+            "deliveryStatus": "Delivered" if channel == "email" else None, "deliveryDetail": None,
+            "delivered": True if channel == "email" else None, "deliveryStatusAt": None,
+            "acknowledgedAt": None, "acknowledgedVia": None, "secondsToAcknowledge": None, **acknowledgement}
+
+
+def test_the_incident_shows_who_acknowledged_the_notification_and_how_soon(
+        page: Any, stack: LocalStack, every_view_has_data: dict[str, str]) -> None:
+    # GIVEN the incident's three recipients: one acknowledged by email 42 s after the dial, one by SMS (a record
+    # without the figure: the view counts from the two times), one not at all
+    dialed = datetime.fromisoformat(stack.client.get("/api/manage/incidents/axe-incident")[1]["dialedAt"])
+    acked_by_sms = (dialed + timedelta(seconds=75)).isoformat()
+    answer = {"deliveries": [
+        delivery("email", "guard@example.com", acknowledgedAt=(dialed + timedelta(seconds=42)).isoformat(),
+                 acknowledgedVia="email", secondsToAcknowledge=42),
+        delivery("sms", "+12025550123", acknowledgedAt=acked_by_sms, acknowledgedVia="sms"),
+        delivery("email", "desk@example.com")]}
+    page.route("**/api/manage/incidents/axe-incident/deliveries", lambda route: route.fulfill(
+        status=200, content_type="application/json",
+        body=json.dumps({"emergencyCallId": "axe-incident", "warnings": [], **answer})))
+    # WHEN the admin opens it
+    open_page(page, every_view_has_data["incident"], "Emergency call 933 by Carol Example")
+    # THEN the summary and each row say who acknowledged, how soon after the dial and on which channel
+    expect(page.locator(".ack-summary")).to_have_text("Acknowledged by 2 of 3 recipients; first 0:42 after the dial")
+    table = page.get_by_role("table", name="Notifications")
+    expect(table.get_by_role("columnheader")).to_have_text(["Channel", "Recipient", "Status", "Delivery",
+                                                            "Acknowledged"])
+    expect(table.locator("tbody tr td:nth-child(5)")).to_have_text(["0:42 after the dial, by email",
+                                                                     "1:15 after the dial, by SMS", "—"])
+    shot(page, "incident-acknowledged")
+    violations = axe_violations(page)
+    assert violations == [], explain(violations)
+
+    # WHEN nobody has acknowledged THEN it says so
+    answer["deliveries"] = [delivery("email", "guard@example.com"), delivery("email", "desk@example.com")]
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Emergency call 933 by Carol Example")
+    expect(page.locator(".ack-summary")).to_have_text("Not acknowledged yet")
+    expect(table.locator("tbody tr td:nth-child(5)")).to_have_text(["—", "—"])
+    violations = axe_violations(page)
+    assert violations == [], explain(violations)
+
+
+def test_against_the_backend_an_incident_nobody_acknowledged_says_so(page: Any, stack: LocalStack) -> None:
+    # GIVEN Alice's 933, whose notification went to her contacts (two emails and a text), none acknowledged
+    dialer = stack.client.as_user({"userId": "svc-dialer", "userDetails": "dialer", "roles": [DIALER]})
+    call = {"agentId": "alice", "dialedNumber": "933", "countryCode": "US", "emergencyCallId": "ack-backend"}
+    status, answer = dialer.post("/api/outbound-calls", call)
+    assert status == 200, answer
+
+    def sent() -> list[dict[str, Any]]:
+        return list(stack.client.get("/api/manage/incidents/ack-backend/deliveries")[1].get("deliveries") or [])
+    assert wait_for(lambda: len(sent()) == 3), sent()
+    assert all(d["acknowledgedAt"] is None and d["secondsToAcknowledge"] is None for d in sent()), sent()
+    # WHEN the admin opens the incident THEN it says nobody acknowledged, and each row says "—"
+    open_page(page, "incidents/ack-backend", "Emergency call 933 by Alice Example")
+    expect(page.locator(".ack-summary")).to_have_text("Not acknowledged yet")
+    expect(page.get_by_role("table", name="Notifications").locator("tbody tr td:nth-child(5)")).to_have_text(
+        ["—", "—", "—"])
+    assert dialer.post("/api/outbound-calls/ack-backend/end", {})[0] == 200
 
 
 def test_an_auditor_sees_the_sites_without_change_controls(browser: object, stack: LocalStack) -> None:

@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from local.seed import seeded_stack
 from local.stack import LocalStack, wait_for
 from shared.agent_access import AGENT
-from tests.browser.test_admin_page import SHOTS
+from tests.browser.test_admin_page import SHOTS, axe_violations, explain
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -429,8 +430,6 @@ def test_the_card_s_words_for_her_confirmation_and_a_site_s_street(alice: Any) -
 
 
 def test_axe_finds_no_violations_on_the_panel_at_rest_and_in_emergency_mode(browser: Any, stack: LocalStack) -> None:
-    from tests.browser.test_admin_page import axe_violations
-
     bob = open_panel(browser, stack, BOB)
     expect(bob.get_by_role("heading", level=1)).to_have_text("Agent panel: Bob Example")
     assert axe_violations(bob) == []
@@ -440,6 +439,121 @@ def test_axe_finds_no_violations_on_the_panel_at_rest_and_in_emergency_mode(brow
     assert axe_violations(bob) == []
     bob.get_by_role("button", name="End call").click()
     bob.context.close()
+
+
+# Issue 20: her contacts' acknowledgements of the notification, from the emergency-state answer (routed here: the
+# real acknowledgement needs the token in the sent email).
+ACKED = [{"by": "g***@example.com", "channel": "email", "at": "2025-03-01T12:00:42Z", "secondsAfterDial": 42},
+         {"by": "+1 202 555 01**", "channel": "sms", "at": "2025-03-01T12:01:10Z", "secondsAfterDial": 70},
+         {"by": "s***@example.com", "channel": "email", "at": "2025-03-01T12:02:05Z", "secondsAfterDial": 125}]
+
+
+def routed_state(**changes: Any) -> dict[str, Any]:
+    """An emergency-state answer of Alice's call in progress (the backend's shape), with `changes`."""
+    return {"agentId": "alice", "emergency": True, "emergencyCallId": "ack-call", "test": False,
+            "controls": ["deviceSettings", "endCall"],
+            "alert": {"severity": "critical", "text": "Emergency call in progress"},
+            "hideConversationActions": ["save", "refresh"], "callbackNumber": "+12025550104",
+            "callbackWindowOpen": True, "callback": None,
+            "callbackWindowEndsAt": (datetime.now(UTC) + timedelta(minutes=45)).isoformat(),
+            "emergencyPath": "pool", "responderCallback": "+12025550104", "location": None,
+            "acknowledgements": [], "notified": 0} | changes
+
+
+def test_she_is_told_who_acknowledged_her_call_during_it_and_in_her_callback_window(
+        browser: Any, stack: LocalStack) -> None:
+    # GIVEN the panel during an emergency call whose notification went to three contacts, none acknowledged yet
+    answer = {"state": routed_state(notified=3)}
+    page = open_panel(browser, stack, ALICE, routes={"**/emergency-state": lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(answer["state"]))})
+    expect(page.get_by_role("alert").filter(has_text="Emergency call in progress")).to_be_visible()
+    told = page.locator("#acknowledged")
+    expect(told).to_have_attribute("role", "status")
+    expect(told).to_have_attribute("aria-live", "polite")
+    expect(told).to_have_text("Your contacts have been notified; no one has acknowledged yet.")
+
+    # WHEN one acknowledges, THEN she reads who and how long after her dial
+    answer["state"] = routed_state(notified=3, acknowledgements=ACKED[:1])
+    expect(told).to_have_text("g***@example.com acknowledged 0:42 after your call — help is on the way")
+    # and the others who did after the first are counted, the first named
+    answer["state"] = routed_state(notified=3, acknowledgements=ACKED)
+    expect(told).to_have_text("g***@example.com acknowledged 0:42 after your call, and 2 others since — "
+                              "help is on the way")
+    expect(page.get_by_role("status").filter(has_text="help is on the way")).to_be_visible()
+    # emergency mode still offers only device settings and End call
+    controls = page.get_by_role("group", name="Call controls")
+    expect(controls.get_by_role("button", name="Device settings")).to_be_visible()
+    expect(controls.get_by_role("button", name="End call")).to_be_visible()
+    for hidden in ("Save", "Refresh", "Call"):
+        expect(page.get_by_role("button", name=hidden, exact=True)).to_be_hidden()
+    shot(page, "acknowledged")
+    violations = axe_violations(page)
+    assert violations == [], explain(violations)
+
+    # WHEN the call has ended and her callback window runs, THEN she is still told
+    answer["state"] = routed_state(emergency=False, controls=None, alert=None, hideConversationActions=[],
+                                   notified=3, acknowledgements=ACKED[:2])
+    expect(page.get_by_role("status").filter(has_text="Emergency services may call you back until")).to_be_visible()
+    expect(told).to_have_text("g***@example.com acknowledged 0:42 after your call, and 1 other since — "
+                              "help is on the way")
+    shot(page, "acknowledged-window")
+    violations = axe_violations(page)
+    assert violations == [], explain(violations)
+
+    # WHEN nobody was notified (no recipient accepted) THEN nothing is said
+    answer["state"] = routed_state(emergency=False, notified=0)
+    expect(told).to_have_text("")
+    # and once her window has closed, nothing either
+    answer["state"] = routed_state(emergency=False, emergencyCallId=None, callbackWindowOpen=False,
+                                   callbackWindowEndsAt=None, notified=3, acknowledgements=ACKED)
+    expect(page.locator("#window")).to_be_hidden()
+    expect(told).to_have_text("")
+    errors = page.errors
+    page.context.close()
+    assert errors == [], errors
+
+
+def test_against_the_backend_she_is_told_her_contacts_were_notified_and_no_one_acknowledged_yet(
+        browser: Any, stack: LocalStack) -> None:
+    # GIVEN Bob, whose contact is the security desk WHEN he dials 933 (notified, as every emergency call is)
+    bob = open_panel(browser, stack, BOB)
+    expect(bob.get_by_role("heading", level=1)).to_have_text("Agent panel: Bob Example")
+    bob.get_by_label("Number to dial").fill("933")
+    with bob.expect_response("**/api/agent/outbound-calls") as dialed:
+        bob.get_by_label("Number to dial").press("Enter")
+    call_id = dialed.value.json()["emergencyCallId"]
+    told = bob.get_by_role("status").filter(has_text="Your contacts have been notified")
+    # THEN once the notification is accepted the panel says so (the email is sent off the dial's path)
+    expect(told).to_have_text("Your contacts have been notified; no one has acknowledged yet.", timeout=20_000)
+    state = stack.client.get("/api/agents/bob/emergency-state")[1]
+    assert (state["emergencyCallId"], state["acknowledgements"]) == (call_id, []) and state["notified"] >= 1, state
+    # and after End call, while his callback window runs
+    bob.get_by_role("button", name="End call").click()
+    expect(bob.get_by_role("status").filter(has_text="Emergency services may call you back until")).to_be_visible()
+    expect(told).to_be_visible()
+    errors = bob.errors
+    bob.context.close()
+    assert errors == [], errors
+
+
+def test_the_words_for_acknowledgements(alice: Any) -> None:
+    words = alice.evaluate("""async () => {
+        const m = await import('/api/agent/ui/js/acknowledgements.js');
+        const one = (s) => [{by: 'g***@example.com', channel: 'sms', at: '2025-03-01T12:00:00Z', secondsAfterDial: s}];
+        return {
+            times: [0, 9, 42, 60, 605, 3725, -3, null].map(m.minutesSeconds),
+            texts: [one(42), one(null), [...one(5), ...one(7)]].map((a) => m.acknowledgementText(
+                {acknowledgements: a, notified: 2})),
+            none: [{acknowledgements: [], notified: 1}, {acknowledgements: [], notified: 0}, {}, null]
+                .map(m.acknowledgementText),
+        };
+    }""")
+    assert words["times"] == ["0:00", "0:09", "0:42", "1:00", "10:05", "62:05", "0:00", None]
+    assert words["texts"] == ["g***@example.com acknowledged 0:42 after your call — help is on the way",
+                              "g***@example.com acknowledged your call — help is on the way",
+                              "g***@example.com acknowledged 0:05 after your call, and 1 other since — "
+                              "help is on the way"]
+    assert words["none"] == ["Your contacts have been notified; no one has acknowledged yet.", "", "", ""]
 
 
 ANNEX_ID = "panel-annex"

@@ -19,8 +19,8 @@ FUNCTION = {"Microsoft.Communication.CallEnded": "acs_call_events",
             "Microsoft.Communication.CallStarted": "acs_call_events",
             "Microsoft.Communication.EmailDeliveryReportReceived": "email_delivery_report",
             "Microsoft.Communication.IncomingCall": "inbound_callback",
-            # No function acts on an inbound SMS yet: one that reaches the ACS events function is acknowledged.
-            "Microsoft.Communication.SMSReceived": "acs_call_events"}
+            # A reply to an emergency SMS (issue 20): the examples' numbers were never notified, so nothing is acked.
+            "Microsoft.Communication.SMSReceived": "sms_reply"}
 # One agent per caller of the CallEnded examples, so each call lands in someone's history.
 CALLERS = {name: f"caller{i}" for i, name in enumerate(sorted(CALL_ENDED))}
 

@@ -172,6 +172,9 @@ def test_sign_in_is_required_and_forged_headers_are_believed_only_behind_it() ->
     assert azure_app_settings()["PRINCIPAL_HEADERS_TRUSTED"] == "app-service-authentication"
 
 
+CAPABILITY_ROUTES = ("/api/ack/",)  # the token in the path is the capability (functions/acknowledge.py)
+
+
 def test_only_function_key_apis_and_the_event_grid_webhook_skip_sign_in() -> None:
     patterns = auth_settings()["globalValidation"]["excludedPaths"]
     assert "/runtime/webhooks/EventGrid" in patterns
@@ -179,7 +182,10 @@ def test_only_function_key_apis_and_the_event_grid_webhook_skip_sign_in() -> Non
     keyed = [path for path, level in routes if level == "function"]
     assert keyed, routes
     assert [p for p in keyed if not excluded(p, patterns)] == [], "function-key routes redirected to sign-in"
-    pages = [path for path, level in routes if level != "function"]
+    capabilities = [path for path, level in routes if level != "function" and path.startswith(CAPABILITY_ROUTES)]
+    assert capabilities and [p for p in capabilities if not excluded(p, patterns)] == [], \
+        "an acknowledgement link must open without a sign-in (a guard may have no account)"
+    pages = [path for path, level in routes if level != "function" and not path.startswith(CAPABILITY_ROUTES)]
     # The sign-in pages: the admin API and page, and the agent's panel (/api/agent/, not the keyed /api/agents/).
     assert pages and all(p.startswith(("/api/manage/", "/api/agent/")) for p in pages)
     assert [p for p in pages if excluded(p, patterns)] == [], "admin and agent-panel routes must require sign-in"
