@@ -10,11 +10,11 @@ import azure.functions as func
 from functions._auth import authorized
 from functions._common import container, parse_event
 from functions._settings import report_setting_problem, settings_are_permanent
-from shared import commands, events
+from shared import commands, config, events, ports
 from shared.adapters import lanes
 from shared.auth import Access
 from shared.errors import NotFound
-from shared.services import deliveries, notify
+from shared.services import deliveries, escalation, notify
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()
@@ -38,9 +38,11 @@ def emergency_notification(event: func.EventGridEvent) -> None:
     try:
         c = container()
         with lanes.waits_at_most(lanes.FOLLOW_UP_WAIT):  # told at the same time as the call, burst or not
-            report = notify.notify_emergency(cmd.call_id, c, events.call_from_started(cmd.data),
+            described = events.call_from_started(cmd.data)
+            report = notify.notify_emergency(cmd.call_id, c, described,
                                              c.settings.fallback_email_recipients_as_typed,
                                              c.settings.public_base_url)
+            scheduled = _schedule_escalation(cmd.call_id, described, c)
     except NotFound:
         # Only an event without the call's description (an older publisher) and without a record ends here.
         log.error("emergency call %s has no record and the event does not describe it: nobody was notified "
@@ -49,10 +51,26 @@ def emergency_notification(event: func.EventGridEvent) -> None:
     for problem in report.settings:  # recorded on the delivery records; acknowledged, alerted
         report_setting_problem("emergency_notification", problem.name, str(problem), event.id)
     _measure(report, cmd.data, c)
-    if report.retry:
+    if report.retry or not scheduled:
         failed = sum(1 for o in report.outcomes if o.retry)
         unread = f"; not readable: {', '.join(report.unread)}" if report.unread else ""
-        raise RetryLater(f"emergency call {cmd.call_id}: {failed} notification(s) failed transiently{unread}; retry")
+        later = "" if scheduled else "; its escalation is not scheduled yet"
+        raise RetryLater(f"emergency call {cmd.call_id}: {failed} notification(s) failed transiently{unread}{later}; "
+                         "retry")
+
+
+def _schedule_escalation(call_id: str, described: Any, c: Any) -> bool:
+    """Who is told next if nobody acknowledges (issue 20), after the first notification went out; False when storage
+    failed (Event Grid delivers the event again: scheduling is idempotent). A setting that cannot build the store is
+    logged and alerted, never a reason to hold the event."""
+    try:
+        escalation.schedule(notify.the_call(call_id, c, described), c)
+    except ports.StoreError as exc:
+        log.warning("emergency call %s: escalation not scheduled yet: %s", call_id, exc)
+        return False
+    except config.SettingError as exc:
+        report_setting_problem("emergency_notification", exc.name, str(exc), call_id)
+    return True
 
 
 def _measure(report: notify.NotifyReport, data: dict[str, object], c: Any) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 from shared.domain.audit import AuditEntry
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
+from shared.domain.escalation import Policy, Step
 from shared.domain.lease import FreeSlot, IndexRow, Lease, PoolNumber
 from shared.domain.notify_rules import NotifyRules
 from shared.domain.presence import Presence
@@ -385,6 +386,23 @@ class SiteStore(Protocol):
         """Who is told of a call per dialed number, as the admin set it; None before any admin did."""
         ...
     def put_notify_rules(self, rules: NotifyRules) -> None: ...
+    def get_escalation_policy(self) -> Policy | None:
+        """The admin's escalation policy; None before any admin set one."""
+        ...
+    def put_escalation_policy(self, policy: Policy) -> None: ...
+
+
+class EscalationStore(Protocol):
+    """Escalation steps (issue 20), each written conditionally."""
+
+    def schedule(self, step: Step) -> bool:
+        """Insert; False when scheduled already."""
+        ...
+    def due(self, now: datetime, stuck_after: timedelta) -> list[Step]: ...
+    def of_call(self, call_id: str) -> list[Step]: ...
+    def save(self, step: Step, claimed_at: datetime | None = None) -> Step:
+        """Write if unchanged since `step.version` was read; Conflict otherwise."""
+        ...
 
 
 class SitePorts(Protocol):

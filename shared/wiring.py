@@ -17,6 +17,7 @@ from shared.ports import (
     Clock,
     Concurrency,
     DeliveryStore,
+    EscalationStore,
     EventPublisher,
     HistoryStore,
     IncomingCallLog,
@@ -217,6 +218,12 @@ class Container:
         from shared.adapters.table_sites import TableSiteStore
 
         return TableSiteStore(self.tables)
+
+    @cached_property
+    def escalations(self) -> EscalationStore:
+        from shared.adapters.table_escalations import TableEscalationStore
+
+        return TableEscalationStore(self.tables)
 
     @cached_property
     def network_sites(self) -> NetworkSites:

@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.clock import FixedClock
 from shared.domain.calls import Agent, EmergencyCall
+from shared.domain.escalation import Policy, Step
 from shared.domain.lease import FreeSlot, IndexRow, Lease, LeasePolicy, PoolNumber
 from shared.domain.notify_rules import NotifyRules
 from shared.domain.presence import Presence
@@ -325,6 +326,7 @@ class FakeSites:
         self.sites: dict[str, Site] = {}
         self.networks: dict[str, Network] = {}
         self.rules: NotifyRules | None = None
+        self.policy: Policy | None = None
 
     def list_sites(self) -> list[Site]:
         return list(self.sites.values())
@@ -355,6 +357,44 @@ class FakeSites:
     def put_notify_rules(self, rules: NotifyRules) -> None:
         self.rules = rules
 
+    def get_escalation_policy(self) -> Policy | None:
+        return self.policy
+
+    def put_escalation_policy(self, policy: Policy) -> None:
+        self.policy = policy
+
+
+class FakeEscalations:
+    """Steps with versions, conditional like the table."""
+
+    def __init__(self) -> None:
+        self.steps: dict[tuple[str, int], Step] = {}
+        self.claims: dict[tuple[str, int], datetime] = {}
+        self._versions = iter(range(1, 1_000_000))
+
+    def schedule(self, step: Step) -> bool:
+        if (step.call_id, step.index) in self.steps:
+            return False
+        self.steps[(step.call_id, step.index)] = replace(step, version=str(next(self._versions)))
+        return True
+
+    def due(self, now: datetime, stuck_after: timedelta) -> list[Step]:
+        return sorted((s for k, s in self.steps.items() if s.due_at <= now and (
+            s.status == "pending" or (s.status == "running" and self.claims.get(k, now) <= now - stuck_after))),
+            key=lambda s: s.due_at)
+
+    def of_call(self, call_id: str) -> list[Step]:
+        return sorted((s for s in self.steps.values() if s.call_id == call_id), key=lambda s: s.index)
+
+    def save(self, step: Step, claimed_at: datetime | None = None) -> Step:
+        key = (step.call_id, step.index)
+        if key not in self.steps or self.steps[key].version != step.version:
+            raise Conflict("changed")
+        if claimed_at is not None:
+            self.claims[key] = claimed_at
+        self.steps[key] = replace(step, version=str(next(self._versions)))
+        return self.steps[key]
+
 
 class FakeDeps:
     """All ports in memory, a fixed clock at T0 and the default lease policy."""
@@ -376,6 +416,7 @@ class FakeDeps:
         self.routing_holds = FakeRoutingHolds()
         self.concurrency = Sequential()
         self.sites = FakeSites()
+        self.escalations = FakeEscalations()
         self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10),
                                   max_call=timedelta(hours=4))
 

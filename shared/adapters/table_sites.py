@@ -9,12 +9,15 @@ from typing import Any
 
 from shared.adapters.tables import Tables, delete, escape_key, get_entity, insert, query, upsert
 from shared.domain.civic import CivicAddress, from_json
+from shared.domain.escalation import Policy, parse_policy
 from shared.domain.notify_rules import NotifyRules, from_stored
 from shared.domain.sites import Network, Place, Site
+from shared.errors import ValidationError
 
 TABLE = "sites"
 SITE, NETWORK = "site", "network"
 RULES, NOTIFY_RULES = "rules", "notify"  # one row: who is told of a call, per dialed number
+ESCALATION = "escalation"  # one row in the same partition: the escalation policy
 
 
 class TableSiteStore:
@@ -64,6 +67,18 @@ class TableSiteStore:
         except ValueError:  # a row this code never wrote: the defaults, and the admin can save rules over it
             return None
         return from_stored(stored) if isinstance(stored, dict) else None
+
+    def get_escalation_policy(self) -> Policy | None:
+        entity = get_entity(self._table(), RULES, ESCALATION)
+        if entity is None:
+            return None
+        try:
+            return parse_policy(json.loads(entity.get("policy") or "null"))
+        except (ValueError, ValidationError):  # a row this version cannot read: the default, and the admin saves over
+            return None
+
+    def put_escalation_policy(self, policy: Policy) -> None:
+        upsert(self._table(), {"PartitionKey": RULES, "RowKey": ESCALATION, "policy": json.dumps(policy.as_json())})
 
     def put_notify_rules(self, rules: NotifyRules) -> None:
         upsert(self._table(), {"PartitionKey": RULES, "RowKey": NOTIFY_RULES,

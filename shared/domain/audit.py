@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 ENTITIES = ("agent", "template", "callback-number", "capacity-profile", "outbound-profile", "resource-number",
-            "routing-rule", "site", "notification-rules")
+            "routing-rule", "site", "notification-rules", "escalation-policy")
 
 
 @dataclass(frozen=True)

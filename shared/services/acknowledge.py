@@ -73,7 +73,7 @@ def acknowledge_reply(sender: str, text: str, deps: AckPorts) -> str:
     if record is None:
         return "unknown_number"
     call = _call(record.call_id, deps)
-    if call is None or not _within_window(call, deps.clock.now()):
+    if call is None or not within_window(call, deps.clock.now()):
         return "closed"
     if record.acknowledged:
         return "already"
@@ -93,7 +93,7 @@ def acknowledgements(call: EmergencyCall, records: list[Delivery]) -> list[dict[
 def _open(token: str, deps: AckPorts) -> Found:
     record = deps.deliveries.by_ack_token(token) if TOKEN.fullmatch(token or "") else None
     call = _call(record.call_id, deps) if record is not None else None
-    if record is None or call is None or record.ack_token != token or not _within_window(call, deps.clock.now()):
+    if record is None or call is None or record.ack_token != token or not within_window(call, deps.clock.now()):
         raise NotFound("no such acknowledgement link")  # the same answer whatever was wrong
     return Found(record, call)
 
@@ -103,7 +103,7 @@ def _call(call_id: str, deps: AckPorts) -> EmergencyCall | None:
     return loaded[0] if loaded is not None and loaded[0].described else None
 
 
-def _within_window(call: EmergencyCall, now: datetime) -> bool:
+def within_window(call: EmergencyCall, now: datetime) -> bool:
     """The link works until the call's callback window ends (at least the hour after the dial)."""
     until = max(call.callback_until or call.dialed_at, call.dialed_at + DEFAULT_CALLBACK_WINDOW)
     return now <= until

@@ -73,6 +73,26 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     goes to `fallback_emails` (FALLBACK_EMAIL_RECIPIENTS, as typed: its valid addresses are notified). `ack_base`:
     the app's public address; each email then carries its recipient's acknowledgement link, each SMS asks for a
     reply (issue 20)."""
+    call = the_call(call_id, deps, described)
+    agent = deps.agents.get(call.agent_id)
+    unread: list[str] = []
+    audiences = _audiences(call, deps, unread)
+    desk = site_desk(call, deps, unread) if SITE_DESK in audiences else Desk()
+    plan = plan_notifications(agent, call.agent_id, _sms_configured(deps), fallback_emails, desk, AGENT in audiences)
+    records = records_of(call_id, deps)
+    jobs = plan.jobs + _unsettled(records, plan.jobs)
+    for w in plan.warnings:
+        _record_warning(call_id, w, deps)
+    codes = tuple(w.code for w in plan.warnings)
+    if not jobs:
+        return NotifyReport(call_id, (), codes, unread=tuple(unread))
+    outcomes, more = send_to(call, agent, jobs, records, deps, ack_base)
+    return NotifyReport(call_id, outcomes, codes + more, _unusable({c for c, _ in jobs}, deps), tuple(unread))
+
+
+def the_call(call_id: str, deps: NotifyPorts, described: EmergencyCall | None = None) -> EmergencyCall:
+    """The call as notified: its record, or the event's account of it when the record is missing or partial;
+    NotFound when neither describes it."""
     loaded = deps.calls.get(call_id)
     record = loaded[0] if loaded is not None else None
     # A tombstone (the end came first) knows the end, not the call, and a record rebuilt from a lease lacks the
@@ -81,33 +101,29 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     call = described if described is not None and partial else record
     if call is None or not call.described:
         raise NotFound(f"no emergency call record {call_id}")
-    agent = deps.agents.get(call.agent_id)
-    unread: list[str] = []
-    audiences = _audiences(call, deps, unread)
-    desk = _site_desk(call, deps, unread) if SITE_DESK in audiences else Desk()
-    plan = plan_notifications(agent, call.agent_id, _sms_configured(deps), fallback_emails, desk, AGENT in audiences)
-    records = _records(call_id, deps)
-    jobs = plan.jobs + _unsettled(records, plan.jobs)
-    for w in plan.warnings:
-        _record_warning(call_id, w, deps)
-    codes = tuple(w.code for w in plan.warnings)
-    if not jobs:
-        return NotifyReport(call_id, (), codes, unread=tuple(unread))
+    return call
+
+
+def send_to(call: EmergencyCall, agent: Agent | None, jobs: tuple[tuple[Channel, str], ...], records: Records | None,
+            deps: NotifyPorts, ack_base: str | None) -> tuple[tuple[Outcome, ...], tuple[str, ...]]:
+    """Render the call's notification once and deliver it to each (channel, recipient), once per call however often
+    asked (the delivery records); answers the outcomes and the warning codes recorded (a template fallback)."""
     rendered, fallback = _render(call, agent, deps)
+    codes: tuple[str, ...] = ()
     if fallback is not None:
-        _record_warning(call_id, fallback, deps)
-        codes += (fallback.code,)
+        _record_warning(call.call_id, fallback, deps)
+        codes = (fallback.code,)
     workers = min(MAX_PARALLEL_SENDS, len(jobs))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
-        outcomes = tuple(pool.map(lambda job: _deliver(call_id, job[0], job[1], rendered, deps, records, ack_base),
-                                  jobs))
-    return NotifyReport(call_id, outcomes, codes, _unusable({c for c, _ in jobs}, deps), tuple(unread))
+        outcomes = tuple(pool.map(
+            lambda job: _deliver(call.call_id, job[0], job[1], rendered, deps, records, ack_base), jobs))
+    return outcomes, codes
 
 
 Records = dict[tuple[str, str], Delivery]
 
 
-def _records(call_id: str, deps: NotifyPorts) -> Records | None:
+def records_of(call_id: str, deps: NotifyPorts) -> Records | None:
     """The call's delivery records by (channel, recipient folded), in one query (instead of a read per recipient);
     None when they cannot be read (each recipient's record is then read on its own)."""
     try:
@@ -140,7 +156,7 @@ def _audiences(call: EmergencyCall, deps: NotifyPorts, unread: list[str]) -> tup
     return rules.audiences(call.dialed_number, call.test)
 
 
-def _site_desk(call: EmergencyCall, deps: NotifyPorts, unread: list[str]) -> Desk:
+def site_desk(call: EmergencyCall, deps: NotifyPorts, unread: list[str]) -> Desk:
     """The security desk of the site the call's location names; when the site cannot be read, none in this run
     (her own contacts are told at once) and the desk on the redelivery (`unread`)."""
     site_id = (call.location or {}).get("siteId")

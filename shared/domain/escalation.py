@@ -1,0 +1,168 @@
+"""Escalation of an emergency notification nobody acknowledged (issue 20): the admin's policy and its steps. Pure.
+
+The first tier is the notification itself, at the dial (who it tells: the notification rules). The policy's tiers
+follow, each a wait after the dial, the audiences it tells and on which channels; a step per tier is scheduled when
+the call is notified and runs when due unless an acknowledgement has made it unnecessary (mode `any`: one person;
+`allFirstTier`: every recipient of the first tier). A 933 test never escalates unless the policy says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from shared.domain.delivery import Delivery
+from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
+from shared.errors import ValidationError
+
+AUDIENCES = {"agent": "the agent's own contacts", "siteDesk": "the security desk of her site",
+             "onCall": "the on-call recipients of this policy"}
+CHANNELS = ("email", "sms")
+MODES = {"any": "one acknowledgement stops the escalation",
+         "allFirstTier": "every recipient first notified must acknowledge"}
+MIN_WAIT = timedelta(seconds=30)
+MAX_WAIT = timedelta(hours=1)  # the callback window: a later step would tell people of a call long over
+MAX_TIERS = 5
+Mode = Literal["any", "allFirstTier"]
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    after: timedelta  # after the dial
+    audiences: tuple[str, ...]
+    channels: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "afterSeconds": int(self.after.total_seconds()), "audiences": list(self.audiences),
+                "channels": list(self.channels)}
+
+
+@dataclass(frozen=True)
+class Policy:
+    tiers: tuple[Tier, ...]
+    mode: Mode = "any"
+    on_call_emails: tuple[str, ...] = ()
+    on_call_sms: tuple[str, ...] = ()
+    escalate_tests: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"tiers": [t.as_json() for t in self.tiers], "mode": self.mode,
+                "onCall": {"emails": list(self.on_call_emails), "sms": list(self.on_call_sms)},
+                "escalateTests": self.escalate_tests}
+
+
+DEFAULT_POLICY = Policy(tiers=(Tier("Security desk and on call", timedelta(minutes=5), ("siteDesk", "onCall"),
+                                    ("email", "sms")),))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One tier of one call, due at a time; what it tells is copied from the policy when scheduled (an edit of the
+    policy never changes a call already escalating)."""
+
+    call_id: str
+    index: int
+    due_at: datetime
+    tier: Tier
+    on_call_emails: tuple[str, ...] = ()
+    on_call_sms: tuple[str, ...] = ()
+    mode: Mode = "any"
+    status: str = "pending"  # pending, running, done, skipped
+    outcome: str = ""  # done: "told N"; skipped: acknowledged, window_ended, call_unknown
+    ran_at: datetime | None = None
+    version: str | None = field(default=None, compare=False)
+
+
+def steps_for(call_id: str, dialed_at: datetime, test: bool, policy: Policy) -> list[Step]:
+    """The steps a call's notification schedules: none for a test unless the policy escalates tests."""
+    if test and not policy.escalate_tests:
+        return []
+    return [Step(call_id, i + 1, dialed_at + t.after, t, policy.on_call_emails, policy.on_call_sms, policy.mode)
+            for i, t in enumerate(policy.tiers)]
+
+
+def acknowledged_enough(step: Step, records: list[Delivery]) -> bool:
+    """Whether the acknowledgements so far make the step unnecessary."""
+    sent = [d for d in records if d.channel in CHANNELS]
+    if step.mode == "any":
+        return any(d.acknowledged for d in sent)
+    people: dict[str, bool] = {}
+    for d in sent:  # a recipient emailed and texted is one person when either acknowledged
+        people[d.recipient.casefold()] = people.get(d.recipient.casefold(), False) or d.acknowledged
+    first = [d for d in sent if d.first_attempt_at is not None]
+    return bool(first) and all(people[d.recipient.casefold()] for d in first)
+
+
+def parse_policy(body: Any) -> Policy:
+    """The admin's policy, strict; every problem named by its field (`tiers[1].afterSeconds`)."""
+    if not isinstance(body, dict):
+        raise ValidationError("policy", "must be an object with tiers, mode, onCall, escalateTests")
+    unknown = [k for k in body if k not in ("tiers", "mode", "onCall", "escalateTests")]
+    if unknown:
+        raise ValidationError(unknown[0], "is not a field of an escalation policy (tiers, mode, onCall, escalateTests)")
+    raw = body.get("tiers")
+    if not isinstance(raw, list) or not raw:
+        raise ValidationError("tiers", "must list at least one tier: who is told when nobody has acknowledged")
+    if len(raw) > MAX_TIERS:
+        raise ValidationError("tiers", f"must list at most {MAX_TIERS} tiers")
+    tiers = tuple(_tier(i, t) for i, t in enumerate(raw))
+    for i in range(1, len(tiers)):
+        if tiers[i].after <= tiers[i - 1].after:
+            raise ValidationError(f"tiers[{i}].afterSeconds", "must come after the tier before it (each tier waits "
+                                  "longer than the last: no tier repeats or goes back)")
+    mode = body.get("mode", "any")
+    if mode not in MODES:
+        raise ValidationError("mode", f"must be one of {', '.join(MODES)}")
+    on_call = body.get("onCall") or {}
+    if not isinstance(on_call, dict) or set(on_call) - {"emails", "sms"}:
+        raise ValidationError("onCall", "must be {\"emails\": [...], \"sms\": [...]}")
+    emails = _recipients(on_call.get("emails"), "onCall.emails", parse_email_recipients)
+    sms = _recipients(on_call.get("sms"), "onCall.sms", parse_sms_recipients)
+    if any("onCall" in t.audiences for t in tiers) and not (emails or sms):
+        raise ValidationError("onCall", "names no recipient, yet a tier tells the on-call recipients")
+    tests = body.get("escalateTests", False)
+    if not isinstance(tests, bool):
+        raise ValidationError("escalateTests", "must be true or false")
+    return Policy(tiers, mode, emails, sms, tests)
+
+
+def _tier(index: int, raw: Any) -> Tier:
+    where = f"tiers[{index}]"
+    if not isinstance(raw, dict) or set(raw) - {"name", "afterSeconds", "audiences", "channels"}:
+        raise ValidationError(where, "must be {name, afterSeconds, audiences, channels}")
+    name = raw.get("name") or f"Tier {index + 2}"
+    if not isinstance(name, str) or len(name) > 80:
+        raise ValidationError(f"{where}.name", "must be text of at most 80 characters")
+    seconds = raw.get("afterSeconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise ValidationError(f"{where}.afterSeconds", "must be a whole number of seconds after the dial")
+    after = timedelta(seconds=seconds)
+    if not MIN_WAIT <= after <= MAX_WAIT:
+        raise ValidationError(f"{where}.afterSeconds", f"must be from {int(MIN_WAIT.total_seconds())} to "
+                              f"{int(MAX_WAIT.total_seconds())} seconds (the callback window)")
+    audiences = _choice(raw.get("audiences"), f"{where}.audiences", AUDIENCES)
+    channels = _choice(raw.get("channels"), f"{where}.channels", CHANNELS)
+    return Tier(name.strip(), after, audiences, channels)
+
+
+def _choice(raw: Any, where: str, known: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
+        raise ValidationError(where, f"must list at least one of {', '.join(known)}")
+    unknown = [x for x in raw if x not in known]
+    if unknown:
+        hint = " (voice escalation is not available yet)" if "voice" in unknown else ""
+        raise ValidationError(where, f"{unknown[0]!r} is not one of {', '.join(known)}{hint}")
+    return tuple(x for x in known if x in raw)
+
+
+def _recipients(raw: Any, where: str, parse: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw) or len(raw) > 20:
+        raise ValidationError(where, "must be a list of at most 20 recipients")
+    try:
+        return tuple(parse("; ".join(raw))) if raw else ()
+    except RecipientListError as exc:
+        raise ValidationError(where, "; ".join(e.describe() for e in exc.errors)) from exc

@@ -1,0 +1,144 @@
+"""Use cases of escalation (issue 20): schedule a call's steps when it is notified, run each when due unless an
+acknowledgement made it unnecessary, and the admin's policy.
+
+Durable and exact: each step is a stored record with its due time, claimed with a conditional write before it runs
+(two timers never run one step), and its messages go through the notification's delivery records, so each recipient
+and channel is told once however often a step is retried; a step whose run died is taken over after STUCK_AFTER.
+The scheduler is a 10-second timer (functions/escalation.py): a step runs within about 10 seconds of its due time on
+one instance, with no queue to provision, and a host killed mid-step is retaken by the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from shared.domain.audit import Actor
+from shared.domain.calls import EmergencyCall
+from shared.domain.delivery import Channel
+from shared.domain.escalation import DEFAULT_POLICY, MODES, Policy, Step, acknowledged_enough, steps_for
+from shared.domain.notify_plan import plan_notifications
+from shared.ports import AuditLog, Conflict, EscalationStore, EventPublisher, NotifyPorts, StoreError
+from shared.services import audit, notify
+from shared.services.acknowledge import within_window
+
+log = logging.getLogger(__name__)
+
+STEP_EVENT = "Emergency.EscalationStep"
+STUCK_AFTER = timedelta(seconds=60)  # a claimed step not finished by then: its run died, the next run retakes it
+_NAMESPACE = uuid.UUID("5d1f7a3c-2b9e-4c6d-8a1f-3e7b9c2d4f60")
+POLICY_ENTITY = "escalation-policy"
+
+
+class EscalationPorts(NotifyPorts, Protocol):
+    escalations: EscalationStore
+    events: EventPublisher
+    audit: AuditLog
+
+
+def schedule(call: EmergencyCall, deps: EscalationPorts) -> int:
+    """The call's steps under the policy in force now (copied into each step); idempotent; StoreError to retry."""
+    steps = steps_for(call.call_id, call.dialed_at, call.test, _policy(deps))
+    return sum(1 for s in steps if deps.escalations.schedule(s))
+
+
+def run_due(deps: EscalationPorts, ack_base: str | None = None) -> list[Step]:
+    """Run every step due now; answers the steps this run finished (done or skipped), each once."""
+    now = deps.clock.now()
+    finished = []
+    for step in deps.escalations.due(now, STUCK_AFTER):
+        try:
+            claimed = deps.escalations.save(replace(step, status="running"), claimed_at=now)
+        except Conflict:
+            continue  # another run has it
+        try:
+            finished.append(_run(claimed, deps, ack_base))
+        except StoreError as exc:  # left running: retaken after STUCK_AFTER (its sends are once per recipient)
+            log.warning("escalation step %s/%d: storage failed, retried later: %s", step.call_id, step.index, exc)
+    return finished
+
+
+def _run(step: Step, deps: EscalationPorts, ack_base: str | None) -> Step:
+    now = deps.clock.now()
+    loaded = deps.calls.get(step.call_id)
+    call = loaded[0] if loaded else None
+    records = deps.deliveries.list(step.call_id)
+    if call is None or not call.described:
+        outcome, told = "call_unknown", 0
+    elif not within_window(call, now):
+        outcome, told = "window_ended", 0
+    elif acknowledged_enough(step, records):
+        outcome, told = "acknowledged", 0
+    else:
+        jobs = _recipients(step, call, deps)
+        known = notify.records_of(step.call_id, deps)
+        outcomes, _ = notify.send_to(call, deps.agents.get(call.agent_id), jobs, known, deps, ack_base) if jobs \
+            else ((), ())
+        told = sum(1 for o in outcomes if o.status == "accepted")
+        outcome = f"told {told}" if jobs else "nobody_to_tell"
+    skipped = outcome in ("acknowledged", "window_ended", "call_unknown")
+    done = deps.escalations.save(replace(step, status="skipped" if skipped else "done", outcome=outcome, ran_at=now))
+    _announce(done, call, now, deps)
+    log.info("escalation step %s/%d (%s): %s, %.1f s after due", step.call_id, step.index, step.tier.name, outcome,
+             (now - step.due_at).total_seconds())
+    return done
+
+
+def _recipients(step: Step, call: EmergencyCall, deps: EscalationPorts) -> tuple[tuple[Channel, str], ...]:
+    jobs: list[tuple[Channel, str]] = []
+    if "agent" in step.tier.audiences:
+        jobs += plan_notifications(deps.agents.get(call.agent_id), call.agent_id, True).jobs
+    if "siteDesk" in step.tier.audiences:
+        desk = notify.site_desk(call, deps, [])
+        jobs += [("email", e) for e in desk.emails] + [("sms", p) for p in desk.sms]
+    if "onCall" in step.tier.audiences:
+        jobs += [("email", e) for e in step.on_call_emails] + [("sms", p) for p in step.on_call_sms]
+    if deps.sms is None:
+        jobs = [j for j in jobs if j[0] != "sms"]
+    wanted = [(c, r) for c, r in jobs if c in step.tier.channels]
+    return tuple(dict.fromkeys((c, r) for c, r in wanted))
+
+
+def _announce(step: Step, call: EmergencyCall | None, now: datetime, deps: EscalationPorts) -> None:
+    data = {"emergencyCallId": step.call_id, "agentId": call.agent_id if call else None,
+            "test": call.test if call else None, "tier": step.index, "name": step.tier.name,
+            "status": step.status, "outcome": step.outcome, "dueAt": step.due_at.isoformat(),
+            "ranAt": now.isoformat(), "lateSeconds": round((now - step.due_at).total_seconds(), 1)}
+    try:
+        deps.events.publish(STEP_EVENT, f"emergency-calls/{step.call_id}", data,
+                            str(uuid.uuid5(_NAMESPACE, f"{step.call_id}\x1f{step.index}")))
+    except Exception as exc:  # the step is recorded (the incident shows it)
+        log.warning("escalation step %s/%d: event not published: %s", step.call_id, step.index, exc)
+
+
+def steps_view(call_id: str, deps: Any) -> list[dict[str, Any]]:
+    """The incident's escalation steps, for the admin's timeline."""
+    return [{"tier": s.index, "name": s.tier.name, "dueAt": s.due_at.isoformat(), "status": s.status,
+             "outcome": s.outcome, "ranAt": s.ran_at.isoformat() if s.ran_at else None,
+             "audiences": list(s.tier.audiences), "channels": list(s.tier.channels)}
+            for s in deps.escalations.of_call(call_id)]
+
+
+def _policy(deps: EscalationPorts) -> Policy:
+    return deps.sites.get_escalation_policy() or DEFAULT_POLICY
+
+
+def get_policy(deps: EscalationPorts) -> dict[str, Any]:
+    return {"policy": _policy(deps).as_json(), "default": DEFAULT_POLICY.as_json(), "modes": MODES}
+
+
+def put_policy(policy: Policy, actor: Actor, deps: EscalationPorts) -> dict[str, Any]:
+    old = _policy(deps)
+    deps.sites.put_escalation_policy(policy)
+    audit.record(deps, actor, "updated", POLICY_ENTITY, "current", _audited(old), _audited(policy))
+    return get_policy(deps)
+
+
+def _audited(p: Policy) -> dict[str, Any]:
+    return {"mode": p.mode, "escalateTests": str(p.escalate_tests).lower(),
+            "onCall": "; ".join((*p.on_call_emails, *p.on_call_sms)),
+            **{f"tier{i + 2}": f"{t.name}: after {int(t.after.total_seconds())} s, {', '.join(t.audiences)} by "
+               f"{', '.join(t.channels)}" for i, t in enumerate(p.tiers)}}
