@@ -105,5 +105,6 @@ def manage_incident_deliveries(req: func.HttpRequest) -> func.HttpResponse:
     """Delivery records and notification warnings of one emergency call (incident readers only)."""
     def run(_: object) -> object:
         call_id = commands.check_id("emergencyCallId", req.route_params.get("emergencyCallId", ""))
-        return deliveries.list_deliveries(call_id, container())
+        c = container()
+        return deliveries.list_deliveries(call_id, c) | {"escalations": escalation.steps_view(call_id, c)}
     return authorized(req, Access.INCIDENTS, run)

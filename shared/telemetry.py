@@ -65,7 +65,7 @@ class Telemetry:
         meter = metrics.get_meter("emergency-calling")
         self._histograms = {name: meter.create_histogram(name, unit="ms") for name in (
             "emergency.dial_to_lease_ms", "emergency.dial_to_dnd_ms", "emergency.dial_to_notification_ms",
-            "callback.event_to_redirect_ms")}
+            "callback.event_to_redirect_ms", "escalation.due_to_run_ms")}
         self._pool_free = meter.create_histogram("pool.free", unit="{number}")
 
     def duration(self, name: str, ms: float, **dimensions: str) -> None:

@@ -36,8 +36,9 @@ class TableEscalationStore:
 
     def due(self, now: datetime, stuck_after: timedelta) -> list[Step]:
         """Steps due by `now` not yet run, and steps a run claimed more than `stuck_after` ago (it died)."""
-        rows = query(self._table(), "PartitionKey eq @pk and dueAt le @now and (status eq 'pending' or "
-                     "(status eq 'running' and claimedAt le @stuck))", pk=PARTITION, now=ts(now),
+        # The SDK reads each @name up to the next space: keep one after each.
+        rows = query(self._table(), "PartitionKey eq @pk and dueAt le @now and ( status eq 'pending' or "
+                     "( status eq 'running' and claimedAt le @stuck ) )", pk=PARTITION, now=ts(now),
                      stuck=ts(now - stuck_after))
         return sorted((_step(e) for e in rows), key=lambda s: s.due_at)
 
