@@ -36,7 +36,8 @@ def deps() -> Iterator[NotifyDeps]:
                                   "ACS_RESOURCE_ID": "/acs/resource",
                                   "PRINCIPAL_HEADERS_TRUSTED": "local-host"})  # headers as the local host's
     configure(settings=settings, clock=d.clock, agents=d.agents, calls=d.calls, mailer=d.mailer,
-              sms=d.sms, deliveries=d.deliveries, templates=d.templates, telemetry=d.telemetry)
+              sms=d.sms, deliveries=d.deliveries, templates=d.templates, telemetry=d.telemetry,
+              escalations=d.escalations, sites=d.sites)
     yield d
     reset()
 
