@@ -16,7 +16,7 @@ from functions._common import container
 from shared import commands
 from shared.auth import Principal
 from shared.domain import escalation as policies
-from shared.services import escalation
+from shared.services import escalation, escalation_policy
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()
@@ -39,6 +39,6 @@ def manage_escalation_policy(req: func.HttpRequest) -> func.HttpResponse:
     def run(who: Principal) -> object:
         if req.method == "PUT":
             policy = policies.parse_policy(commands.parse_json_object(req.get_body()))
-            return escalation.put_policy(policy, who.actor, container())
-        return escalation.get_policy(container())
+            return escalation_policy.put_policy(policy, who.actor, container())
+        return escalation_policy.get_policy(container())
     return authorized(req, access_for(req), run)

@@ -12,7 +12,7 @@ from azure.core import MatchConditions
 from azure.data.tables import UpdateMode
 
 from shared.adapters.tables import Tables, dt, escape_key, insert, query, translate_errors, ts
-from shared.domain.escalation import Step, Tier
+from shared.domain.escalation import DEFAULT_VOICE_CALLS, Step, Tier
 from shared.ports import Conflict
 
 TABLE = "escalations"
@@ -61,7 +61,7 @@ def _row(s: Step) -> dict[str, Any]:
     row = {"PartitionKey": PARTITION, "RowKey": f"{escape_key(s.call_id)}|{s.index:02d}", "callId": s.call_id,
            "index": s.index, "dueAt": ts(s.due_at), "status": s.status, "outcome": s.outcome,
            "tier": json.dumps(s.tier.as_json()), "mode": s.mode, "onCallEmails": json.dumps(list(s.on_call_emails)),
-           "onCallSms": json.dumps(list(s.on_call_sms)), "ranAt": ts(s.ran_at)}
+           "onCallSms": json.dumps(list(s.on_call_sms)), "voiceCalls": s.voice_calls, "ranAt": ts(s.ran_at)}
     return {k: v for k, v in row.items() if v is not None}
 
 
@@ -73,5 +73,5 @@ def _step(e: dict[str, Any]) -> Step:
                 Tier(tier["name"], timedelta(seconds=tier["afterSeconds"]), tuple(tier["audiences"]),
                      tuple(tier["channels"])),
                 tuple(json.loads(e.get("onCallEmails") or "[]")), tuple(json.loads(e.get("onCallSms") or "[]")),
-                e.get("mode") or "any", e.get("status") or "pending", e.get("outcome") or "", dt(e.get("ranAt")),
-                e.get("_etag"))
+                e.get("mode") or "any", int(e.get("voiceCalls") or DEFAULT_VOICE_CALLS), e.get("status") or "pending",
+                e.get("outcome") or "", dt(e.get("ranAt")), e.get("_etag"))

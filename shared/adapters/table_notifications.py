@@ -27,7 +27,7 @@ from shared.domain.template_versions import TEMPLATE_NAME, TemplateVersion
 
 _DELIVERY_TIMES = ("first_attempt_at", "updated_at", "delivery_status_at", "acknowledged_at")
 _DELIVERY_FIELDS = ("call_id", "channel", "recipient", "status", "operation_id", "attempts", "reason", "message_id",
-                    "final", "delivery_status", "delivery_detail", "ack_token", "acknowledged_via")
+                    "final", "delivery_status", "delivery_detail", "ack_token", "acknowledged_via", "step")
 ACK_KEY = "ack:"  # index rows from a recipient's acknowledgement token to her delivery record
 REPLY_KEY = "reply:"  # index rows from an SMS recipient's number to her latest notification (an SMS reply's match)
 
@@ -124,6 +124,7 @@ def _delivery(e: dict[str, Any]) -> Delivery:
     fields["attempts"] = int(fields["attempts"] or 0)
     fields["final"] = bool(fields["final"])
     fields["ack_token"] = fields["ack_token"] or ""
+    fields["step"] = int(fields["step"] or 0)
     return Delivery(**fields, version=e.get("_etag"))
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-Channel = Literal["email", "sms", "none"]
+Channel = Literal["email", "sms", "voice", "none"]
 Status = Literal["queued", "accepted", "failed", "warning"]
 
 MAX_ATTEMPTS = 5
@@ -40,6 +40,7 @@ class Delivery:
     ack_token: str = ""  # the recipient's personal acknowledgement capability (issue 20): unguessable, never derived
     acknowledged_at: datetime | None = None
     acknowledged_via: str | None = None  # the channel the person acknowledged on: email (the link), sms (a reply)
+    step: int = 0  # who sent it: 0 the notification at the dial, n the escalation step n (issue 20)
     version: str | None = None
 
     @property
@@ -90,11 +91,12 @@ def warning(call_id: str, code: str, message: str, now: datetime) -> Delivery:
     return Delivery(call_id, "none", code, "warning", reason=message, updated_at=now, final=True)
 
 
-def claim(current: Delivery | None, call_id: str, channel: Channel, recipient: str, now: datetime) -> Delivery:
+def claim(current: Delivery | None, call_id: str, channel: Channel, recipient: str, now: datetime,
+          step: int = 0) -> Delivery:
     """The queued record written before a send: one more attempt, first attempt time kept."""
     if current is None:
         return Delivery(call_id, channel, recipient, "queued", operation_id(call_id, channel, recipient),
-                        attempts=1, first_attempt_at=now, updated_at=now, ack_token=new_ack_token())
+                        attempts=1, first_attempt_at=now, updated_at=now, ack_token=new_ack_token(), step=step)
     return replace(current, status="queued", attempts=current.attempts + 1, updated_at=now,
                    first_attempt_at=current.first_attempt_at or now)
 

@@ -16,14 +16,16 @@ from shared.domain.delivery import Delivery
 from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
 from shared.errors import ValidationError
 
-AUDIENCES = {"agent": "the agent's own contacts", "siteDesk": "the security desk of her site",
-             "onCall": "the on-call recipients of this policy"}
-CHANNELS = ("email", "sms")
+AUDIENCES = {"notified": "everyone the first notification told", "agent": "the agent's own contacts",
+             "siteDesk": "the security desk of her site", "onCall": "the on-call recipients of this policy"}
+CHANNELS = ("email", "sms", "voice")  # voice: a Call Automation call to each recipient's phone number
 MODES = {"any": "one acknowledgement stops the escalation",
          "allFirstTier": "every recipient first notified must acknowledge"}
 MIN_WAIT = timedelta(seconds=30)
 MAX_WAIT = timedelta(hours=1)  # the callback window: a later step would tell people of a call long over
 MAX_TIERS = 5
+MAX_VOICE_CALLS = 5  # per recipient and call: the cap an admin may set
+DEFAULT_VOICE_CALLS = 2
 Mode = Literal["any", "allFirstTier"]
 
 
@@ -44,17 +46,21 @@ class Policy:
     tiers: tuple[Tier, ...]
     mode: Mode = "any"
     on_call_emails: tuple[str, ...] = ()
-    on_call_sms: tuple[str, ...] = ()
-    escalate_tests: bool = False
+    on_call_sms: tuple[str, ...] = ()  # phone numbers: texted on the sms channel, called on the voice channel
+    escalate_tests: bool = False  # a 933 test: never by voice, even when it escalates
+    voice_calls: int = DEFAULT_VOICE_CALLS  # at most this many calls to one recipient for one emergency call
 
     def as_json(self) -> dict[str, Any]:
         return {"tiers": [t.as_json() for t in self.tiers], "mode": self.mode,
                 "onCall": {"emails": list(self.on_call_emails), "sms": list(self.on_call_sms)},
-                "escalateTests": self.escalate_tests}
+                "escalateTests": self.escalate_tests, "voiceCallsPerRecipient": self.voice_calls}
 
 
-DEFAULT_POLICY = Policy(tiers=(Tier("Security desk and on call", timedelta(minutes=5), ("siteDesk", "onCall"),
-                                    ("email", "sms")),))
+# Tier 1 is the notification at the dial (email and SMS); nobody acknowledged after 2 minutes: a voice call to the
+# same people; after 5: the security desk and the on-call recipients on every channel.
+DEFAULT_POLICY = Policy(tiers=(
+    Tier("Call the people notified", timedelta(minutes=2), ("notified",), ("voice",)),
+    Tier("Security desk and on call", timedelta(minutes=5), ("siteDesk", "onCall"), ("email", "sms", "voice"))))
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class Step:
     on_call_emails: tuple[str, ...] = ()
     on_call_sms: tuple[str, ...] = ()
     mode: Mode = "any"
+    voice_calls: int = DEFAULT_VOICE_CALLS
     status: str = "pending"  # pending, running, done, skipped
     outcome: str = ""  # done: "told N"; skipped: acknowledged, window_ended, call_unknown
     ran_at: datetime | None = None
@@ -76,11 +83,15 @@ class Step:
 
 
 def steps_for(call_id: str, dialed_at: datetime, test: bool, policy: Policy) -> list[Step]:
-    """The steps a call's notification schedules: none for a test unless the policy escalates tests."""
+    """The steps a call's notification schedules: none for a test unless the policy escalates tests, and then never
+    by voice (a tier of a test left with no channel is no step)."""
     if test and not policy.escalate_tests:
         return []
-    return [Step(call_id, i + 1, dialed_at + t.after, t, policy.on_call_emails, policy.on_call_sms, policy.mode)
-            for i, t in enumerate(policy.tiers)]
+    tiers = [t if not test else Tier(t.name, t.after, t.audiences, tuple(c for c in t.channels if c != "voice"))
+             for t in policy.tiers]
+    return [Step(call_id, i + 1, dialed_at + t.after, t, policy.on_call_emails, policy.on_call_sms, policy.mode,
+                 policy.voice_calls)
+            for i, t in enumerate(tiers) if t.channels]
 
 
 def acknowledged_enough(step: Step, records: list[Delivery]) -> bool:
@@ -91,7 +102,7 @@ def acknowledged_enough(step: Step, records: list[Delivery]) -> bool:
     people: dict[str, bool] = {}
     for d in sent:  # a recipient emailed and texted is one person when either acknowledged
         people[d.recipient.casefold()] = people.get(d.recipient.casefold(), False) or d.acknowledged
-    first = [d for d in sent if d.first_attempt_at is not None]
+    first = [d for d in sent if d.first_attempt_at is not None and d.step == 0]  # told by the first notification
     return bool(first) and all(people[d.recipient.casefold()] for d in first)
 
 
@@ -99,9 +110,10 @@ def parse_policy(body: Any) -> Policy:
     """The admin's policy, strict; every problem named by its field (`tiers[1].afterSeconds`)."""
     if not isinstance(body, dict):
         raise ValidationError("policy", "must be an object with tiers, mode, onCall, escalateTests")
-    unknown = [k for k in body if k not in ("tiers", "mode", "onCall", "escalateTests")]
+    fields = ("tiers", "mode", "onCall", "escalateTests", "voiceCallsPerRecipient")
+    unknown = [k for k in body if k not in fields]
     if unknown:
-        raise ValidationError(unknown[0], "is not a field of an escalation policy (tiers, mode, onCall, escalateTests)")
+        raise ValidationError(unknown[0], f"is not a field of an escalation policy ({', '.join(fields)})")
     raw = body.get("tiers")
     if not isinstance(raw, list) or not raw:
         raise ValidationError("tiers", "must list at least one tier: who is told when nobody has acknowledged")
@@ -125,7 +137,10 @@ def parse_policy(body: Any) -> Policy:
     tests = body.get("escalateTests", False)
     if not isinstance(tests, bool):
         raise ValidationError("escalateTests", "must be true or false")
-    return Policy(tiers, mode, emails, sms, tests)
+    calls = body.get("voiceCallsPerRecipient", DEFAULT_VOICE_CALLS)
+    if isinstance(calls, bool) or not isinstance(calls, int) or not 1 <= calls <= MAX_VOICE_CALLS:
+        raise ValidationError("voiceCallsPerRecipient", f"must be a whole number from 1 to {MAX_VOICE_CALLS}")
+    return Policy(tiers, mode, emails, sms, tests, calls)
 
 
 def _tier(index: int, raw: Any) -> Tier:
@@ -152,8 +167,7 @@ def _choice(raw: Any, where: str, known: Any) -> tuple[str, ...]:
         raise ValidationError(where, f"must list at least one of {', '.join(known)}")
     unknown = [x for x in raw if x not in known]
     if unknown:
-        hint = " (voice escalation is not available yet)" if "voice" in unknown else ""
-        raise ValidationError(where, f"{unknown[0]!r} is not one of {', '.join(known)}{hint}")
+        raise ValidationError(where, f"{unknown[0]!r} is not one of {', '.join(known)}")
     return tuple(x for x in known if x in raw)
 
 

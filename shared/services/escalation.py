@@ -16,13 +16,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from shared.domain.audit import Actor
 from shared.domain.calls import EmergencyCall
-from shared.domain.delivery import Channel
-from shared.domain.escalation import DEFAULT_POLICY, MODES, Policy, Step, acknowledged_enough, steps_for
+from shared.domain.delivery import Channel, Delivery
+from shared.domain.escalation import DEFAULT_POLICY, Policy, Step, acknowledged_enough, steps_for
 from shared.domain.notify_plan import plan_notifications
-from shared.ports import AuditLog, Conflict, EscalationStore, EventPublisher, NotifyPorts, StoreError
-from shared.services import audit, notify
+from shared.ports import Conflict, EscalationStore, EventPublisher, NotifyPorts, StoreError
+from shared.services import notify
 from shared.services.acknowledge import within_window
 
 log = logging.getLogger(__name__)
@@ -30,13 +29,11 @@ log = logging.getLogger(__name__)
 STEP_EVENT = "Emergency.EscalationStep"
 STUCK_AFTER = timedelta(seconds=60)  # a claimed step not finished by then: its run died, the next run retakes it
 _NAMESPACE = uuid.UUID("5d1f7a3c-2b9e-4c6d-8a1f-3e7b9c2d4f60")
-POLICY_ENTITY = "escalation-policy"
 
 
 class EscalationPorts(NotifyPorts, Protocol):
     escalations: EscalationStore
     events: EventPublisher
-    audit: AuditLog
 
 
 def schedule(call: EmergencyCall, deps: EscalationPorts) -> int:
@@ -73,10 +70,11 @@ def _run(step: Step, deps: EscalationPorts, ack_base: str | None) -> Step:
     elif acknowledged_enough(step, records):
         outcome, told = "acknowledged", 0
     else:
-        jobs = _recipients(step, call, deps)
+        jobs = _recipients(step, call, records, deps)
+        messages = tuple(j for j in jobs if j[0] != "voice")
         known = notify.records_of(step.call_id, deps)
-        outcomes, _ = notify.send_to(call, deps.agents.get(call.agent_id), jobs, known, deps, ack_base) if jobs \
-            else ((), ())
+        outcomes, _ = notify.send_to(call, deps.agents.get(call.agent_id), messages, known, deps, ack_base,
+                                     step.index) if messages else ((), ())
         told = sum(1 for o in outcomes if o.status == "accepted")
         outcome = f"told {told}" if jobs else "nobody_to_tell"
     skipped = outcome in ("acknowledged", "window_ended", "call_unknown")
@@ -87,19 +85,31 @@ def _run(step: Step, deps: EscalationPorts, ack_base: str | None) -> Step:
     return done
 
 
-def _recipients(step: Step, call: EmergencyCall, deps: EscalationPorts) -> tuple[tuple[Channel, str], ...]:
-    jobs: list[tuple[Channel, str]] = []
+def _recipients(step: Step, call: EmergencyCall, records: list[Delivery],
+                deps: EscalationPorts) -> tuple[tuple[Channel, str], ...]:
+    """(channel, recipient) for each audience of the tier on each of its channels; a phone number (an SMS
+    recipient) is texted on `sms` and called on `voice`."""
+    emails: list[str] = []
+    phones: list[str] = []
+    if "notified" in step.tier.audiences:  # the first notification's recipients, as its records say
+        emails += [d.recipient for d in records if d.step == 0 and d.channel == "email"]
+        phones += [d.recipient for d in records if d.step == 0 and d.channel == "sms"]
     if "agent" in step.tier.audiences:
-        jobs += plan_notifications(deps.agents.get(call.agent_id), call.agent_id, True).jobs
+        for channel, r in plan_notifications(deps.agents.get(call.agent_id), call.agent_id, True).jobs:
+            (emails if channel == "email" else phones).append(r)
     if "siteDesk" in step.tier.audiences:
         desk = notify.site_desk(call, deps, [])
-        jobs += [("email", e) for e in desk.emails] + [("sms", p) for p in desk.sms]
+        emails += desk.emails
+        phones += desk.sms
     if "onCall" in step.tier.audiences:
-        jobs += [("email", e) for e in step.on_call_emails] + [("sms", p) for p in step.on_call_sms]
-    if deps.sms is None:
-        jobs = [j for j in jobs if j[0] != "sms"]
+        emails += step.on_call_emails
+        phones += step.on_call_sms
+    jobs: list[tuple[Channel, str]] = [("email", e) for e in emails]
+    if deps.sms is not None:
+        jobs += [("sms", p) for p in phones]
+    jobs += [("voice", p) for p in phones]
     wanted = [(c, r) for c, r in jobs if c in step.tier.channels]
-    return tuple(dict.fromkeys((c, r) for c, r in wanted))
+    return tuple(dict.fromkeys(wanted))
 
 
 def _announce(step: Step, call: EmergencyCall | None, now: datetime, deps: EscalationPorts) -> None:
@@ -124,21 +134,3 @@ def steps_view(call_id: str, deps: Any) -> list[dict[str, Any]]:
 
 def _policy(deps: EscalationPorts) -> Policy:
     return deps.sites.get_escalation_policy() or DEFAULT_POLICY
-
-
-def get_policy(deps: EscalationPorts) -> dict[str, Any]:
-    return {"policy": _policy(deps).as_json(), "default": DEFAULT_POLICY.as_json(), "modes": MODES}
-
-
-def put_policy(policy: Policy, actor: Actor, deps: EscalationPorts) -> dict[str, Any]:
-    old = _policy(deps)
-    deps.sites.put_escalation_policy(policy)
-    audit.record(deps, actor, "updated", POLICY_ENTITY, "current", _audited(old), _audited(policy))
-    return get_policy(deps)
-
-
-def _audited(p: Policy) -> dict[str, Any]:
-    return {"mode": p.mode, "escalateTests": str(p.escalate_tests).lower(),
-            "onCall": "; ".join((*p.on_call_emails, *p.on_call_sms)),
-            **{f"tier{i + 2}": f"{t.name}: after {int(t.after.total_seconds())} s, {', '.join(t.audiences)} by "
-               f"{', '.join(t.channels)}" for i, t in enumerate(p.tiers)}}

@@ -105,7 +105,7 @@ def the_call(call_id: str, deps: NotifyPorts, described: EmergencyCall | None = 
 
 
 def send_to(call: EmergencyCall, agent: Agent | None, jobs: tuple[tuple[Channel, str], ...], records: Records | None,
-            deps: NotifyPorts, ack_base: str | None) -> tuple[tuple[Outcome, ...], tuple[str, ...]]:
+            deps: NotifyPorts, ack_base: str | None, step: int = 0) -> tuple[tuple[Outcome, ...], tuple[str, ...]]:
     """Render the call's notification once and deliver it to each (channel, recipient), once per call however often
     asked (the delivery records); answers the outcomes and the warning codes recorded (a template fallback)."""
     rendered, fallback = _render(call, agent, deps)
@@ -116,7 +116,7 @@ def send_to(call: EmergencyCall, agent: Agent | None, jobs: tuple[tuple[Channel,
     workers = min(MAX_PARALLEL_SENDS, len(jobs))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
         outcomes = tuple(pool.map(
-            lambda job: _deliver(call.call_id, job[0], job[1], rendered, deps, records, ack_base), jobs))
+            lambda job: _deliver(call.call_id, job[0], job[1], rendered, deps, records, ack_base, step), jobs))
     return outcomes, codes
 
 
@@ -228,7 +228,7 @@ def _record_warning(call_id: str, w: PlanWarning, deps: NotifyPorts) -> None:
 
 
 def _deliver(call_id: str, channel: Channel, recipient: str, rendered: RenderedNotification,
-             deps: NotifyPorts, records: Records | None = None, ack_base: str | None = None) -> Outcome:
+             deps: NotifyPorts, records: Records | None = None, ack_base: str | None = None, step: int = 0) -> Outcome:
     """Skip when settled, give up when out of attempts, else claim the record, send, and record the result.
     `records`: the call's records read at the start of this run (a record another run writes meanwhile makes the
     claim conflict, and this run backs off)."""
@@ -240,7 +240,7 @@ def _deliver(call_id: str, channel: Channel, recipient: str, rendered: RenderedN
         assert current is not None
         return _log(_write_result(rules.give_up(current, deps.clock.now()), deps)[0], "gave up")
     try:
-        claimed = _claim(current, call_id, channel, recipient, deps)
+        claimed = _claim(current, call_id, channel, recipient, deps, step)
     except Conflict:
         log.info("emergency call %s: %s to %s is being sent by another delivery of the event; backing off",
                  call_id, channel, _mask(channel, recipient))
@@ -250,9 +250,10 @@ def _deliver(call_id: str, channel: Channel, recipient: str, rendered: RenderedN
     return _log(stored, "sent" if ours else "settled by another delivery", retry=ours and stored.needs_retry)
 
 
-def _claim(current: Delivery | None, call_id: str, channel: Channel, recipient: str, deps: NotifyPorts) -> Delivery:
+def _claim(current: Delivery | None, call_id: str, channel: Channel, recipient: str, deps: NotifyPorts,
+           step: int = 0) -> Delivery:
     """Write the queued record (one more attempt): insert the first time, conditional replace after that."""
-    queued = rules.claim(current, call_id, channel, recipient, deps.clock.now())
+    queued = rules.claim(current, call_id, channel, recipient, deps.clock.now(), step)
     return deps.deliveries.create(queued) if current is None else deps.deliveries.replace(queued)
 
 

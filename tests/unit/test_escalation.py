@@ -10,7 +10,7 @@ import pytest
 
 from shared.domain.escalation import DEFAULT_POLICY, acknowledged_enough, parse_policy, steps_for
 from shared.errors import ValidationError
-from shared.services import acknowledge, escalation
+from shared.services import acknowledge, escalation, escalation_policy
 from shared.services.notify import notify_emergency
 from tests.fakes import T0
 from tests.fakes_notify import NotifyDeps
@@ -54,7 +54,10 @@ def told(deps: Deps) -> list[str]:
     ({"tiers": []}, "tiers", "at least one tier"),
     ({"tiers": [{**ON_CALL["tiers"][0], "afterSeconds": 10}]}, "tiers[0].afterSeconds", "from 30 to 3600"),
     ({"tiers": [ON_CALL["tiers"][1], ON_CALL["tiers"][0]]}, "tiers[1].afterSeconds", "must come after the tier"),
-    ({"tiers": [{**ON_CALL["tiers"][0], "channels": ["voice"]}]}, "tiers[0].channels", "not available yet"),
+    ({"tiers": [{**ON_CALL["tiers"][0], "channels": ["fax"]}]}, "tiers[0].channels", "'fax' is not one of"),
+    ({"tiers": [{**ON_CALL["tiers"][0], "audiences": []}]}, "tiers[0].audiences", "at least one of"),
+    ({"voiceCallsPerRecipient": 0}, "voiceCallsPerRecipient", "from 1 to 5"),
+    ({"voiceCallsPerRecipient": True}, "voiceCallsPerRecipient", "from 1 to 5"),
     ({"onCall": {"sms": ["555-0166"]}}, "onCall.sms", "555-0166"),
     ({"onCall": {}}, "onCall", "names no recipient"),
     ({"mode": "most"}, "mode", "must be one of"),
@@ -128,8 +131,8 @@ def test_no_step_runs_after_the_call_s_window(deps: Deps) -> None:
 
 def test_the_policy_api_reads_the_default_and_audits_a_change() -> None:
     d = Deps()
-    assert escalation.get_policy(d)["policy"] == DEFAULT_POLICY.as_json()
+    assert escalation_policy.get_policy(d)["policy"] == DEFAULT_POLICY.as_json()
     from shared.domain.audit import Actor
 
-    saved = escalation.put_policy(parse_policy(ON_CALL), Actor("u1", "Carol Admin"), d)
+    saved = escalation_policy.put_policy(parse_policy(ON_CALL), Actor("u1", "Carol Admin"), d)
     assert saved["policy"]["onCall"]["sms"] == ["+12025550166"] and d.audit.entries
