@@ -30,6 +30,7 @@ with lazy_imports.deferred("shared."):  # the use cases load on first use, not w
         readiness,
         sites,
         templates,
+        voice_alerts,
         voice_setup,
     )
 
@@ -40,5 +41,5 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 for blueprint in (outbound_call.bp, acs_call_events.bp, presence.bp, lease_expiry.bp, manage.bp, inbound_callback.bp,
                   agent_panel.bp, incidents.bp, notification.bp, templates.bp, readiness.bp, voice_setup.bp, audit.bp,
                   admin_page.bp, agent_page.bp, agent_signed_in.bp, sites.bp, acknowledge.bp,
-                  escalation.bp):
+                  escalation.bp, voice_alerts.bp):
     app.register_functions(blueprint)

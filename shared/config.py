@@ -83,6 +83,8 @@ def _int(name: str, raw: str) -> int:
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # What ACS sends SMS from: an E.164 number, a short code, or an alphanumeric sender ID.
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+ACS_OPENID_CONFIGURATION = "https://acscallautomation.communication.azure.com/calling/.well-known/acsopenidconfiguration"
 _SMS_SENDER = re.compile(r"\+[1-9]\d{6,14}|\d{5,6}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 
 
@@ -250,6 +252,31 @@ class Settings:
             return explicit.rstrip("/")
         host = self.optional("WEBSITE_HOSTNAME")
         return f"https://{host}" if host else None
+
+    @property
+    def voice_caller_id(self) -> str | None:
+        """The number escalation calls come from (issue 20): VOICE_CALLER_ID, else ACS_SMS_SENDER when it is a phone
+        number (a toll-free or geographic number of the ACS resource with calling enabled); None: no voice calls."""
+        explicit = self._optional_cast("VOICE_CALLER_ID", _matching(_E164, "an E.164 number of the ACS resource"))
+        if explicit:
+            return explicit
+        sender = self.sms_sender
+        return sender if sender and _E164.fullmatch(sender) else None
+
+    @property
+    def acs_immutable_resource_id(self) -> str:
+        """The audience of the JWTs on Call Automation's callbacks (the ACS resource's immutable id, a GUID)."""
+        return self._get("ACS_IMMUTABLE_RESOURCE_ID")
+
+    @property
+    def acs_callback_openid_configuration(self) -> str:
+        """Where Call Automation publishes its signing keys; a stand-in's for the local stack."""
+        return self._get("ACS_CALLBACK_OPENID_CONFIGURATION", ACS_OPENID_CONFIGURATION)
+
+    @property
+    def cognitive_services_endpoint(self) -> str | None:
+        """The Azure AI services resource connected to ACS, for the escalation call's text-to-speech."""
+        return self.optional("ACS_COGNITIVE_SERVICES_ENDPOINT")
 
     @property
     def principal_headers_trusted(self) -> str | None:

@@ -286,6 +286,34 @@ class SmsSender(Protocol):
         ...
 
 
+class VoiceCaller(Protocol):
+    """Escalation calls through Call Automation (issue 20); every failure raises SendError (transient or not)."""
+
+    def place(self, to: str, callback_url: str, context: str) -> str:
+        """Dial `to` (E.164) from the app's caller id; the call connection id. Events follow at `callback_url`."""
+        ...
+
+    def ask(self, connection_id: str, to: str, text: str, context: str) -> None:
+        """Read `text` and collect one DTMF key from `to` (RecognizeCompleted / RecognizeFailed follow)."""
+        ...
+
+    def say(self, connection_id: str, text: str, context: str) -> None:
+        """Read `text` (PlayCompleted / PlayFailed follow)."""
+        ...
+
+    def hang_up(self, connection_id: str) -> None: ...
+
+
+class CallbackVerifier(Protocol):
+    def verify(self, authorization: str | None) -> None:
+        """Accept a Call Automation callback's Authorization header or raise CallbackRefused."""
+        ...
+
+
+class CallbackRefused(Exception):
+    """A callback that is not ACS's: no token, a token not signed by ACS's keys, for another resource, or expired."""
+
+
 class DeliveryStore(Protocol):
     """Per emergency call, channel and recipient: the delivery record. Writes are conditional."""
 

@@ -11,6 +11,7 @@ from shared.domain.lease import LeasePolicy
 from shared.ports import (
     AgentStore,
     AuditLog,
+    CallbackVerifier,
     CallbackWindowStore,
     CallControl,
     CallStore,
@@ -29,6 +30,7 @@ from shared.ports import (
     SiteStore,
     SmsSender,
     TemplateStore,
+    VoiceCaller,
     VoiceConfigStore,
     VoiceSetupReader,
 )
@@ -179,6 +181,25 @@ class Container:
         from shared.adapters.acs_messaging import AcsSmsSender, sms_client
 
         return AcsSmsSender(sms_client(**self._acs_auth()), sender)
+
+    @cached_property
+    def voice(self) -> VoiceCaller | None:
+        """None without a caller id (VOICE_CALLER_ID or a phone-number ACS_SMS_SENDER): voice steps are recorded as
+        not possible, the other channels go on."""
+        caller_id = self.settings.voice_caller_id
+        if caller_id is None:
+            return None
+        from shared.adapters.acs_voice import AcsVoiceCaller
+
+        return AcsVoiceCaller(caller_id, **self._acs_auth(),
+                              cognitive_services_endpoint=self.settings.cognitive_services_endpoint)
+
+    @cached_property
+    def callback_verifier(self) -> CallbackVerifier:
+        from shared.adapters.acs_callback_auth import AcsCallbackVerifier
+
+        return AcsCallbackVerifier(self.settings.acs_immutable_resource_id,
+                                   self.settings.acs_callback_openid_configuration)
 
     @cached_property
     def deliveries(self) -> DeliveryStore:

@@ -441,6 +441,7 @@ class FakeWindows:
     def by_identity(self, acs_user_id: str) -> list[Any]:
         return [w for (pk, _), w in self.rows.items() if pk == "acs:" + acs_user_id]
 
+        self.voice: Any = None  # tests/fakes_voice.py FakeVoice where a test calls by voice
     def by_agent(self, agent_id: str) -> list[Any]:
         return [w for (pk, _), w in self.rows.items() if pk == "agent:" + agent_id]
 

@@ -33,14 +33,8 @@ class AcsCallControl:
     def __init__(self, connection_string: str | None = None, endpoint: str | None = None,
                  credential: Any = None) -> None:
         # The SDK's own retries (and their Retry-After waits) are off: redirect() bounds its tries itself.
-        options: dict[str, Any] = {"connection_verify": os.environ.get("REQUESTS_CA_BUNDLE") or True,
-                                   "retry_total": 0, "connection_timeout": 2, "read_timeout": 2}
-        if connection_string:
-            self._client = CallAutomationClient.from_connection_string(connection_string, **options)
-        elif endpoint:
-            self._client = CallAutomationClient(endpoint, credential, **options)
-        else:
-            raise ValueError("a connection string or an endpoint is needed")
+        self._client = call_automation_client(connection_string, endpoint, credential, retry_total=0,
+                                              connection_timeout=2, read_timeout=2)
 
     def redirect(self, incoming_call_context: str, target_raw_id: str) -> None:
         """At most two tries within BUDGET seconds; raises CallControlError (at once, sending nothing, when the
@@ -72,6 +66,18 @@ class AcsCallControl:
         except AzureError as exc:  # no answer (refused, timed out): worth one more try
             raise _Transient(f"redirect failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
                              None) from exc
+
+
+def call_automation_client(connection_string: str | None, endpoint: str | None, credential: Any,
+                           **options: Any) -> CallAutomationClient:
+    """The SDK's client by connection string, or by endpoint and credential; trusting REQUESTS_CA_BUNDLE (the local
+    stand-in's CA) when it is set."""
+    options = {"connection_verify": os.environ.get("REQUESTS_CA_BUNDLE") or True} | options
+    if connection_string:
+        return CallAutomationClient.from_connection_string(connection_string, **options)
+    if endpoint:
+        return CallAutomationClient(endpoint, credential, **options)
+    raise ValueError("a connection string or an endpoint is needed")
 
 
 def _retry_after(exc: HttpResponseError) -> float | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from shared.domain.notification_context import NotificationContext
 
 PRESS = "Press 1 to acknowledge that you are handling it. Press 2 to hear this message again."
+NOT_RECORDED = "Sorry, your key could not be recorded. Press 1 again to acknowledge."
 
 
 def spoken_digits(number: str) -> str:

@@ -64,6 +64,12 @@ def acknowledge_link(token: str, deps: AckPorts) -> dict[str, Any]:
     return _view(Found(record, found.call), deps)
 
 
+def acknowledge_voice(token: str, deps: AckPorts) -> Delivery:
+    """The person called by the escalation pressed 1 (the token: her voice record's); idempotent; NotFound after the
+    call's window."""
+    return _acknowledge(_open(token, deps), "voice", deps)
+
+
 def acknowledge_reply(sender: str, text: str, deps: AckPorts) -> str:
     """An SMS from `sender`: "1" acknowledges the latest notification sent to that number while its call's window
     runs. Answers what was done: acknowledged, already, not_a_reply, unknown_number, closed."""

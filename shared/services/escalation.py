@@ -20,8 +20,8 @@ from shared.domain.calls import EmergencyCall
 from shared.domain.delivery import Channel, Delivery
 from shared.domain.escalation import DEFAULT_POLICY, Policy, Step, acknowledged_enough, steps_for
 from shared.domain.notify_plan import plan_notifications
-from shared.ports import Conflict, EscalationStore, EventPublisher, NotifyPorts, StoreError
-from shared.services import notify
+from shared.ports import Conflict, EscalationStore, EventPublisher, NotifyPorts, StoreError, VoiceCaller
+from shared.services import notify, voice_alert
 from shared.services.acknowledge import within_window
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ _NAMESPACE = uuid.UUID("5d1f7a3c-2b9e-4c6d-8a1f-3e7b9c2d4f60")
 class EscalationPorts(NotifyPorts, Protocol):
     escalations: EscalationStore
     events: EventPublisher
+    voice: VoiceCaller | None
 
 
 def schedule(call: EmergencyCall, deps: EscalationPorts) -> int:
@@ -76,13 +77,25 @@ def _run(step: Step, deps: EscalationPorts, ack_base: str | None) -> Step:
         outcomes, _ = notify.send_to(call, deps.agents.get(call.agent_id), messages, known, deps, ack_base,
                                      step.index) if messages else ((), ())
         told = sum(1 for o in outcomes if o.status == "accepted")
-        outcome = f"told {told}" if jobs else "nobody_to_tell"
+        numbers = tuple(r for c, r in jobs if c == "voice")
+        calls = voice_alert.call_each(step, call, numbers, deps, ack_base) if numbers else []
+        outcome = _summary(told, calls) if jobs else "nobody_to_tell"
     skipped = outcome in ("acknowledged", "window_ended", "call_unknown")
     done = deps.escalations.save(replace(step, status="skipped" if skipped else "done", outcome=outcome, ran_at=now))
     _announce(done, call, now, deps)
     log.info("escalation step %s/%d (%s): %s, %.1f s after due", step.call_id, step.index, step.tier.name, outcome,
              (now - step.due_at).total_seconds())
     return done
+
+
+def _summary(told: int, calls: list[str]) -> str:
+    """'told 2' for messages; with voice calls: 'told 2; called 1 (1 cap)' — each call's fate on its record."""
+    if not calls:
+        return f"told {told}"
+    placed = calls.count("placed")
+    others = [c for c in calls if c != "placed"]
+    rest = f" ({', '.join(f'{others.count(o)} {o}' for o in dict.fromkeys(others))})" if others else ""
+    return f"told {told}; called {placed}{rest}"
 
 
 def _recipients(step: Step, call: EmergencyCall, records: list[Delivery],

@@ -1,0 +1,75 @@
+"""Escalation voice calls through Call Automation's real SDK client (issue 20): dial a recipient from the app's caller
+id, read the alert with text-to-speech, collect one DTMF key, say goodbye, hang up. Text-to-speech needs an Azure AI
+services resource connected to ACS (ACS_COGNITIVE_SERVICES_ENDPOINT); the events come back to the callback URL."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from azure.communication.callautomation import (
+    PhoneNumberIdentifier,
+    RecognizeInputType,
+    TextSource,
+)
+from azure.core.exceptions import AzureError, HttpResponseError
+
+from shared.adapters.acs_calls import call_automation_client
+from shared.ports import SendError
+
+TRANSIENT = frozenset({408, 429, 500, 502, 503, 504})
+SILENCE_SECONDS = 10  # after the prompt, before RecognizeFailed (the person is asked again, see voice_alert)
+DEFAULT_VOICE = "en-US-JennyNeural"
+
+
+class AcsVoiceCaller:
+    def __init__(self, caller_id: str, connection_string: str | None = None, endpoint: str | None = None,
+                 credential: Any = None, cognitive_services_endpoint: str | None = None,
+                 voice_name: str = DEFAULT_VOICE) -> None:
+        self._client = call_automation_client(connection_string, endpoint, credential, retry_total=1,
+                                              connection_timeout=3, read_timeout=5)
+        self._caller_id, self._cognitive, self._voice = caller_id, cognitive_services_endpoint, voice_name
+
+    def place(self, to: str, callback_url: str, context: str) -> str:
+        with _errors("place the call"):
+            props = self._client.create_call(PhoneNumberIdentifier(to), callback_url,
+                                             source_caller_id_number=PhoneNumberIdentifier(self._caller_id),
+                                             operation_context=context,
+                                             cognitive_services_endpoint=self._cognitive)
+        connection = props.call_connection_id
+        if not connection:
+            raise SendError("ACS answered without a call connection id", transient=True)
+        return str(connection)
+
+    def ask(self, connection_id: str, to: str, text: str, context: str) -> None:
+        with _errors("ask for a key"):
+            self._client.get_call_connection(connection_id).start_recognizing_media(
+                RecognizeInputType.DTMF, PhoneNumberIdentifier(to), play_prompt=self._speech(text),
+                initial_silence_timeout=SILENCE_SECONDS, dtmf_max_tones_to_collect=1, interrupt_prompt=True,
+                operation_context=context)
+
+    def say(self, connection_id: str, text: str, context: str) -> None:
+        with _errors("play the message"):
+            self._client.get_call_connection(connection_id).play_media(self._speech(text),
+                                                                       operation_context=context)
+
+    def hang_up(self, connection_id: str) -> None:
+        with _errors("hang up"):
+            self._client.get_call_connection(connection_id).hang_up(is_for_everyone=True)
+
+    def _speech(self, text: str) -> TextSource:
+        return TextSource(text=text, voice_name=self._voice)
+
+
+@contextlib.contextmanager
+def _errors(doing: str) -> Iterator[None]:
+    """HttpResponseError / AzureError → SendError, transient for throttling, server errors and no answer."""
+    try:
+        yield
+    except HttpResponseError as exc:
+        first = str(exc).splitlines()[0][:200]
+        raise SendError(f"could not {doing}: HTTP {exc.status_code}: {first}",
+                        transient=exc.status_code in TRANSIENT) from exc
+    except AzureError as exc:
+        raise SendError(f"could not {doing}: {type(exc).__name__}", transient=True) from exc

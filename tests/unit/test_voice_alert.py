@@ -1,0 +1,194 @@
+"""Escalation by voice (issue 20): each due voice step calls each recipient once, the call reads the alert and asks
+for a key, 1 acknowledges (once, however often ACS repeats the event), 2 or silence asks again up to a limit, a later
+tier calls again only below the cap, and a refused or unanswered call never holds the next tier back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from shared.domain.escalation import parse_policy
+from shared.ports import SendError, StoreError
+from shared.services import acknowledge, escalation, voice_alert
+from shared.services.notify import notify_emergency
+from tests.fakes_voice import FakeVoice
+from tests.unit.test_escalation import Deps
+from tests.unit.test_notify_service import ALICE, emergency_call
+
+BASE = "https://app.example.com"
+ALICE_PHONE = "+12025550142"
+VOICE_POLICY = {"tiers": [{"name": "Call them", "afterSeconds": 120, "audiences": ["notified"], "channels": ["voice"]},
+                          {"name": "Call again", "afterSeconds": 300, "audiences": ["notified", "onCall"],
+                           "channels": ["voice"]},
+                          {"name": "Third", "afterSeconds": 600, "audiences": ["notified"], "channels": ["voice"]}],
+                "onCall": {"sms": ["+1 202 555 0166"]}, "voiceCallsPerRecipient": 2}
+
+
+@pytest.fixture
+def deps() -> Deps:
+    d = Deps()
+    d.voice = FakeVoice()
+    d.agents.put(ALICE)
+    d.sites.put_escalation_policy(parse_policy(VOICE_POLICY))
+    d.calls.create(emergency_call())
+    notify_emergency("ec-1", d)
+    assert escalation.schedule(d.calls.get("ec-1")[0], d) == 3  # type: ignore[index]
+    return d
+
+
+def due(deps: Deps, seconds: int) -> list[str]:
+    deps.clock.advance(timedelta(seconds=seconds))  # type: ignore[attr-defined]
+    return [s.outcome for s in escalation.run_due(deps, BASE)]
+
+
+def voice(deps: Deps) -> FakeVoice:
+    assert isinstance(deps.voice, FakeVoice)
+    return deps.voice
+
+
+def token_of(deps: Deps, number: str = ALICE_PHONE) -> str:
+    record = deps.deliveries.get("ec-1", "voice", number)
+    assert record is not None
+    return record.ack_token
+
+
+def event(deps: Deps, kind: str, connection: str = "conn-1", context: str = "", token: str | None = None,
+          **data: object) -> str:
+    return voice_alert.on_event(token or token_of(deps), kind,
+                                {"callConnectionId": connection, "operationContext": context, **data}, deps)
+
+
+def test_a_voice_step_calls_each_phone_number_of_the_people_notified_once(deps: Deps) -> None:
+    assert due(deps, 120) == ["told 0; called 1"]
+    [(to, url, context)] = voice(deps).placed
+    record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
+    assert record is not None
+    assert (to, url, context) == (ALICE_PHONE, f"{BASE}/api/voice/events/{record.ack_token}", "alert")
+    assert (record.status, record.step, record.attempts, record.message_id, record.delivery_status) == \
+        ("accepted", 1, 1, "conn-1", "ringing")
+    assert due(deps, 1) == [] and len(voice(deps).placed) == 1
+
+
+def test_the_call_reads_the_alert_and_key_1_acknowledges_once_however_often_acs_repeats_it(deps: Deps) -> None:
+    due(deps, 120)
+    assert event(deps, "CallConnected") == "asked"
+    assert event(deps, "CallConnected") == "duplicate"  # ACS delivered it twice: asked once
+    [(action, _, context)] = voice(deps).actions
+    assert (action, context) == ("ask", "ask:1")
+    spoken = voice(deps).texts[0]
+    assert "Alice Example dialed 9 1 1" in spoken and "Press 1 to acknowledge" in spoken
+    assert "2 0 2, 5 5 5, 0 1 0 0" in spoken  # the callback number, digit by digit
+    assert event(deps, "RecognizeCompleted", context="ask:1", dtmfResult={"tones": ["one"]}) == "acknowledged"
+    assert event(deps, "RecognizeCompleted", context="ask:1", dtmfResult={"tones": ["one"]}) == "already"
+    assert voice(deps).said() == [("ask", "ask:1"), ("say", "bye")]
+    record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
+    assert record is not None and record.acknowledged_via == "voice" and record.delivery_status == "acknowledged"
+    acks = [d for t, d in deps.events.published if t == acknowledge.ACKNOWLEDGED]
+    assert [(a["channel"], a["acknowledgedVia"]) for a in acks] == [("voice", "voice"), ("voice", "voice")]
+    assert event(deps, "PlayCompleted", context="bye") == "hung_up" and voice(deps).said()[-1] == ("hang_up", "")
+    assert event(deps, "CallDisconnected") == "ended"
+    after = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
+    assert after is not None and after.delivery_status == "acknowledged"  # the hang-up never overwrites it
+    assert due(deps, 180) == ["acknowledged"]  # the next tier is not needed: nobody is called again
+
+
+def test_key_2_other_keys_and_silence_ask_again_at_most_three_times(deps: Deps) -> None:
+    due(deps, 120)
+    event(deps, "CallConnected")
+    assert event(deps, "RecognizeCompleted", context="ask:1", dtmfResult={"tones": ["two"]}) == "asked_again"
+    assert event(deps, "RecognizeCompleted", context="ask:2", dtmfResult={"tones": ["nine"]}) == "asked_again"
+    assert event(deps, "RecognizeFailed", context="ask:3") == "goodbye"
+    assert voice(deps).said() == [("ask", "ask:1"), ("ask", "ask:2"), ("ask", "ask:3"), ("say", "bye")]
+    record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
+    assert record is not None and not record.acknowledged and record.delivery_status == "not_acknowledged"
+
+
+def test_an_unanswered_call_is_recorded_and_the_next_tier_calls_again_up_to_the_cap(deps: Deps) -> None:
+    due(deps, 120)
+    assert event(deps, "CreateCallFailed", resultInformation={"code": 408, "message": "No answer"}) == "no_answer"
+    record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
+    assert record is not None and (record.delivery_status, record.delivery_detail) == ("no_answer", "No answer")
+    assert due(deps, 180) == ["told 0; called 2"]  # Alice again (call 2 of 2) and the on-call number
+    assert [p[0] for p in voice(deps).placed] == [ALICE_PHONE, ALICE_PHONE, "+12025550166"]
+    again = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
+    assert again is not None and (again.attempts, again.step, again.message_id) == (2, 2, "conn-2")
+    event(deps, "CallDisconnected", connection="conn-2")
+    assert due(deps, 300) == ["told 0; called 0 (1 cap)"]  # the cap: two calls to one person per emergency call
+
+
+def test_a_late_event_of_an_earlier_call_never_changes_the_record_of_the_next_one(deps: Deps) -> None:
+    due(deps, 120)
+    event(deps, "CreateCallFailed")
+    due(deps, 180)
+    assert event(deps, "CallDisconnected", connection="conn-1") == "ended"
+    record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
+    assert record is not None and (record.message_id, record.delivery_status) == ("conn-2", "ringing")
+
+
+def test_a_call_still_ringing_is_not_placed_again_by_the_next_tier(deps: Deps) -> None:
+    due(deps, 120)
+    assert due(deps, 180) == ["told 0; called 1 (1 in_progress)"]  # only the on-call number is called
+    assert [p[0] for p in voice(deps).placed] == [ALICE_PHONE, "+12025550166"]
+
+
+def test_acs_refusing_a_call_is_recorded_and_the_next_tier_proceeds_on_time(deps: Deps) -> None:
+    voice(deps).refuse = SendError("could not place the call: HTTP 400: bad caller id", transient=False)
+    assert due(deps, 120) == ["told 0; called 0 (1 failed)"]
+    record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
+    assert record is not None and record.status == "failed" and "bad caller id" in (record.reason or "")
+    assert due(deps, 180) == ["told 0; called 2"]  # tier 2 on time: Alice (call 2 of 2) and the on-call number
+
+
+def test_a_step_whose_run_died_before_acs_answered_dials_again_without_counting_a_second_call(deps: Deps) -> None:
+    deps.clock.advance(timedelta(seconds=120))  # type: ignore[attr-defined]
+    [step] = deps.escalations.due(deps.clock.now(), escalation.STUCK_AFTER)
+    deps.escalations.save(replace(step, status="running"), claimed_at=deps.clock.now())
+    voice_alert._claim(None, "ec-1", ALICE_PHONE, 1, False, deps)  # the claim was written, then the host died
+    deps.clock.advance(escalation.STUCK_AFTER)  # type: ignore[attr-defined]
+    assert [s.outcome for s in escalation.run_due(deps, BASE)] == ["told 0; called 1"]
+    record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
+    assert record is not None and (record.attempts, record.status) == (1, "accepted")
+
+
+def test_a_key_press_while_storage_is_down_is_asked_again_not_thanked(deps: Deps) -> None:
+    due(deps, 120)
+    event(deps, "CallConnected")
+    token = token_of(deps)
+    original = deps.deliveries.replace
+
+    def down(record: object) -> object:
+        raise StoreError("storage unavailable")
+
+    deps.deliveries.replace = down  # type: ignore[method-assign,assignment]
+    assert event(deps, "RecognizeCompleted", context="ask:1", token=token, dtmfResult={"tones": ["one"]}) == \
+        "not_recorded"
+    deps.deliveries.replace = original  # type: ignore[method-assign]
+    assert voice(deps).said()[-1] == ("ask", "ask:1") and "could not be recorded" in voice(deps).texts[-1]
+    assert event(deps, "RecognizeCompleted", context="ask:1", dtmfResult={"tones": ["one"]}) == "acknowledged"
+
+
+def test_events_for_unknown_or_malformed_tokens_and_for_other_channels_change_nothing(deps: Deps) -> None:
+    due(deps, 120)
+    email = deps.deliveries.get("ec-1", "email", "security@example.com")
+    assert email is not None
+    for token in ("x" * 24, "../etc", "", email.ack_token):
+        assert voice_alert.on_event(token, "RecognizeCompleted", {"dtmfResult": {"tones": ["one"]}}, deps) == \
+            "unknown_call"
+    assert not any(d.acknowledged for d in deps.deliveries.list("ec-1")) and voice(deps).actions == []
+
+
+def test_without_a_caller_id_a_voice_step_is_recorded_as_not_possible_and_messages_still_go(deps: Deps) -> None:
+    deps.voice = None
+    assert due(deps, 120) == ["told 0; called 0 (1 not_possible: no caller id (VOICE_CALLER_ID))"]
+
+
+def test_a_933_test_is_never_escalated_by_voice() -> None:
+    d = Deps()
+    d.voice = FakeVoice()
+    d.agents.put(ALICE)
+    d.sites.put_escalation_policy(parse_policy(VOICE_POLICY | {"escalateTests": True}))
+    d.calls.create(emergency_call("ec-t", "933"))
+    notify_emergency("ec-t", d)
+    assert escalation.schedule(d.calls.get("ec-t")[0], d) == 0  # type: ignore[index]  # voice-only tiers: none
