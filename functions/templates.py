@@ -33,10 +33,13 @@ def manage_notification_template(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("manage_notification_template_preview")
 @bp.route(route=f"{BASE}/preview", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 def manage_notification_template_preview(req: func.HttpRequest) -> func.HttpResponse:
-    """Render the posted template (or, with no body, the current one) with sample data; nothing is saved."""
+    """Render the posted template (or, with no body, the current one) with sample data, and what each channel would
+    carry with each country's longest sample; nothing is saved. The SMS asks for a reply, as sent, when the app has a
+    public address for acknowledgements."""
     def run(_: object) -> object:
         body = commands.parse_template_object(req.get_body()) if req.get_body().strip() else None
-        return templates.preview(body, container())
+        c = container()
+        return templates.preview(body, c, reply=c.settings.public_base_url is not None)
     return authorized(req, Access.READ, run)
 
 

@@ -206,6 +206,13 @@ class LocalStack:
             "ROUTING_ENGINE": "jobrouter",
             # Where the acknowledgement links of the notifications point (App Service: its own host name).
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
+            # Voice escalation (issue 20): calls from the SMS number; the stand-in signs its callbacks with its own
+            # key, published at its own OpenID configuration, for its own resource id; text-to-speech "works" when
+            # the call names an AI services endpoint (the stand-in never calls it).
+            "VOICE_CALLER_ID": "+12025550190",
+            "ACS_IMMUTABLE_RESOURCE_ID": self.acs.immutable_resource_id,
+            "ACS_CALLBACK_OPENID_CONFIGURATION": self.acs.openid_configuration_url,
+            "ACS_COGNITIVE_SERVICES_ENDPOINT": "https://speech.example.com/",
         } | self.extra_env
 
     def start(self, timeout: float = 30.0) -> LocalStack:

@@ -59,6 +59,16 @@ SETTINGS: dict[str, str] = {
     "ROUTING_ENGINE": "What presence reaches: jobrouter (the agent's ACS Job Router worker stops taking offers during "
                       "an emergency call; needs ACS_CONNECTION_STRING), event (Emergency.PresenceChanged on the "
                       "custom topic, for any other engine) or none (default: presence stays in the app).",
+    "PUBLIC_BASE_URL": "Where recipients open acknowledgement links and ACS posts voice-call events (a custom domain); "
+                       "empty: https://WEBSITE_HOSTNAME, the app's own host name.",
+    "VOICE_CALLER_ID": "E.164 number of the ACS resource (calling enabled) that escalation voice calls come from; "
+                       "empty: ACS_SMS_SENDER when it is a number; neither: no voice escalation (recorded per step).",
+    "ACS_IMMUTABLE_RESOURCE_ID": "The ACS resource's immutable id: the audience of the JWT on every Call Automation "
+                                 "callback (voice escalation); callbacks for another resource are refused.",
+    "ACS_CALLBACK_OPENID_CONFIGURATION": "Where Call Automation publishes the keys that sign its callbacks; default "
+                                         "ACS's own (acscallautomation.communication.azure.com).",
+    "ACS_COGNITIVE_SERVICES_ENDPOINT": "Azure AI services endpoint connected to ACS: text-to-speech of the escalation "
+                                       "call's alert.",
     "PRINCIPAL_HEADERS_TRUSTED": "Who strips forged X-MS-CLIENT-PRINCIPAL headers: app-service-authentication (Azure, "
                                  "with App Service Authentication on) or local-host; unset: nobody is signed in.",
 }

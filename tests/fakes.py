@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.adapters.table_sites import PolicyVersion
 from shared.clock import FixedClock
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.escalation import Policy, Step
@@ -326,7 +327,7 @@ class FakeSites:
         self.sites: dict[str, Site] = {}
         self.networks: dict[str, Network] = {}
         self.rules: NotifyRules | None = None
-        self.policy: Policy | None = None
+        self.policy_versions: dict[int, PolicyVersion] = {}  # the escalation policy's, as the table keeps them
 
     def list_sites(self) -> list[Site]:
         return list(self.sites.values())
@@ -358,10 +359,28 @@ class FakeSites:
         self.rules = rules
 
     def get_escalation_policy(self) -> Policy | None:
-        return self.policy
+        current = self.current_escalation_policy()
+        return current.policy if current else None
+
+    def current_escalation_policy(self) -> PolicyVersion | None:
+        return self.policy_versions[max(self.policy_versions)] if self.policy_versions else None
+
+    def escalation_policy_versions(self) -> list[PolicyVersion]:
+        return sorted(self.policy_versions.values(), key=lambda v: v.version, reverse=True)
+
+    def escalation_policy_version(self, version: int) -> PolicyVersion | None:
+        return self.policy_versions.get(version)
+
+    def save_escalation_policy(self, policy: Policy, version: int, author: str, at: datetime,
+                               restored_from: int | None = None) -> PolicyVersion:
+        if version in self.policy_versions:
+            raise Conflict(f"version {version} exists")
+        self.policy_versions[version] = PolicyVersion(version, policy, author, at, restored_from)
+        return self.policy_versions[version]
 
     def put_escalation_policy(self, policy: Policy) -> None:
-        self.policy = policy
+        current = self.current_escalation_policy()
+        self.save_escalation_policy(policy, (current.version if current else 0) + 1, "unknown", T0)
 
 
 class FakeEscalations:
@@ -417,6 +436,7 @@ class FakeDeps:
         self.concurrency = Sequential()
         self.sites = FakeSites()
         self.escalations = FakeEscalations()
+        self.voice: Any = None  # tests/fakes_voice.py FakeVoice where a test calls by voice
         self.policy = LeasePolicy(window=timedelta(minutes=60), quarantine=timedelta(minutes=10),
                                   max_call=timedelta(hours=4))
 
@@ -441,7 +461,6 @@ class FakeWindows:
     def by_identity(self, acs_user_id: str) -> list[Any]:
         return [w for (pk, _), w in self.rows.items() if pk == "acs:" + acs_user_id]
 
-        self.voice: Any = None  # tests/fakes_voice.py FakeVoice where a test calls by voice
     def by_agent(self, agent_id: str) -> list[Any]:
         return [w for (pk, _), w in self.rows.items() if pk == "agent:" + agent_id]
 

@@ -4,6 +4,7 @@ import { h, append, clear, heading } from "./dom.js";
 import { agentsView } from "./views/agents.js";
 import { agentView } from "./views/agent.js";
 import { templateView } from "./views/template.js";
+import { escalationView } from "./views/escalation.js";
 import { poolView } from "./views/pool.js";
 import { setupView } from "./views/setup.js";
 import { incidentsView, incidentView } from "./views/incidents.js";
@@ -15,6 +16,7 @@ const ROUTES = [
   [/^agents\/(.+)$/, (id) => (ctx) => agentView(ctx, id), "agents"],
   [/^sites$/, () => sitesView, "sites"],
   [/^template$/, () => templateView, "template"],
+  [/^escalation$/, () => escalationView, "escalation"],
   [/^pool$/, () => poolView, "pool"],
   [/^setup$/, () => setupView, "setup"],
   [/^incidents$/, () => incidentsView, "incidents"],

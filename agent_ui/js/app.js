@@ -1,6 +1,6 @@
 // The reference agent panel: presence, the dialer (the dialer contract through emergency-client.js), emergency
 // mode, the callback window and a ringing callback, her call history and her location.
-import { acknowledgementText } from "./acknowledgements.js";
+import { acknowledgementKind, acknowledgementText } from "./acknowledgements.js";
 import { chooseCalling } from "./calling/choose.js";
 import { $, clock, h, say } from "./dom.js";
 import { createEmergencyClient } from "./emergency-client.js";
@@ -238,6 +238,7 @@ function showAcknowledged(state) {
   const text = current ? acknowledgementText(state) : "";
   // Written only when it changes: the state is polled every second, and a polite region reads each change.
   if ($("acknowledged").textContent !== text) $("acknowledged").textContent = text;
+  $("acknowledged").dataset.kind = current ? acknowledgementKind(state) : "";
 }
 
 function showWindow(endsAt) {

@@ -15,6 +15,15 @@ param emailSenderAddress string
 @description('E.164 number of the ACS resource that sends emergency SMS; empty: no SMS.')
 param smsSenderNumber string
 
+@description('E.164 number of the ACS resource (calling enabled) that escalation voice calls come from; empty: the SMS sender number.')
+param voiceCallerId string = ''
+
+@description('Azure AI services endpoint connected to ACS, for the text-to-speech of escalation calls; empty: none.')
+param cognitiveServicesEndpoint string = ''
+
+@description('Public base URL of the app when it has a custom domain; empty: https://<default host name>.')
+param publicBaseUrl string = ''
+
 @description('ACS identity (8:acs:...) that takes callbacks to pool numbers with no live lease.')
 param callbackFallbackTarget string
 
@@ -96,6 +105,23 @@ var appSettings = [
   {
     name: 'ACS_SMS_SENDER'
     value: smsSenderNumber
+  }
+  {
+    name: 'VOICE_CALLER_ID'
+    value: voiceCallerId
+  }
+  {
+    // Call Automation's callbacks (voice escalation) carry a JWT whose audience is this id.
+    name: 'ACS_IMMUTABLE_RESOURCE_ID'
+    value: acs.properties.immutableResourceId
+  }
+  {
+    name: 'ACS_COGNITIVE_SERVICES_ENDPOINT'
+    value: cognitiveServicesEndpoint
+  }
+  {
+    name: 'PUBLIC_BASE_URL'
+    value: publicBaseUrl
   }
   {
     name: 'EVENTGRID_TOPIC_ENDPOINT'
@@ -253,7 +279,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 
 // Paths that callers reach without a sign-in: the dialer's and agent tools' function-key APIs, Event Grid's
 // webhook (system key), and the acknowledgement links of the emergency notifications (/api/ack/{token}: the
-// recipient may be a guard without an account; the unguessable token is the capability). Everything else, the admin
+// recipient may be a guard without an account; the unguessable token is the capability), and Call Automation's
+// callbacks (/api/voice/events/{token}: ACS signs in nowhere; each request's JWT is checked by the app against ACS's
+// published keys). Everything else, the admin
 // page and /api/manage/* among them, requires sign-in.
 // Keep this list in step with the FUNCTION-level routes and the capability routes in functions/ (tests/infra checks).
 var anonymousPaths = [
@@ -261,6 +289,7 @@ var anonymousPaths = [
   '/api/outbound-calls/*'
   '/api/agents/*'
   '/api/ack/*'
+  '/api/voice/events/*'
   '/runtime/webhooks/EventGrid'
 ]
 

@@ -1,4 +1,5 @@
-"""HTTPS stand-in for the ACS REST endpoints the app calls (email, SMS, call redirect/reject); ACS has no emulator.
+"""HTTPS stand-in for the ACS REST endpoints the app calls (email, SMS, call redirect/reject, Call Automation outbound
+calls with their signed callbacks, Job Router workers); ACS has no emulator.
 
 Run `python -m local.acs.standin`, then give the app the printed ACS_CONNECTION_STRING and REQUESTS_CA_BUNDLE.
 """
@@ -19,7 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from local.acs.calling import CallingService
 from local.acs.handlers import AcsBehaviour
+from local.acs.jwt_signer import OPENID_CONFIGURATION_PATH, CallbackSigner
 from local.acs.routes import AcsRoutes
 from local.acs.store import AcsRequest, Faults, Reply, RequestLog
 from local.certs import DEFAULT_CERTS_DIR, DevCerts, ensure_dev_certs
@@ -28,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 MAX_BODY = 10 * 1024 * 1024  # ACS refuses email requests above 10 MB; refuse before reading more.
+# The audience of the callback JWTs unless the stand-in is given one (an ACS resource's immutable id is a GUID).
+DEFAULT_IMMUTABLE_RESOURCE_ID = "6a1c4c5e-0b1d-4a33-9d3f-5e2f00c0ffee"
 
 
 class _Server(ThreadingHTTPServer):
@@ -124,6 +129,7 @@ class AcsStandIn:
         email_polls: int = 1,
         retry_after: int = 1,
         email_dedup_window: timedelta = timedelta(minutes=5),
+        immutable_resource_id: str = DEFAULT_IMMUTABLE_RESOURCE_ID,
     ) -> None:
         self.access_key = access_key or base64.b64encode(secrets.token_bytes(32)).decode("ascii")
         base64.b64decode(self.access_key, validate=True)  # fail at construction, not on the first request
@@ -131,7 +137,10 @@ class AcsStandIn:
         self._log, self._faults = RequestLog(), Faults()
         behaviour = AcsBehaviour(self._log, self._faults, email_polls=email_polls, retry_after=retry_after,
                                  email_dedup_window=email_dedup_window)
-        self._routes = AcsRoutes(self.access_key, behaviour, self._log, self._faults)
+        self._signer = CallbackSigner(immutable_resource_id)
+        self._calling = CallingService(self._log, self._faults, self._signer, retry_after=retry_after)
+        self._routes = AcsRoutes(self.access_key, behaviour, self._log, self._faults, calling=self._calling,
+                                 signer=self._signer)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.certs: DevCerts | None = None
@@ -142,6 +151,8 @@ class AcsStandIn:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.certs.server_pem, self.certs.server_key)
         self._server = _Server((HOST, self._port), context, self._routes)
+        self._signer.bind(self.endpoint)
+        self._calling.start(self.certs.ca_bundle)
         # A short poll interval keeps stop() quick (shutdown waits for the serve loop to notice).
         server = self._server
         self._thread = threading.Thread(target=lambda: server.serve_forever(0.05), name="acs-standin", daemon=True)
@@ -150,7 +161,8 @@ class AcsStandIn:
         return self.connection_string
 
     def stop(self) -> None:
-        """Stop serving and close the socket; safe to call twice."""
+        """Stop serving and close the socket, end the simulated calls; safe to call twice."""
+        self._calling.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -183,8 +195,32 @@ class AcsStandIn:
             raise RuntimeError("the stand-in is not started")
         return self.certs.ca_bundle
 
+    @property
+    def immutable_resource_id(self) -> str:
+        """The audience of the callback JWTs (ACS_IMMUTABLE_RESOURCE_ID for the app)."""
+        return self._signer.audience
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` of the callback JWTs and of the OpenID configuration: the stand-in's endpoint."""
+        return self.endpoint
+
+    @property
+    def openid_configuration_url(self) -> str:
+        """Where the callback signing keys are published (ACS_CALLBACK_OPENID_CONFIGURATION for the app)."""
+        return f"{self.endpoint}{OPENID_CONFIGURATION_PATH}"
+
+    def set_callee(self, number: str, **fields: Any) -> dict[str, Any]:
+        """Script the person at an E.164 number: answers, ringSeconds, keys, silenceSeconds, hangUpAfterAnswer."""
+        return self._calling.callees.put(number, fields).shown()
+
+    def calls(self) -> list[dict[str, Any]]:
+        """The calls placed, oldest first: id, target, state and the callbacks delivered with the app's status."""
+        return self._calling.calls()
+
     def requests(self, kind: str | None = None) -> list[dict[str, Any]]:
-        """Recorded operations, optionally of one kind (email, sms, redirect, reject, duplicateRedirect, ...)."""
+        """Recorded operations, optionally of one kind (email, sms, redirect, reject, duplicateRedirect, createCall,
+        recognize, play, terminate, hangUp, ...)."""
         return self._log.list(kind)
 
     def clear(self) -> None:
@@ -199,7 +235,8 @@ class AcsStandIn:
         return dict(reply.body)
 
     def set_faults(self, settings: Mapping[str, Any]) -> None:
-        """Replace runtime faults, e.g. {"email": "throttle"}; {} clears them."""
+        """Replace runtime faults, e.g. {"email": "throttle"}, {"createCall": {"mode": "unavailable", "times": 1}},
+        {"callbackDelaySeconds": 2}; {} clears them."""
         self._faults.replace(settings)
 
     def __enter__(self) -> AcsStandIn:
@@ -218,14 +255,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--access-key", help="base64 key; a random one by default")
     parser.add_argument("--email-polls", type=int, default=1, help="status polls until an email operation ends")
     parser.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds in answers")
+    parser.add_argument("--immutable-resource-id", default=DEFAULT_IMMUTABLE_RESOURCE_ID,
+                        help="audience of the Call Automation callback JWTs")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     standin = AcsStandIn(
-        args.port, args.certs_dir, args.access_key, email_polls=args.email_polls, retry_after=args.retry_after
+        args.port, args.certs_dir, args.access_key, email_polls=args.email_polls, retry_after=args.retry_after,
+        immutable_resource_id=args.immutable_resource_id,
     )
     connection_string = standin.start()
     print(f"ACS_CONNECTION_STRING={connection_string}")
+    print(f"ACS_IMMUTABLE_RESOURCE_ID={standin.immutable_resource_id}")
+    print(f"ACS_CALLBACK_OPENID_CONFIGURATION={standin.openid_configuration_url}")
     print(f"REQUESTS_CA_BUNDLE={standin.ca_bundle}", flush=True)
     try:
         threading.Event().wait()

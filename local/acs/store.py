@@ -10,8 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-KINDS = ("email", "sms", "redirect", "reject", "jobrouter")
-FAULT_STATUS = {"throttle": (429, "TooManyRequests"), "unavailable": (503, "ServiceUnavailable")}
+KINDS = ("email", "sms", "redirect", "reject", "jobrouter", "createCall", "recognize", "play", "terminate", "hangUp")
+FAULT_STATUS = {
+    "throttle": (429, "TooManyRequests"),
+    "unavailable": (503, "ServiceUnavailable"),
+    "internal": (500, "InternalServerError"),
+}
+# Not a kind: how late Call Automation's callbacks are delivered, in seconds (a slow or congested service).
+CALLBACK_DELAY = "callbackDelaySeconds"
 # Headers a person debugging the app wants to see next to each recorded operation.
 HEADERS_OF_INTEREST = (
     "operation-id",
@@ -104,28 +110,41 @@ class RequestLog:
 
 
 class Faults:
-    """Runtime failure modes per kind: {"email": "throttle"} or {"sms": {"mode": "unavailable", "times": 2}}."""
+    """Runtime failure modes per kind: {"email": "throttle"} or {"sms": {"mode": "unavailable", "times": 2}};
+    {"createCall": {"mode": "internal", "target": "+14255550123"}} only for calls to that number;
+    {"callbackDelaySeconds": 2.5} delivers Call Automation's callbacks that much later."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._modes: dict[str, dict[str, Any]] = {}
+        self._callback_delay = 0.0
 
     def replace(self, settings: Mapping[str, Any]) -> None:
         """Replace all fault settings ({} clears them); raises ValueError on an unknown kind or mode."""
-        parsed = {kind: self._parse(kind, value) for kind, value in settings.items()}
+        delay = _delay(settings.get(CALLBACK_DELAY, 0.0))
+        parsed = {kind: self._parse(kind, value) for kind, value in settings.items() if kind != CALLBACK_DELAY}
         with self._lock:
-            self._modes = parsed
+            self._modes, self._callback_delay = parsed, delay
 
-    def snapshot(self) -> dict[str, dict[str, Any]]:
+    def snapshot(self) -> dict[str, Any]:
         """The current settings."""
         with self._lock:
-            return copy.deepcopy(self._modes)
+            current: dict[str, Any] = copy.deepcopy(self._modes)
+            if self._callback_delay:
+                current[CALLBACK_DELAY] = self._callback_delay
+            return current
 
-    def take(self, kind: str, retry_after: int) -> Reply | None:
-        """The fault answer for the next `kind` request, or None; a counted fault is used up here."""
+    def callback_delay(self) -> float:
+        """Seconds to hold each Call Automation callback before posting it."""
+        with self._lock:
+            return self._callback_delay
+
+    def take(self, kind: str, retry_after: int, target: str | None = None) -> Reply | None:
+        """The fault answer for the next `kind` request (for `target`, when the fault names one), or None; a counted
+        fault is used up here."""
         with self._lock:
             setting = self._modes.get(kind)
-            if setting is None:
+            if setting is None or setting["target"] not in (None, target):
                 return None
             if setting["times"] is not None:
                 setting["times"] -= 1
@@ -137,9 +156,9 @@ class Faults:
 
     @staticmethod
     def _parse(kind: str, value: Any) -> dict[str, Any]:
-        """Normalise one setting to {"mode", "times"}."""
+        """Normalise one setting to {"mode", "times", "target"}."""
         if kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
+            raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS} or {CALLBACK_DELAY!r}")
         if isinstance(value, str):
             value = {"mode": value}
         if not isinstance(value, Mapping):
@@ -150,4 +169,14 @@ class Faults:
         times = setting.get("times")
         if times is not None and (not isinstance(times, int) or times < 1):
             raise ValueError("times must be a positive integer")
-        return {"mode": setting["mode"], "times": times}
+        target = setting.get("target")
+        if target is not None and (kind != "createCall" or not isinstance(target, str)):
+            raise ValueError("target (a phone number) applies to createCall faults only")
+        return {"mode": setting["mode"], "times": times, "target": target}
+
+
+def _delay(value: Any) -> float:
+    """A callback delay: a number of seconds, 0 to 600."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 600:
+        raise ValueError(f"{CALLBACK_DELAY} must be a number of seconds from 0 to 600")
+    return float(value)

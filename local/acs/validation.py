@@ -134,6 +134,12 @@ def validate_reject(body: Any) -> None:
     _require(reason is None or str(reason).lower() in REJECT_REASONS, "Unknown callRejectReason.", "callRejectReason")
 
 
+def validate_identifier(model: Any, where: str) -> None:
+    """Check one CommunicationIdentifierModel (a target or participant of any request)."""
+    _require(isinstance(model, dict), f"{where} is required.", where)
+    _identifier(model, where)
+
+
 def _call_context(body: Any) -> None:
     """Both call actions need a JSON object with a non-empty incomingCallContext."""
     _require(isinstance(body, dict), "The request body must be a JSON object.", None)

@@ -1,23 +1,50 @@
 """Sites (the contact center's buildings, with their civic addresses and places) and the networks mapped to them,
-in Table Storage: partition `site` (row: the site's id) and partition `network` (row: the CIDR, escaped)."""
+in Table Storage: partition `site` (row: the site's id) and partition `network` (row: the CIDR, escaped); the
+notification rules (partition `rules`) and the versions of the escalation policy (partition `escalation`)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from shared.adapters.tables import Tables, delete, escape_key, get_entity, insert, query, upsert
+from shared.adapters.tables import (
+    Tables,
+    delete,
+    dt,
+    escape_key,
+    first_page,
+    get_entity,
+    insert,
+    query,
+    ts,
+    upsert,
+)
 from shared.domain.civic import CivicAddress, from_json
 from shared.domain.escalation import Policy, parse_policy
 from shared.domain.notify_rules import NotifyRules, from_stored
 from shared.domain.sites import Network, Place, Site
 from shared.errors import ValidationError
+from shared.ports import Conflict
 
 TABLE = "sites"
 SITE, NETWORK = "site", "network"
 RULES, NOTIFY_RULES = "rules", "notify"  # one row: who is told of a call, per dialed number
-ESCALATION = "escalation"  # one row in the same partition: the escalation policy
+ESCALATION = "escalation"  # partition: one row per version of the escalation policy, row keys counting down
+_TOP = 10**9  # versions 1 .. _TOP - 1; the newest version is the partition's first row
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """One saved version of the escalation policy (issue 20): never overwritten, a restore is a new version.
+    `policy` is None for a version this release cannot read (the default is in force while it is the newest)."""
+
+    version: int
+    policy: Policy | None
+    author: str
+    saved_at: datetime
+    restored_from: int | None = None
 
 
 class TableSiteStore:
@@ -69,16 +96,49 @@ class TableSiteStore:
         return from_stored(stored) if isinstance(stored, dict) else None
 
     def get_escalation_policy(self) -> Policy | None:
-        entity = get_entity(self._table(), RULES, ESCALATION)
-        if entity is None:
+        """The policy in force: the newest version; None before any admin saved one, or when this release cannot
+        read it (the default is in force then, and the admin saves over it). One read (the partition's first row)."""
+        current = self.current_escalation_policy()
+        return current.policy if current is not None else None
+
+    def current_escalation_policy(self) -> PolicyVersion | None:
+        rows = first_page(self._table(), "PartitionKey eq @pk", 1, pk=ESCALATION)
+        return _policy_version(rows[0]) if rows else None
+
+    def escalation_policy_versions(self) -> list[PolicyVersion]:
+        """Every version, newest first."""
+        rows = query(self._table(), "PartitionKey eq @pk", pk=ESCALATION)
+        return sorted((_policy_version(e) for e in rows), key=lambda v: v.version, reverse=True)
+
+    def escalation_policy_version(self, version: int) -> PolicyVersion | None:
+        if not 0 < version < _TOP:
             return None
-        try:
-            return parse_policy(json.loads(entity.get("policy") or "null"))
-        except (ValueError, ValidationError):  # a row this version cannot read: the default, and the admin saves over
-            return None
+        entity = get_entity(self._table(), ESCALATION, _version_key(version))
+        return _policy_version(entity) if entity is not None else None
+
+    def save_escalation_policy(self, policy: Policy, version: int, author: str, at: datetime,
+                               restored_from: int | None = None) -> PolicyVersion:
+        """Insert version `version` (conditional: Conflict when another save took that number first)."""
+        if not 0 < version < _TOP:
+            raise ValueError(f"version {version} is out of range")
+        saved = PolicyVersion(version, policy, author, at, restored_from)
+        insert(self._table(), {"PartitionKey": ESCALATION, "RowKey": _version_key(version), "version": version,
+                               "policy": json.dumps(policy.as_json(), separators=(",", ":")), "author": author,
+                               "saved_at": ts(at), "restored_from": restored_from})
+        return saved
 
     def put_escalation_policy(self, policy: Policy) -> None:
-        upsert(self._table(), {"PartitionKey": RULES, "RowKey": ESCALATION, "policy": json.dumps(policy.as_json())})
+        """Save `policy` as the next version, by nobody in particular (seeding, tests); the admin API saves through
+        save_escalation_policy, with its author and its lost-update check."""
+        for _ in range(3):
+            current = self.current_escalation_policy()
+            try:
+                self.save_escalation_policy(policy, (current.version if current else 0) + 1, "unknown",
+                                            datetime.now(UTC))
+                return
+            except Conflict:
+                continue
+        raise Conflict("the escalation policy kept changing while it was saved")
 
     def put_notify_rules(self, rules: NotifyRules) -> None:
         upsert(self._table(), {"PartitionKey": RULES, "RowKey": NOTIFY_RULES,
@@ -97,3 +157,18 @@ def _site(entity: dict[str, Any]) -> Site:
     return Site(entity["siteId"], body["name"], address, tuple(Place(**p) for p in body.get("places", [])),
                 tuple(body.get("deskEmails", [])), tuple(body.get("deskSms", [])), body.get("latitude"),
                 body.get("longitude"))
+
+
+def _version_key(version: int) -> str:
+    return f"{_TOP - version:010d}"
+
+
+def _policy_version(entity: dict[str, Any]) -> PolicyVersion:
+    try:
+        policy: Policy | None = parse_policy(json.loads(entity.get("policy") or "null"))
+    except (ValueError, ValidationError):  # a row this release cannot read: listed, never in force
+        policy = None
+    saved_at = dt(entity.get("saved_at")) or datetime.min.replace(tzinfo=UTC)
+    restored = entity.get("restored_from")
+    return PolicyVersion(int(entity["version"]), policy, str(entity.get("author") or "unknown"), saved_at,
+                         int(restored) if restored else None)

@@ -132,8 +132,8 @@ def parse_policy(body: Any) -> Policy:
         raise ValidationError("onCall", "must be {\"emails\": [...], \"sms\": [...]}")
     emails = _recipients(on_call.get("emails"), "onCall.emails", parse_email_recipients)
     sms = _recipients(on_call.get("sms"), "onCall.sms", parse_sms_recipients)
-    if any("onCall" in t.audiences for t in tiers) and not (emails or sms):
-        raise ValidationError("onCall", "names no recipient, yet a tier tells the on-call recipients")
+    if any(t.audiences == ("onCall",) for t in tiers) and not (emails or sms):  # a tier that would tell nobody
+        raise ValidationError("onCall", "names no recipient, yet a tier tells only the on-call recipients")
     tests = body.get("escalateTests", False)
     if not isinstance(tests, bool):
         raise ValidationError("escalateTests", "must be true or false")

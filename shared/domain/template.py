@@ -14,8 +14,8 @@ from shared.domain.notification_context import (
     PlaceholderValue,
     sample_context,
 )
-from shared.domain.notification_sms import sms_text
-from shared.domain.sample_contexts import validation_contexts
+from shared.domain.notification_sms import MAX_SEGMENTS, REPLY_ASK, capacity, sms_size, sms_text, uncut_sms
+from shared.domain.sample_contexts import sms_contexts, validation_contexts
 
 if TYPE_CHECKING:  # Jinja2 and the sandbox load on first use, so that indexing the app stays cheap
     from jinja2 import Template, nodes
@@ -105,7 +105,8 @@ DEFAULT_TEMPLATE = NotificationTemplate(
 
 def validate_template(t: NotificationTemplate, contexts: Contexts | None = None, on_step: Step | None = None) -> None:
     """Raise TemplateError unless every part parses, uses only PLACEHOLDERS, and renders within the limits with
-    every one of `contexts` (validation_contexts() by default)."""
+    every one of `contexts` (validation_contexts() by default), and the SMS keeps its first paragraph whole with
+    each of sms_contexts()."""
     preview_template(t, contexts, on_step)
 
 
@@ -117,6 +118,8 @@ def preview_template(t: NotificationTemplate, contexts: Contexts | None = None,
     parts: tuple[tuple[Field, str], ...] = (("subject", t.subject), ("html", t.html), ("text", t.text))
     for field, source in parts:
         issues.extend(_check_part(field, source, cases, on_step))
+    if not issues:
+        issues.extend(_sms_issues(t.text, sms_contexts(), on_step))
     if issues:
         raise TemplateError(tuple(issues))
     return render(t, cases[0][1])
@@ -234,24 +237,51 @@ def _accessed_name(node: nodes.Node) -> str | None:
     return key.value if isinstance(key, nodes.Const) and isinstance(key.value, str) else None
 
 
-def _trial_render(field: Field, source: str, label: str, context: NotificationContext) -> list[TemplateIssue]:
-    """Compile and render the part with one context; report failures, limits and an empty or overlong subject."""
+def _sms_issues(source: str, cases: Contexts, on_step: Step | None) -> list[TemplateIssue]:
+    """The first issue of the SMS: its first paragraph and the reply request in more than MAX_SEGMENTS segments with
+    one of `cases` (the SMS would be cut, and with it the location or the callback number)."""
+    for label, context in cases:
+        if on_step is not None:
+            on_step("text", label)
+        text, issues = _try_render("text", source, label, context)
+        if text is None:
+            return issues
+        whole = uncut_sms(RenderedNotification("", "", text, context.is_test), REPLY_ASK)
+        size = sms_size(whole)
+        if size.segments > MAX_SEGMENTS:
+            return [TemplateIssue("text", None, (
+                f"the SMS would be cut with sample data ({label}): its first paragraph and '{REPLY_ASK.strip()}' "
+                f"are {size.units} {size.encoding} characters, {size.segments} SMS segments; at most {MAX_SEGMENTS} "
+                f"segments ({capacity('GSM-7', MAX_SEGMENTS)} GSM-7 characters, {capacity('UCS-2', MAX_SEGMENTS)} "
+                "when one is outside GSM-7), or the location and the callback number may be lost. Shorten the first "
+                "paragraph (who, where, callback number) and put the details after a blank line"))]
+    return []
+
+
+def _try_render(field: Field, source: str, label: str,
+                context: NotificationContext) -> tuple[str | None, list[TemplateIssue]]:
+    """(the rendered part, []) or (None, the issue): a failure, a limit."""
     from jinja2 import TemplateSyntaxError
 
     from shared.domain.template_sandbox import RenderLimitError
 
     try:
-        rendered = _render_part(field, source, context.as_placeholders())
+        return _render_part(field, source, context.as_placeholders()), []
     except TemplateSyntaxError as exc:  # compile-time checks, e.g. an unknown filter
-        return [TemplateIssue(field, exc.lineno, exc.message or "syntax error")]
+        return None, [TemplateIssue(field, exc.lineno, exc.message or "syntax error")]
     except RenderLimitError as exc:
-        return [TemplateIssue(field, None, f"exceeds a limit with sample data ({label}): {exc}")]
+        return None, [TemplateIssue(field, None, f"exceeds a limit with sample data ({label}): {exc}")]
     except MemoryError:
-        return [TemplateIssue(field, None, f"exceeds the memory limit with sample data ({label})")]
+        return None, [TemplateIssue(field, None, f"exceeds the memory limit with sample data ({label})")]
     except Exception as exc:  # an admin's template can fail in any way; report it instead of crashing the save
-        return [TemplateIssue(field, None, f"fails with sample data ({label}): {type(exc).__name__}: {exc}")]
-    if field != "subject":
-        return []
+        return None, [TemplateIssue(field, None, f"fails with sample data ({label}): {type(exc).__name__}: {exc}")]
+
+
+def _trial_render(field: Field, source: str, label: str, context: NotificationContext) -> list[TemplateIssue]:
+    """Compile and render the part with one context; report failures, limits and an empty or overlong subject."""
+    rendered, issues = _try_render(field, source, label, context)
+    if rendered is None or field != "subject":
+        return issues
     subject = _one_line(rendered)
     if not subject:
         return [TemplateIssue(field, None, f"renders to an empty subject ({label})")]

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.domain.delivery import Delivery, with_report
+from shared.domain.numbers import mask_phone
 from shared.domain.recipients import mask_email
 from shared.errors import NotFound
 from shared.events import BadEvent, event_time
@@ -82,9 +83,12 @@ def record_delivery_report(report: EmailDeliveryReport, deps: NotifyPorts) -> De
 
 
 def delivery_view(d: Delivery) -> dict[str, Any]:
-    """The admin's view of one delivery record (restricted API: full recipients)."""
+    """The admin's view of one delivery record (restricted API: full recipients; masked too, for the timeline that
+    may be shown on a shared screen). `step`: 0 the notification at the dial, n the escalation step n."""
     return {
-        "channel": d.channel, "recipient": d.recipient, "status": d.status, "reason": d.reason,
+        "channel": d.channel, "recipient": d.recipient, "step": d.step,
+        "recipientMasked": mask_email(d.recipient) if d.channel == "email" else mask_phone(d.recipient),
+        "status": d.status, "reason": d.reason,
         "attempts": d.attempts, "final": d.final, "operationId": d.operation_id or None, "messageId": d.message_id,
         "firstAttemptAt": _iso(d.first_attempt_at), "updatedAt": _iso(d.updated_at),
         "deliveryStatus": d.delivery_status, "deliveryDetail": d.delivery_detail,
@@ -104,6 +108,7 @@ def list_deliveries(call_id: str, deps: NotifyPorts) -> dict[str, Any]:
     dialed = loaded[0].dialed_at if loaded else None
     return {
         "emergencyCallId": call_id,
+        "asOf": deps.clock.now().isoformat(),  # the server's now: "due in …" of a step counts from it
         "deliveries": [delivery_view(d) | {"secondsToAcknowledge": int((d.acknowledged_at - dialed).total_seconds())
                                            if d.acknowledged_at and dialed else None}
                        for d in rows if d.channel != "none"],

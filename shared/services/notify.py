@@ -22,7 +22,7 @@ from shared.domain import delivery as rules
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
 from shared.domain.incident_context import context_for
-from shared.domain.notification_sms import DEFAULT_SMS_LIMIT
+from shared.domain.notification_sms import REPLY_ASK
 from shared.domain.notify_plan import Desk, PlanWarning, plan_notifications
 from shared.domain.notify_rules import AGENT, SITE_DESK, NotifyRules
 from shared.domain.numbers import mask_phone
@@ -272,14 +272,10 @@ def personal(rendered: RenderedNotification, record: Delivery, ack_base: str | N
     return replace(rendered, text=text, html=body[:at] + link + body[at:] if at >= 0 else body + link)
 
 
-REPLY_ASK = " Reply 1 to acknowledge."
-
-
 def _sms_body(rendered: RenderedNotification, ask_reply: bool) -> str:
-    """The SMS: the text's first lines, and the request for a reply that acknowledges (issue 20) when it fits."""
-    if not ask_reply:
-        return sms_text(rendered)
-    return sms_text(rendered, DEFAULT_SMS_LIMIT - len(REPLY_ASK)) + REPLY_ASK
+    """The SMS: the text's first paragraph in at most two segments (cut at a word only if it must be: a saved
+    template's fits with the longest samples), ending with the request for a reply that acknowledges (issue 20)."""
+    return sms_text(rendered, REPLY_ASK if ask_reply else "")
 
 
 def _send(claimed: Delivery, rendered: RenderedNotification, deps: NotifyPorts, ask_reply: bool = False) -> SendResult:

@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.domain.calls import HIDDEN_CONVERSATION_ACTIONS, PANEL_CONTROLS, EmergencyCall, alert_text
 from shared.domain.routing import Outcome, in_force
-from shared.ports import DeliveryStore, Ports, StoreError
+from shared.ports import DeliveryStore, EscalationStore, Ports, StoreError
 from shared.services.acknowledge import acknowledgements
 from shared.services.outbound import location_summary, responder_text
 
@@ -21,7 +21,8 @@ RINGING_OUTCOMES = (Outcome.REDIRECTED.value, Outcome.RINGING_DIRECT.value)
 def emergency_state(agent_id: str, deps: Ports, deliveries: DeliveryStore | None = None) -> dict[str, Any]:
     """Panel state from presence, the agent's callback windows and the incident record (three reads): the call in
     progress, else the window in force (a real call's before a test call's, as the callback routing decides).
-    With `deliveries`, during the call and its window, who was notified and who acknowledged (one more read)."""
+    With `deliveries`, during the call and its window, who was notified and who acknowledged (one more read), and
+    while nobody has, the escalation step to come (one more: `deps.escalations`, when the container has it)."""
     now = deps.clock.now()
     presence, _ = deps.presence.get(agent_id)
     windows = deps.windows.by_agent(agent_id)
@@ -53,10 +54,12 @@ def emergency_state(agent_id: str, deps: Ports, deliveries: DeliveryStore | None
         "responderCallback": responder_text(call, "you") if call and (in_progress or window_open) else None,
         # What she reads to the operator during the call (the location in force at the dial, its source and age).
         "location": location_summary(call.location) if call and in_progress else None,
-    } | (_acknowledgements(call, deliveries) if call and deliveries and (in_progress or window_open) else {})
+    } | (_acknowledgements(call, deliveries, getattr(deps, "escalations", None))
+         if call and deliveries and (in_progress or window_open) else {})
 
 
-def _acknowledgements(call: EmergencyCall, deliveries: DeliveryStore) -> dict[str, Any]:
+def _acknowledgements(call: EmergencyCall, deliveries: DeliveryStore,
+                      escalations: EscalationStore | None) -> dict[str, Any]:
     """Who was notified and who said they are coming (issue 20); nothing when storage cannot say: her emergency
     mode never depends on it."""
     try:
@@ -65,8 +68,26 @@ def _acknowledgements(call: EmergencyCall, deliveries: DeliveryStore) -> dict[st
         log.warning("emergency call %s: acknowledgements not readable for the panel: %s", call.call_id, exc)
         return {}
     sent = [d for d in records if d.channel in ("email", "sms") and d.status == "accepted"]
-    return {"notified": len({d.recipient.casefold() for d in sent}),
-            "acknowledgements": acknowledgements(call, records)}
+    acks = acknowledgements(call, records)
+    return {"notified": len({d.recipient.casefold() for d in sent}), "acknowledgements": acks} | (
+        _next_escalation(call, escalations) if not acks and escalations is not None else {})
+
+
+def _next_escalation(call: EmergencyCall, escalations: EscalationStore) -> dict[str, Any]:
+    """The escalation step still to run, the soonest due ("no one has acknowledged yet — escalating to the security
+    desk at 12:05"), or None; nothing when storage cannot say."""
+    try:
+        steps = escalations.of_call(call.call_id)
+    except StoreError as exc:
+        log.warning("emergency call %s: escalation steps not readable for the panel: %s", call.call_id, exc)
+        return {}
+    waiting = sorted((s for s in steps if s.status in ("pending", "running")), key=lambda s: s.due_at)
+    if not waiting:
+        return {"escalation": None}
+    step = waiting[0]
+    return {"escalation": {"tier": step.index, "name": step.tier.name, "dueAt": step.due_at.isoformat(),
+                           "status": step.status, "audiences": list(step.tier.audiences),
+                           "channels": list(step.tier.channels)}}
 
 
 def _callback(call: EmergencyCall | None, now: datetime) -> dict[str, Any] | None:

@@ -9,6 +9,9 @@ import logging
 from typing import Any
 
 from shared.adapters import render_process
+from shared.domain.notification_context import NotificationContext
+from shared.domain.notification_sms import MAX_SEGMENTS, REPLY_ASK, SmsSize, capacity, sms_size
+from shared.domain.sample_contexts import longest_contexts
 from shared.domain.template import (
     DEFAULT_TEMPLATE,
     PLACEHOLDERS,
@@ -18,6 +21,7 @@ from shared.domain.template import (
     sms_text,
 )
 from shared.domain.template_versions import TEMPLATE_NAME, TemplateVersion
+from shared.domain.voice_script import alert_script
 from shared.errors import NotFound, StateConflict, ValidationError
 from shared.ports import Conflict, NotifyPorts
 
@@ -41,17 +45,24 @@ def save_template(body: dict[str, Any], author: str, deps: NotifyPorts) -> dict[
     return _view(_save(template, author, deps))
 
 
-def preview(body: dict[str, Any] | None, deps: NotifyPorts) -> dict[str, Any]:
+def preview(body: dict[str, Any] | None, deps: NotifyPorts, reply: bool = True) -> dict[str, Any]:
     """Render the given (unsaved) template, or the current one, with sample data, in a render process within its
     limits (render_process.RENDER_SECONDS); 400 when it is refused, over a limit or fails with any validation
-    context."""
+    context. `channels`: what each channel carries with each country's longest sample (longest_contexts): email
+    subject and text, the SMS as sent with its size, the voice alert. `reply`: the SMS asks for a reply (the app
+    has a public address, so messages can be acknowledged)."""
     if body:
         template = template_from_body(body)
     else:
         current = deps.templates.current()
         template = current.template if current else DEFAULT_TEMPLATE
     rendered = check(template)
-    return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text, "sms": sms_text(rendered)}
+    suffix = REPLY_ASK if reply else ""
+    sms = sms_text(rendered, suffix)
+    channels = [_channels(label, context, render_process.pool().render(template, context), suffix)
+                for label, context in longest_contexts()]
+    return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text, "sms": sms,
+            "smsSize": _size(sms_size(sms)), "channels": channels}
 
 
 def list_versions(deps: NotifyPorts) -> dict[str, Any]:
@@ -109,6 +120,21 @@ def _save(template: NotificationTemplate, author: str, deps: NotifyPorts,
     log.info("notification template version %d saved by %s%s", saved.version, author,
              f" (restored from version {restored_from})" if restored_from else "")
     return saved
+
+
+def _channels(label: str, context: NotificationContext, rendered: RenderedNotification,
+              suffix: str) -> dict[str, Any]:
+    """One sample's message on every channel, as sent."""
+    sms = sms_text(rendered, suffix)
+    return {"sample": label, "country": context.country,
+            "email": {"subject": rendered.subject, "text": rendered.text},
+            "sms": {"text": sms, **_size(sms_size(sms))}, "voice": alert_script(context)}
+
+
+def _size(size: SmsSize) -> dict[str, Any]:
+    """An SMS's size as the editor shows it: '2 segments, GSM-7, 281 of 306 characters'."""
+    return {"encoding": size.encoding, "segments": size.segments, "characters": size.units,
+            "maxCharacters": capacity(size.encoding, MAX_SEGMENTS), "maxSegments": MAX_SEGMENTS}
 
 
 def _summary(v: TemplateVersion | None) -> dict[str, Any]:

@@ -458,7 +458,7 @@ def every_view_has_data(stack: LocalStack) -> dict[str, str]:
     assert dialer.post("/api/outbound-calls/axe-incident/end", {})[0] == 200
     status, answer = stack.client.put("/api/manage/templates/emergency-call-notification", {
         "subject": "Emergency call by {{ agent_name }}", "html": "<p>{{ agent_name }} dialed {{ dialed_number }}</p>",
-        "text": "{{ agent_name }} dialed {{ dialed_number }}\n" + "Stay where you are.\n" * 40})
+        "text": "{{ agent_name }} dialed {{ dialed_number }}\n\n" + "Stay where you are.\n" * 40})
     assert status == 200, answer
     return {"incident": "incidents/axe-incident"}
 

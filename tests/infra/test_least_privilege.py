@@ -172,7 +172,9 @@ def test_sign_in_is_required_and_forged_headers_are_believed_only_behind_it() ->
     assert azure_app_settings()["PRINCIPAL_HEADERS_TRUSTED"] == "app-service-authentication"
 
 
-CAPABILITY_ROUTES = ("/api/ack/",)  # the token in the path is the capability (functions/acknowledge.py)
+# The token in the path is the capability (functions/acknowledge.py); Call Automation's callbacks carry ACS's JWT,
+# checked by the app (functions/voice_alerts.py).
+CAPABILITY_ROUTES = ("/api/ack/", "/api/voice/events/")
 
 
 def test_only_function_key_apis_and_the_event_grid_webhook_skip_sign_in() -> None:
@@ -191,6 +193,19 @@ def test_only_function_key_apis_and_the_event_grid_webhook_skip_sign_in() -> Non
     assert [p for p in pages if excluded(p, patterns)] == [], "admin and agent-panel routes must require sign-in"
     assert not [p for p in patterns if p.startswith(("/api/manage", "/api/agent/")) or p in ("/*", "/api/*", "/")]
 
+
+
+# Admin routes are no capability routes: the escalation policy's restore needs sign-in and the Admin role, as its PUT
+# (functions/escalation.py answers both through `authorized` with Access.CHANGE).
+ADMIN_CHANGE_ROUTES = ("/api/manage/escalation-policy", "/api/manage/escalation-policy/restore")
+
+
+def test_the_escalation_policy_s_restore_route_needs_sign_in_as_its_put_does() -> None:
+    patterns = auth_settings()["globalValidation"]["excludedPaths"]
+    routes = dict(http_routes())
+    for path in ADMIN_CHANGE_ROUTES:
+        assert routes.get(path) == "anonymous", f"{path}: not an HTTP route of its own, or keyed"
+        assert not excluded(path, patterns) and not path.startswith(CAPABILITY_ROUTES), path
 
 # ---- every remaining exception is documented --------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from shared.domain.notification_sms import sms_size
 from shared.domain.presence import Presence
 from shared.errors import NotFound
 from shared.ports import StoreError
@@ -45,7 +46,7 @@ def test_each_recipient_s_email_carries_a_link_of_her_own_and_each_sms_asks_for_
     assert first != second and len(first) >= 24
     assert "ec-1" not in first and "alice" not in LINK.search(deps.mailer.sent[0].body)[0].lower()  # type: ignore[index]
     [sms] = deps.sms.sent  # type: ignore[union-attr]
-    assert sms.body.endswith(" Reply 1 to acknowledge.") and len(sms.body) <= 320
+    assert sms.body.endswith(" Reply 1 to acknowledge.") and sms_size(sms.body).segments <= 2
     assert "Callback number:" in sms.body
 
 

@@ -136,3 +136,7 @@ def test_the_policy_api_reads_the_default_and_audits_a_change() -> None:
 
     saved = escalation_policy.put_policy(parse_policy(ON_CALL), Actor("u1", "Carol Admin"), d)
     assert saved["policy"]["onCall"]["sms"] == ["+12025550166"] and d.audit.entries
+
+
+def test_the_default_policy_as_the_admin_page_shows_it_can_be_saved_unchanged() -> None:
+    assert parse_policy(DEFAULT_POLICY.as_json()) == DEFAULT_POLICY

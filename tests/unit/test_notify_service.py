@@ -11,6 +11,7 @@ import pytest
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.civic import CivicAddress
 from shared.domain.delivery import MAX_ATTEMPTS, operation_id
+from shared.domain.notification_sms import sms_size
 from shared.domain.notify_rules import parse_rules
 from shared.domain.sites import Site
 from shared.domain.template import NotificationTemplate
@@ -191,16 +192,17 @@ def test_the_email_says_what_kari_s_law_asks(deps: NotifyDeps) -> None:
     notify_emergency("ec-1", deps)
     email = deps.mailer.sent[0]
     assert "911" in email.subject and "Alice Example" in email.subject
-    assert "EMERGENCY CALL: Alice Example dialed 911 at" in email.body
+    assert email.body.startswith("EMERGENCY: Alice Example dialed 911 at 09:00 CST. Go to 1 Example Plaza, Floor 3, "
+                                 "Room 301, Springfield, IL (not confirmed: check it). Callback number: +12025550100.")
     assert "Callback number: +12025550100" in email.body
-    assert "Location: 1 Example Plaza, Floor 3, Room 301, Springfield, IL (not confirmed: check it)." in email.body
+    assert "Location: 1 Example Plaza, Floor 3, Room 301, Springfield, IL\n" in email.body
     assert "[TEST]" not in email.subject
 
 
 def test_the_sms_says_the_essentials(deps: NotifyDeps) -> None:
     notify_emergency("ec-1", deps)
     text = deps.sms.sent[0].body
-    assert len(text) <= 320
+    assert sms_size(text).segments <= 2
     assert "911" in text and "1 Example Plaza" in text and "+12025550100" in text
 
 
@@ -340,7 +342,8 @@ def test_the_email_carries_her_confirmed_site_floor_room_its_age_and_a_map(deps:
     deps.calls.create(emergency_call("ec-confirmed", location=confirmed))
     notify_emergency("ec-confirmed", deps)
     body = deps.mailer.sent[0].body
-    assert "Location: 1 Example Plaza, Springfield IL 62701, floor 3, room 301 (confirmed 1 h 35 min earlier)." in body
+    assert "Go to 1 Example Plaza, Springfield IL 62701, floor 3, room 301 (confirmed 1 h 35 min earlier)." in body
+    assert "Location: 1 Example Plaza, Springfield IL 62701, floor 3, room 301\n" in body
     assert "Location source: confirmed by the agent 1 h 35 min before the call" in body
     assert "Site: Springfield Plaza" in body and "Map: https://www.openstreetmap.org/?mlat=39.78170" in body
 

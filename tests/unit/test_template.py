@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from jinja2.exceptions import SecurityError
 
+from shared.domain.notification_sms import sms_size
 from shared.domain.template import (
     DEFAULT_TEMPLATE,
     MAX_SUBJECT_CHARS,
@@ -49,7 +50,8 @@ def test_given_the_default_template_when_validated_then_it_passes() -> None:
 
 
 def test_given_a_template_using_every_placeholder_when_validated_then_it_passes() -> None:
-    validate_template(_template(text=" ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)))
+    # after the first paragraph (the SMS), which must fit in two SMS segments (tests/unit/test_channel_messages.py)
+    validate_template(_template(text=OK_TEXT + "\n\n" + " ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)))
 
 
 @pytest.mark.parametrize(
@@ -252,7 +254,8 @@ def test_given_the_default_template_when_rendered_then_it_says_what_karis_law_as
 def test_given_no_location_when_the_default_template_is_rendered_then_it_asks_where_she_is() -> None:
     rendered = render(DEFAULT_TEMPLATE, replace(sample_context(), location=""))
 
-    assert "Location: not known - ask the agent where she is." in rendered.text
+    assert "Location not known: go to her desk or ask her supervisor." in rendered.text.split("\n\n")[0]
+    assert "Location: not known - ask the agent where she is\n" in rendered.text
     assert "Not known &mdash; ask the agent where she is." in rendered.html
     assert "confirmed by the agent" not in rendered.text and "openstreetmap" not in rendered.html
 
@@ -260,9 +263,10 @@ def test_given_no_location_when_the_default_template_is_rendered_then_it_asks_wh
 def test_the_default_template_says_where_the_location_comes_from_how_old_it_is_and_links_a_map() -> None:
     rendered = render(DEFAULT_TEMPLATE, sample_context())
 
-    assert ("Location: 1 Example Plaza, Springfield IL 62701, floor 3, room 301 (confirmed 2 h 5 min earlier).") \
-        in rendered.text
-    assert "Site: Springfield Plaza\nFloor: 3\nRoom: 301\n" in rendered.text
+    assert ("Go to 1 Example Plaza, Springfield IL 62701, floor 3, room 301 (confirmed 2 h 5 min earlier).") \
+        in rendered.text.split("\n\n")[0]
+    assert "Location: 1 Example Plaza, Springfield IL 62701, floor 3, room 301\nSite: Springfield Plaza\nFloor: 3\n" \
+        "Room: 301\n" in rendered.text
     assert "Location source: confirmed by the agent 2 h 5 min before the call\n" in rendered.text
     assert "Map: https://www.openstreetmap.org/?mlat=39.78170&mlon=-89.65010#map=18/39.78170/-89.65010" in rendered.text
     assert '<a href="https://www.openstreetmap.org/?mlat=39.78170&amp;mlon=-89.65010' in rendered.html
@@ -308,18 +312,18 @@ def test_given_a_short_text_when_making_an_sms_then_the_first_paragraph_is_kept_
 def test_given_a_long_text_when_making_an_sms_then_it_is_cut_at_a_word_with_an_ellipsis() -> None:
     text = " ".join(f"word{i}" for i in range(200))
 
-    sms = sms_text(_rendered(text), limit=100)
+    sms = sms_text(_rendered(text), max_segments=1)
 
-    assert len(sms) <= 100
+    assert 150 <= len(sms) <= 160
     assert sms.endswith("...")
     assert (sms.removesuffix("...") + " ") in text + " "
 
 
 def test_given_a_test_call_whose_text_lacks_test_when_making_an_sms_then_it_is_marked() -> None:
-    sms = sms_text(_rendered("x " * 300, is_test=True), limit=80)
+    sms = sms_text(_rendered("x " * 300, is_test=True), max_segments=1)
 
     assert sms.startswith("[TEST] ")
-    assert len(sms) <= 80
+    assert len(sms) <= 160
 
 
 def test_given_a_test_call_whose_text_says_test_when_making_an_sms_then_no_second_marker_is_added() -> None:
@@ -333,14 +337,15 @@ def test_given_a_real_call_when_making_an_sms_then_no_test_marker_is_added() -> 
 def test_given_the_default_template_when_making_an_sms_then_it_fits_and_keeps_the_callback_number() -> None:
     sms = sms_text(render(DEFAULT_TEMPLATE, sample_context()))
 
-    assert len(sms) <= 320
+    assert sms_size(sms).segments <= 2
     assert "+12025550123" in sms
     assert sms.isascii()
 
 
-def test_given_a_tiny_limit_when_making_an_sms_then_it_is_refused() -> None:
+@pytest.mark.parametrize(("suffix", "segments"), [("", 0), (" Reply 1." * 20, 1)])
+def test_given_no_room_for_the_message_when_making_an_sms_then_it_is_refused(suffix: str, segments: int) -> None:
     with pytest.raises(ValueError):
-        sms_text(_rendered("Alice dialed 911."), limit=10)
+        sms_text(_rendered("Alice dialed 911."), suffix, max_segments=segments)
 
 
 def test_given_a_context_type_when_imported_from_template_then_it_is_the_shared_one() -> None:
@@ -352,6 +357,6 @@ def test_the_sms_of_a_long_name_and_address_still_carries_the_location_and_the_c
                       location="12345 North Example Boulevard, Springfield IL 62701, floor 12, room 1204",
                       location_confirmed_at=sample_context().dialed_at - timedelta(hours=14))
     sms = sms_text(render(DEFAULT_TEMPLATE, context))
-    assert len(sms) <= 320
+    assert sms_size(sms).segments <= 2
     assert "12345 North Example Boulevard, Springfield IL 62701, floor 12, room 1204" in sms
     assert "(last confirmed 14 h earlier: check it)" in sms and "Callback number: +12025550123" in sms

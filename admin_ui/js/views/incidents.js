@@ -1,4 +1,5 @@
-// Emergency incidents (read-only, Admin or Auditor): the restricted records of emergency calls.
+// Emergency incidents (read-only, Admin or Auditor): the restricted records of emergency calls, each with its
+// timeline (the dial, every notification, delivery report, acknowledgement and escalation step, in order).
 import { get, enc } from "../api.js";
 import { fmtTime, h, heading, table, timeEl } from "../dom.js";
 
@@ -33,6 +34,9 @@ export async function incidentView(ctx, id) {
     h("p", { class: "breadcrumb" }, h("a", { href: "#/incidents" }, "Incidents"), " / ", id),
     heading(`Emergency call ${incident.dialedNumber} by ${incident.agentName || incident.agentId}`),
     h("dl", { class: "facts" }, facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    h("h2", { id: "timeline-title" }, "Timeline"),
+    deliveries ? timelineList(incident, deliveries)
+      : h("p", { class: "muted" }, "Only the dial is known: the delivery records are not available."),
     h("h2", {}, "Warnings"),
     incident.warnings.length ? h("ul", {}, incident.warnings.map((w) => h("li", {}, h("code", {}, w.code), " ", w.message)))
       : h("p", { class: "muted" }, "None."),
@@ -89,4 +93,91 @@ export function minutesSeconds(seconds) {
   if (!Number.isFinite(seconds)) return null;
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+// ---- the timeline -----------------------------------------------------------------------------------------------
+
+const CHANNEL_NAMES = { email: "Email", sms: "SMS", voice: "Phone call" };
+const STATUS_WORDS = { queued: "queued", accepted: "accepted by the service", failed: "failed",
+  warning: "warning" };
+const OUTCOME_WORDS = { acknowledged: "someone had acknowledged", window_ended: "the call's window had ended",
+  call_unknown: "the call is not known", nobody_to_tell: "nobody to tell" };
+const AUDIENCE_WORDS = { notified: "everyone notified", agent: "the agent's contacts",
+  siteDesk: "the site's security desk", onCall: "the on-call recipients" };
+// Events at the same second: the dial first, then in the order things happen to one message.
+const ORDER = { dial: 0, escalation: 1, notification: 2, report: 3, acknowledgement: 4, end: 5 };
+const clockTime = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+/** The incident's events, oldest first: {at, kind, text, state} (state: "pending", "failed" or ""). */
+export function timelineEvents(incident, answer) {
+  const events = [];
+  const add = (at, kind, text, state = "") => events.push({ at: at || null, kind, text, state });
+  add(incident.dialedAt, "dial", `${incident.agentName || incident.agentId} dialed ${incident.dialedNumber}`
+    + (incident.test ? " (a test call)" : ""));
+  const now = Date.parse(answer.asOf) || Date.now();
+  for (const d of answer.deliveries || []) {
+    const who = d.recipientMasked || d.recipient;
+    const channel = CHANNEL_NAMES[d.channel] || d.channel;
+    const sentBy = d.step ? `escalation step ${d.step}` : "first notification";
+    const status = `${STATUS_WORDS[d.status] || d.status}${d.reason ? ` — ${d.reason}` : ""}`;
+    add(d.firstAttemptAt || d.updatedAt, "notification", `${channel} to ${who} (${sentBy}): ${status}`,
+      d.status === "failed" ? "failed" : "");
+    if (d.deliveryStatus) {
+      const detail = d.deliveryDetail ? ` (${d.deliveryDetail})` : "";
+      add(d.deliveryStatusAt, "report", `Delivery report for the ${CHANNEL_WORDS[d.channel] || d.channel} to ${who}: `
+        + `${d.deliveryStatus}${detail}`, d.delivered === false ? "failed" : "");
+    }
+    if (d.acknowledgedAt) {
+      const after = minutesSeconds(secondsToAcknowledge(d, incident.dialedAt));
+      const via = CHANNEL_WORDS[d.acknowledgedVia || d.channel] || d.acknowledgedVia;
+      add(d.acknowledgedAt, "acknowledgement", `${who} acknowledged by ${via}${after ? `, ${after} after the dial` : ""}`);
+    }
+  }
+  for (const s of answer.escalations || []) add(...escalationEvent(s, now));
+  if (incident.endedAt) add(incident.endedAt, "end", "The call ended");
+  const time = (e) => (e.at ? Date.parse(e.at) : Infinity);
+  return events.map((e, i) => [e, i]).sort(([a, i], [b, j]) => time(a) - time(b) || ORDER[a.kind] - ORDER[b.kind]
+    || i - j).map(([e]) => e);
+}
+
+function escalationEvent(s, now) {
+  const who = (s.audiences || []).map((a) => AUDIENCE_WORDS[a] || a);
+  const how = (s.channels || []).map((c) => CHANNEL_WORDS[c] || c);
+  const what = `Escalation step ${s.tier}${s.name ? ` (${s.name})` : ""}`;
+  const plan = `${joined(who)} by ${joined(how)}`;
+  if (s.status === "pending" || s.status === "running") {
+    const left = (Date.parse(s.dueAt) - now) / 1000;
+    const when = left > 0 ? `due in ${minutesSeconds(left)}` : s.status === "running" ? "running now"
+      : `due ${minutesSeconds(-left)} ago, not run yet`;
+    return [s.dueAt, "escalation", `${what}: ${when} — ${plan}`, "pending"];
+  }
+  const outcome = OUTCOME_WORDS[s.outcome] || s.outcome || "no outcome recorded";
+  const late = s.ranAt ? (Date.parse(s.ranAt) - Date.parse(s.dueAt)) / 1000 : NaN;
+  const ran = s.ranAt ? `, ran ${clockOf(s.ranAt)}${late >= 1 ? `, ${Math.round(late)} s late` : ""}` : "";
+  return [s.ranAt || s.dueAt, "escalation",
+    `${what} ${s.status === "skipped" ? "skipped" : "ran"}: ${outcome} (due ${clockOf(s.dueAt)}${ran}) — ${plan}`, ""];
+}
+
+function timelineList(incident, answer) {
+  const dialed = Date.parse(incident.dialedAt);
+  return h("ol", { class: "timeline", "aria-labelledby": "timeline-title" },
+    timelineEvents(incident, answer).map((e) => {
+      const offset = e.at ? (Date.parse(e.at) - dialed) / 1000 : NaN;
+      const sign = offset < 0 ? "−" : "+";
+      return h("li", { class: e.state, dataset: { kind: e.kind } },
+        h("span", { class: "when" },
+          h("span", { class: "offset" }, Number.isFinite(offset) ? `${sign}${minutesSeconds(Math.abs(offset))}` : "—"),
+          e.at ? h("time", { datetime: e.at, title: e.at }, clockOf(e.at)) : "time unknown"),
+        " ", h("span", { class: "what" }, e.text));
+    }));
+}
+
+function clockOf(iso) {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? clockTime.format(new Date(t)) : "";
+}
+
+function joined(list) {
+  if (list.length < 2) return list.join("");
+  return `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}`;
 }

@@ -1,5 +1,6 @@
 // The "Emergency call notification": who is told per dialed number; the template: edit, live preview from the
-// server's sandboxed renderer, versions.
+// server's sandboxed renderer (the email with the sample, and every channel, email, SMS and voice, with each
+// country's longest sample), versions.
 import { get, put, post, ApiError } from "../api.js";
 import { h, heading, field, showErrors, clearErrors, announce, table, timeEl, visuallyHidden } from "../dom.js";
 import { notificationRulesSection, RULES } from "./notify_rules.js";
@@ -8,7 +9,8 @@ const BASE = "manage/templates/emergency-call-notification";
 const PARTS = [
   ["subject", "Subject", "One line; a [TEST] marker is added automatically for test calls."],
   ["html", "HTML body", "Values are escaped automatically. Empty: a plain-text email."],
-  ["text", "Text body", "Also the source of the SMS text (its first lines)."],
+  ["text", "Text body", "Its first paragraph is the SMS: keep who, where and the callback number there, in two " +
+    "SMS segments; details go after a blank line."],
 ];
 
 export async function templateView(ctx) {
@@ -31,8 +33,8 @@ export async function templateView(ctx) {
   const scrollable = (id) => h("pre", { class: "preview-text", id, tabindex: "0", role: "region",
     "aria-labelledby": `${id}-title` });
   const previewText = scrollable("preview-text");
-  const previewSms = scrollable("preview-sms");
   const previewState = h("p", { class: "muted", id: "preview-state" });
+  const channels = channelPreview(scrollable);
   const versionsBox = h("div");
   const currentNote = h("p", { class: "muted" });
 
@@ -98,7 +100,7 @@ export async function templateView(ctx) {
       previewSubject.textContent = shown.subject;
       previewFrame.srcdoc = shown.html || "<p style='font-family:sans-serif;color:#555'>(no HTML part: plain-text email)</p>";
       previewText.textContent = shown.text;
-      previewSms.textContent = shown.sms;
+      channels.show(shown.channels || []);
       previewState.textContent = "Rendered by the server with sample data.";
     } catch (error) {
       if (mine !== sequence) return;
@@ -155,9 +157,57 @@ export async function templateView(ctx) {
         h("h3", {}, "Subject"), previewSubject,
         h("h3", {}, "HTML"), previewFrame,
         h("h3", { id: "preview-text-title" }, "Text"), previewText,
-        h("h3", { id: "preview-sms-title" }, "SMS"), previewSms)),
+        channels.element)),
     h("section", { "aria-labelledby": "versions-title" },
       h("h2", { id: "versions-title" }, "Versions"), versionsBox));
+}
+
+// Every channel as sent with one country's longest sample: the email's subject and text, the SMS with its segments
+// and encoding, the voice call's alert. The longest SMS is shown first; the admin's choice is kept across renders.
+function channelPreview(scrollable) {
+  const select = h("select", { id: "channel-sample", name: "channel-sample" });
+  const emailSubject = h("p", { class: "preview-subject", id: "channel-email-subject" });
+  const emailText = scrollable("channel-email-text");
+  const smsSize = h("p", { id: "channel-sms-size" });
+  const sms = scrollable("channel-sms");
+  const voice = scrollable("channel-voice");
+  let samples = [];
+  let chosen = null;
+  select.addEventListener("change", () => { chosen = select.value; render(); });
+
+  function render() {
+    const s = samples.find((c) => c.sample === select.value);
+    if (!s) return;
+    emailSubject.textContent = s.email.subject;
+    emailText.textContent = s.email.text;
+    sms.textContent = s.sms.text;
+    smsSize.textContent = `${s.sms.segments} of at most ${s.sms.maxSegments} SMS segments, ${s.sms.encoding}, ` +
+      `${s.sms.characters} of ${s.sms.maxCharacters} characters.`;
+    voice.textContent = s.voice;
+  }
+
+  function show(list) {
+    samples = list;
+    const longest = list.reduce((a, b) => (b.sms.characters > a.sms.characters ? b : a), list[0]);
+    select.replaceChildren(...list.map((c) => h("option", { value: c.sample }, c.sample)));
+    select.value = list.some((c) => c.sample === chosen) ? chosen : longest?.sample ?? "";
+    render();
+  }
+
+  const element = h("section", { class: "channels", "aria-labelledby": "channels-title" },
+    h("h3", { id: "channels-title" }, "Every channel, longest sample"),
+    h("p", { class: "hint" }, "What each channel carries with the longest name, address and callback number a " +
+      "call of that country is likely to have."),
+    h("label", { for: "channel-sample" }, "Sample"), select,
+    h("h4", { id: "channel-email-title" }, "Email"), emailSubject,
+    h("p", { class: "visually-hidden", id: "channel-email-text-title" }, "Email text"), emailText,
+    h("h4", { id: "channel-sms-title" }, "SMS"),
+    h("p", { class: "hint" }, "Exactly what is sent. Two segments carry 306 GSM-7 characters (^ { } [ ] ~ \\ | € " +
+      "count twice), or 134 when one character is outside GSM-7."),
+    smsSize, sms,
+    h("h4", { id: "channel-voice-title" }, "Voice call"),
+    h("p", { class: "hint" }, "What the escalation call reads out, before it asks for a key."), voice);
+  return { element, show };
 }
 
 function versionsTable(versions, currentVersion, ctx, onRestore) {
