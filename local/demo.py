@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 import uuid
@@ -19,6 +20,10 @@ from local.stack import ADMIN_PRINCIPAL, FALLBACK_TARGET, Client, LocalStack, wa
 from shared.domain.numbers import mask_phone
 
 ALICE_ACS = "8:acs:00000000-0000-0000-0000-000000000000_alice"
+ON_CALL_PHONE = "+12025550166"
+# Nobody acknowledged a minute after the dial: the on-call phone rings (the stand-in's callee presses 1).
+ESCALATION = {"tiers": [{"name": "Call the on-call phone", "afterSeconds": 60, "audiences": ["onCall"],
+                         "channels": ["voice"]}], "mode": "any", "onCall": {"sms": [ON_CALL_PHONE]}}
 
 
 class Timeline:
@@ -72,12 +77,16 @@ def play(stack: LocalStack) -> Timeline:
     seed_workers(stack)
     panel = open_panel_host(stack)
     t.fact(f"Alice's agent panel: {panel} (open it to watch; DEMO_STEP_SECONDS=5 paces the steps)")
+    status, _ = c.put("/api/manage/escalation-policy", ESCALATION)
+    stack.acs.set_callee(ON_CALL_PHONE, keys=["1"])
+    t.fact("Escalation: nobody acknowledged a minute after the dial, so the on-call phone is called", status == 200)
     c.put("/api/agents/alice/presence", {"status": "Available"})
     t.fact(f"Alice is {presence(c, 'alice')['status']}", presence(c, "alice")["status"] == "Available")
     normal = dial(c, "alice", "+1 202 555 0150")
     t.fact("Alice dials +1 202 555 0150: a normal call, recorded in her history", normal.get("emergency") is False)
 
     t.section("Alice dials 911 from the US; Bob dials 911 at the same moment")
+    dialed = time.monotonic()
     with ThreadPoolExecutor(2) as ex:
         alice, bob = ex.map(lambda a: dial(c, a, "911"), ["alice", "bob"])
     _show_dial(t, "Alice", alice)
@@ -93,6 +102,7 @@ def play(stack: LocalStack) -> Timeline:
     state = c.get("/api/agents/alice/emergency-state")[1]
     t.fact(f"Alice's panel: controls {state.get('controls')}, Save/Refresh hidden, alert shown",
            state.get("controls") == ["deviceSettings", "endCall"] and bool(state.get("alert")))
+    _acknowledged_on_every_channel(t, stack, alice["emergencyCallId"], bob["emergencyCallId"], dialed)
 
     t.section("The call drops; the responder calls back on Alice's callback number")
     ringing = incoming_call(c, phone(alice["callbackNumber"]), "psap-1")
@@ -176,6 +186,51 @@ def _show_emails(t: Timeline, stack: LocalStack, call_id: str) -> None:
         to = mask_phone(r["body"]["to"])
         t.fact(f"SMS accepted for {to}: \"{r['body']['message'][:60]}…\"")
     t.fact(f"{len(mine('sms'))} SMS for Alice's mobile contact", len(mine("sms")) == 1)
+
+
+def _acknowledged_on_every_channel(t: Timeline, stack: LocalStack, alice_call: str, bob_call: str,
+                                   dialed: float) -> None:
+    """Alice's desk presses its email link, her mobile contact replies 1; nobody answers Bob's notification, so a
+    minute after the dial the on-call phone rings and its holder presses 1. Each with its time after the dial."""
+    c = stack.client
+    t.section("Someone knows: Alice's call acknowledged by email and SMS; Bob's by phone after escalation")
+    email = next(r for r in stack.acs.requests("email") if alice_call in str(r.get("body")))
+    link = re.search(r"http://127\.0\.0\.1:\d+/api/ack/[A-Za-z0-9_-]+", email["body"]["content"]["plainText"])
+    pressed = c.call("POST", link[0].removeprefix(c.base_url))[0] if link else None
+    t.fact(f"{email['body']['recipients']['to'][0]['address']} opens the link and presses \"I'm on my way\": "
+           f"{(time.monotonic() - dialed) * 1000:,.0f} ms after the dial", pressed == 200)
+    reply = {"id": f"reply-{alice_call}", "topic": stack.system_topic.topic, "subject": "/phonenumber/15550190",
+             "eventType": "Microsoft.Communication.SMSReceived", "dataVersion": "1.0", "metadataVersion": "1",
+             "eventTime": c.now().isoformat(),
+             "data": {"MessageId": f"reply-{alice_call}", "From": "+12025550142", "To": "+12025550190",
+                      "Message": "1", "ReceivedTimestamp": c.now().isoformat(), "SegmentCount": 1}}
+    stack.publish_acs([reply])
+    wait_for(lambda: stack.acs_settled([reply]))
+    t.fact(f"Her mobile contact replies 1: {(time.monotonic() - dialed) * 1000:,.0f} ms after the dial",
+           len(_acknowledged(c, alice_call)) == 2)
+    state = c.get("/api/agents/alice/emergency-state")[1]
+    t.fact(f"Alice's panel: {', '.join(a['by'] + ' by ' + a['channel'] for a in state['acknowledgements'])}",
+           [a["channel"] for a in state["acknowledgements"]] == ["email", "sms"])
+    t.fact("Nobody acknowledged Bob's call", _acknowledged(c, bob_call) == [])
+    c.advance(61)
+    ran = time.monotonic()
+    c.run_function("escalation_steps")
+    by_phone = wait_for(lambda: _acknowledged(c, bob_call), timeout=30) or []
+    call_ms = (time.monotonic() - ran) * 1000
+    t.fact(f"A minute later the on-call phone {mask_phone(ON_CALL_PHONE)} rings, hears the alert and presses 1: "
+           f"acknowledged by {', '.join(d['acknowledgedVia'] for d in by_phone)} "
+           f"{by_phone[0]['secondsToAcknowledge'] if by_phone else '?'} s after Bob's dial on the app's clock "
+           f"({call_ms:,.0f} ms from the step's run: dialled, answered, alert read, key pressed)",
+           [d["acknowledgedVia"] for d in by_phone] == ["voice"])
+    steps = {k: [s["outcome"] for s in c.get(f"/api/manage/incidents/{k}/deliveries")[1]["escalations"]]
+             for k in (alice_call, bob_call)}
+    t.fact(f"Escalation of Alice's call: {steps[alice_call]}; of Bob's: {steps[bob_call]}",
+           steps[alice_call] == ["acknowledged"] and steps[bob_call] == ["told 0; called 1"])
+
+
+def _acknowledged(c: Client, call_id: str) -> list[dict[str, Any]]:
+    rows = c.get(f"/api/manage/incidents/{call_id}/deliveries")[1]["deliveries"]
+    return [d for d in rows if d.get("acknowledgedAt")]
 
 
 def _spare_number(c: Client, taken: set[str]) -> str:

@@ -38,7 +38,7 @@ from local.acs.calls import (
 from local.acs.jwt_signer import CallbackSigner
 from local.acs.store import AcsRequest, Faults, Reply, RequestLog
 from local.acs.timeline import Timeline
-from local.acs.validation import Invalid, parse_repeatability
+from local.acs.validation import Invalid, Repeatability, parse_repeatability
 
 logger = logging.getLogger(__name__)
 
@@ -81,24 +81,12 @@ class CallingService:
         if fault:
             return fault
         try:
-            repeat = parse_repeatability(req.header("repeatability-request-id"),
-                                         req.header("repeatability-first-sent"), self._clock())
+            repeat = self._repeatability(req)
             body = _json(req)
             validate_create_call(body)
         except Invalid as err:
             return err.reply()
-        with self._lock:
-            replayed = self._repeats.replay(repeat, req)
-            if replayed:
-                return replayed
-            target = with_raw_id(body["targets"][0])
-            call = Call(target, body["callbackUri"], self.callees.get(target.get("phoneNumber", {}).get("value")), body)
-            self._calls[call.id] = call
-            reply = self._repeats.remember(repeat, req, Reply(201, call.properties()))
-            self._log.record("createCall", call.id, body, req.interesting_headers())
-            self._timeline.at(call.callee.ringSeconds, lambda: self._ring_ends(call))
-        logger.info("call %s placed to %s", call.id, _mask(call.number or ""))
-        return reply
+        return self._replayed_or(repeat, req, lambda: self._place(repeat, req, body))
 
     def get_call(self, req: AcsRequest, call_id: str) -> Reply:
         """GET /calling/callConnections/{id} -> 200 while the call lasts, 404 once it has ended."""
@@ -136,20 +124,46 @@ class CallingService:
         if fault:
             return fault
         try:
-            repeat = parse_repeatability(req.header("repeatability-request-id"),
-                                         req.header("repeatability-first-sent"), self._clock())
+            repeat = self._repeatability(req)
         except Invalid as err:
             return err.reply()
+        return self._replayed_or(repeat, req, lambda: self._hang_up(repeat, req, call_id, kind))
+
+    # --- Repeatability-Request-ID: a repeat gets the first answer -----------------------------------------
+
+    def _repeatability(self, req: AcsRequest) -> Repeatability | None:
+        """The request's Repeatability headers (None without them); Invalid when malformed or stale."""
+        return parse_repeatability(req.header("repeatability-request-id"), req.header("repeatability-first-sent"),
+                                   self._clock())
+
+    def _replayed_or(self, repeat: Repeatability | None, req: AcsRequest, operation: Callable[[], Reply]) -> Reply:
+        """Under the lock: the first answer when `req` repeats an earlier request id, else what `operation` answers
+        (it remembers its answer for the repeats)."""
         with self._lock:
             replayed = self._repeats.replay(repeat, req)
-            if replayed:
-                return replayed
-            call = self._calls.get(call_id)
-            if call is None or call.state == "disconnected":
-                return not_found()
-            self._log.record(kind, call_id, None, req.interesting_headers())
-            self._disconnect(call, ENDED_BY_APP)
-            return self._repeats.remember(repeat, req, Reply(204))
+            return replayed if replayed is not None else operation()
+
+    # --- what create and terminate do once they are not repeats (under the lock) --------------------------
+
+    def _place(self, repeat: Repeatability | None, req: AcsRequest, body: dict[str, Any]) -> Reply:
+        """The call created: its callee's phone rings from now."""
+        target = with_raw_id(body["targets"][0])
+        call = Call(target, body["callbackUri"], self.callees.get(target.get("phoneNumber", {}).get("value")), body)
+        self._calls[call.id] = call
+        reply = self._repeats.remember(repeat, req, Reply(201, call.properties()))
+        self._log.record("createCall", call.id, body, req.interesting_headers())
+        self._timeline.at(call.callee.ringSeconds, lambda: self._ring_ends(call))
+        logger.info("call %s placed to %s", call.id, _mask(call.number or ""))
+        return reply
+
+    def _hang_up(self, repeat: Repeatability | None, req: AcsRequest, call_id: str, kind: str) -> Reply:
+        """The call ended by the app; 404 when there is none or it has ended."""
+        call = self._calls.get(call_id)
+        if call is None or call.state == "disconnected":
+            return not_found()
+        self._log.record(kind, call_id, None, req.interesting_headers())
+        self._disconnect(call, ENDED_BY_APP)
+        return self._repeats.remember(repeat, req, Reply(204))
 
     # --- the simulation (timeline thread, under the lock) ---------------------------------------------------
 

@@ -91,9 +91,12 @@ def acknowledgements(call: EmergencyCall, records: list[Delivery]) -> list[dict[
     """The call's acknowledgements, oldest first, each masked as the incident shows recipients."""
     done = sorted((d for d in records if d.acknowledged_at is not None),
                   key=lambda d: d.acknowledged_at or call.dialed_at)
+    first: dict[str, Delivery] = {}
+    for d in done:  # one person: her SMS reply and her answer to the escalation's call are one acknowledgement
+        first.setdefault(d.recipient.casefold(), d)
     return [{"by": _masked(d), "channel": d.acknowledged_via or d.channel,
              "at": d.acknowledged_at.isoformat() if d.acknowledged_at else None,
-             "secondsAfterDial": _seconds(call, d)} for d in done]
+             "secondsAfterDial": _seconds(call, d)} for d in first.values()]
 
 
 def _open(token: str, deps: AckPorts) -> Found:

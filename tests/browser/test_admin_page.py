@@ -7,64 +7,25 @@ artifacts/screenshots/. Fictional 555-01xx numbers and example.com / example.org
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.seed import seeded_stack
-from local.stack import ADMIN_PRINCIPAL, LocalStack, wait_for
-from shared.agent_access import AGENT, DIALER
-from tests.browser.conftest import CHROMIUM
-
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-AUDITOR = {"userId": "00000000-0000-0000-0000-0000000000a2", "userDetails": "auditor@example.com",
-           "roles": ["EmergencyCalling.Auditor"]}
-
-if not CHROMIUM.exists():  # `make test` installs it (apt-get install chromium); never downloaded by Playwright
-    pytest.skip(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    with seeded_stack(principal=ADMIN_PRINCIPAL) as s:  # as with `make serve`: whoever opens the page is the admin
-        yield s
-
-
-def fresh_page(browser: object, stack: LocalStack, principal: dict[str, object] | None = None) -> Iterator[object]:
-    """A page in a context of its own (signed in as `principal`, else the stack's admin); no script error allowed."""
-    headers = {"X-Local-Principal": json.dumps(principal)} if principal else None
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=stack.client.base_url,  # type: ignore[attr-defined]
-                                  extra_http_headers=headers)
-    context.set_default_timeout(10_000)
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda e: errors.append(str(e)))
-    yield p
-    context.close()
-    assert errors == [], errors
-
-
-@pytest.fixture
-def page(browser: object, stack: LocalStack) -> Iterator[object]:
-    yield from fresh_page(browser, stack)
-
-
-def open_page(page: object, route: str, title: str) -> None:
-    page.goto(f"/api/manage/ui/#/{route}")  # type: ignore[attr-defined]
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)  # type: ignore[attr-defined]
-
-
-def shot(page: object, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+from local.stack import LocalStack, wait_for
+from shared.agent_access import DIALER
+from tests.browser.pages import (
+    AUDITOR,
+    BOB,
+    axe_violations,
+    expect,
+    fresh_page,
+    no_violations,
+    open_page,
+    shot,
+)
 
 
 def refused_beside(page: Any, control: Any, reason: str, message: str) -> None:
@@ -223,10 +184,7 @@ def test_the_pool_shows_a_number_held_before_a_dial_as_such(page: object, stack:
 
 
 # Sites (issue 19, parts 1 and 2): the contact center's buildings with their civic addresses, places and networks.
-BOB = {"userId": "00000000-0000-0000-0000-000000000b0b", "userDetails": "bob@example.com", "roles": [AGENT]}
 PLAZA = {"country": "US", "A1": "IL", "A3": "Springfield", "RD": "Example", "STS": "Plaza", "HNO": "1", "PC": "62701"}
-# axe-core's browser script (npm axe-core); AXE_CORE names another copy of axe.min.js.
-AXE = Path(os.environ.get("AXE_CORE", Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"))
 
 
 def new_site(page: object, name: str, address: dict[str, str], site_id: str | None = None) -> None:
@@ -420,25 +378,6 @@ def test_a_site_an_agent_confirmed_is_not_deleted_until_she_confirms_another(pag
     assert stack.client.get("/api/manage/sites/example-hall")[0] == 404
 
 
-# WCAG 2.0 and 2.1, levels A and AA, and axe's best practices (landmarks, heading order, regions).
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-
-
-def axe_violations(page: object) -> list[dict[str, object]]:
-    """axe-core's violations on the page as it is now: each rule's id, help and the targets of its nodes."""
-    assert AXE.exists(), f"{AXE} is missing: `make test` installs axe-core from package.json (or set AXE_CORE)"
-    # Evaluated through the DevTools protocol: the page's Content-Security-Policy refuses an injected script tag.
-    page.evaluate(f"{AXE.read_text()}\n;undefined")  # type: ignore[attr-defined]
-    script = ("async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
-              ".map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))")
-    return list(page.evaluate(script, AXE_TAGS))  # type: ignore[attr-defined]
-
-
-def explain(violations: list[dict[str, object]]) -> str:
-    """One line per violation: its id, its help and where (the failure message of an axe test)."""
-    return "\n".join(f"{v['id']}: {v['help']} at {v['nodes']}" for v in violations)
-
-
 @pytest.fixture(scope="module")
 def every_view_has_data(stack: LocalStack) -> dict[str, str]:
     """What makes every table of every view show rows: a site, an ended 933 test call (an incident, a lease), a
@@ -478,8 +417,7 @@ def test_axe_finds_no_violations_in_a_long_audit_value_opened(page: object,
     expect(full).to_be_visible()
     assert full.evaluate("e => e.scrollHeight > e.clientHeight")
     # THEN the keyboard reaches it, as everything else
-    violations = axe_violations(page)
-    assert violations == [], explain(violations)
+    no_violations(page)
 
 
 @pytest.fixture
@@ -495,8 +433,7 @@ def test_axe_finds_no_violations_on_the_view(page: object, every_view_has_data: 
     open_page(page, every_view_has_data.get(route, route), title)
     expect(page.locator("main[aria-busy]")).to_have_count(0)  # type: ignore[attr-defined]
     # THEN axe finds nothing against WCAG 2.1 A/AA nor its best practices
-    violations = axe_violations(page)
-    assert violations == [], explain(violations)
+    no_violations(page)
 
 
 @pytest.mark.parametrize(("route", "title"), VIEWS, ids=[route for route, _ in VIEWS])
@@ -506,8 +443,7 @@ def test_axe_finds_no_violations_on_the_read_only_view(auditor_page: object, eve
     open_page(auditor_page, every_view_has_data.get(route, route), title)
     expect(auditor_page.locator("#who")).to_contain_text("Read-only")  # type: ignore[attr-defined]
     # THEN axe finds nothing either
-    violations = axe_violations(auditor_page)
-    assert violations == [], explain(violations)
+    no_violations(auditor_page)
 
 
 def test_axe_finds_no_violations_on_the_sites_view(page: object, stack: LocalStack) -> None:
@@ -563,8 +499,7 @@ def test_the_incident_shows_who_acknowledged_the_notification_and_how_soon(
     expect(table.locator("tbody tr td:nth-child(5)")).to_have_text(["0:42 after the dial, by email",
                                                                      "1:15 after the dial, by SMS", "—"])
     shot(page, "incident-acknowledged")
-    violations = axe_violations(page)
-    assert violations == [], explain(violations)
+    no_violations(page)
 
     # WHEN nobody has acknowledged THEN it says so
     answer["deliveries"] = [delivery("email", "guard@example.com"), delivery("email", "desk@example.com")]
@@ -572,8 +507,7 @@ def test_the_incident_shows_who_acknowledged_the_notification_and_how_soon(
     expect(page.get_by_role("heading", level=1)).to_have_text("Emergency call 933 by Carol Example")
     expect(page.locator(".ack-summary")).to_have_text("Not acknowledged yet")
     expect(table.locator("tbody tr td:nth-child(5)")).to_have_text(["—", "—"])
-    violations = axe_violations(page)
-    assert violations == [], explain(violations)
+    no_violations(page)
 
 
 def test_against_the_backend_an_incident_nobody_acknowledged_says_so(page: Any, stack: LocalStack) -> None:
@@ -673,8 +607,7 @@ def test_a_number_left_with_no_audience_is_refused_beside_its_row(page: object, 
     expect(page.locator("tr[data-rule='933'] .field-error")).to_be_empty()
     shot(page, "notification-rules-refused")
     assert stack.client.get(RULES)[1]["rules"]["911"] == default_rules["911"]
-    violations = axe_violations(page)
-    assert violations == [], explain(violations)
+    no_violations(page)
 
 
 def test_a_saved_change_of_who_is_notified_is_there_after_a_reload(page: object, stack: LocalStack,

@@ -8,63 +8,15 @@ of each page goes to artifacts/screenshots/. Fictional 555-01xx numbers and exam
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from local.seed import seeded_stack
-from local.stack import ADMIN_PRINCIPAL, LocalStack
+from local.stack import LocalStack
 from shared.domain.notification_sms import REPLY_ASK, sms_size
-from tests.browser.conftest import CHROMIUM
+from tests.browser.pages import expect, open_page, shot
 
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 BASE = "/api/manage/templates/emergency-call-notification"
 COUNTRIES = ["US", "PR", "CA", "GB", "DK", "AU"]
-
-if not CHROMIUM.exists():  # `make test` installs it (apt-get install chromium); never downloaded by Playwright
-    pytest.skip(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    with seeded_stack(principal=ADMIN_PRINCIPAL) as s:  # as with `make serve`: whoever opens the page is the admin
-        yield s
-
-
-def fresh_page(browser: object, stack: LocalStack, principal: dict[str, object] | None = None) -> Iterator[object]:
-    """A page in a context of its own (signed in as `principal`, else the stack's admin); no script error allowed."""
-    headers = {"X-Local-Principal": json.dumps(principal)} if principal else None
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=stack.client.base_url,  # type: ignore[attr-defined]
-                                  extra_http_headers=headers)
-    context.set_default_timeout(10_000)
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda e: errors.append(str(e)))
-    yield p
-    context.close()
-    assert errors == [], errors
-
-
-@pytest.fixture
-def page(browser: object, stack: LocalStack) -> Iterator[object]:
-    yield from fresh_page(browser, stack)
-
-
-def open_page(page: Any, route: str, title: str) -> None:
-    page.goto(f"/api/manage/ui/#/{route}")
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_the_editor_previews_email_sms_and_voice_with_each_country_s_longest_sample(page: Any) -> None:

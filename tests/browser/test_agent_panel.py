@@ -10,50 +10,35 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from local.seed import seeded_stack
 from local.stack import LocalStack, wait_for
 from shared.agent_access import AGENT
-from tests.browser.test_admin_page import SHOTS, axe_violations, explain
+from tests.browser import pages
+from tests.browser.pages import (
+    ACKED,
+    ALICE,
+    BOB,
+    agents_signed_in,
+    axe_violations,
+    closed,
+    dial,
+    expect,
+    no_violations,
+    open_panel,
+    routed_state,
+)
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-ALICE = {"userId": "00000000-0000-0000-0000-0000000a11ce", "userDetails": "alice@example.com", "roles": [AGENT]}
-BOB = {"userId": "00000000-0000-0000-0000-000000000b0b", "userDetails": "bob@example.com", "roles": [AGENT]}
 MALLORY = {"userId": "00000000-0000-0000-0000-0000000ba11e", "userDetails": "mallory@example.com", "roles": [AGENT]}
-SPRINGFIELD = {"latitude": 39.78, "longitude": -89.65}
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    with seeded_stack() as s:
-        for agent, user in (("alice", ALICE), ("bob", BOB)):
-            profile = s.client.get(f"/api/manage/agents/{agent}")[1]
-            profile = {k: v for k, v in profile.items() if k not in ("agentId", "readiness")}
-            assert s.client.put(f"/api/manage/agents/{agent}", {**profile, "signInId": user["userId"]})[0] == 200
+    with agents_signed_in() as s:
         yield s
-
-
-def open_panel(browser: Any, stack: LocalStack, user: dict[str, Any],
-               routes: dict[str, Callable[[Any], None]] | None = None) -> Any:
-    """The panel as `user`; `routes`: URL glob -> Playwright route handler, in place before the page loads."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.client.base_url,
-                                  extra_http_headers={"X-Local-Principal": json.dumps(user)},
-                                  geolocation=SPRINGFIELD, permissions=["geolocation"])
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    for pattern, handler in (routes or {}).items():
-        page.route(pattern, handler)
-    page.goto("/api/agent/ui/")
-    return page
 
 
 @pytest.fixture
@@ -61,9 +46,7 @@ def alice(browser: Any, stack: LocalStack) -> Iterator[Any]:
     page = open_panel(browser, stack, ALICE)
     expect(page.get_by_role("heading", level=1)).to_have_text("Agent panel: Alice Example")
     yield page
-    errors = page.errors
-    page.context.close()
-    assert errors == [], errors
+    closed(page)
 
 
 def settled(page: Any) -> None:
@@ -75,8 +58,7 @@ def settled(page: Any) -> None:
 
 
 def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"agent-panel-{name}.png"), full_page=True)
+    pages.shot(page, f"agent-panel-{name}")
 
 
 def presence(stack: LocalStack, agent: str) -> str:
@@ -264,10 +246,7 @@ def test_in_emergency_mode_she_reads_her_confirmed_site_and_her_callback_number_
     assert status == 200, answer
     bob = open_panel(browser, stack, BOB)  # the panel sends the location it was given with the dial
     expect(bob.get_by_role("heading", level=1)).to_have_text("Agent panel: Bob Example")
-    bob.get_by_label("Number to dial").fill("933")
-    with bob.expect_response("**/api/agent/outbound-calls") as dialed:
-        bob.get_by_label("Number to dial").press("Enter")
-    answer = dialed.value.json()
+    answer = dial(bob, "933")
     alert = bob.get_by_role("alert").filter(has_text="Test call (933) in progress")
     expect(alert).to_contain_text("Tell the operator: 1 Example Plaza, Springfield IL 62701, floor 3, room 301")
     number = answer["callbackNumber"]
@@ -366,9 +345,7 @@ def test_she_chooses_her_place_when_the_site_has_several(browser: Any, stack: Lo
     expect(page.get_by_role("button", name="I am not at North building")).to_have_attribute("aria-expanded", "true")
     expect(page.get_by_label("Street address")).to_be_focused()
     expect(page.locator("#manual-note")).to_have_text("Not at North building? Enter where you are.")
-    errors = page.errors
-    page.context.close()
-    assert errors == [], errors
+    closed(page)
 
 
 def test_on_a_network_of_no_site_she_types_where_she_is(browser: Any, stack: LocalStack) -> None:
@@ -382,9 +359,7 @@ def test_on_a_network_of_no_site_she_types_where_she_is(browser: Any, stack: Loc
         expect(page.get_by_role("button", name="Confirm: I am here")).to_have_count(0)
         expect(page.locator("#location-age")).to_contain_text("Your location was ")
         shot(page, "location-no-site")
-        errors = page.errors
-        page.context.close()
-        assert errors == [], errors
+        closed(page)
     finally:
         map_plaza(stack, [])
 
@@ -404,9 +379,7 @@ def test_she_dials_while_her_site_is_looked_up_and_a_failed_lookup_shows_the_man
         "Your network could not be checked just now: enter where you are.")
     expect(page.get_by_role("button", name="Confirm location")).to_be_visible()
     assert held, "the suggestion was not asked for"
-    errors = page.errors
-    page.context.close()
-    assert errors == [], errors
+    closed(page)
 
 
 def test_the_card_s_words_for_her_confirmation_and_a_site_s_street(alice: Any) -> None:
@@ -441,25 +414,7 @@ def test_axe_finds_no_violations_on_the_panel_at_rest_and_in_emergency_mode(brow
     bob.context.close()
 
 
-# Issue 20: her contacts' acknowledgements of the notification, from the emergency-state answer (routed here: the
-# real acknowledgement needs the token in the sent email).
-ACKED = [{"by": "g***@example.com", "channel": "email", "at": "2025-03-01T12:00:42Z", "secondsAfterDial": 42},
-         {"by": "+1 202 555 01**", "channel": "sms", "at": "2025-03-01T12:01:10Z", "secondsAfterDial": 70},
-         {"by": "s***@example.com", "channel": "email", "at": "2025-03-01T12:02:05Z", "secondsAfterDial": 125}]
-
-
-def routed_state(**changes: Any) -> dict[str, Any]:
-    """An emergency-state answer of Alice's call in progress (the backend's shape), with `changes`."""
-    return {"agentId": "alice", "emergency": True, "emergencyCallId": "ack-call", "test": False,
-            "controls": ["deviceSettings", "endCall"],
-            "alert": {"severity": "critical", "text": "Emergency call in progress"},
-            "hideConversationActions": ["save", "refresh"], "callbackNumber": "+12025550104",
-            "callbackWindowOpen": True, "callback": None,
-            "callbackWindowEndsAt": (datetime.now(UTC) + timedelta(minutes=45)).isoformat(),
-            "emergencyPath": "pool", "responderCallback": "+12025550104", "location": None,
-            "acknowledgements": [], "notified": 0} | changes
-
-
+# Issue 20: her contacts' acknowledgements of the notification, from the emergency-state answer (routed_state).
 def test_she_is_told_who_acknowledged_her_call_during_it_and_in_her_callback_window(
         browser: Any, stack: LocalStack) -> None:
     # GIVEN the panel during an emergency call whose notification went to three contacts, none acknowledged yet
@@ -487,8 +442,7 @@ def test_she_is_told_who_acknowledged_her_call_during_it_and_in_her_callback_win
     for hidden in ("Save", "Refresh", "Call"):
         expect(page.get_by_role("button", name=hidden, exact=True)).to_be_hidden()
     shot(page, "acknowledged")
-    violations = axe_violations(page)
-    assert violations == [], explain(violations)
+    no_violations(page)
 
     # WHEN the call has ended and her callback window runs, THEN she is still told
     answer["state"] = routed_state(emergency=False, controls=None, alert=None, hideConversationActions=[],
@@ -497,8 +451,7 @@ def test_she_is_told_who_acknowledged_her_call_during_it_and_in_her_callback_win
     expect(told).to_have_text("g***@example.com acknowledged 0:42 after your call, and 1 other since — "
                               "help is on the way")
     shot(page, "acknowledged-window")
-    violations = axe_violations(page)
-    assert violations == [], explain(violations)
+    no_violations(page)
 
     # WHEN nobody was notified (no recipient accepted) THEN nothing is said
     answer["state"] = routed_state(emergency=False, notified=0)
@@ -508,9 +461,7 @@ def test_she_is_told_who_acknowledged_her_call_during_it_and_in_her_callback_win
                                    callbackWindowEndsAt=None, notified=3, acknowledgements=ACKED)
     expect(page.locator("#window")).to_be_hidden()
     expect(told).to_have_text("")
-    errors = page.errors
-    page.context.close()
-    assert errors == [], errors
+    closed(page)
 
 
 def test_against_the_backend_she_is_told_her_contacts_were_notified_and_no_one_acknowledged_yet(
@@ -518,10 +469,7 @@ def test_against_the_backend_she_is_told_her_contacts_were_notified_and_no_one_a
     # GIVEN Bob, whose contact is the security desk WHEN he dials 933 (notified, as every emergency call is)
     bob = open_panel(browser, stack, BOB)
     expect(bob.get_by_role("heading", level=1)).to_have_text("Agent panel: Bob Example")
-    bob.get_by_label("Number to dial").fill("933")
-    with bob.expect_response("**/api/agent/outbound-calls") as dialed:
-        bob.get_by_label("Number to dial").press("Enter")
-    call_id = dialed.value.json()["emergencyCallId"]
+    call_id = dial(bob, "933")["emergencyCallId"]
     told = bob.get_by_role("status").filter(has_text="Your contacts have been notified")
     # THEN once the notification is accepted the panel says so (the email is sent off the dial's path)
     expect(told).to_have_text("Your contacts have been notified; no one has acknowledged yet.", timeout=20_000)
@@ -531,9 +479,7 @@ def test_against_the_backend_she_is_told_her_contacts_were_notified_and_no_one_a
     bob.get_by_role("button", name="End call").click()
     expect(bob.get_by_role("status").filter(has_text="Emergency services may call you back until")).to_be_visible()
     expect(told).to_be_visible()
-    errors = bob.errors
-    bob.context.close()
-    assert errors == [], errors
+    closed(bob)
 
 
 def test_the_words_for_acknowledgements(alice: Any) -> None:

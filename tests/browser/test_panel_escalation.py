@@ -16,13 +16,9 @@ from typing import Any
 
 import pytest
 
-from local.seed import seeded_stack
 from local.stack import LocalStack, wait_for
-from tests.browser.test_admin_page import SHOTS, axe_violations, explain
-from tests.browser.test_agent_panel import ACKED, ALICE, BOB, SPRINGFIELD, routed_state
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.browser import pages
+from tests.browser.pages import ACKED, ALICE, BOB, agents_signed_in, closed, dial, expect, no_violations, routed_state
 
 DESK_AT = "2026-03-01T12:05:00+00:00"
 DESK_STEP = {"tier": 2, "name": "Security desk", "dueAt": DESK_AT, "status": "pending",
@@ -31,39 +27,18 @@ DESK_STEP = {"tier": 2, "name": "Security desk", "dueAt": DESK_AT, "status": "pe
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    with seeded_stack() as s:
-        for agent, user in (("alice", ALICE), ("bob", BOB)):
-            profile = s.client.get(f"/api/manage/agents/{agent}")[1]
-            profile = {k: v for k, v in profile.items() if k not in ("agentId", "readiness")}
-            assert s.client.put(f"/api/manage/agents/{agent}", {**profile, "signInId": user["userId"]})[0] == 200
+    with agents_signed_in() as s:
         yield s
 
 
 def open_panel(browser: Any, stack: LocalStack, user: dict[str, Any],
                routes: dict[str, Callable[[Any], None]] | None = None) -> Any:
-    """The panel as `user`, its clock in UTC; `routes`: URL glob -> Playwright route handler, before the page loads."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.client.base_url,
-                                  extra_http_headers={"X-Local-Principal": json.dumps(user)},
-                                  geolocation=SPRINGFIELD, permissions=["geolocation"], timezone_id="UTC")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    for pattern, handler in (routes or {}).items():
-        page.route(pattern, handler)
-    page.goto("/api/agent/ui/")
-    return page
-
-
-def closed(page: Any) -> None:
-    errors = page.errors
-    page.context.close()
-    assert errors == [], errors
+    """The panel as `user`, its clock in UTC (pages.open_panel)."""
+    return pages.open_panel(browser, stack, user, routes, timezone_id="UTC")
 
 
 def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"agent-panel-escalation-{name}.png"), full_page=True)
+    pages.shot(page, f"agent-panel-escalation-{name}")
 
 
 def test_while_nobody_has_acknowledged_she_reads_who_is_told_next_and_when(browser: Any, stack: LocalStack) -> None:
@@ -77,8 +52,7 @@ def test_while_nobody_has_acknowledged_she_reads_who_is_told_next_and_when(brows
     expect(told).to_have_attribute("role", "status")
     expect(told).to_have_text("No one has acknowledged yet — escalating to the security desk at 12:05")
     shot(page, "pending")
-    violations = axe_violations(page)
-    assert violations == [], explain(violations)
+    no_violations(page)
 
     # WHEN the next step calls everyone notified THEN she reads that they will be phoned
     answer["state"] = routed_state(notified=2, escalation={**DESK_STEP, "audiences": ["notified"],
@@ -88,8 +62,7 @@ def test_while_nobody_has_acknowledged_she_reads_who_is_told_next_and_when(brows
     # WHEN someone acknowledges THEN who and how soon replaces it
     answer["state"] = routed_state(notified=2, acknowledgements=ACKED[:1])
     expect(told).to_have_text("g***@example.com acknowledged 0:42 after your call — help is on the way")
-    violations = axe_violations(page)
-    assert violations == [], explain(violations)
+    no_violations(page)
 
     # WHEN nobody acknowledged and no step is left THEN she is told her contacts were notified
     answer["state"] = routed_state(notified=2, escalation=None)
@@ -143,10 +116,7 @@ def test_against_the_backend_a_933_that_escalates_names_the_on_call_team_and_its
     bob = open_panel(browser, stack, BOB)
     expect(bob.get_by_role("heading", level=1)).to_have_text("Agent panel: Bob Example")
     # WHEN he dials 933 (his contact, the security desk, is notified; nobody acknowledges)
-    bob.get_by_label("Number to dial").fill("933")
-    with bob.expect_response("**/api/agent/outbound-calls") as dialed:
-        bob.get_by_label("Number to dial").press("Enter")
-    call_id = dialed.value.json()["emergencyCallId"]
+    call_id = dial(bob, "933")["emergencyCallId"]
     steps = wait_for(lambda: stack.client.get(f"/api/manage/incidents/{call_id}/deliveries")[1].get("escalations"),
                      timeout=30)
     due = datetime.fromisoformat(steps[0]["dueAt"])
@@ -157,7 +127,6 @@ def test_against_the_backend_a_933_that_escalates_names_the_on_call_team_and_its
     state = stack.client.get("/api/agents/bob/emergency-state")[1]
     assert state["escalation"]["name"] == "On call" and state["acknowledgements"] == [], state
     shot(bob, "backend")
-    violations = axe_violations(bob)
-    assert violations == [], explain(violations)
+    no_violations(bob)
     bob.get_by_role("button", name="End call").click()
     closed(bob)

@@ -224,7 +224,9 @@ def test_an_event_is_dead_lettered_when_its_time_to_live_passes(topic: Callable[
     elapsed = time.monotonic() - started
     [letter] = standin.dead_letters("short")
     assert (letter["deadLetterReason"], letter["deliveryAttempts"]) == ("TimeToLiveExceeded", 3)
-    assert len(receiver.notifications()) == 3 and 0.6 <= elapsed < 0.95
+    # Dead-lettered once the TTL passed and before the fourth attempt (three attempts, not four); no upper bound on
+    # the time itself, which only says how busy the machine was
+    assert len(receiver.notifications()) == 3 and elapsed >= 0.6
 
 
 def test_no_answer_within_the_response_timeout_is_a_failed_attempt(topic: Callable[..., EventGridStandIn],

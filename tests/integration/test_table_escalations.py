@@ -18,7 +18,7 @@ STUCK = timedelta(seconds=60)
 
 def test_a_step_is_scheduled_once_due_at_its_time_claimed_once_and_retaken_when_its_run_died(tables: Tables) -> None:
     store = TableEscalationStore(tables)
-    [step] = steps_for("ec-1", T0, False, DEFAULT_POLICY)
+    step = steps_for("ec-1", T0, False, DEFAULT_POLICY)[0]
     assert store.schedule(step) and not store.schedule(step)
     due = step.due_at
     assert store.due(due - timedelta(seconds=1), STUCK) == []

@@ -13,7 +13,7 @@ from shared.errors import ValidationError
 from shared.services import acknowledge, escalation, escalation_policy
 from shared.services.notify import notify_emergency
 from tests.fakes import T0
-from tests.fakes_notify import NotifyDeps
+from tests.fakes_escalation import EscalationDeps
 from tests.unit.test_notify_service import ALICE, emergency_call
 
 ON_CALL = {"tiers": [{"name": "On call", "afterSeconds": 120, "audiences": ["onCall"], "channels": ["sms", "email"]},
@@ -21,23 +21,9 @@ ON_CALL = {"tiers": [{"name": "On call", "afterSeconds": 120, "audiences": ["onC
            "mode": "any", "onCall": {"emails": ["oncall@example.com"], "sms": ["+1 202 555 0166"]}}
 
 
-class Deps(NotifyDeps):
-    def __init__(self) -> None:
-        super().__init__()
-        self.audit = _Audit()
-
-
-class _Audit:
-    def __init__(self) -> None:
-        self.entries: list[object] = []
-
-    def append(self, entries: list[object]) -> None:
-        self.entries += entries
-
-
 @pytest.fixture
-def deps() -> Deps:
-    d = Deps()
+def deps() -> EscalationDeps:
+    d = EscalationDeps()
     d.agents.put(ALICE)
     d.sites.put_escalation_policy(parse_policy(ON_CALL))
     d.calls.create(emergency_call())
@@ -46,7 +32,7 @@ def deps() -> Deps:
     return d
 
 
-def told(deps: Deps) -> list[str]:
+def told(deps: EscalationDeps) -> list[str]:
     return sorted(deps.mailer.accepted_to() + deps.sms.accepted_to())  # type: ignore[union-attr]
 
 
@@ -73,7 +59,7 @@ def test_a_test_call_never_escalates_unless_the_policy_says_so() -> None:
     assert len(steps_for("ec-t", T0, True, replace(DEFAULT_POLICY, escalate_tests=True))) == 1
 
 
-def test_nothing_runs_before_its_due_time_and_each_step_runs_once_when_due(deps: Deps) -> None:
+def test_nothing_runs_before_its_due_time_and_each_step_runs_once_when_due(deps: EscalationDeps) -> None:
     before = told(deps)
     deps.clock.advance(timedelta(seconds=119))  # type: ignore[attr-defined]
     assert escalation.run_due(deps) == [] and told(deps) == before
@@ -86,7 +72,7 @@ def test_nothing_runs_before_its_due_time_and_each_step_runs_once_when_due(deps:
     assert [(e["tier"], e["status"], e["lateSeconds"]) for e in events] == [(1, "done", 0.0)]
 
 
-def test_an_acknowledgement_before_the_due_time_stops_the_escalation(deps: Deps) -> None:
+def test_an_acknowledgement_before_the_due_time_stops_the_escalation(deps: EscalationDeps) -> None:
     deps.clock.advance(timedelta(seconds=30))  # type: ignore[attr-defined]
     assert acknowledge.acknowledge_reply("+12025550142", "1", deps) == "acknowledged"
     before = told(deps)
@@ -95,7 +81,7 @@ def test_an_acknowledgement_before_the_due_time_stops_the_escalation(deps: Deps)
     assert [(s.status, s.outcome) for s in steps] == [("skipped", "acknowledged")] * 2 and told(deps) == before
 
 
-def test_every_first_recipient_must_acknowledge_in_the_all_mode(deps: Deps) -> None:
+def test_every_first_recipient_must_acknowledge_in_the_all_mode(deps: EscalationDeps) -> None:
     step = deps.escalations.of_call("ec-1")[0]
     records = deps.deliveries.list("ec-1")
     one = [replace(d, acknowledged_at=T0) if d.recipient == "+12025550142" else d for d in records]
@@ -104,7 +90,7 @@ def test_every_first_recipient_must_acknowledge_in_the_all_mode(deps: Deps) -> N
     assert acknowledged_enough(replace(step, mode="allFirstTier"), everyone)
 
 
-def test_a_step_whose_run_died_is_taken_over_later_and_tells_nobody_twice(deps: Deps) -> None:
+def test_a_step_whose_run_died_is_taken_over_later_and_tells_nobody_twice(deps: EscalationDeps) -> None:
     deps.clock.advance(timedelta(seconds=120))  # type: ignore[attr-defined]
     [due] = deps.escalations.due(deps.clock.now(), escalation.STUCK_AFTER)
     deps.escalations.save(replace(due, status="running"), claimed_at=deps.clock.now())  # claimed, then the host died
@@ -115,7 +101,7 @@ def test_a_step_whose_run_died_is_taken_over_later_and_tells_nobody_twice(deps: 
     assert step.status == "done" and told(deps).count("oncall@example.com") == 1
 
 
-def test_an_edit_of_the_policy_never_changes_a_call_already_escalating(deps: Deps) -> None:
+def test_an_edit_of_the_policy_never_changes_a_call_already_escalating(deps: EscalationDeps) -> None:
     deps.sites.put_escalation_policy(parse_policy(ON_CALL | {"onCall": {"emails": ["someone-else@example.com"]},
                                                              "tiers": [ON_CALL["tiers"][0]]}))
     deps.clock.advance(timedelta(seconds=120))  # type: ignore[attr-defined]
@@ -123,14 +109,14 @@ def test_an_edit_of_the_policy_never_changes_a_call_already_escalating(deps: Dep
     assert "oncall@example.com" in told(deps) and "someone-else@example.com" not in told(deps)
 
 
-def test_no_step_runs_after_the_call_s_window(deps: Deps) -> None:
+def test_no_step_runs_after_the_call_s_window(deps: EscalationDeps) -> None:
     deps.clock.advance(timedelta(minutes=61))  # type: ignore[attr-defined]
     before = told(deps)
     assert {s.outcome for s in escalation.run_due(deps)} == {"window_ended"} and told(deps) == before
 
 
 def test_the_policy_api_reads_the_default_and_audits_a_change() -> None:
-    d = Deps()
+    d = EscalationDeps()
     assert escalation_policy.get_policy(d)["policy"] == DEFAULT_POLICY.as_json()
     from shared.domain.audit import Actor
 

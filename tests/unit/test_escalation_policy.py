@@ -27,7 +27,8 @@ from shared.services.escalation_policy import PreconditionFailed
 from shared.services.notify import notify_emergency
 from shared.services.panel import emergency_state
 from tests.fakes import T0
-from tests.fakes_notify import NotifyDeps, user_functions
+from tests.fakes_escalation import EscalationDeps
+from tests.fakes_notify import user_functions
 from tests.unit.test_notify_service import ALICE, emergency_call
 
 ON_CALL = {"tiers": [{"name": "On call", "afterSeconds": 120, "audiences": ["onCall"], "channels": ["sms", "email"]}],
@@ -37,32 +38,18 @@ ADMIN = Actor("u-admin", "alice.admin@example.com")
 OTHER_ADMIN = Actor("u-other", "bob.admin@example.com")
 
 
-class Deps(NotifyDeps):
-    def __init__(self) -> None:
-        super().__init__()
-        self.audit = _Audit()
-
-
-class _Audit:
-    def __init__(self) -> None:
-        self.entries: list[Any] = []
-
-    def append(self, entries: list[Any]) -> None:
-        self.entries += entries
-
-
 @pytest.fixture
-def deps() -> Deps:
-    return Deps()
+def deps() -> EscalationDeps:
+    return EscalationDeps()
 
 
-def later(deps: Deps, seconds: int = 60) -> None:
+def later(deps: EscalationDeps, seconds: int = 60) -> None:
     deps.clock.advance(timedelta(seconds=seconds))  # type: ignore[attr-defined]
 
 
 # ---- versions ----------------------------------------------------------------------------------------------------
 
-def test_before_any_save_the_default_is_in_force_as_version_0_with_no_versions(deps: Deps) -> None:
+def test_before_any_save_the_default_is_in_force_as_version_0_with_no_versions(deps: EscalationDeps) -> None:
     shown = escalation_policy.get_policy(deps)
     assert (shown["version"], shown["isDefault"], shown["versions"]) == (0, True, [])
     assert shown["policy"] == shown["default"] == DEFAULT_POLICY.as_json()
@@ -70,7 +57,7 @@ def test_before_any_save_the_default_is_in_force_as_version_0_with_no_versions(d
     assert shown["channels"] == ["email", "sms", "voice"] and shown["limits"]["minSeconds"] == 30
 
 
-def test_each_save_is_a_new_version_with_its_author_and_time_and_none_is_lost(deps: Deps) -> None:
+def test_each_save_is_a_new_version_with_its_author_and_time_and_none_is_lost(deps: EscalationDeps) -> None:
     first = escalation_policy.put_policy(parse_policy(ON_CALL), ADMIN, deps)
     later(deps)
     second = escalation_policy.put_policy(parse_policy(DESK), OTHER_ADMIN, deps)
@@ -84,12 +71,12 @@ def test_each_save_is_a_new_version_with_its_author_and_time_and_none_is_lost(de
     assert deps.sites.get_escalation_policy() == parse_policy(DESK)
 
 
-def test_a_save_based_on_the_current_version_is_taken(deps: Deps) -> None:
+def test_a_save_based_on_the_current_version_is_taken(deps: EscalationDeps) -> None:
     assert escalation_policy.put_policy(parse_policy(ON_CALL), ADMIN, deps, expected=0)["version"] == 1
     assert escalation_policy.put_policy(parse_policy(DESK), ADMIN, deps, expected=1)["version"] == 2
 
 
-def test_a_save_based_on_a_version_another_admin_replaced_is_refused_and_nothing_is_saved(deps: Deps) -> None:
+def test_a_save_based_on_a_version_another_admin_replaced_is_refused_and_nothing_is_saved(deps: EscalationDeps) -> None:
     # GIVEN both admins loaded version 1; Bob saved version 2
     escalation_policy.put_policy(parse_policy(ON_CALL), ADMIN, deps)
     escalation_policy.put_policy(parse_policy(DESK), OTHER_ADMIN, deps, expected=1)
@@ -101,7 +88,7 @@ def test_a_save_based_on_a_version_another_admin_replaced_is_refused_and_nothing
     assert deps.sites.get_escalation_policy() == parse_policy(DESK)
 
 
-def another_admin_saves_first(deps: Deps) -> None:
+def another_admin_saves_first(deps: EscalationDeps) -> None:
     """The next save finds its version number taken: Bob's save landed between its read and its write."""
     real = deps.sites.save_escalation_policy
 
@@ -112,7 +99,7 @@ def another_admin_saves_first(deps: Deps) -> None:
     deps.sites.save_escalation_policy = racing  # type: ignore[method-assign]
 
 
-def test_a_save_based_on_a_version_that_lost_a_race_is_refused(deps: Deps) -> None:
+def test_a_save_based_on_a_version_that_lost_a_race_is_refused(deps: EscalationDeps) -> None:
     escalation_policy.put_policy(parse_policy(ON_CALL), ADMIN, deps)
     another_admin_saves_first(deps)
     with pytest.raises(PreconditionFailed):
@@ -121,14 +108,14 @@ def test_a_save_based_on_a_version_that_lost_a_race_is_refused(deps: Deps) -> No
                                                                             "alice.admin@example.com"]
 
 
-def test_a_save_without_if_match_that_lost_a_race_takes_the_next_number(deps: Deps) -> None:
+def test_a_save_without_if_match_that_lost_a_race_takes_the_next_number(deps: EscalationDeps) -> None:
     escalation_policy.put_policy(parse_policy(ON_CALL), ADMIN, deps)
     another_admin_saves_first(deps)
     assert escalation_policy.put_policy(parse_policy(ON_CALL), ADMIN, deps)["version"] == 3
     assert [v.version for v in deps.sites.escalation_policy_versions()] == [3, 2, 1]
 
 
-def test_a_restore_makes_an_old_version_current_as_a_new_one_and_is_audited(deps: Deps) -> None:
+def test_a_restore_makes_an_old_version_current_as_a_new_one_and_is_audited(deps: EscalationDeps) -> None:
     escalation_policy.put_policy(parse_policy(ON_CALL), ADMIN, deps)
     escalation_policy.put_policy(parse_policy(DESK), ADMIN, deps)
     deps.audit.entries.clear()
@@ -144,7 +131,7 @@ def test_a_restore_makes_an_old_version_current_as_a_new_one_and_is_audited(deps
 
 
 def test_a_restore_of_a_version_that_does_not_exist_or_is_based_on_a_stale_version_changes_nothing(
-        deps: Deps) -> None:
+        deps: EscalationDeps) -> None:
     escalation_policy.put_policy(parse_policy(ON_CALL), ADMIN, deps)
     escalation_policy.put_policy(parse_policy(DESK), ADMIN, deps)
     with pytest.raises(NotFound):
@@ -155,7 +142,7 @@ def test_a_restore_of_a_version_that_does_not_exist_or_is_based_on_a_stale_versi
 
 
 def test_a_version_this_release_cannot_read_is_listed_but_never_restored_and_the_default_is_in_force(
-        deps: Deps) -> None:
+        deps: EscalationDeps) -> None:
     from shared.adapters.table_sites import PolicyVersion
 
     deps.sites.policy_versions[1] = PolicyVersion(1, None, "someone", T0)
@@ -168,7 +155,7 @@ def test_a_version_this_release_cannot_read_is_listed_but_never_restored_and_the
     assert refused.value.field == "version"
 
 
-def test_every_save_is_audited_with_its_version(deps: Deps) -> None:
+def test_every_save_is_audited_with_its_version(deps: EscalationDeps) -> None:
     escalation_policy.put_policy(parse_policy(ON_CALL), ADMIN, deps)
     changed = {e.field: (e.old, e.new) for e in deps.audit.entries}
     assert {e.action for e in deps.audit.entries} == {"updated"}
@@ -191,7 +178,7 @@ def test_an_if_match_that_names_no_version_is_refused_naming_it(header: str) -> 
     assert refused.value.field == "If-Match"
 
 
-def test_the_scheduler_copies_the_current_version_into_a_call_s_steps(deps: Deps) -> None:
+def test_the_scheduler_copies_the_current_version_into_a_call_s_steps(deps: EscalationDeps) -> None:
     escalation_policy.put_policy(parse_policy(ON_CALL), ADMIN, deps)
     escalation_policy.put_policy(parse_policy(DESK), ADMIN, deps)
     deps.agents.put(ALICE)
@@ -208,7 +195,7 @@ HTTP_AUDITOR = {"userId": "u-audit", "userDetails": "audit@example.com", "roles"
 
 
 @pytest.fixture
-def routes(deps: Deps) -> Iterator[dict[str, Any]]:
+def routes(deps: EscalationDeps) -> Iterator[dict[str, Any]]:
     """The blueprint's functions, with the fakes installed as the process container (reset after the test)."""
     reset()
     configure(settings=Settings.from_env({"PRINCIPAL_HEADERS_TRUSTED": "local-host"}), clock=deps.clock,
@@ -271,7 +258,7 @@ def test_auditors_read_the_policy_but_only_admins_save_or_restore_it(routes: dic
 # ---- the agent's panel and the incident while nobody has acknowledged --------------------------------------------
 
 @pytest.fixture
-def calling(deps: Deps) -> Deps:
+def calling(deps: EscalationDeps) -> EscalationDeps:
     """Alice's 911 notified under the on-call and desk policy, her call in progress."""
     escalation_policy.put_policy(parse_policy({**ON_CALL, "tiers": ON_CALL["tiers"] + DESK["tiers"]}), ADMIN, deps)
     deps.agents.put(ALICE)
@@ -282,7 +269,7 @@ def calling(deps: Deps) -> Deps:
     return deps
 
 
-def test_while_nobody_has_acknowledged_the_panel_names_the_next_escalation_step(calling: Deps) -> None:
+def test_while_nobody_has_acknowledged_the_panel_names_the_next_escalation_step(calling: EscalationDeps) -> None:
     state = emergency_state("alice", calling, calling.deliveries)
     assert state["acknowledgements"] == [] and state["notified"] == 3
     assert state["escalation"] == {"tier": 1, "name": "On call", "dueAt": (T0 + timedelta(seconds=120)).isoformat(),
@@ -297,7 +284,7 @@ def test_while_nobody_has_acknowledged_the_panel_names_the_next_escalation_step(
     assert emergency_state("alice", calling, calling.deliveries)["escalation"] is None
 
 
-def test_once_someone_acknowledged_the_panel_says_who_and_names_no_escalation(calling: Deps) -> None:
+def test_once_someone_acknowledged_the_panel_says_who_and_names_no_escalation(calling: EscalationDeps) -> None:
     later(calling, 42)
     acknowledge.acknowledge_reply("+12025550142", "1", calling)
     state = emergency_state("alice", calling, calling.deliveries)
@@ -305,7 +292,7 @@ def test_once_someone_acknowledged_the_panel_says_who_and_names_no_escalation(ca
     assert "escalation" not in state
 
 
-def test_steps_that_cannot_be_read_leave_the_escalation_out_and_nothing_else(calling: Deps) -> None:
+def test_steps_that_cannot_be_read_leave_the_escalation_out_and_nothing_else(calling: EscalationDeps) -> None:
     def down(call_id: str) -> Any:
         raise StoreError("503")
     calling.escalations.of_call = down  # type: ignore[method-assign]
@@ -314,13 +301,13 @@ def test_steps_that_cannot_be_read_leave_the_escalation_out_and_nothing_else(cal
     assert "escalation" not in state
 
 
-def test_a_container_without_escalations_says_nothing_of_them(calling: Deps) -> None:
+def test_a_container_without_escalations_says_nothing_of_them(calling: EscalationDeps) -> None:
     del calling.escalations
     state = emergency_state("alice", calling, calling.deliveries)
     assert state["acknowledgements"] == [] and "escalation" not in state
 
 
-def test_the_incident_s_deliveries_say_which_step_sent_each_and_mask_the_recipient(calling: Deps) -> None:
+def test_the_incident_s_deliveries_say_which_step_sent_each_and_mask_the_recipient(calling: EscalationDeps) -> None:
     later(calling, 120)
     escalation.run_due(calling)
     listed = list_deliveries("ec-1", calling)

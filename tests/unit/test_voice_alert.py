@@ -13,8 +13,8 @@ from shared.domain.escalation import parse_policy
 from shared.ports import SendError, StoreError
 from shared.services import acknowledge, escalation, voice_alert
 from shared.services.notify import notify_emergency
+from tests.fakes_escalation import EscalationDeps
 from tests.fakes_voice import FakeVoice
-from tests.unit.test_escalation import Deps
 from tests.unit.test_notify_service import ALICE, emergency_call
 
 BASE = "https://app.example.com"
@@ -27,8 +27,8 @@ VOICE_POLICY = {"tiers": [{"name": "Call them", "afterSeconds": 120, "audiences"
 
 
 @pytest.fixture
-def deps() -> Deps:
-    d = Deps()
+def deps() -> EscalationDeps:
+    d = EscalationDeps()
     d.voice = FakeVoice()
     d.agents.put(ALICE)
     d.sites.put_escalation_policy(parse_policy(VOICE_POLICY))
@@ -38,29 +38,29 @@ def deps() -> Deps:
     return d
 
 
-def due(deps: Deps, seconds: int) -> list[str]:
+def due(deps: EscalationDeps, seconds: int) -> list[str]:
     deps.clock.advance(timedelta(seconds=seconds))  # type: ignore[attr-defined]
     return [s.outcome for s in escalation.run_due(deps, BASE)]
 
 
-def voice(deps: Deps) -> FakeVoice:
+def voice(deps: EscalationDeps) -> FakeVoice:
     assert isinstance(deps.voice, FakeVoice)
     return deps.voice
 
 
-def token_of(deps: Deps, number: str = ALICE_PHONE) -> str:
+def token_of(deps: EscalationDeps, number: str = ALICE_PHONE) -> str:
     record = deps.deliveries.get("ec-1", "voice", number)
     assert record is not None
     return record.ack_token
 
 
-def event(deps: Deps, kind: str, connection: str = "conn-1", context: str = "", token: str | None = None,
+def event(deps: EscalationDeps, kind: str, connection: str = "conn-1", context: str = "", token: str | None = None,
           **data: object) -> str:
     return voice_alert.on_event(token or token_of(deps), kind,
                                 {"callConnectionId": connection, "operationContext": context, **data}, deps)
 
 
-def test_a_voice_step_calls_each_phone_number_of_the_people_notified_once(deps: Deps) -> None:
+def test_a_voice_step_calls_each_phone_number_of_the_people_notified_once(deps: EscalationDeps) -> None:
     assert due(deps, 120) == ["told 0; called 1"]
     [(to, url, context)] = voice(deps).placed
     record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
@@ -71,7 +71,8 @@ def test_a_voice_step_calls_each_phone_number_of_the_people_notified_once(deps: 
     assert due(deps, 1) == [] and len(voice(deps).placed) == 1
 
 
-def test_the_call_reads_the_alert_and_key_1_acknowledges_once_however_often_acs_repeats_it(deps: Deps) -> None:
+def test_the_call_reads_the_alert_and_key_1_acknowledges_once_however_often_acs_repeats_it(
+        deps: EscalationDeps) -> None:
     due(deps, 120)
     assert event(deps, "CallConnected") == "asked"
     assert event(deps, "CallConnected") == "duplicate"  # ACS delivered it twice: asked once
@@ -94,7 +95,7 @@ def test_the_call_reads_the_alert_and_key_1_acknowledges_once_however_often_acs_
     assert due(deps, 180) == ["acknowledged"]  # the next tier is not needed: nobody is called again
 
 
-def test_key_2_other_keys_and_silence_ask_again_at_most_three_times(deps: Deps) -> None:
+def test_key_2_other_keys_and_silence_ask_again_at_most_three_times(deps: EscalationDeps) -> None:
     due(deps, 120)
     event(deps, "CallConnected")
     assert event(deps, "RecognizeCompleted", context="ask:1", dtmfResult={"tones": ["two"]}) == "asked_again"
@@ -105,7 +106,7 @@ def test_key_2_other_keys_and_silence_ask_again_at_most_three_times(deps: Deps) 
     assert record is not None and not record.acknowledged and record.delivery_status == "not_acknowledged"
 
 
-def test_an_unanswered_call_is_recorded_and_the_next_tier_calls_again_up_to_the_cap(deps: Deps) -> None:
+def test_an_unanswered_call_is_recorded_and_the_next_tier_calls_again_up_to_the_cap(deps: EscalationDeps) -> None:
     due(deps, 120)
     assert event(deps, "CreateCallFailed", resultInformation={"code": 408, "message": "No answer"}) == "no_answer"
     record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
@@ -118,7 +119,7 @@ def test_an_unanswered_call_is_recorded_and_the_next_tier_calls_again_up_to_the_
     assert due(deps, 300) == ["told 0; called 0 (1 cap)"]  # the cap: two calls to one person per emergency call
 
 
-def test_a_late_event_of_an_earlier_call_never_changes_the_record_of_the_next_one(deps: Deps) -> None:
+def test_a_late_event_of_an_earlier_call_never_changes_the_record_of_the_next_one(deps: EscalationDeps) -> None:
     due(deps, 120)
     event(deps, "CreateCallFailed")
     due(deps, 180)
@@ -127,13 +128,13 @@ def test_a_late_event_of_an_earlier_call_never_changes_the_record_of_the_next_on
     assert record is not None and (record.message_id, record.delivery_status) == ("conn-2", "ringing")
 
 
-def test_a_call_still_ringing_is_not_placed_again_by_the_next_tier(deps: Deps) -> None:
+def test_a_call_still_ringing_is_not_placed_again_by_the_next_tier(deps: EscalationDeps) -> None:
     due(deps, 120)
     assert due(deps, 180) == ["told 0; called 1 (1 in_progress)"]  # only the on-call number is called
     assert [p[0] for p in voice(deps).placed] == [ALICE_PHONE, "+12025550166"]
 
 
-def test_acs_refusing_a_call_is_recorded_and_the_next_tier_proceeds_on_time(deps: Deps) -> None:
+def test_acs_refusing_a_call_is_recorded_and_the_next_tier_proceeds_on_time(deps: EscalationDeps) -> None:
     voice(deps).refuse = SendError("could not place the call: HTTP 400: bad caller id", transient=False)
     assert due(deps, 120) == ["told 0; called 0 (1 failed)"]
     record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
@@ -141,7 +142,8 @@ def test_acs_refusing_a_call_is_recorded_and_the_next_tier_proceeds_on_time(deps
     assert due(deps, 180) == ["told 0; called 2"]  # tier 2 on time: Alice (call 2 of 2) and the on-call number
 
 
-def test_a_step_whose_run_died_before_acs_answered_dials_again_without_counting_a_second_call(deps: Deps) -> None:
+def test_a_step_whose_run_died_before_acs_answered_dials_again_without_counting_a_second_call(
+        deps: EscalationDeps) -> None:
     deps.clock.advance(timedelta(seconds=120))  # type: ignore[attr-defined]
     [step] = deps.escalations.due(deps.clock.now(), escalation.STUCK_AFTER)
     deps.escalations.save(replace(step, status="running"), claimed_at=deps.clock.now())
@@ -152,7 +154,7 @@ def test_a_step_whose_run_died_before_acs_answered_dials_again_without_counting_
     assert record is not None and (record.attempts, record.status) == (1, "accepted")
 
 
-def test_a_key_press_while_storage_is_down_is_asked_again_not_thanked(deps: Deps) -> None:
+def test_a_key_press_while_storage_is_down_is_asked_again_not_thanked(deps: EscalationDeps) -> None:
     due(deps, 120)
     event(deps, "CallConnected")
     token = token_of(deps)
@@ -169,7 +171,7 @@ def test_a_key_press_while_storage_is_down_is_asked_again_not_thanked(deps: Deps
     assert event(deps, "RecognizeCompleted", context="ask:1", dtmfResult={"tones": ["one"]}) == "acknowledged"
 
 
-def test_events_for_unknown_or_malformed_tokens_and_for_other_channels_change_nothing(deps: Deps) -> None:
+def test_events_for_unknown_or_malformed_tokens_and_for_other_channels_change_nothing(deps: EscalationDeps) -> None:
     due(deps, 120)
     email = deps.deliveries.get("ec-1", "email", "security@example.com")
     assert email is not None
@@ -179,16 +181,27 @@ def test_events_for_unknown_or_malformed_tokens_and_for_other_channels_change_no
     assert not any(d.acknowledged for d in deps.deliveries.list("ec-1")) and voice(deps).actions == []
 
 
-def test_without_a_caller_id_a_voice_step_is_recorded_as_not_possible_and_messages_still_go(deps: Deps) -> None:
+def test_without_a_caller_id_a_voice_step_is_recorded_as_not_possible_and_messages_still_go(
+        deps: EscalationDeps) -> None:
     deps.voice = None
     assert due(deps, 120) == ["told 0; called 0 (1 not_possible: no caller id (VOICE_CALLER_ID))"]
 
 
 def test_a_933_test_is_never_escalated_by_voice() -> None:
-    d = Deps()
+    d = EscalationDeps()
     d.voice = FakeVoice()
     d.agents.put(ALICE)
     d.sites.put_escalation_policy(parse_policy(VOICE_POLICY | {"escalateTests": True}))
     d.calls.create(emergency_call("ec-t", "933"))
     notify_emergency("ec-t", d)
     assert escalation.schedule(d.calls.get("ec-t")[0], d) == 0  # type: ignore[index]  # voice-only tiers: none
+
+
+def test_one_person_who_replied_1_and_then_pressed_1_on_the_call_is_one_acknowledgement(deps: EscalationDeps) -> None:
+    due(deps, 120)
+    event(deps, "CallConnected")
+    assert acknowledge.acknowledge_reply(ALICE_PHONE, "1", deps) == "acknowledged"
+    assert event(deps, "RecognizeCompleted", context="ask:1", dtmfResult={"tones": ["one"]}) == "acknowledged"
+    call = deps.calls.get("ec-1")[0]  # type: ignore[index]
+    listed = acknowledge.acknowledgements(call, deps.deliveries.list("ec-1"))
+    assert [(a["by"], a["channel"]) for a in listed] == [("***0142", "sms")]
