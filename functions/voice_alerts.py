@@ -1,7 +1,8 @@
 """Call Automation's mid-call events for escalation voice calls (issue 20).
 
-`POST /api/voice/events/{token}`: ACS posts each call's events (CloudEvents, an array) to the callback URL given when
-the call was placed; the token names the called recipient's delivery record. Anonymous for the Functions host and
+`POST /api/voice/events/{token}/{attempt}`: ACS posts each call's events (CloudEvents, an array) to the callback URL
+given when the call was placed; the token names the called recipient's delivery record, the attempt which of her
+calls it is. Anonymous for the Functions host and
 App Service Authentication (ACS signs in nowhere), so every request is authenticated here as ACS authenticates it: a
 JWT in the Authorization header signed by ACS's published keys, for this resource (shared/adapters/
 acs_callback_auth.py). Anything else answers 401 and changes nothing.
@@ -27,7 +28,7 @@ MAX_EVENTS = 20  # ACS posts one event per request; a batch larger than this is 
 
 
 @bp.function_name("voice_events")
-@bp.route(route="voice/events/{token}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="voice/events/{token}/{attempt}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 def voice_events(req: func.HttpRequest) -> func.HttpResponse:
     c = container()
     try:
@@ -35,19 +36,24 @@ def voice_events(req: func.HttpRequest) -> func.HttpResponse:
     except ports.CallbackRefused as exc:
         log.warning("voice callback refused (401): %s", exc)
         return json_response({"error": "unauthorized"}, 401)
+    except ports.CallbackUnverifiable as exc:  # our outage: nothing unverified is believed
+        log.error("voice callback not verifiable now (503): %s", exc)
+        return json_response({"error": "ACS's signing keys are not readable now"}, 503)
     except config.SettingError as exc:
         log.error("voice callbacks cannot be authenticated: %s", exc)
         return json_response({"error": "not configured"}, 500)
     events = _events(req.get_body())
     if events is None:
         return json_response({"error": "the body must be a JSON array of CloudEvents"}, 400)
-    token = req.route_params.get("token", "")
+    token, attempt = req.route_params.get("token", ""), req.route_params.get("attempt", "")
+    if not attempt.isdigit() or len(attempt) > 2:
+        return json_response({"error": "unknown call"}, 404)
     try:
         for kind, data in events:
-            outcome = voice_alert.on_event(token, kind, data, c)
+            outcome = voice_alert.on_event(token, int(attempt), kind, data, c)
             log.info("voice call event %s: %s", kind, outcome)
             c.telemetry.event("VoiceEscalation", event=kind, outcome=outcome)
-    except ports.StoreError as exc:  # the person's key is not lost: the call asks again or ends (ACS's events)
+    except ports.StoreError as exc:  # ACS does not post an event again: the call asks again or ends by itself
         log.warning("voice call event not recorded, storage failed: %s", exc)
         return json_response({"error": "storage unavailable"}, 503)
     return json_response({"ok": True})

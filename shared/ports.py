@@ -289,8 +289,13 @@ class SmsSender(Protocol):
 class VoiceCaller(Protocol):
     """Escalation calls through Call Automation (issue 20); every failure raises SendError (transient or not)."""
 
-    def place(self, to: str, callback_url: str, context: str) -> str:
-        """Dial `to` (E.164) from the app's caller id; the call connection id. Events follow at `callback_url`."""
+    def place(self, to: str, callback_url: str, context: str, request_id: str, first_sent: datetime) -> str:
+        """Dial `to` (E.164) from the app's caller id; the call connection id. Events follow at `callback_url`.
+        The same `request_id` and `first_sent` again within ACS's repeatability window dial nobody twice."""
+        ...
+
+    def is_active(self, connection_id: str) -> bool:
+        """Whether the call is still ringing or connected (False once ACS has ended it or does not know it)."""
         ...
 
     def ask(self, connection_id: str, to: str, text: str, context: str) -> None:
@@ -306,12 +311,17 @@ class VoiceCaller(Protocol):
 
 class CallbackVerifier(Protocol):
     def verify(self, authorization: str | None) -> None:
-        """Accept a Call Automation callback's Authorization header or raise CallbackRefused."""
+        """Accept a Call Automation callback's Authorization header; CallbackRefused (not ACS's: 401) or
+        CallbackUnverifiable (ACS's keys not readable now: 503)."""
         ...
 
 
 class CallbackRefused(Exception):
     """A callback that is not ACS's: no token, a token not signed by ACS's keys, for another resource, or expired."""
+
+
+class CallbackUnverifiable(Exception):
+    """ACS's signing keys cannot be read now: the callback may well be ACS's, but nothing unverified is believed."""
 
 
 class DeliveryStore(Protocol):

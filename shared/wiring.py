@@ -184,15 +184,14 @@ class Container:
 
     @cached_property
     def voice(self) -> VoiceCaller | None:
-        """None without a caller id (VOICE_CALLER_ID or a phone-number ACS_SMS_SENDER): voice steps are recorded as
-        not possible, the other channels go on."""
-        caller_id = self.settings.voice_caller_id
-        if caller_id is None:
+        """None without a caller id (VOICE_CALLER_ID or a phone-number ACS_SMS_SENDER) or text-to-speech
+        (ACS_COGNITIVE_SERVICES_ENDPOINT): voice steps are recorded as not possible, the other channels go on."""
+        caller_id, speech = self.settings.voice_caller_id, self.settings.cognitive_services_endpoint
+        if caller_id is None or speech is None:  # without text-to-speech every call would be silent
             return None
         from shared.adapters.acs_voice import AcsVoiceCaller
 
-        return AcsVoiceCaller(caller_id, **self._acs_auth(),
-                              cognitive_services_endpoint=self.settings.cognitive_services_endpoint)
+        return AcsVoiceCaller(caller_id, **self._acs_auth(), cognitive_services_endpoint=speech)
 
     @cached_property
     def callback_verifier(self) -> CallbackVerifier:

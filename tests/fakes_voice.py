@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 
 from shared.ports import SendError
 
@@ -14,14 +15,27 @@ class FakeVoice:
         self.refuse: SendError | None = None  # the next place() raises it
         self.fail_actions: SendError | None = None
         self.texts: list[str] = []
+        self.ended: set[str] = set()  # connections ACS has ended (is_active False)
+        self.state_unknown = False  # is_active raises
+        self.replayed = 0
+        self._requests: dict[str, str] = {}
         self._ids = itertools.count(1)
 
-    def place(self, to: str, callback_url: str, context: str) -> str:
+    def place(self, to: str, callback_url: str, context: str, request_id: str, first_sent: datetime) -> str:
         if self.refuse is not None:
             error, self.refuse = self.refuse, None
             raise error
+        if request_id in self._requests:  # as ACS: a repeated request id answers the first call, rings nobody
+            self.replayed += 1
+            return self._requests[request_id]
         self.placed.append((to, callback_url, context))
-        return f"conn-{next(self._ids)}"
+        connection = self._requests[request_id] = f"conn-{next(self._ids)}"
+        return connection
+
+    def is_active(self, connection_id: str) -> bool:
+        if self.state_unknown:
+            raise SendError("could not read the call: HTTP 503", transient=True)
+        return connection_id not in self.ended
 
     def ask(self, connection_id: str, to: str, text: str, context: str) -> None:
         self._act("ask", connection_id, context, text)
@@ -40,4 +54,6 @@ class FakeVoice:
 
 
     def said(self) -> list[tuple[str, str]]:
-        return [(a, c) for a, _, c in self.actions]
+        """(action, "ask:2" / "bye" / ""): the contexts without the number they carry."""
+        return [(a, ":".join(c.split(":")[:2]) if c.startswith("ask") else c.split(":")[0]) for a, _, c in
+                self.actions]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 from azure.communication.callautomation import (
@@ -13,7 +15,7 @@ from azure.communication.callautomation import (
     RecognizeInputType,
     TextSource,
 )
-from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
 from shared.adapters.acs_calls import call_automation_client
 from shared.ports import SendError
@@ -31,16 +33,29 @@ class AcsVoiceCaller:
                                               connection_timeout=3, read_timeout=5)
         self._caller_id, self._cognitive, self._voice = caller_id, cognitive_services_endpoint, voice_name
 
-    def place(self, to: str, callback_url: str, context: str) -> str:
+    def place(self, to: str, callback_url: str, context: str, request_id: str, first_sent: datetime) -> str:
+        # Our own repeatability id and first-sent time: a retaken step's second dial is ACS's replay of the first.
+        headers = {"Repeatability-Request-ID": request_id,
+                   "Repeatability-First-Sent": format_datetime(first_sent.astimezone(UTC), usegmt=True)}
         with _errors("place the call"):
             props = self._client.create_call(PhoneNumberIdentifier(to), callback_url,
                                              source_caller_id_number=PhoneNumberIdentifier(self._caller_id),
                                              operation_context=context,
-                                             cognitive_services_endpoint=self._cognitive)
+                                             cognitive_services_endpoint=self._cognitive, headers=headers)
         connection = props.call_connection_id
         if not connection:
             raise SendError("ACS answered without a call connection id", transient=True)
         return str(connection)
+
+    def is_active(self, connection_id: str) -> bool:
+        try:
+            with _errors("read the call"):
+                props = self._client.get_call_connection(connection_id).get_call_properties()
+        except SendError as exc:
+            if isinstance(exc.__cause__, ResourceNotFoundError):
+                return False  # ended (ACS forgets a call once it is over) or never known
+            raise
+        return str(props.call_connection_state or "").lower() not in ("disconnected", "disconnecting")
 
     def ask(self, connection_id: str, to: str, text: str, context: str) -> None:
         with _errors("ask for a key"):

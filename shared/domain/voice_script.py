@@ -14,6 +14,10 @@ from shared.domain.notification_context import NotificationContext, resolve_zone
 
 PRESS = "Press 1 to acknowledge that you are handling it. Press 2 to hear this message again."
 NOT_RECORDED = "Sorry, your key could not be recorded. Press 1 again to acknowledge."
+# When the call's details cannot be read (storage down): the alert still goes out, in general words.
+GENERAL_ALERT = ("Emergency call alert from your contact center. An agent dialed an emergency number, and nobody has "
+                 "acknowledged it yet. Check your email or text messages for who and where. " + PRESS)
+GENERAL_THANKS = "Thank you. Your acknowledgement is recorded. Goodbye."
 
 
 def spoken_digits(number: str) -> str:

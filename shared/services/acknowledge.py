@@ -27,7 +27,7 @@ from shared.domain.notification_context import format_utc
 from shared.domain.numbers import mask_phone
 from shared.domain.recipients import mask_email
 from shared.errors import NotFound
-from shared.ports import CallStore, Clock, Conflict, DeliveryStore, EventPublisher
+from shared.ports import CallStore, Clock, Conflict, DeliveryStore, EventPublisher, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def acknowledge_link(token: str, deps: AckPorts) -> dict[str, Any]:
 def acknowledge_voice(token: str, deps: AckPorts) -> Delivery:
     """The person called by the escalation pressed 1 (the token: her voice record's); idempotent; NotFound after the
     call's window."""
-    return _acknowledge(_open(token, deps), "voice", deps)
+    return _acknowledge(_open(token, deps, "voice"), "voice", deps)
 
 
 def acknowledge_reply(sender: str, text: str, deps: AckPorts) -> str:
@@ -99,10 +99,13 @@ def acknowledgements(call: EmergencyCall, records: list[Delivery]) -> list[dict[
              "secondsAfterDial": _seconds(call, d)} for d in first.values()]
 
 
-def _open(token: str, deps: AckPorts) -> Found:
+def _open(token: str, deps: AckPorts, channel: str = "email") -> Found:
+    """The record behind a token of `channel`: an email's link, or a voice call's callback URL (never the one for
+    the other: the callback URL, known to ACS and its logs, is no acknowledgement link)."""
     record = deps.deliveries.by_ack_token(token) if TOKEN.fullmatch(token or "") else None
     call = _call(record.call_id, deps) if record is not None else None
-    if record is None or call is None or record.ack_token != token or not within_window(call, deps.clock.now()):
+    if record is None or call is None or record.ack_token != token or record.channel != channel \
+            or not within_window(call, deps.clock.now()):
         raise NotFound("no such acknowledgement link")  # the same answer whatever was wrong
     return Found(record, call)
 
@@ -132,6 +135,8 @@ def _acknowledge(found: Found, via: str, deps: AckPorts) -> Delivery:
             if fresh is None:
                 raise NotFound("no such acknowledgement link") from None
             record = fresh
+    if not record.acknowledged:  # every try lost to another writer: never say it was recorded
+        raise StoreError(f"acknowledgement of {record.call_id} not recorded: {_TRIES} conflicting writes")
     _announce(found.call, record, deps)
     return record
 

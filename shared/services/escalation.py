@@ -78,7 +78,8 @@ def _run(step: Step, deps: EscalationPorts, ack_base: str | None) -> Step:
                                      step.index) if messages else ((), ())
         told = sum(1 for o in outcomes if o.status == "accepted")
         numbers = tuple(r for c, r in jobs if c == "voice")
-        calls = voice_alert.call_each(step, call, numbers, deps, ack_base) if numbers else []
+        acknowledged = frozenset(d.recipient.casefold() for d in records if d.acknowledged)
+        calls = voice_alert.call_each(step, call, numbers, deps, ack_base, acknowledged)
         outcome = _summary(told, calls) if jobs else "nobody_to_tell"
     skipped = outcome in ("acknowledged", "window_ended", "call_unknown")
     done = deps.escalations.save(replace(step, status="skipped" if skipped else "done", outcome=outcome, ran_at=now))

@@ -81,8 +81,8 @@ def test_a_callback_without_acs_s_signature_is_refused_and_changes_nothing(clien
     client.advance(61)
     assert client.run_function("escalation_steps") == 202
     record = wait_for(lambda: voice_record(client, call_id), timeout=30)
-    token = wait_for(lambda: next((c["callbackUri"].rsplit("/", 1)[1] for c in stack.acs.calls()
-                                   if c["target"] == ALICE_PHONE), None), timeout=15)
+    dial_path = wait_for(lambda: next((c["callbackUri"].split("/api/voice/events/", 1)[1] for c in stack.acs.calls()
+                                       if c["target"] == ALICE_PHONE), None), timeout=15)  # "{token}/{attempt}"
     press_1 = [{"id": "forged", "source": "calling/callConnections/x", "specversion": "1.0",
                 "type": "Microsoft.Communication.RecognizeCompleted",
                 "data": {"callConnectionId": "x", "operationContext": "ask:1", "recognitionType": "dtmf",
@@ -92,7 +92,7 @@ def test_a_callback_without_acs_s_signature_is_refused_and_changes_nothing(clien
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forged = jwt.encode(claims, other_key, algorithm="RS256", headers={"kid": "acs-standin-1"})
     for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": f"Bearer {forged}"}):
-        status, _ = client.post(f"/api/voice/events/{token}", press_1, headers=headers)
+        status, _ = client.post(f"/api/voice/events/{dial_path}", press_1, headers=headers)
         assert status == 401, headers
     after = voice_record(client, call_id)
     assert after is not None and after["acknowledgedAt"] is None and after == record | {"deliveryStatus":

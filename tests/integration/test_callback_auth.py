@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.adapters.acs_callback_auth import AcsCallbackVerifier
-from shared.ports import CallbackRefused
+from shared.ports import CallbackRefused, CallbackUnverifiable
 
 AUDIENCE = "11111111-2222-3333-4444-555555555555"
 KID = "key-1"
@@ -125,7 +125,18 @@ def _hmac_token(secret: bytes, publisher: str, now: int) -> str:
     return f"{head}.{body}.{b64(signature)}"
 
 
-def test_an_unreachable_configuration_refuses_every_callback() -> None:
+def test_unreadable_keys_make_every_callback_unverifiable_and_garbage_is_refused_without_a_fetch(
+        publisher: str) -> None:
     verifier = AcsCallbackVerifier(AUDIENCE, "http://127.0.0.1:9/calling/.well-known/acsopenidconfiguration")
-    with pytest.raises(CallbackRefused, match="not readable"):
+    with pytest.raises(CallbackUnverifiable, match="not readable"):
+        verifier.verify(f"Bearer {token(publisher)}")
+    started = time.monotonic()
+    with pytest.raises(CallbackUnverifiable, match="recently failed"):  # not fetched again at once
+        verifier.verify(f"Bearer {token(publisher)}")
+    assert time.monotonic() - started < 1
+    with pytest.raises(CallbackRefused, match="not a JWT"):
         verifier.verify("Bearer a.b.c")
+
+
+def test_a_token_without_iat_is_accepted(verifier: AcsCallbackVerifier, publisher: str) -> None:
+    verifier.verify(f"Bearer {token(publisher, iat=None)}")  # ACS documents exp, iss, aud; iat is not required

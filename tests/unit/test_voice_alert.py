@@ -9,8 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from shared.domain.delivery import Delivery
 from shared.domain.escalation import parse_policy
-from shared.ports import SendError, StoreError
+from shared.errors import NotFound
+from shared.ports import Conflict, SendError, StoreError
 from shared.services import acknowledge, escalation, voice_alert
 from shared.services.notify import notify_emergency
 from tests.fakes_escalation import EscalationDeps
@@ -55,9 +57,11 @@ def token_of(deps: EscalationDeps, number: str = ALICE_PHONE) -> str:
 
 
 def event(deps: EscalationDeps, kind: str, connection: str = "conn-1", context: str = "", token: str | None = None,
-          **data: object) -> str:
-    return voice_alert.on_event(token or token_of(deps), kind,
-                                {"callConnectionId": connection, "operationContext": context, **data}, deps)
+          attempt: int = 1, **data: object) -> str:
+    """As ACS posts it: our own context back (`ask:2` here stands for `ask:2:<her number>`, `bye` for `bye:0:…`)."""
+    full = {"": "", "bye": f"bye:0:{ALICE_PHONE}"}.get(context, f"{context}:{ALICE_PHONE}")
+    return voice_alert.on_event(token or token_of(deps), attempt, kind,
+                                {"callConnectionId": connection, "operationContext": full, **data}, deps)
 
 
 def test_a_voice_step_calls_each_phone_number_of_the_people_notified_once(deps: EscalationDeps) -> None:
@@ -65,7 +69,8 @@ def test_a_voice_step_calls_each_phone_number_of_the_people_notified_once(deps: 
     [(to, url, context)] = voice(deps).placed
     record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
     assert record is not None
-    assert (to, url, context) == (ALICE_PHONE, f"{BASE}/api/voice/events/{record.ack_token}", "alert")
+    assert (to, url, context) == (ALICE_PHONE, f"{BASE}/api/voice/events/{record.ack_token}/1",
+                                  f"alert:0:{ALICE_PHONE}")
     assert (record.status, record.step, record.attempts, record.message_id, record.delivery_status) == \
         ("accepted", 1, 1, "conn-1", "ringing")
     assert due(deps, 1) == [] and len(voice(deps).placed) == 1
@@ -76,8 +81,7 @@ def test_the_call_reads_the_alert_and_key_1_acknowledges_once_however_often_acs_
     due(deps, 120)
     assert event(deps, "CallConnected") == "asked"
     assert event(deps, "CallConnected") == "duplicate"  # ACS delivered it twice: asked once
-    [(action, _, context)] = voice(deps).actions
-    assert (action, context) == ("ask", "ask:1")
+    assert voice(deps).said() == [("ask", "ask:1")]
     spoken = voice(deps).texts[0]
     assert "Alice Example dialed 9 1 1" in spoken and "Press 1 to acknowledge" in spoken
     assert "2 0 2, 5 5 5, 0 1 0 0" in spoken  # the callback number, digit by digit
@@ -123,9 +127,15 @@ def test_a_late_event_of_an_earlier_call_never_changes_the_record_of_the_next_on
     due(deps, 120)
     event(deps, "CreateCallFailed")
     due(deps, 180)
-    assert event(deps, "CallDisconnected", connection="conn-1") == "ended"
+    assert event(deps, "CallDisconnected", connection="conn-1", attempt=1) == "stale"
+    assert event(deps, "CallConnected", connection="conn-1", attempt=1) == "stale"  # answered too late: hung up
+    assert voice(deps).said() == [("hang_up", "")]
+    assert event(deps, "CallConnected", connection="conn-2", attempt=2) == "asked"  # the new call is not silent
     record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
-    assert record is not None and (record.message_id, record.delivery_status) == ("conn-2", "ringing")
+    assert record is not None and (record.message_id, record.delivery_status) == ("conn-2", "answered")
+    # a 1 pressed on the earlier call still acknowledges: she did press it
+    assert event(deps, "RecognizeCompleted", connection="conn-1", attempt=1, context="ask:1",
+                 dtmfResult={"tones": ["one"]}) == "acknowledged"
 
 
 def test_a_call_still_ringing_is_not_placed_again_by_the_next_tier(deps: EscalationDeps) -> None:
@@ -142,16 +152,25 @@ def test_acs_refusing_a_call_is_recorded_and_the_next_tier_proceeds_on_time(deps
     assert due(deps, 180) == ["told 0; called 2"]  # tier 2 on time: Alice (call 2 of 2) and the on-call number
 
 
-def test_a_step_whose_run_died_before_acs_answered_dials_again_without_counting_a_second_call(
+def test_a_step_whose_run_died_after_acs_took_the_dial_is_retaken_without_ringing_her_twice(
         deps: EscalationDeps) -> None:
-    deps.clock.advance(timedelta(seconds=120))  # type: ignore[attr-defined]
-    [step] = deps.escalations.due(deps.clock.now(), escalation.STUCK_AFTER)
-    deps.escalations.save(replace(step, status="running"), claimed_at=deps.clock.now())
-    voice_alert._claim(None, "ec-1", ALICE_PHONE, 1, False, deps)  # the claim was written, then the host died
+    original = deps.deliveries.replace
+    claims = iter([True])
+
+    def dies_after_the_dial(record: Delivery) -> Delivery:
+        if record.status == "queued" or next(claims, False) is False:
+            return original(record)
+        raise StoreError("the host died before the dial's result was written")
+
+    deps.deliveries.replace = dies_after_the_dial  # type: ignore[method-assign]
+    assert due(deps, 120) == []  # the step is left running: its run died
+    deps.deliveries.replace = original  # type: ignore[method-assign]
+    assert len(voice(deps).placed) == 1
     deps.clock.advance(escalation.STUCK_AFTER)  # type: ignore[attr-defined]
     assert [s.outcome for s in escalation.run_due(deps, BASE)] == ["told 0; called 1"]
+    assert len(voice(deps).placed) == 1 and voice(deps).replayed == 1  # ACS answered the same call again
     record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
-    assert record is not None and (record.attempts, record.status) == (1, "accepted")
+    assert record is not None and (record.attempts, record.status, record.message_id) == (1, "accepted", "conn-1")
 
 
 def test_a_key_press_while_storage_is_down_is_asked_again_not_thanked(deps: EscalationDeps) -> None:
@@ -176,7 +195,7 @@ def test_events_for_unknown_or_malformed_tokens_and_for_other_channels_change_no
     email = deps.deliveries.get("ec-1", "email", "security@example.com")
     assert email is not None
     for token in ("x" * 24, "../etc", "", email.ack_token):
-        assert voice_alert.on_event(token, "RecognizeCompleted", {"dtmfResult": {"tones": ["one"]}}, deps) == \
+        assert voice_alert.on_event(token, 1, "RecognizeCompleted", {"dtmfResult": {"tones": ["one"]}}, deps) == \
             "unknown_call"
     assert not any(d.acknowledged for d in deps.deliveries.list("ec-1")) and voice(deps).actions == []
 
@@ -184,7 +203,8 @@ def test_events_for_unknown_or_malformed_tokens_and_for_other_channels_change_no
 def test_without_a_caller_id_a_voice_step_is_recorded_as_not_possible_and_messages_still_go(
         deps: EscalationDeps) -> None:
     deps.voice = None
-    assert due(deps, 120) == ["told 0; called 0 (1 not_possible: no caller id (VOICE_CALLER_ID))"]
+    assert due(deps, 120) == [
+        "told 0; called 0 (1 not_possible: voice not configured (VOICE_CALLER_ID and ACS_COGNITIVE_SERVICES_ENDPOINT))"]
 
 
 def test_a_933_test_is_never_escalated_by_voice() -> None:
@@ -205,3 +225,61 @@ def test_one_person_who_replied_1_and_then_pressed_1_on_the_call_is_one_acknowle
     call = deps.calls.get("ec-1")[0]  # type: ignore[index]
     listed = acknowledge.acknowledgements(call, deps.deliveries.list("ec-1"))
     assert [(a["by"], a["channel"]) for a in listed] == [("***0142", "sms")]
+
+
+def test_in_the_all_mode_someone_who_acknowledged_by_sms_is_never_called(deps: EscalationDeps) -> None:
+    deps.sites.put_escalation_policy(parse_policy(VOICE_POLICY | {"mode": "allFirstTier"}))
+    deps.calls.create(emergency_call("ec-2"))
+    notify_emergency("ec-2", deps)
+    escalation.schedule(deps.calls.get("ec-2")[0], deps)  # type: ignore[index]
+    assert acknowledge.acknowledge_reply(ALICE_PHONE, "1", deps) == "acknowledged"  # ec-2's SMS is her latest
+    deps.clock.advance(timedelta(seconds=120))  # type: ignore[attr-defined]
+    outcomes = {s.call_id: s.outcome for s in escalation.run_due(deps, BASE) if s.index == 1}
+    assert outcomes == {"ec-1": "told 0; called 1", "ec-2": "told 0; called 0 (1 acknowledged)"}
+
+
+def test_a_call_whose_end_event_was_lost_is_asked_of_acs_and_called_again_when_over(deps: EscalationDeps) -> None:
+    due(deps, 120)  # ringing; neither CreateCallFailed nor CallDisconnected ever arrives
+    voice(deps).state_unknown = True
+    assert due(deps, 180) == ["told 0; called 1 (1 in_progress)"]  # ACS unreadable: taken as ringing
+    deps.escalations.save(replace(deps.escalations.of_call("ec-1")[2], due_at=deps.clock.now()))
+    voice(deps).state_unknown = False
+    voice(deps).ended.add("conn-1")  # ACS says that call is over
+    assert due(deps, 1) == ["told 0; called 1"]
+    assert [p[0] for p in voice(deps).placed] == [ALICE_PHONE, "+12025550166", ALICE_PHONE]
+
+
+def test_the_voice_token_is_no_acknowledgement_link(deps: EscalationDeps) -> None:
+    due(deps, 120)
+    with pytest.raises(NotFound):
+        acknowledge.acknowledge_link(token_of(deps), deps)
+    with pytest.raises(NotFound):
+        acknowledge.summary(token_of(deps), deps)
+
+
+def test_storage_down_when_she_answers_she_still_hears_the_alert_in_general_words(deps: EscalationDeps) -> None:
+    due(deps, 120)
+    token = token_of(deps)
+
+    def down(_: str) -> None:
+        raise StoreError("storage unavailable")
+
+    deps.deliveries.by_ack_token = down  # type: ignore[method-assign,assignment]
+    assert event(deps, "CallConnected", token=token, context="alert:0") == "asked_without_storage"
+    assert voice(deps).said() == [("ask", "ask:1")] and "nobody has acknowledged" in voice(deps).texts[-1]
+    assert event(deps, "RecognizeCompleted", token=token, context="ask:1", dtmfResult={"tones": ["one"]}) == \
+        "not_recorded"
+    with pytest.raises(StoreError):  # anything else: 503 (ACS does not post it again; the call goes on)
+        event(deps, "CallDisconnected", token=token)
+
+
+def test_an_acknowledgement_lost_to_three_conflicting_writes_is_asked_again_not_thanked(deps: EscalationDeps) -> None:
+    due(deps, 120)
+    event(deps, "CallConnected")
+
+    def busy(record: Delivery) -> Delivery:
+        raise Conflict("changed meanwhile")
+
+    deps.deliveries.replace = busy  # type: ignore[method-assign,assignment]
+    assert event(deps, "RecognizeCompleted", context="ask:1", dtmfResult={"tones": ["one"]}) == "not_recorded"
+    assert ("say", "bye") not in voice(deps).said()
