@@ -39,6 +39,15 @@ param fallbackEmailRecipients string = ''
 @description('E.164 number of this ACS resource that sends emergency SMS; empty: email only.')
 param smsSenderNumber string = ''
 
+@description('E.164 number of this ACS resource (calling enabled) that escalation voice calls come from; empty: smsSenderNumber.')
+param voiceCallerId string = ''
+
+@description('Azure AI services endpoint connected to ACS (text-to-speech of escalation calls); empty: no voice escalation.')
+param cognitiveServicesEndpoint string = ''
+
+@description('Public base URL of the app when it has a custom domain (acknowledgement links, Call Automation callbacks); empty: its default host name.')
+param publicBaseUrl string = ''
+
 @description('E-mail address for Azure Monitor alerts; empty: no notification.')
 param alertEmail string = ''
 
@@ -211,6 +220,9 @@ module functionApp 'modules/functionapp.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     emailSenderAddress: communication.outputs.emailSenderAddress
     smsSenderNumber: smsSenderNumber
+    voiceCallerId: voiceCallerId
+    cognitiveServicesEndpoint: cognitiveServicesEndpoint
+    publicBaseUrl: publicBaseUrl
     callbackFallbackTarget: callbackFallbackTarget
     fallbackEmailRecipients: fallbackEmailRecipients
     callbackWindowMinutes: callbackWindowMinutes
