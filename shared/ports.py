@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from shared.domain.audit import AuditEntry
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
-from shared.domain.escalation import Policy, Step
+from shared.domain.escalation import Policy, PolicyVersion, Step
 from shared.domain.lease import FreeSlot, IndexRow, Lease, PoolNumber
 from shared.domain.notify_rules import NotifyRules
 from shared.domain.presence import Presence
@@ -428,6 +428,17 @@ class SiteStore(Protocol):
         """The admin's escalation policy; None before any admin set one."""
         ...
     def put_escalation_policy(self, policy: Policy) -> None: ...
+    def current_escalation_policy(self) -> PolicyVersion | None:
+        """The newest saved version (its policy None when this release cannot read it), or None."""
+        ...
+    def escalation_policy_versions(self) -> list[PolicyVersion]:
+        """Every saved version, newest first."""
+        ...
+    def escalation_policy_version(self, version: int) -> PolicyVersion | None: ...
+    def save_escalation_policy(self, policy: Policy, version: int, author: str, at: datetime,
+                               restored_from: int | None = None) -> PolicyVersion:
+        """Insert that version; Conflict when another save took the number first."""
+        ...
 
 
 class EscalationStore(Protocol):

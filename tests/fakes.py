@@ -7,10 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.adapters.table_sites import PolicyVersion
 from shared.clock import FixedClock
 from shared.domain.calls import Agent, EmergencyCall
-from shared.domain.escalation import Policy, Step
+from shared.domain.escalation import Policy, PolicyVersion, Step
 from shared.domain.lease import FreeSlot, IndexRow, Lease, LeasePolicy, PoolNumber
 from shared.domain.notify_rules import NotifyRules
 from shared.domain.presence import Presence

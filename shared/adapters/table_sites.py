@@ -5,7 +5,7 @@ notification rules (partition `rules`) and the versions of the escalation policy
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from shared.adapters.tables import (
     upsert,
 )
 from shared.domain.civic import CivicAddress, from_json
-from shared.domain.escalation import Policy, parse_policy
+from shared.domain.escalation import Policy, PolicyVersion, parse_policy
 from shared.domain.notify_rules import NotifyRules, from_stored
 from shared.domain.sites import Network, Place, Site
 from shared.errors import ValidationError
@@ -33,18 +33,6 @@ SITE, NETWORK = "site", "network"
 RULES, NOTIFY_RULES = "rules", "notify"  # one row: who is told of a call, per dialed number
 ESCALATION = "escalation"  # partition: one row per version of the escalation policy, row keys counting down
 _TOP = 10**9  # versions 1 .. _TOP - 1; the newest version is the partition's first row
-
-
-@dataclass(frozen=True)
-class PolicyVersion:
-    """One saved version of the escalation policy (issue 20): never overwritten, a restore is a new version.
-    `policy` is None for a version this release cannot read (the default is in force while it is the newest)."""
-
-    version: int
-    policy: Policy | None
-    author: str
-    saved_at: datetime
-    restored_from: int | None = None
 
 
 class TableSiteStore:

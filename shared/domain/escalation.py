@@ -56,6 +56,18 @@ class Policy:
                 "escalateTests": self.escalate_tests, "voiceCallsPerRecipient": self.voice_calls}
 
 
+@dataclass(frozen=True)
+class PolicyVersion:
+    """One saved version of the escalation policy (issue 20): never overwritten, a restore is a new version.
+    `policy` is None for a version this release cannot read (the default is in force while it is the newest)."""
+
+    version: int
+    policy: Policy | None
+    author: str
+    saved_at: datetime
+    restored_from: int | None = None
+
+
 # Tier 1 is the notification at the dial (email and SMS); nobody acknowledged after 2 minutes: a voice call to the
 # same people; after 5: the security desk and the on-call recipients on every channel.
 DEFAULT_POLICY = Policy(tiers=(

@@ -9,7 +9,7 @@ refused (PreconditionFailed, 412) rather than silently undoing their change.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shared.domain.audit import Actor
 from shared.domain.escalation import (
@@ -22,13 +22,11 @@ from shared.domain.escalation import (
     MIN_WAIT,
     MODES,
     Policy,
+    PolicyVersion,
 )
 from shared.errors import AppError, NotFound, StateConflict, ValidationError
 from shared.ports import Conflict
 from shared.services import audit
-
-if TYPE_CHECKING:
-    from shared.adapters.table_sites import PolicyVersion
 
 log = logging.getLogger(__name__)
 

@@ -143,7 +143,7 @@ def test_a_restore_of_a_version_that_does_not_exist_or_is_based_on_a_stale_versi
 
 def test_a_version_this_release_cannot_read_is_listed_but_never_restored_and_the_default_is_in_force(
         deps: EscalationDeps) -> None:
-    from shared.adapters.table_sites import PolicyVersion
+    from shared.domain.escalation import PolicyVersion
 
     deps.sites.policy_versions[1] = PolicyVersion(1, None, "someone", T0)
     shown = escalation_policy.get_policy(deps)
