@@ -70,6 +70,8 @@ bench: setup
 	$(BIN)/python -m bench.outbound_call
 	$(BIN)/python -m bench.dial_location
 	$(BIN)/python -m bench.lease_burst
+	$(BIN)/python -m bench.board
+	$(BIN)/python -m bench.export
 	$(BIN)/python -m bench.callback
 	BENCH_LATENCY_MS=2 $(BIN)/python -m bench.outbound_call
 	BENCH_LATENCY_MS=2 $(BIN)/python -m bench.callback

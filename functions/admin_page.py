@@ -19,6 +19,9 @@ from shared.errors import AppError
 bp = func.Blueprint()
 
 ASSETS = Path(__file__).resolve().parents[1] / "admin_ui"
+# Third-party browser files served as admin assets, each from its npm package (package.json pins the version):
+# Chart.js draws the compliance page's charts (a UMD build: one classic script, no eval, no inline script).
+VENDOR = {"vendor/chart.umd.min.js": ASSETS.parent / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"}
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
                  ".ico": "image/x-icon"}
@@ -44,16 +47,23 @@ def resolve_asset(path: str, root: Path = ASSETS) -> Path | None:
     return candidate
 
 
+def vendor_asset(path: str) -> Path | None:
+    """The installed file of a VENDOR path, or None (another path, or the package is not installed)."""
+    found = VENDOR.get(path.strip("/"))
+    return found if found is not None and found.is_file() else None
+
+
 @bp.function_name("manage_ui")
 @bp.route(route="manage/ui/{*path}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def manage_ui(req: func.HttpRequest) -> func.HttpResponse:
-    """The page for users with the Admin or Auditor role; 401/403 as a short page that says what is missing."""
+    """The page for users with the Admin, Auditor or SecurityDesk role (a desk member sees only the emergency board:
+    every other API answers her 403); 401/403 as a short page that says what is missing."""
     path = req.route_params.get("path") or ""
     try:
-        check(req, Access.READ)
+        check(req, Access.BOARD)
     except AppError as exc:
         return _refusal(exc)
-    found = resolve_asset(path)
+    found = vendor_asset(path) or resolve_asset(path)
     if found is None:
         return func.HttpResponse("not found", status_code=404, mimetype="text/plain", headers=SECURITY_HEADERS)
     headers = dict(SECURITY_HEADERS)
@@ -67,7 +77,7 @@ def manage_ui(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="manage/me", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def manage_me(req: func.HttpRequest) -> func.HttpResponse:
     """The signed-in user, their roles and what they may do (the page hides what they may not)."""
-    return authorized(req, Access.READ, lambda who: who.view())
+    return authorized(req, Access.BOARD, lambda who: who.view())
 
 
 @bp.function_name("manage_template_placeholders")
@@ -81,8 +91,8 @@ def manage_template_placeholders(req: func.HttpRequest) -> func.HttpResponse:
 def _refusal(exc: AppError) -> func.HttpResponse:
     title = "Sign in required" if exc.status == 401 else "Not allowed"
     hint = ('<p><a href="/.auth/login/aad?post_login_redirect_uri=/api/manage/ui/">Sign in</a></p>'
-            if exc.status == 401 else "<p>Ask an administrator for the app role EmergencyCalling.Admin or "
-            "EmergencyCalling.Auditor.</p>")
+            if exc.status == 401 else "<p>Ask an administrator for the app role EmergencyCalling.Admin, "
+            "EmergencyCalling.Auditor or, for the emergency board only, EmergencyCalling.SecurityDesk.</p>")
     body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
             f"<main><h1>{title}</h1>{hint}</main></html>")
     return func.HttpResponse(body, status_code=exc.status, headers=SECURITY_HEADERS | {

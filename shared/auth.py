@@ -10,6 +10,8 @@ Roles (app roles of the Entra app registration):
 - `EmergencyCalling.Admin`: reads everything and changes settings (agents, template, pool, voice setup).
 - `EmergencyCalling.Auditor`: reads everything (incidents, settings, readiness, pool, template, audit log), changes
   nothing.
+- `EmergencyCalling.SecurityDesk`: the live emergency board only (calls in progress, open callback windows) and its
+  Acknowledge button; no settings, incidents or audit log. Admins and auditors see the board too.
 Function keys are not an identity and grant none of these rights. Pure: no I/O.
 """
 
@@ -30,6 +32,7 @@ from shared.errors import Forbidden, Unauthorized
 
 ADMIN = "EmergencyCalling.Admin"
 AUDITOR = "EmergencyCalling.Auditor"
+SECURITY_DESK = "EmergencyCalling.SecurityDesk"
 
 PRINCIPAL_HEADER = "x-ms-client-principal"
 # Who removes forged principal headers before they reach the app (shared/config.py SETTINGS; README "Admin sign-in").
@@ -50,12 +53,14 @@ class Access(StrEnum):
     READ = "read"  # settings, readiness, pool, template, audit log
     INCIDENTS = "incidents"  # emergency incident records and their deliveries
     CHANGE = "change"  # any write
+    BOARD = "board"  # the live emergency board and acknowledging a call from it
 
 
 ROLES_FOR: dict[Access, frozenset[str]] = {
     Access.READ: frozenset({ADMIN, AUDITOR}),
     Access.INCIDENTS: frozenset({ADMIN, AUDITOR}),
     Access.CHANGE: frozenset({ADMIN}),
+    Access.BOARD: frozenset({SECURITY_DESK, ADMIN, AUDITOR}),
 }
 
 

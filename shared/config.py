@@ -55,6 +55,8 @@ SETTINGS: dict[str, str] = {
                                  "call whose agent's own recipients are unknown: no profile has the agent id, or "
                                  "no profile names the signed-in user who dialed. Empty: nobody is notified then.",
     "INCIDENT_RETENTION_DAYS": "Emergency incident records are purged after this many days.",
+    "DRILL_MAX_AGE_DAYS": "Readiness fails an agent whose last passed 933 drill is older than this many days "
+                          "(default 90).",
     "APPLICATIONINSIGHTS_CONNECTION_STRING": "Application Insights; telemetry is off when unset.",
     "ROUTING_ENGINE": "What presence reaches: jobrouter (the agent's ACS Job Router worker stops taking offers during "
                       "an emergency call; needs ACS_CONNECTION_STRING), event (Emergency.PresenceChanged on the "
@@ -306,6 +308,10 @@ class Settings:
     def incident_retention_days(self) -> int:
         return self._cast("INCIDENT_RETENTION_DAYS", "30", _int)
 
+    @property
+    def drill_max_age_days(self) -> int:
+        return self._cast("DRILL_MAX_AGE_DAYS", "90", _int)
+
 
 # The settings whose value is checked when read, with the property that reads it (problems() tries each one).
 CHECKED = {"ACS_CONNECTION_STRING": "acs_connection_string", "ACS_EMAIL_SENDER": "email_sender",
@@ -316,7 +322,8 @@ CHECKED = {"ACS_CONNECTION_STRING": "acs_connection_string", "ACS_EMAIL_SENDER":
            "MAX_EMERGENCY_CALL_MINUTES": "max_call_minutes",
            "LEASE_POOL_NUMBER_ON_DIRECT_OFFER": "lease_on_direct_offer",
            "INCOMING_CALL_MAX_AGE_SECONDS": "incoming_call_max_age_seconds",
-           "INCIDENT_RETENTION_DAYS": "incident_retention_days", "ROUTING_ENGINE": "routing_engine"}
+           "INCIDENT_RETENTION_DAYS": "incident_retention_days", "ROUTING_ENGINE": "routing_engine",
+           "DRILL_MAX_AGE_DAYS": "drill_max_age_days"}
 
 
 def problems(settings: Settings) -> list[dict[str, str]]:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from shared.domain.audit import AuditEntry
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
+from shared.domain.drills import Drill, Schedule
 from shared.domain.escalation import Policy, PolicyVersion, Step
 from shared.domain.lease import FreeSlot, IndexRow, Lease, PoolNumber
 from shared.domain.notify_rules import NotifyRules
@@ -119,6 +120,13 @@ class CallStore(Protocol):
         """Keep an ACS CallEnded that matched no emergency call yet (its call-ids may still be on their way)."""
         ...
     def remembered_end(self, server_call_id: str | None, correlation_id: str | None) -> datetime | None: ...
+    def on_board(self) -> list[str]:
+        """Ids of the calls the live board lists: each announced (or rebuilt) call is added, the board drops it once
+        its window has closed. One query of a small index, never the history."""
+        ...
+    def off_board(self, call_id: str) -> None:
+        """Drop the call from the board's index (its window has closed); absent already is no error."""
+        ...
     def list(self) -> list[EmergencyCall]: ...
     def delete(self, call_id: str) -> None: ...
 
@@ -349,6 +357,22 @@ class DeliveryStore(Protocol):
         ...
 
 
+class IncidentQueries(Protocol):
+    """Read-only queries over the incidents for the evidence views (list, export, compliance): never on a dial's
+    path, so they may read many rows."""
+
+    def dialed_between(self, start: datetime | None, end: datetime | None, test: bool | None = None,
+                       agent_id: str | None = None) -> list[EmergencyCall]:
+        """The incidents dialed in [start, end) (a bound None: open), of one kind and one agent when given; the
+        store filters what it can, one query."""
+        ...
+    def deliveries_of(self, call_ids: Sequence[str], since: datetime | None,
+                      until: datetime | None = None) -> dict[str, list[Delivery]]:
+        """The delivery records of the given calls (warnings included), by call id. `since` and `until`: their
+        earliest and latest dial, so a store may read one time range instead of one partition per call."""
+        ...
+
+
 class TemplateStore(Protocol):
     """Versions of the "Emergency call notification" template; a save never overwrites."""
 
@@ -471,4 +495,44 @@ class AdminPorts(Protocol):
     pool: PoolStore
     voice_config: VoiceConfigStore
     sites: SiteStore
+    audit: AuditLog
+
+
+# --- drills (issue 21, item 2) -----------------------------------------------------------------------------------
+
+
+class DrillStore(Protocol):
+    """933 drills and the admins' drill schedules; every change of a drill is conditional."""
+
+    def create(self, drill: Drill) -> Drill:
+        """Insert; Conflict when the drill exists. Returns it with its version."""
+        ...
+    def get(self, drill_id: str) -> Drill | None: ...
+    def replace(self, drill: Drill) -> Drill:
+        """Write if unchanged since `drill.version` was read; Conflict otherwise."""
+        ...
+    def delete(self, drill: Drill) -> None:
+        """Remove if unchanged since read (Conflict otherwise); absent already is no error."""
+        ...
+    def add_schedule(self, schedule: Schedule) -> None:
+        """Insert; Conflict when the id exists."""
+        ...
+    def schedules(self) -> list[Schedule]: ...
+    def delete_schedule(self, schedule_id: str) -> bool:
+        """False when there was no such schedule."""
+        ...
+    def list(self, agent_id: str | None = None) -> list[Drill]:
+        """Newest first; every agent's, or one agent's."""
+        ...
+
+
+class DrillPorts(Protocol):
+    """What the drill use cases touch: the drill store, and the records a report is judged from."""
+
+    clock: Clock
+    agents: AgentStore
+    calls: CallStore
+    presence: PresenceStore
+    deliveries: DeliveryStore
+    drills: DrillStore
     audit: AuditLog

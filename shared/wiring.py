@@ -18,6 +18,7 @@ from shared.ports import (
     Clock,
     Concurrency,
     DeliveryStore,
+    DrillStore,
     EscalationStore,
     EventPublisher,
     HistoryStore,
@@ -258,3 +259,11 @@ class Container:
         from shared.adapters.table_admin import TableAuditLog
 
         return TableAuditLog(self.tables)
+
+    # --- drills (issue 21) -------------------------------------------------------------------------------------
+
+    @cached_property
+    def drills(self) -> DrillStore:
+        from shared.adapters.table_drills import TableDrillStore
+
+        return TableDrillStore(self.tables)

@@ -209,9 +209,18 @@ class FakeCalls:
         self.links: dict[str, str] = {}
         self.ends: dict[str, datetime] = {}
         self.down = False
+        self.board: set[str] = set()  # the board's index, written as TableCallStore writes it
+
+    def on_board(self) -> list[str]:
+        self._check()
+        return sorted(self.board)
+
+    def off_board(self, call_id: str) -> None:
+        self.board.discard(call_id)
 
     def mark_announced(self, call_id: str) -> None:
         self._check()
+        self.board.add(call_id)
         if call_id in self.rows:
             self.rows[call_id] = (replace(self.rows[call_id][0], announced=True), _v())
 
@@ -232,6 +241,8 @@ class FakeCalls:
         if call.call_id in self.rows:
             return False
         self.rows[call.call_id] = (call, _v())
+        if call.origin not in ("dial", "end"):
+            self.board.add(call.call_id)
         return True
 
     def get(self, call_id: str) -> tuple[EmergencyCall, str] | None:
@@ -256,6 +267,7 @@ class FakeCalls:
 
     def delete(self, call_id: str) -> None:
         self.rows.pop(call_id, None)
+        self.board.discard(call_id)
 
 
 class FakeHistory:
@@ -568,3 +580,69 @@ def restart(deps: FakeDeps) -> None:
         port = getattr(deps, name)
         if isinstance(port, _CrashingPort):
             setattr(deps, name, port._port)
+
+
+class FakeIncidentQueries:
+    """IncidentQueries over a FakeCalls and a FakeDeliveries (tests/fakes_notify.py); counts its reads."""
+
+    def __init__(self, calls: FakeCalls, deliveries: Any) -> None:
+        self.calls, self.deliveries = calls, deliveries
+        self.reads: list[str] = []
+
+    def dialed_between(self, start: datetime | None, end: datetime | None, test: bool | None = None,
+                       agent_id: str | None = None) -> list[EmergencyCall]:
+        self.reads.append("calls")
+        self.calls._check()
+        return [c for c, _ in self.calls.rows.values() if (start is None or c.dialed_at >= start)
+                and (end is None or c.dialed_at < end) and (test is None or c.test == test)
+                and (agent_id is None or c.agent_id == agent_id)]
+
+    def deliveries_of(self, call_ids: Any, since: datetime | None,
+                      until: datetime | None = None) -> dict[str, list[Any]]:
+        self.reads.append("deliveries")
+        return {c: self.deliveries.list(c) for c in call_ids}
+
+
+class FakeDrills:
+    """Drills and schedules with Table Storage's conditions: insert conflicts, replace and delete on a version."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Any] = {}
+        self.plans: dict[str, Any] = {}
+
+    def create(self, drill: Any) -> Any:
+        if drill.drill_id in self.rows:
+            raise Conflict("exists")
+        self.rows[drill.drill_id] = replace(drill, version=_v())
+        return self.rows[drill.drill_id]
+
+    def get(self, drill_id: str) -> Any:
+        return self.rows.get(drill_id)
+
+    def replace(self, drill: Any) -> Any:
+        current = self.rows.get(drill.drill_id)
+        if current is None or current.version != drill.version:
+            raise Conflict("changed")
+        self.rows[drill.drill_id] = replace(drill, version=_v())
+        return self.rows[drill.drill_id]
+
+    def delete(self, drill: Any) -> None:
+        current = self.rows.get(drill.drill_id)
+        if current is not None and current.version != drill.version:
+            raise Conflict("changed")
+        self.rows.pop(drill.drill_id, None)
+
+    def add_schedule(self, schedule: Any) -> None:
+        if schedule.schedule_id in self.plans:
+            raise Conflict("exists")
+        self.plans[schedule.schedule_id] = schedule
+
+    def schedules(self) -> list[Any]:
+        return sorted(self.plans.values(), key=lambda s: (s.starts, s.schedule_id))
+
+    def delete_schedule(self, schedule_id: str) -> bool:
+        return self.plans.pop(schedule_id, None) is not None
+
+    def list(self, agent_id: str | None = None) -> list[Any]:
+        found = [d for d in self.rows.values() if agent_id is None or d.agent_id == agent_id]
+        return sorted(found, key=lambda d: d.started_at, reverse=True)

@@ -10,6 +10,9 @@ import { setupView } from "./views/setup.js";
 import { incidentsView, incidentView } from "./views/incidents.js";
 import { auditView } from "./views/audit.js";
 import { sitesView } from "./views/sites.js";
+import { boardView } from "./views/board.js";
+import { complianceView } from "./views/compliance.js";
+import { drillsView } from "./views/drills.js";
 
 const ROUTES = [
   [/^agents$/, () => agentsView, "agents"],
@@ -22,6 +25,9 @@ const ROUTES = [
   [/^incidents$/, () => incidentsView, "incidents"],
   [/^incidents\/(.+)$/, (id) => (ctx) => incidentView(ctx, id), "incidents"],
   [/^audit$/, () => auditView, "audit"],
+  [/^drills$/, () => drillsView, "drills"],
+  [/^board$/, () => boardView, "board"],
+  [/^compliance$/, () => complianceView, "compliance"],
 ];
 
 const ctx = { me: null, canChange: false };
@@ -45,6 +51,7 @@ async function start() {
     h("span", {}, "Signed in as "), h("strong", {}, ctx.me.name), ` (${role})`,
     ctx.canChange ? null : h("span", { class: "badge badge-readonly" }, "Read-only")]);
   if (!ctx.me.can.incidents) document.querySelector('[data-section="incidents"]').parentElement.remove();
+  if (!ctx.me.can.incidents) document.querySelector('[data-section="compliance"]').parentElement.remove();
   // The skip link moves focus, not the route (the router owns the URL's #/… part).
   document.querySelector(".skip-link").addEventListener("click", (e) => {
     e.preventDefault();
@@ -56,9 +63,10 @@ async function start() {
 
 async function route() {
   if (location.hash && !location.hash.startsWith("#/")) return;  // an in-page anchor, not a view
-  const path = decodeURIComponent(location.hash.replace(/^#\/?/, "")) || "agents";
+  const home = ctx.me.can.read ? "agents" : "board";  // a security-desk member's page is the board
+  const path = decodeURIComponent(location.hash.replace(/^#\/?/, "")) || home;
   const match = ROUTES.map(([re, make, section]) => [path.match(re), make, section]).find(([m]) => m);
-  if (!match) { location.hash = "#/agents"; return; }
+  if (!match) { location.hash = `#/${home}`; return; }
   const [m, make, section] = match;
   document.querySelectorAll("#nav a").forEach((a) =>
     a.dataset.section === section ? a.setAttribute("aria-current", "page") : a.removeAttribute("aria-current"));

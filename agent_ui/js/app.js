@@ -6,6 +6,7 @@ import { $, clock, h, say } from "./dom.js";
 import { createEmergencyClient } from "./emergency-client.js";
 import { classify } from "./emergency-numbers.js";
 import { createLocation } from "./location.js";
+import { createDrill } from "./drill.js";
 
 const PRESENCE = ["Available", "Busy", "Away", "BeRightBack", "DoNotDisturb", "Offline"];
 const LABELS = { BeRightBack: "Be right back", DoNotDisturb: "Do not disturb" };
@@ -51,6 +52,7 @@ async function start() {
   $("title").textContent = `Agent panel: ${me.displayName}`;
   $("who").textContent = `Signed in as ${me.user}`;
   place = createLocation({ client, agentId: me.agentId, initial: me.location });
+  createDrill({ client, agentId: me.agentId, dial, endCall, current: () => call, lastDial: () => lastDial });
   await Promise.all([loadPresence(), loadHistory()]);
   client.watchPanel(me.agentId, showState, { intervalMs: 1000 });
 }

@@ -38,6 +38,9 @@ param routingEngine string
 param incomingCallMaxAgeSeconds int
 param incidentRetentionDays int
 
+@description('Readiness fails an agent whose last passed 933 drill is older than this many days.')
+param drillMaxAgeDays int = 90
+
 @description('Always-ready instances for the callback path (inbound_callback) and the HTTP group (dialer).')
 param alwaysReadyInstances int
 
@@ -181,6 +184,10 @@ var appSettings = [
   {
     name: 'INCIDENT_RETENTION_DAYS'
     value: string(incidentRetentionDays)
+  }
+  {
+    name: 'DRILL_MAX_AGE_DAYS'
+    value: string(drillMaxAgeDays)
   }
   {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'

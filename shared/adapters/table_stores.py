@@ -106,10 +106,14 @@ def _presence(e: dict[str, Any]) -> Presence:
 
 
 class TableCallStore:
-    """Emergency call records (restricted: only the admin API reads them) and their ACS call-id links."""
+    """Emergency call records (restricted: only the admin API reads them), their ACS call-id links, and the live
+    board's index: one row per call that may be in progress or in its window, in one small partition, so the board
+    reads one partition (tens of rows) rather than every incident kept."""
 
     TABLE = "emergencycalls"
     LINKS = "emergencycalllinks"
+    BOARD = "emergencyboard"
+    _BOARD_PARTITION = "open"
 
     def __init__(self, tables: Tables) -> None:
         self._tables = tables
@@ -119,6 +123,8 @@ class TableCallStore:
             insert(self._tables.get(self.TABLE), _call_row(call))
         except Conflict:
             return False
+        if call.origin not in ("dial", "end"):  # rebuilt off the dial's path; a dial's is listed when announced
+            self._list_on_board(call.call_id)
         return True
 
     def get(self, call_id: str) -> tuple[EmergencyCall, str] | None:
@@ -129,6 +135,9 @@ class TableCallStore:
         replace_if(self._tables.get(self.TABLE), _call_row(call), version)
 
     def mark_announced(self, call_id: str) -> None:
+        """The board's index row first: if it fails the flag stays unset and the timer's repeat lists it too. Never
+        on the dial's path (the dial defers the mark until it has answered)."""
+        self._list_on_board(call_id)
         merge_existing(self._tables.get(self.TABLE), {"PartitionKey": escape_key(call_id), "RowKey": "call",
                                                       "announced": True})
 
@@ -159,11 +168,25 @@ class TableCallStore:
                 return e
         return None
 
+    def on_board(self) -> list[str]:
+        """One partition query of the index (the calls in progress or in their window, and those the board has not
+        dropped yet): its size follows the calls going on, not the history."""
+        rows = query(self._tables.get(self.BOARD), "PartitionKey eq @pk", pk=self._BOARD_PARTITION)
+        return [str(e["call_id"]) for e in rows if e.get("call_id")]
+
+    def off_board(self, call_id: str) -> None:
+        delete(self._tables.get(self.BOARD), self._BOARD_PARTITION, escape_key(call_id))
+
+    def _list_on_board(self, call_id: str) -> None:
+        upsert(self._tables.get(self.BOARD), {"PartitionKey": self._BOARD_PARTITION, "RowKey": escape_key(call_id),
+                                              "call_id": call_id})
+
     def list(self) -> list[EmergencyCall]:
         return [_call(e) for e in query(self._tables.get(self.TABLE), "RowKey eq 'call'")]
 
     def delete(self, call_id: str) -> None:
         delete(self._tables.get(self.TABLE), escape_key(call_id), "call")
+        self.off_board(call_id)
 
 
 def _link_keys(server_call_id: str | None, correlation_id: str | None) -> list[str]:

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 ENTITIES = ("agent", "template", "callback-number", "capacity-profile", "outbound-profile", "resource-number",
-            "routing-rule", "site", "notification-rules", "escalation-policy")
+            "routing-rule", "site", "notification-rules", "escalation-policy", "drill", "drill-schedule",
+            "incident-export")
 
 
 @dataclass(frozen=True)

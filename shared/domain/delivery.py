@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-Channel = Literal["email", "sms", "voice", "none"]
+# board: a security-desk member acknowledged on the live board (recipient: "name <user id>"; nothing is sent).
+Channel = Literal["email", "sms", "voice", "board", "none"]
 Status = Literal["queued", "accepted", "failed", "warning"]
 
 MAX_ATTEMPTS = 5

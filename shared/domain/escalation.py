@@ -19,6 +19,8 @@ from shared.errors import ValidationError
 AUDIENCES = {"notified": "everyone the first notification told", "agent": "the agent's own contacts",
              "siteDesk": "the security desk of her site", "onCall": "the on-call recipients of this policy"}
 CHANNELS = ("email", "sms", "voice")  # voice: a Call Automation call to each recipient's phone number
+# Where an acknowledgement may come from: the channels, and the live board (a desk member; nothing is sent on it).
+ACKNOWLEDGING = (*CHANNELS, "board")
 MODES = {"any": "one acknowledgement stops the escalation",
          "allFirstTier": "every recipient first notified must acknowledge"}
 MIN_WAIT = timedelta(seconds=30)
@@ -107,8 +109,10 @@ def steps_for(call_id: str, dialed_at: datetime, test: bool, policy: Policy) -> 
 
 
 def acknowledged_enough(step: Step, records: list[Delivery]) -> bool:
-    """Whether the acknowledgements so far make the step unnecessary."""
-    sent = [d for d in records if d.channel in CHANNELS]
+    """Whether the acknowledgements so far make the step unnecessary. A desk member's acknowledgement on the board
+    counts as one person's (mode `any`: enough; `allFirstTier`: she was not notified, so the first tier's still
+    count)."""
+    sent = [d for d in records if d.channel in ACKNOWLEDGING]
     if step.mode == "any":
         return any(d.acknowledged for d in sent)
     people: dict[str, bool] = {}

@@ -47,8 +47,10 @@ class AgentReadiness:
 
 def assess(agent: Agent, config: VoiceConfig, pool: list[PoolNumber], now: datetime,
            quarantine: timedelta, lease_on_direct_offer: bool = False,
-           routing: WorkerStatus | None = None, sites: Mapping[str, Site] | None = None) -> AgentReadiness:
-    """Every prerequisite of the agent's emergency call, in the order an admin fixes them."""
+           routing: WorkerStatus | None = None, sites: Mapping[str, Site] | None = None,
+           drill: tuple[datetime | None, timedelta] | None = None) -> AgentReadiness:
+    """Every prerequisite of the agent's emergency call, in the order an admin fixes them; `drill`: her last passed
+    933 drill and the age after which it fails (None: drills not read)."""
     profile_check, profile = _voice_profile(agent, config)
     number = _number_of(agent, profile)
     country = _location_country(agent)
@@ -59,7 +61,8 @@ def assess(agent: Agent, config: VoiceConfig, pool: list[PoolNumber], now: datet
               _mailbox(agent), _recipients(agent),
               Check("emergency_path", "Emergency call path", path.status, path.explanation, path.fix),
               _callback(path, country, pool, now, quarantine, lease_on_direct_offer),
-              *((_routing_worker(routing),) if routing is not None else ()))
+              *((_routing_worker(routing),) if routing is not None else ()),
+              *((last_drill(drill[0], now, drill[1]),) if drill is not None else ()))
     return AgentReadiness(agent, worst([c.status for c in checks]), checks, path, number)
 
 
@@ -273,3 +276,21 @@ def _routing_worker(status: WorkerStatus) -> Check:
                      "engine would keep offering her work.", "Register the worker in Job Router, or set the "
                      "agent's routing worker to her worker id.")
     return check(Status.PASS, status.detail)
+
+
+def last_drill(passed_at: datetime | None, now: datetime, max_age: timedelta) -> Check:
+    """Her last passed 933 drill (issue 21): proof that her emergency calling works end to end, not only that its
+    settings look right. Fails once older than `max_age` (DRILL_MAX_AGE_DAYS); never drilled is a warning."""
+    def check(status: Status, reason: str, fix: str | None = None) -> Check:
+        return Check("last_drill", "Last passed 933 drill", status, reason, fix)
+
+    fix = "Ask her to use Test my emergency calling on her panel, or schedule a drill under Drills."
+    if passed_at is None:
+        return check(Status.WARNING, "No 933 drill of hers has passed yet: nothing proves her emergency calling "
+                     "works end to end.", fix)
+    days = (now - passed_at).days
+    if now - passed_at > max_age:
+        return check(Status.FAIL, f"Her last passed drill was on {passed_at:%Y-%m-%d}, {days} days ago (a drill "
+                     f"must pass every {max_age.days} days).", fix)
+    return check(Status.PASS, f"Her last drill passed on {passed_at:%Y-%m-%d} ({days} day(s) ago; due again within "
+                 f"{max_age.days} days).")

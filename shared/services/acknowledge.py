@@ -2,7 +2,8 @@
 
 By email: the recipient's personal link opens a summary of the call (GET changes nothing: mail scanners follow
 links) and its one button acknowledges (POST). By SMS: a reply "1" acknowledges the latest notification sent to that
-number. Each acknowledgement is recorded once on the recipient's delivery record (the first one stands), and goes out
+number. From the live board: a security-desk member's Acknowledge, recorded with her name. Each acknowledgement is
+recorded once on the recipient's delivery record (the first one stands), and goes out
 as `Emergency.NotificationAcknowledged` with an id derived from the call and recipient, so a repeat is the same event.
 
 A link that is unknown, malformed, or whose call's callback window has ended answers NotFound: the same for all,
@@ -85,6 +86,46 @@ def acknowledge_reply(sender: str, text: str, deps: AckPorts) -> str:
         return "already"
     _acknowledge(Found(record, call), "sms", deps)
     return "acknowledged"
+
+
+def acknowledge_board(call_id: str, member_id: str, member_name: str, deps: AckPorts) -> Delivery:
+    """A security-desk member pressed Acknowledge on the live board: the same acknowledgement as a link's (it stops
+    the escalation, goes out as NotificationAcknowledged), recorded as a `board` delivery of hers, named. Idempotent
+    per member (her first stands, whatever her name says later); NotFound for an unknown call or after its window,
+    as a link."""
+    call = _call(call_id, deps)
+    if call is None or not within_window(call, deps.clock.now()):
+        raise NotFound(f"no emergency call {call_id} in progress or in its callback window")
+    mine = [d for d in deps.deliveries.list(call_id)
+            if d.channel == "board" and board_member(d.recipient)[1] == member_id]
+    record = mine[0] if mine else _board_record(call, member_id, member_name, deps)
+    return _acknowledge(Found(record, call), "board", deps)
+
+
+def board_recipient(member_id: str, member_name: str) -> str:
+    """A desk member as her board record names her: 'Dana Desk <oid>' (the id keeps one record per member)."""
+    return f"{' '.join(member_name.split()) or member_id} <{member_id}>"
+
+
+def board_member(recipient: str) -> tuple[str, str]:
+    """(name, id) of a board record's recipient."""
+    name, _, rest = recipient.rpartition(" <")
+    return (name, rest[:-1]) if name and rest.endswith(">") else (recipient, recipient)
+
+
+def _board_record(call: EmergencyCall, member_id: str, member_name: str, deps: AckPorts) -> Delivery:
+    """Her board record, created unacknowledged (then acknowledged as any other record), or the one a concurrent
+    press of hers created first."""
+    recipient = board_recipient(member_id, member_name)
+    fresh = Delivery(call.call_id, "board", recipient, "accepted", rules.operation_id(call.call_id, "board", recipient),
+                     updated_at=deps.clock.now(), final=True)
+    try:
+        return deps.deliveries.create(fresh)
+    except Conflict:
+        existing = deps.deliveries.get(call.call_id, "board", recipient)
+        if existing is None:
+            raise StoreError(f"board acknowledgement of {call.call_id}: record neither created nor found") from None
+        return existing
 
 
 def acknowledgements(call: EmergencyCall, records: list[Delivery]) -> list[dict[str, Any]]:
@@ -174,6 +215,9 @@ def _view(found: Found, deps: AckPorts) -> dict[str, Any]:
 
 
 def _masked(d: Delivery) -> str:
+    """Contacts masked as the incident shows them; a desk member by her name (that is what she recorded)."""
+    if d.channel == "board":
+        return board_member(d.recipient)[0]
     return mask_email(d.recipient) if d.channel == "email" else mask_phone(d.recipient)
 
 

@@ -19,6 +19,7 @@ from shared.ports import AuditLog, Clock, TemplateStore
 log = logging.getLogger(__name__)
 
 _PHONE_ENTITIES = frozenset({"callback-number", "resource-number"})
+EXPORT_ENTITY = "incident-export"
 
 
 class AuditPorts(Protocol):
@@ -35,6 +36,17 @@ def record(deps: AuditPorts, actor: Actor, action: str, entity: str, entity_id: 
         # The actor's id, not the name: names are usually email addresses, which logs never show.
         log.info("audit: %s %s %s by user %s: %s", action, entity, _masked(entity, entity_id), actor.user_id,
                  ", ".join(e.field for e in batch))
+    return batch
+
+
+def record_export(deps: AuditPorts, actor: Actor, export_id: str, fmt: str, filters: Mapping[str, Any],
+                  rows: int) -> list[AuditEntry]:
+    """An incident export: one "exported" change (entity incident-export) holding its format, filters and row count;
+    written before the export is answered (raises StoreError: no unaudited export)."""
+    batch = entries(export_id, deps.clock.now(), actor, "exported", EXPORT_ENTITY, export_id,
+                    diff(None, {"format": fmt, "filters": dict(filters), "rows": rows}))
+    deps.audit.append(batch)
+    log.info("audit: incident export %s (%s, %d rows) by user %s", export_id, fmt, rows, actor.user_id)
     return batch
 
 

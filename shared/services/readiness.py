@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.domain.calls import Agent
+from shared.domain.drills import DEFAULT_MAX_AGE_DAYS, last_passed
 from shared.domain.lease import LeasePolicy
 from shared.domain.readiness import AgentReadiness, assess, counts
 from shared.domain.routing_hold import WorkerStatus
 from shared.domain.sites import Site
 from shared.errors import NotFound
-from shared.ports import AdminPorts, RoutingEngine
+from shared.ports import AdminPorts, DrillStore, RoutingEngine
 from shared.services.sites import site_warnings
 
 # Each agent's worker is one GET to the engine; a few at a time keep a large contact center's page quick
@@ -31,8 +33,9 @@ def all_readiness(deps: AdminPorts, policy: LeasePolicy, routing: RoutingEngine 
     agents = sorted(deps.agents.list(), key=lambda a: a.agent_id)
     workers = worker_statuses(agents, routing)
     sites = _sites(deps)
-    results = [assess(a, config, pool, now, policy.quarantine, policy.lease_on_direct_offer, w, sites)
-               for a, w in zip(agents, workers, strict=True)]
+    drills = _drills(deps)
+    results = [assess(a, config, pool, now, policy.quarantine, policy.lease_on_direct_offer, w, sites,
+                      _drill_of(drills, a.agent_id)) for a, w in zip(agents, workers, strict=True)]
     return {"checkedAt": now.isoformat(), "counts": counts(results), "agents": [readiness_view(r) for r in results],
             "sites": [{"siteId": s.site_id, "name": s.name, "warnings": site_warnings(s, networks.get(s.site_id, []))}
                       for s in sorted(sites.values(), key=lambda s: s.name)] if sites else []}
@@ -54,8 +57,25 @@ def agent_readiness(agent_id: str, deps: AdminPorts, policy: LeasePolicy,
         raise NotFound(f"no agent {agent_id}")
     now = deps.clock.now()
     result = assess(agent, deps.voice_config.load(), deps.pool.list_all(), now, policy.quarantine,
-                    policy.lease_on_direct_offer, worker_statuses([agent], routing)[0], _sites(deps))
+                    policy.lease_on_direct_offer, worker_statuses([agent], routing)[0], _sites(deps),
+                    _drill_of(_drills(deps, agent_id), agent_id))
     return {"checkedAt": now.isoformat()} | readiness_view(result)
+
+
+def _drills(deps: AdminPorts, agent_id: str | None = None) -> tuple[dict[str, datetime], timedelta] | None:
+    """Each agent's last passed drill and DRILL_MAX_AGE_DAYS; None where the container wires no drill store (the
+    readiness ports predate drills: fakes without one leave the check out)."""
+    store: DrillStore | None = getattr(deps, "drills", None)
+    if store is None:
+        return None
+    settings = getattr(deps, "settings", None)
+    days = settings.drill_max_age_days if settings is not None else DEFAULT_MAX_AGE_DAYS
+    return last_passed(store.list(agent_id)), timedelta(days=days)
+
+
+def _drill_of(drills: tuple[dict[str, datetime], timedelta] | None,
+              agent_id: str) -> tuple[datetime | None, timedelta] | None:
+    return None if drills is None else (drills[0].get(agent_id), drills[1])
 
 
 def _sites(deps: AdminPorts) -> dict[str, Site]:

@@ -146,6 +146,8 @@ def test_the_other_pages_render_and_the_keyboard_reaches_them(page: object, stac
     skip = page.get_by_role("link", name="Skip to content")
     skip.focus()
     page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Emergency board")).to_be_focused()  # the first section
+    page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Agents")).to_be_focused()
     skip.focus()
     page.keyboard.press("Enter")

@@ -59,7 +59,8 @@ def test_an_auditor_reads_incidents_but_changes_nothing(client: Client, incident
         assert status == 403, (method, path, answer)
         assert "EmergencyCalling.Admin" in answer["error"]
     assert client.get("/api/manage/agents/alice")[1] == before
-    assert auditor.get("/api/manage/me")[1]["can"] == {"read": True, "incidents": True, "change": False}
+    assert auditor.get("/api/manage/me")[1]["can"] == {"read": True, "incidents": True, "change": False,
+                                                      "board": True}
 
 
 @pytest.mark.parametrize("method, path, body", CHANGES)
@@ -76,9 +77,11 @@ def test_a_post_not_declared_as_json_is_refused(client: Client) -> None:
 
 def test_readiness_counts_and_explains_each_seeded_agent(client: Client) -> None:
     status, body = client.get("/api/manage/readiness")
-    assert status == 200 and body["counts"] == {"pass": 1, "warning": 1, "fail": 1}
+    # Alice's only warning: no 933 drill has passed yet (a fresh stack)
+    assert status == 200 and body["counts"] == {"pass": 0, "warning": 2, "fail": 1}
     by_id = {a["agentId"]: a for a in body["agents"]}
-    assert (by_id["alice"]["status"], by_id["alice"]["path"]["kind"]) == ("pass", "direct_offer")
+    assert (by_id["alice"]["status"], by_id["alice"]["path"]["kind"]) == ("warning", "direct_offer")
+    assert [c["id"] for c in by_id["alice"]["checks"] if c["status"] != "pass"] == ["last_drill"]
     assert (by_id["bob"]["status"], by_id["bob"]["path"]["kind"]) == ("warning", "direct_offer_fallback")
     carol = {c["id"]: c for c in by_id["carol"]["checks"]}
     assert carol["recipients"]["status"] == "fail" and carol["recipients"]["fix"]

@@ -1,22 +1,84 @@
 // Emergency incidents (read-only, Admin or Auditor): the restricted records of emergency calls, each with its
 // timeline (the dial, every notification, delivery report, acknowledgement and escalation step, in order).
-import { get, enc } from "../api.js";
-import { fmtTime, h, heading, table, timeEl } from "../dom.js";
+import { get, enc, ApiError } from "../api.js";
+import { clearErrors, field, fmtTime, h, heading, showErrors, table, timeEl } from "../dom.js";
 
+const OUTCOMES = [["", "Any outcome"], ["notified", "Notified"], ["not_notified", "Nobody notified"],
+  ["acknowledged", "Acknowledged"], ["not_acknowledged", "Not acknowledged"],
+  ["callback_received", "Callback received"], ["warnings", "With warnings"]];
+
+/** The list with its filters (real/test, dates, site, agent, outcome), each row's status, and the exports. */
 export async function incidentsView() {
-  const { incidents } = await get("manage/incidents");
+  const [sites, agents] = await Promise.all([get("manage/sites").then((a) => a.sites).catch(() => []),
+    get("manage/agents").then((a) => a.agents).catch(() => [])]);
+  const control = (name, el) => Object.assign(el, { name });
+  const kind = control("kind", h("select", {}, h("option", { value: "" }, "Real and test"),
+    h("option", { value: "real" }, "Real calls"), h("option", { value: "test" }, "Test calls (933)")));
+  const from = control("from", h("input", { type: "date" }));
+  const to = control("to", h("input", { type: "date" }));
+  const site = control("site", h("select", {}, h("option", { value: "" }, "Every site"),
+    sites.map((s) => h("option", { value: s.siteId }, s.name || s.siteId))));
+  const agent = control("agent", h("select", {}, h("option", { value: "" }, "Every agent"),
+    agents.map((a) => h("option", { value: a.agentId }, a.displayName || a.agentId))));
+  const outcome = control("outcome", h("select", {}, OUTCOMES.map(([v, t]) => h("option", { value: v }, t))));
+  const csvLink = h("a", { class: "button-link", download: "incidents.csv" }, "Export CSV");
+  const jsonLink = h("a", { class: "button-link", download: "incidents.json" }, "Export JSON");
+  const results = h("div", { "aria-live": "polite", id: "incident-results" });
+  const form = h("form", { class: "filters incident-filters", role: "search", "aria-label": "Filter incidents",
+    onsubmit: (e) => { e.preventDefault(); load(); } },
+  h("div", { class: "form-error" }),
+  field("Calls", kind), field("From", from), field("To", to, { hint: "Inclusive, UTC" }), field("Site", site),
+  field("Agent", agent), field("Outcome", outcome),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, "Show"), csvLink, jsonLink));
+
+  async function load() {
+    const query = new URLSearchParams();
+    for (const el of [kind, from, to, site, agent, outcome]) if (el.value) query.set(el.name, el.value);
+    csvLink.href = `/api/manage/incidents/export?${new URLSearchParams([...query, ["format", "csv"]])}`;
+    jsonLink.href = `/api/manage/incidents/export?${new URLSearchParams([...query, ["format", "json"]])}`;
+    clearErrors(form);
+    try {
+      const answer = await get(`manage/incidents${query.toString() ? `?${query}` : ""}`);
+      results.replaceChildren(...incidentTable(answer));
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 400) throw error;
+      showErrors(form, error);
+      results.replaceChildren();
+    }
+  }
+  await load();
   return h("section", {}, heading("Emergency incidents"),
-    h("p", { class: "lead" }, "Every emergency call, newest first. Read-only; kept for the retention period."),
-    table("Emergency incidents", ["Dialed", "Agent", "Number", "Country", "Callback number", "Ended", "Warnings"],
-      incidents.map((i) => h("tr", {},
-        h("th", { scope: "row" }, h("a", { href: `#/incidents/${enc(i.emergencyCallId)}` }, timeEl(i.dialedAt))),
-        h("td", {}, i.agentName || i.agentId),
-        h("td", {}, i.dialedNumber, i.test ? h("span", { class: "badge badge-test" }, "test") : ""),
-        h("td", {}, i.countryCode || "—"),
-        h("td", {}, i.callbackNumber || "—"),
-        h("td", {}, i.endedAt ? timeEl(i.endedAt) : h("strong", {}, "in progress")),
-        h("td", {}, i.warnings.length || "—"))),
-      { empty: "No emergency call has been made.", captionHidden: true }));
+    h("p", { class: "lead" }, "Every emergency call, newest first, with what followed the dial. Read-only; "
+      + "kept for the retention period. Exports hold metadata only and are recorded in the audit log."),
+    form, results);
+}
+
+function incidentTable({ incidents, total, truncated }) {
+  const count = h("p", { class: "muted", id: "incident-count" }, truncated
+    ? `Showing the newest ${incidents.length} of ${total} incidents; narrow the filters or export them.`
+    : `${total} incident${total === 1 ? "" : "s"}.`);
+  return [count, table("Emergency incidents", ["Dialed", "Agent", "Number", "Site", "Notified", "Acknowledged",
+    "Callback", "Warnings", "Ended"],
+  incidents.map((i) => h("tr", { dataset: { incident: i.emergencyCallId } },
+    h("th", { scope: "row" }, h("a", { href: `#/incidents/${enc(i.emergencyCallId)}` }, timeEl(i.dialedAt))),
+    h("td", {}, i.agentName || i.agentId),
+    h("td", {}, i.dialedNumber, i.test ? h("span", { class: "badge badge-test" }, "test") : ""),
+    h("td", {}, (i.location && (i.location.siteName || i.location.siteId)) || "—"),
+    ...statusCells(i.status),
+    h("td", {}, i.endedAt ? timeEl(i.endedAt) : h("strong", {}, "in progress")))),
+  { empty: "No emergency call matches.", captionHidden: true })];
+}
+
+/** Notified N/M (+s), acknowledged by whom and how fast, callback received, warnings: the row at a glance. */
+export function statusCells(s) {
+  const notified = h("td", { class: s.notified ? "" : "status-none" }, `${s.notified}/${s.recipients}`,
+    Number.isFinite(s.secondsToFirstNotification)
+      ? h("span", { class: "muted" }, ` · ${minutesSeconds(s.secondsToFirstNotification)} after the dial`) : "");
+  const first = s.firstAcknowledgement;
+  const acked = h("td", {}, first ? `${first.by}, ${minutesSeconds(first.secondsAfterDial) || "?"} after the dial`
+    + (s.acknowledged > 1 ? ` (+${s.acknowledged - 1} more)` : "") : h("span", { class: "muted" }, "not yet"));
+  return [notified, acked, h("td", {}, s.callbacksReceived ? `received (${s.callbacksReceived})` : "—"),
+    h("td", { class: s.warnings ? "status-warning" : "" }, s.warnings ? `${s.warnings}` : "—")];
 }
 
 export async function incidentView(ctx, id) {
@@ -105,13 +167,15 @@ const OUTCOME_WORDS = { acknowledged: "someone had acknowledged", window_ended: 
 const AUDIENCE_WORDS = { notified: "everyone notified", agent: "the agent's contacts",
   siteDesk: "the site's security desk", onCall: "the on-call recipients" };
 // Events at the same second: the dial first, then in the order things happen to one message.
-const ORDER = { dial: 0, escalation: 1, notification: 2, report: 3, acknowledgement: 4, end: 5 };
+const ORDER = { dial: 0, escalation: 1, notification: 2, report: 3, acknowledgement: 4, callback: 5, end: 6 };
+const CALLBACK_WORDS = { redirected: "put through to the agent", ringing_direct: "ringing at the agent directly",
+  fallback: "sent to the security desk (no live lease)", dropped_stale: "had stopped ringing before it could be put through" };
 const clockTime = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
 /** The incident's events, oldest first: {at, kind, text, state} (state: "pending", "failed" or ""). */
 export function timelineEvents(incident, answer) {
   const events = [];
-  const add = (at, kind, text, state = "") => events.push({ at: at || null, kind, text, state });
+  const add = (at, kind, text, state = "", note = "") => events.push({ at: at || null, kind, text, state, note });
   add(incident.dialedAt, "dial", `${incident.agentName || incident.agentId} dialed ${incident.dialedNumber}`
     + (incident.test ? " (a test call)" : ""));
   const now = Date.parse(answer.asOf) || Date.now();
@@ -120,8 +184,10 @@ export function timelineEvents(incident, answer) {
     const channel = CHANNEL_NAMES[d.channel] || d.channel;
     const sentBy = d.step ? `escalation step ${d.step}` : "first notification";
     const status = `${STATUS_WORDS[d.status] || d.status}${d.reason ? ` — ${d.reason}` : ""}`;
+    // The proof of "at the same time as the call": the seconds from the dial to the message leaving.
+    const sentAfter = secondsBetween(incident.dialedAt, d.firstAttemptAt);
     add(d.firstAttemptAt || d.updatedAt, "notification", `${channel} to ${who} (${sentBy}): ${status}`,
-      d.status === "failed" ? "failed" : "");
+      d.status === "failed" ? "failed" : "", sentAfter === null ? "" : `sent ${sentAfter} s after the dial`);
     if (d.deliveryStatus) {
       const detail = d.deliveryDetail ? ` (${d.deliveryDetail})` : "";
       add(d.deliveryStatusAt, "report", `Delivery report for the ${CHANNEL_WORDS[d.channel] || d.channel} to ${who}: `
@@ -134,10 +200,23 @@ export function timelineEvents(incident, answer) {
     }
   }
   for (const s of answer.escalations || []) add(...escalationEvent(s, now));
-  if (incident.endedAt) add(incident.endedAt, "end", "The call ended");
+  for (const c of incident.callbacks || []) {
+    const after = secondsBetween(incident.dialedAt, c.at);
+    add(c.at, "callback", `Responder's callback${c.from ? ` from ${c.from}` : ""}: `
+      + `${CALLBACK_WORDS[c.outcome] || c.outcome || "received"}${after === null ? "" : ` (${minutesSeconds(after)} after the dial)`}`,
+    c.outcome === "dropped_stale" ? "failed" : "");
+  }
+  if (incident.endedAt) add(incident.endedAt, "end", "The call ended", "", incident.endSource ? `by ${incident.endSource}` : "");
   const time = (e) => (e.at ? Date.parse(e.at) : Infinity);
   return events.map((e, i) => [e, i]).sort(([a, i], [b, j]) => time(a) - time(b) || ORDER[a.kind] - ORDER[b.kind]
     || i - j).map(([e]) => e);
+}
+
+/** Whole seconds from `fromIso` to `toIso` (one decimal under 10 s); null when either is missing. */
+export function secondsBetween(fromIso, toIso) {
+  const seconds = (Date.parse(toIso) - Date.parse(fromIso)) / 1000;
+  if (!toIso || !Number.isFinite(seconds)) return null;
+  return seconds < 10 ? Math.round(seconds * 10) / 10 : Math.round(seconds);
 }
 
 function escalationEvent(s, now) {
@@ -168,7 +247,8 @@ function timelineList(incident, answer) {
         h("span", { class: "when" },
           h("span", { class: "offset" }, Number.isFinite(offset) ? `${sign}${minutesSeconds(Math.abs(offset))}` : "—"),
           e.at ? h("time", { datetime: e.at, title: e.at }, clockOf(e.at)) : "time unknown"),
-        " ", h("span", { class: "what" }, e.text));
+        " ", h("span", { class: "what" }, e.text),
+        e.note ? [" ", h("span", { class: "note-after" }, `(${e.note})`)] : null);
     }));
 }
 
