@@ -372,7 +372,9 @@ def test_she_dials_while_her_site_is_looked_up_and_a_failed_lookup_shows_the_man
     expect(page.locator("#location-checking")).to_be_visible()
     page.get_by_label("Number to dial").fill("933")
     page.get_by_label("Number to dial").press("Enter")
-    expect(page.get_by_role("alert").filter(has_text="Test call (933) in progress")).to_be_visible(timeout=1000)
+    # within the panel's 3 s limit on the lookup, which never answers: the dial did not wait for it (2.5 s leaves a
+    # loaded machine room; the dial itself is measured in bench/, not here)
+    expect(page.get_by_role("alert").filter(has_text="Test call (933) in progress")).to_be_visible(timeout=2500)
     assert wait_for(lambda: page.evaluate("globalThis.agentPanel.calling.placed.length") == 1)
     page.get_by_role("button", name="End call").click()
     expect(page.locator("#manual-note")).to_have_text(
