@@ -23,5 +23,5 @@ def manage_compliance(req: func.HttpRequest) -> func.HttpResponse:
         start, end = incident_filters.parse_month(month)
         c = container()
         names = {s.site_id: s.name for s in c.sites.list_sites()}
-        return compliance.monthly_summary(str(month).strip(), start, end, queries(c), names)
+        return compliance.monthly_summary(str(month).strip(), start, end, queries(c), names, c.drills.list())
     return authorized(req, Access.INCIDENTS, run)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
+from shared.domain.drills import Drill
 from shared.ports import IncidentQueries
 from shared.services.incident_evidence import Evidence, find, status_of
 from shared.services.incident_filters import IncidentFilter
@@ -17,23 +18,33 @@ NO_SITE = "(no site)"
 
 
 def monthly_summary(month: str, start: datetime, end: datetime, queries: IncidentQueries,
-                    site_names: dict[str, str]) -> dict[str, Any]:
+                    site_names: dict[str, str], drills: Iterable[Drill] = ()) -> dict[str, Any]:
     """The month [start, end) in UTC (two reads: the incidents, their deliveries). Timings count every call of the
-    month, real and test; a call without a sent notification or an acknowledgement has no timing. Drills come with
-    the drill reports (issue 21, part 2): until then `drills` says there are none."""
+    month, real and test; a call without a sent notification or an acknowledgement has no timing. Drills: those
+    started in the month whose report is complete, passed of total, per site by the site their 933 call sent."""
     found, _ = find(IncidentFilter(start=start, end=end), queries, limit=10**9)
     known = [e for e in found if e.call.described]
     by_site: dict[str, list[Evidence]] = defaultdict(list)
     for e in known:
         by_site[(e.call.location or {}).get("siteId") or ""].append(e)
+    site_of = {e.call.call_id: site for site, group in by_site.items() for e in group}
+    done = [d for d in drills if start <= d.started_at < end and d.completed_at is not None]
+    drills_at: dict[str, list[Drill]] = defaultdict(list)
+    for d in done:
+        drills_at[site_of.get(d.call_id or "", "")].append(d)
     return {
         "month": month, "from": start.isoformat(), "to": end.isoformat(), **_figures(known),
         "sites": [{"siteId": site or None, "siteName": site_names.get(site) or _named(group) or NO_SITE,
-                   **_figures(group), "drills": None}
+                   **_figures(group), "drills": _passed(drills_at.get(site, []))}
                   for site, group in sorted(by_site.items(), key=lambda kv: (kv[0] == "", kv[0]))],
         "days": _days(known, start, end),
-        "drills": {"status": "none", "text": "no drills yet"},
+        "drills": ({"status": "some", "text": f"{sum(bool(d.passed) for d in done)} of {len(done)} drills passed",
+                    **(_passed(done) or {})} if done else {"status": "none", "text": "no drills yet"}),
     }
+
+
+def _passed(group: list[Drill]) -> dict[str, int] | None:
+    return {"passed": sum(bool(d.passed) for d in group), "total": len(group)} if group else None
 
 
 def _figures(group: list[Evidence]) -> dict[str, Any]:

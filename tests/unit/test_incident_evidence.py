@@ -14,6 +14,7 @@ import pytest
 from shared.auth import ADMIN, Principal
 from shared.domain.calls import EmergencyCall
 from shared.domain.delivery import Delivery
+from shared.domain.drills import Drill
 from shared.errors import ValidationError
 from shared.services import compliance, incident_evidence
 from shared.services.incident_evidence import ExportTooLarge, export, list_incidents, safe_cell, status_of
@@ -231,3 +232,20 @@ def test_a_month_without_calls_has_no_timings() -> None:
     summary = compliance.monthly_summary("2026-02", start, end, d.queries, {})
     assert summary["calls"] == 0 and summary["dialToNotification"]["medianSeconds"] is None
     assert summary["sites"] == [] and len(summary["days"]) == 28
+
+
+def test_the_monthly_summary_counts_the_month_s_completed_drills_passed_of_total_per_site(deps: Deps) -> None:
+    deps.calls.create(call("c-drill-1", T0 + timedelta(days=1), test=True, site=SPRINGFIELD))
+    deps.calls.create(call("c-drill-2", T0 + timedelta(days=3), test=True, site=SPRINGFIELD))
+    drills = [Drill("d1", "alice", T0 + timedelta(days=1), "alice", call_id="c-drill-1",
+                    completed_at=T0 + timedelta(days=1, minutes=1), passed=True),
+              Drill("d2", "alice", T0 + timedelta(days=3), "alice", call_id="c-drill-2",
+                    completed_at=T0 + timedelta(days=3, minutes=1), passed=False),
+              Drill("d3", "alice", T0 + timedelta(days=4), "alice"),  # still running: not counted
+              Drill("d4", "alice", T0 - timedelta(days=40), "alice", completed_at=T0, passed=True)]  # another month
+    start, end = parse_month("2026-11")
+    summary = compliance.monthly_summary("2026-11", start, end, deps.queries, {"spr": "Springfield"}, drills)
+    assert summary["drills"] == {"status": "some", "text": "1 of 2 drills passed", "passed": 1, "total": 2}
+    spr = next(site for site in summary["sites"] if site["siteId"] == "spr")
+    assert spr["drills"] == {"passed": 1, "total": 2}
+    assert all(site["drills"] is None for site in summary["sites"] if site["siteId"] != "spr")
