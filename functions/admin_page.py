@@ -24,7 +24,9 @@ ASSETS = Path(__file__).resolve().parents[1] / "admin_ui"
 VENDOR = {"vendor/chart.umd.min.js": ASSETS.parent / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"}
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
-                 ".ico": "image/x-icon"}
+                 ".ico": "image/x-icon", ".json": "application/json; charset=utf-8"}
+# Modules both pages share (ui_common/: how time is shown, the message catalogues' loader), served under common/.
+COMMON = ASSETS.parent / "ui_common"
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$")
 # The preview iframe is sandboxed (no scripts) and inherits this policy: the page loads nothing from elsewhere.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -36,8 +38,11 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-
 
 
 def resolve_asset(path: str, root: Path = ASSETS) -> Path | None:
-    """The file under `root` that `path` names ('' is index.html), or None if it is not a servable asset."""
+    """The file under `root` that `path` names ('' is index.html; common/… is ui_common/…), or None if it is not a
+    servable asset."""
     parts = (path.strip("/") or "index.html").split("/")
+    if parts[0] == "common" and len(parts) > 1:
+        root, parts = COMMON, parts[1:]
     if any(not _SEGMENT.match(p) or ".." in p for p in parts):
         return None
     base = root.resolve()

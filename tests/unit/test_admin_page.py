@@ -40,6 +40,15 @@ def test_assets_resolve_inside_the_folder(path: str, name: str) -> None:
     assert resolve_asset(path) == (ASSETS / name).resolve()
 
 
+@pytest.mark.parametrize("root", [ASSETS, ASSETS.parent / "agent_ui"])
+def test_both_pages_serve_the_shared_modules_under_common(root: Path) -> None:
+    assert resolve_asset("common/time.js", root) == (ASSETS.parent / "ui_common" / "time.js").resolve()
+    assert resolve_asset("common/i18n.js", root) == (ASSETS.parent / "ui_common" / "i18n.js").resolve()
+    for outside in ("common/../function_app.py", "common", "common/", "common/missing.js",
+                    "common/../admin_ui/app.css"):
+        assert resolve_asset(outside, root) is None, outside
+
+
 @pytest.mark.parametrize("path", ["../function_app.py", "js/../../shared/config.py", "..", "/etc/passwd",
                                   "js//app.js", ".hidden", "js\\app.js", "index.html\x00.js", "%2e%2e/README.md",
                                   "missing.js", "js"])
