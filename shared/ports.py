@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -103,6 +104,19 @@ class PresenceStore(Protocol):
     def in_emergency(self) -> list[Presence]: ...
 
 
+@dataclass(frozen=True)
+class BoardRow:
+    """One call on the live board's index: the board's summary of it (None until one is kept), whether the summary
+    was made since the call's last change (`current`), when, and the row's version and change mark (for `keep`)."""
+
+    call_id: str
+    summary: dict[str, Any] | None = None
+    current: bool = False
+    summarized_at: datetime | None = None
+    version: str | None = None
+    change: str | None = None
+
+
 class CallStore(Protocol):
     """Emergency call records (incidents)."""
 
@@ -120,9 +134,14 @@ class CallStore(Protocol):
         """Keep an ACS CallEnded that matched no emergency call yet (its call-ids may still be on their way)."""
         ...
     def remembered_end(self, server_call_id: str | None, correlation_id: str | None) -> datetime | None: ...
-    def on_board(self) -> list[str]:
-        """Ids of the calls the live board lists: each announced (or rebuilt) call is added, the board drops it once
-        its window has closed. One query of a small index, never the history."""
+    def board_rows(self) -> list[BoardRow]:
+        """The calls the live board lists: each announced (or rebuilt) call is added, the board drops it once its
+        window has closed. One query of a small index, never the history. Every write of the call's record, its
+        delivery records or its escalation steps marks its row changed."""
+        ...
+    def keep_board_summary(self, row: BoardRow, summary: dict[str, Any], at: datetime) -> bool:
+        """Keep the board's summary of the call, made from reads after `row` was read; False (nothing kept) when
+        the row changed or left the index since."""
         ...
     def off_board(self, call_id: str) -> None:
         """Drop the call from the board's index (its window has closed); absent already is no error."""

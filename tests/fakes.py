@@ -15,7 +15,7 @@ from shared.domain.notify_rules import NotifyRules
 from shared.domain.presence import Presence
 from shared.domain.sites import Network, Site
 from shared.domain.voice_config import VoiceConfig, VoiceRecord
-from shared.ports import ClaimState, Conflict, StoreError, Take
+from shared.ports import BoardRow, ClaimState, Conflict, StoreError, Take
 from tests.fakes_routing import FakeRoutingEngine, FakeRoutingHolds
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -209,18 +209,33 @@ class FakeCalls:
         self.links: dict[str, str] = {}
         self.ends: dict[str, datetime] = {}
         self.down = False
-        self.board: set[str] = set()  # the board's index, written as TableCallStore writes it
+        # The board's index, listed as TableCallStore lists it: call id -> its kept summary and when, or None. The
+        # fakes of the delivery and step stores mark no change, so a kept summary is trusted only when a test says
+        # so (`trust_board_summaries`) and marks changes itself (`touch_board`).
+        self.board: dict[str, tuple[dict[str, Any], datetime] | None] = {}
+        self.trust_board_summaries = False
 
-    def on_board(self) -> list[str]:
+    def board_rows(self) -> list[BoardRow]:
         self._check()
-        return sorted(self.board)
+        return [BoardRow(call_id, kept[0] if kept else None, self.trust_board_summaries and kept is not None,
+                         kept[1] if kept else None) for call_id, kept in sorted(self.board.items())]
+
+    def keep_board_summary(self, row: BoardRow, summary: dict[str, Any], at: datetime) -> bool:
+        if row.call_id not in self.board:
+            return False
+        self.board[row.call_id] = (summary, at)
+        return True
+
+    def touch_board(self, call_id: str) -> None:
+        if call_id in self.board:
+            self.board[call_id] = None
 
     def off_board(self, call_id: str) -> None:
-        self.board.discard(call_id)
+        self.board.pop(call_id, None)
 
     def mark_announced(self, call_id: str) -> None:
         self._check()
-        self.board.add(call_id)
+        self.board[call_id] = None
         if call_id in self.rows:
             self.rows[call_id] = (replace(self.rows[call_id][0], announced=True), _v())
 
@@ -242,7 +257,7 @@ class FakeCalls:
             return False
         self.rows[call.call_id] = (call, _v())
         if call.origin not in ("dial", "end"):
-            self.board.add(call.call_id)
+            self.board[call.call_id] = None
         return True
 
     def get(self, call_id: str) -> tuple[EmergencyCall, str] | None:
@@ -253,6 +268,7 @@ class FakeCalls:
         if self.rows[call.call_id][1] != version:
             raise Conflict("changed")
         self.rows[call.call_id] = (call, _v())
+        self.touch_board(call.call_id)
 
     def link(self, call_id: str, server_call_id: str | None, correlation_id: str | None) -> None:
         for key in (server_call_id, correlation_id):
@@ -267,7 +283,7 @@ class FakeCalls:
 
     def delete(self, call_id: str) -> None:
         self.rows.pop(call_id, None)
-        self.board.discard(call_id)
+        self.board.pop(call_id, None)
 
 
 class FakeHistory:

@@ -11,6 +11,7 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.data.tables import UpdateMode
 
+from shared.adapters import table_board
 from shared.adapters.tables import Tables, dt, escape_key, insert, query, translate_errors, ts
 from shared.domain.escalation import DEFAULT_VOICE_CALLS, Step, Tier
 from shared.ports import Conflict
@@ -32,6 +33,7 @@ class TableEscalationStore:
             insert(self._table(), _row(step))
         except Conflict:
             return False
+        table_board.touch(self._tables, step.call_id)
         return True
 
     def due(self, now: datetime, stuck_after: timedelta) -> list[Step]:
@@ -54,6 +56,7 @@ class TableEscalationStore:
         with translate_errors():
             meta = self._table().update_entity(row, mode=UpdateMode.REPLACE, etag=step.version,
                                                match_condition=MatchConditions.IfNotModified, retry_total=0)
+        table_board.touch(self._tables, step.call_id)
         return dataclasses.replace(step, version=meta.get("etag"))
 
 

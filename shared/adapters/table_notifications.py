@@ -9,6 +9,7 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.data.tables import UpdateMode
 
+from shared.adapters import table_board
 from shared.adapters.tables import (
     Tables,
     delete,
@@ -56,6 +57,7 @@ class TableDeliveryStore:
         with translate_errors():
             # No SDK retry: a retried insert that had landed would come back as a false conflict.
             meta = self._tables.get(self.TABLE).create_entity(_row(delivery), retry_total=0)
+        table_board.touch(self._tables, delivery.call_id)
         return dataclasses.replace(delivery, version=meta.get("etag"))
 
     def replace(self, delivery: Delivery) -> Delivery:
@@ -68,6 +70,7 @@ class TableDeliveryStore:
             meta = self._tables.get(self.TABLE).update_entity(
                 _row(delivery), mode=UpdateMode.REPLACE, etag=delivery.version,
                 match_condition=MatchConditions.IfNotModified, retry_total=0)
+        table_board.touch(self._tables, delivery.call_id)
         return dataclasses.replace(delivery, version=meta.get("etag"))
 
     def by_message_id(self, message_id: str) -> Delivery | None:

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from shared.adapters import table_board
 from shared.adapters.tables import (
     Tables,
     delete,
@@ -23,7 +24,7 @@ from shared.adapters.tables import (
 )
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.presence import Presence
-from shared.ports import Conflict
+from shared.ports import BoardRow, Conflict
 
 
 class TableAgentStore:
@@ -112,8 +113,7 @@ class TableCallStore:
 
     TABLE = "emergencycalls"
     LINKS = "emergencycalllinks"
-    BOARD = "emergencyboard"
-    _BOARD_PARTITION = "open"
+    BOARD = table_board.TABLE
 
     def __init__(self, tables: Tables) -> None:
         self._tables = tables
@@ -124,7 +124,7 @@ class TableCallStore:
         except Conflict:
             return False
         if call.origin not in ("dial", "end"):  # rebuilt off the dial's path; a dial's is listed when announced
-            self._list_on_board(call.call_id)
+            table_board.list_call(self._tables, call.call_id)
         return True
 
     def get(self, call_id: str) -> tuple[EmergencyCall, str] | None:
@@ -133,11 +133,13 @@ class TableCallStore:
 
     def save(self, call: EmergencyCall, version: str) -> None:
         replace_if(self._tables.get(self.TABLE), _call_row(call), version)
+        if call.announced or call.origin != "dial":  # a dial's record before its answer is not on the board yet
+            table_board.touch(self._tables, call.call_id)
 
     def mark_announced(self, call_id: str) -> None:
         """The board's index row first: if it fails the flag stays unset and the timer's repeat lists it too. Never
         on the dial's path (the dial defers the mark until it has answered)."""
-        self._list_on_board(call_id)
+        table_board.list_call(self._tables, call_id)
         merge_existing(self._tables.get(self.TABLE), {"PartitionKey": escape_key(call_id), "RowKey": "call",
                                                       "announced": True})
 
@@ -168,18 +170,16 @@ class TableCallStore:
                 return e
         return None
 
-    def on_board(self) -> list[str]:
+    def board_rows(self) -> list[BoardRow]:
         """One partition query of the index (the calls in progress or in their window, and those the board has not
         dropped yet): its size follows the calls going on, not the history."""
-        rows = query(self._tables.get(self.BOARD), "PartitionKey eq @pk", pk=self._BOARD_PARTITION)
-        return [str(e["call_id"]) for e in rows if e.get("call_id")]
+        return table_board.rows(self._tables)
+
+    def keep_board_summary(self, row: BoardRow, summary: dict[str, Any], at: datetime) -> bool:
+        return table_board.keep(self._tables, row, summary, at)
 
     def off_board(self, call_id: str) -> None:
-        delete(self._tables.get(self.BOARD), self._BOARD_PARTITION, escape_key(call_id))
-
-    def _list_on_board(self, call_id: str) -> None:
-        upsert(self._tables.get(self.BOARD), {"PartitionKey": self._BOARD_PARTITION, "RowKey": escape_key(call_id),
-                                              "call_id": call_id})
+        table_board.drop(self._tables, call_id)
 
     def list(self) -> list[EmergencyCall]:
         return [_call(e) for e in query(self._tables.get(self.TABLE), "RowKey eq 'call'")]

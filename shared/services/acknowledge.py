@@ -158,8 +158,13 @@ def _call(call_id: str, deps: AckPorts) -> EmergencyCall | None:
 
 def within_window(call: EmergencyCall, now: datetime) -> bool:
     """The link works until the call's callback window ends (at least the hour after the dial)."""
-    until = max(call.callback_until or call.dialed_at, call.dialed_at + DEFAULT_CALLBACK_WINDOW)
-    return now <= until
+    return now <= links_until(call.dialed_at, call.callback_until)
+
+
+def links_until(dialed_at: datetime, callback_until: datetime | None) -> datetime:
+    """Until when a call's links work (and the board keeps it indexed): its callback window's end, at least the
+    hour after the dial."""
+    return max(callback_until or dialed_at, dialed_at + DEFAULT_CALLBACK_WINDOW)
 
 
 def _acknowledge(found: Found, via: str, deps: AckPorts) -> Delivery:

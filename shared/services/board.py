@@ -1,9 +1,11 @@
 """Use case: the security desk's live emergency board (issue 21) — every emergency call in progress and every open
 callback window, never a normal call (only emergency calls have incident records).
 
-One read of the board's index (CallStore.on_board: the calls going on, not the history), then per call its record,
-its delivery records and its escalation steps, all at once. A call whose window has closed is dropped from the index
-after the answer. The answer holds no clock but a callback's ringing state (the minutes since each dial are counted
+One read of the board's index (CallStore.board_rows: the calls going on, not the history, each with the board's kept
+summary of it); only the calls changed since their summary was kept are read in full (record, delivery records,
+escalation steps, all at once), and their new summaries kept after the answer (adapters/table_board.py). A call
+whose window has closed is dropped from the index after the answer.
+The answer holds no clock but a callback's ringing state (the minutes since each dial are counted
 by the page from `dialedAt` and the server's now, sent beside it as NOW_HEADER), so its tag (`etag`) stays the same
 between polls until something on the board changes: 50 calls dialed at different seconds would otherwise change the
 board's minutes, and its tag, nearly every second.
@@ -24,8 +26,8 @@ from typing import Any, Protocol
 from shared.domain.calls import EmergencyCall
 from shared.domain.delivery import Delivery
 from shared.domain.escalation import Step, acknowledged_enough
-from shared.ports import CallStore, Clock, Concurrency, DeliveryStore, EscalationStore, StoreError
-from shared.services.acknowledge import acknowledgements, board_member, within_window
+from shared.ports import BoardRow, CallStore, Clock, Concurrency, DeliveryStore, EscalationStore, StoreError
+from shared.services.acknowledge import acknowledgements, board_member, links_until
 from shared.services.panel import RING_TIME, RINGING_OUTCOMES
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,11 @@ class BoardPorts(Protocol):
     concurrency: Concurrency
 
 
-Loaded = tuple[EmergencyCall | None, list[Delivery], list[Step]]
+Loaded = tuple[EmergencyCall | None, list[Delivery], list[Step], bool]
+# A kept summary is read again once it is this old, a few per poll: what a writer that died between its write and
+# its change mark left behind shows at most this late (plus a poll per REFRESH_PER_POLL calls).
+REFRESH_AFTER = timedelta(seconds=10)
+REFRESH_PER_POLL = 5
 
 
 def minutes_since_dial(call: dict[str, Any], now: datetime) -> int:
@@ -51,23 +57,40 @@ def minutes_since_dial(call: dict[str, Any], now: datetime) -> int:
 
 def board(deps: BoardPorts) -> dict[str, Any]:
     """The board now: calls in progress first, then open windows, newest dial first. StoreError when the index
-    cannot be read; a call whose records cannot be read is shown from what was read, never dropped."""
+    cannot be read; a call whose records cannot be read is shown from what was read, never dropped.
+
+    One query of the index; a call whose kept summary is current is shown from it; the others (new, changed) are
+    read in full, and so are at most REFRESH_PER_POLL summaries older than REFRESH_AFTER (a writer that died
+    between its write and its change mark): the board's reads follow the changes, not the calls on it."""
     now = deps.clock.now()
-    ids = deps.calls.on_board()
-    loaded = deps.concurrency.all(*(partial(_load, call_id, deps) for call_id in ids))
-    rows, closed = [], []
-    for call_id, (call, records, steps) in zip(ids, loaded, strict=True):
-        if call is None or not call.described or not _on_board(call, now):
-            if call is None or not within_window(call, now) or not call.described:
-                closed.append(call_id)
+    rows = deps.calls.board_rows()
+    changed = [r for r in rows if r.summary is None or not r.current]
+    aged = sorted((r for r in rows if r.summary is not None and r.current
+                   and (r.summarized_at is None or now - r.summarized_at >= REFRESH_AFTER)),
+                  key=lambda r: r.summarized_at or now)[:REFRESH_PER_POLL]
+    loaded = deps.concurrency.all(*(partial(_load, r.call_id, deps) for r in changed + aged))
+    summaries = {r.call_id: r.summary for r in rows if r.summary is not None}
+    kept, closed = [], []
+    for row, (call, records, steps, complete) in zip(changed + aged, loaded, strict=True):
+        if call is None or not call.described:
+            summaries.pop(row.call_id, None)
+            closed.append(row.call_id)
             continue
-        rows.append(entry(call, records, steps, now))
-    if closed:
-        deps.concurrency.later(partial(_drop, closed, deps))
-    rows.sort(key=lambda r: r["dialedAt"], reverse=True)
-    rows.sort(key=lambda r: not r["inProgress"])  # stable: newest first within each group
-    return {"calls": rows, "inProgress": sum(1 for r in rows if r["inProgress"]),
-            "windowsOpen": sum(1 for r in rows if not r["inProgress"])}
+        summaries[row.call_id] = summary(call, records, steps)
+        if complete:
+            kept.append((row, summaries[row.call_id]))
+    shown = []
+    for call_id, kept_summary in summaries.items():
+        if _on_board(kept_summary, now):
+            shown.append(_view(kept_summary, now))
+        elif not _within_window(kept_summary, now):
+            closed.append(call_id)
+    if kept or closed:
+        deps.concurrency.later(partial(_keep, kept, closed, now, deps))
+    shown.sort(key=lambda r: r["dialedAt"], reverse=True)
+    shown.sort(key=lambda r: not r["inProgress"])  # stable: newest first within each group
+    return {"calls": shown, "inProgress": sum(1 for r in shown if r["inProgress"]),
+            "windowsOpen": sum(1 for r in shown if not r["inProgress"])}
 
 
 def etag(view: dict[str, Any]) -> str:
@@ -85,10 +108,17 @@ def matches(if_none_match: str | None, tag: str) -> bool:
 
 
 def entry(call: EmergencyCall, records: list[Delivery], steps: list[Step], now: datetime) -> dict[str, Any]:
-    """One call as the board shows it (no contact address: acknowledgements masked, desk members by name)."""
+    """One call as the board shows it at `now`."""
+    return _view(summary(call, records, steps), now)
+
+
+def summary(call: EmergencyCall, records: list[Delivery], steps: list[Step]) -> dict[str, Any]:
+    """What the board keeps of a call: everything it shows but what depends on the time it is shown (no contact
+    address: acknowledgements masked, desk members by name)."""
     where = call.location or {}
     acks = acknowledgements(call, records)
     sent = [d for d in records if d.channel in NOTIFYING]
+    routed = [c for c in call.callbacks if c.get("outcome") in RINGING_OUTCOMES]
     return {
         "emergencyCallId": call.call_id, "agentId": call.agent_id, "agentName": call.agent_name or call.agent_id,
         "dialedNumber": call.dialed_number, "test": call.test, "inProgress": call.in_progress,
@@ -107,12 +137,29 @@ def entry(call: EmergencyCall, records: list[Delivery], steps: list[Step], now: 
                                   if d.channel == "board" and d.acknowledged),
         },
         "escalation": _next_step(steps, records),
-        "callback": _ringing(call, now),
+        "callback": routed[-1]["at"] if routed else None,
     }
 
 
-def _on_board(call: EmergencyCall, now: datetime) -> bool:
-    return call.in_progress or (call.callback_until is not None and call.callback_until > now)
+def _view(kept: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A summary as shown at `now`: a responder's latest callback routed to the agent rings for RING_TIME after it
+    came, then shows as routed."""
+    at = kept.get("callback")
+    ringing = None
+    if at:
+        ringing = {"status": "ringing" if now - datetime.fromisoformat(at) < RING_TIME else "routed", "at": at}
+    return kept | {"callback": ringing}
+
+
+def _on_board(kept: dict[str, Any], now: datetime) -> bool:
+    until = kept.get("callbackWindowEndsAt")
+    return bool(kept.get("inProgress")) or (until is not None and datetime.fromisoformat(until) > now)
+
+
+def _within_window(kept: dict[str, Any], now: datetime) -> bool:
+    until = kept.get("callbackWindowEndsAt")
+    ends = datetime.fromisoformat(until) if until else None
+    return now <= links_until(datetime.fromisoformat(kept["dialedAt"]), ends)
 
 
 def _next_step(steps: list[Step], records: list[Delivery]) -> dict[str, Any] | None:
@@ -125,33 +172,27 @@ def _next_step(steps: list[Step], records: list[Delivery]) -> dict[str, Any] | N
             "audiences": list(step.tier.audiences), "channels": list(step.tier.channels)}
 
 
-def _ringing(call: EmergencyCall, now: datetime) -> dict[str, Any] | None:
-    """The responder's latest callback routed to the agent: ringing for RING_TIME after it came, then routed."""
-    routed = [c for c in call.callbacks if c.get("outcome") in RINGING_OUTCOMES]
-    if not routed:
-        return None
-    at = datetime.fromisoformat(routed[-1]["at"])
-    return {"status": "ringing" if now - at < RING_TIME else "routed", "at": routed[-1]["at"]}
-
-
 def _load(call_id: str, deps: BoardPorts) -> Loaded:
-    """The record, then (for a call still on the board) its deliveries and steps; a failed secondary read is
-    logged and shown as nothing rather than losing the call from the board."""
+    """The record, then its deliveries and steps; a failed secondary read is logged and shown as nothing rather than
+    losing the call from the board (and not kept as its summary: `complete` is False)."""
     loaded = deps.calls.get(call_id)
     if loaded is None:
-        return None, [], []
-    records: list[Delivery] = []
-    steps: list[Step] = []
+        return None, [], [], True
     try:
-        records = deps.deliveries.list(call_id)
-        steps = deps.escalations.of_call(call_id)
+        return loaded[0], deps.deliveries.list(call_id), deps.escalations.of_call(call_id), True
     except StoreError as exc:
         log.warning("emergency call %s: notification state not readable for the board: %s", call_id, exc)
-    return loaded[0], records, steps
+    return loaded[0], [], [], False
 
 
-def _drop(call_ids: list[str], deps: BoardPorts) -> None:
-    for call_id in call_ids:
+def _keep(kept: list[tuple[BoardRow, dict[str, Any]]], closed: list[str], now: datetime, deps: BoardPorts) -> None:
+    """After the answer: the summaries read for the next poll, and the calls whose window has closed dropped."""
+    for row, made in kept:
+        try:
+            deps.calls.keep_board_summary(row, made, now)
+        except StoreError as exc:  # the next poll reads it again
+            log.warning("emergency call %s: the board's summary not kept: %s", row.call_id, exc)
+    for call_id in closed:
         try:
             deps.calls.off_board(call_id)
         except StoreError as exc:  # the next poll drops it

@@ -13,6 +13,7 @@ from shared.auth import ADMIN, AUDITOR, SECURITY_DESK, Access, Principal, author
 from shared.commands import OutboundCall
 from shared.domain.escalation import parse_policy
 from shared.errors import Forbidden, NotFound
+from shared.ports import StoreError
 from shared.services import acknowledge, escalation
 from shared.services import board as service
 from shared.services.ending import end_emergency_call
@@ -84,7 +85,7 @@ def test_a_test_call_is_marked_and_a_call_over_stays_while_its_callback_window_i
 def test_a_closed_window_leaves_the_board_and_its_index(deps: EscalationDeps) -> None:
     end_emergency_call("ec-1", "dialer", deps, deps.policy, at=T0 + timedelta(minutes=5))
     deps.clock.advance(timedelta(minutes=66))  # type: ignore[attr-defined]
-    assert on_board(deps) == [] and deps.calls.board == set()
+    assert on_board(deps) == [] and deps.calls.board == {}
 
 
 def test_a_normal_call_never_reaches_the_board_a_dial_does_once_announced() -> None:
@@ -179,3 +180,68 @@ def test_the_board_is_for_the_security_desk_admins_and_auditors_only() -> None:
     assert SECURITY_DESK in str(refused.value)
     for access in (Access.READ, Access.INCIDENTS, Access.CHANGE):  # the desk sees the board, nothing else
         assert not who(SECURITY_DESK).can(access)
+
+
+class CountingGets:
+    """Counts the call records the board reads in full."""
+
+    def __init__(self, deps: EscalationDeps) -> None:
+        self.ids: list[str] = []
+        real = deps.calls.get
+
+        def get(call_id: str) -> object:
+            self.ids.append(call_id)
+            return real(call_id)
+        deps.calls.get = get  # type: ignore[method-assign]
+
+
+def test_a_call_whose_summary_is_current_is_not_read_again_a_changed_one_is(deps: EscalationDeps) -> None:
+    deps.calls.create(emergency_call("ec-2", "911"))
+    deps.calls.mark_announced("ec-2")
+    deps.calls.trust_board_summaries = True
+    reads = CountingGets(deps)
+    first = service.board(deps)
+    assert sorted(reads.ids) == ["ec-1", "ec-2"]  # new on the index: read in full, summaries kept
+    assert service.board(deps) == first and sorted(reads.ids) == ["ec-1", "ec-2"]  # nothing read
+    end_emergency_call("ec-2", "dialer", deps, deps.policy, at=T0 + timedelta(minutes=1))  # marks ec-2 changed
+    reads.ids.clear()
+    shown = {c["emergencyCallId"]: c["inProgress"] for c in service.board(deps)["calls"]}
+    assert reads.ids.count("ec-2") >= 1 and "ec-1" not in reads.ids and shown == {"ec-1": True, "ec-2": False}
+
+
+def test_a_summary_left_behind_by_a_writer_that_died_before_its_change_mark_is_read_again_within_the_refresh_age(
+        deps: EscalationDeps) -> None:
+    deps.calls.trust_board_summaries = True
+    assert service.board(deps)["calls"][0]["notification"]["acknowledgements"] == []
+    acknowledge.acknowledge_board("ec-1", "oid-dana", "Dana Desk", deps)  # the fake marks no change: as a lost one
+    assert service.board(deps)["calls"][0]["notification"]["acknowledgements"] == []  # stale, as kept
+    deps.clock.advance(service.REFRESH_AFTER)  # type: ignore[attr-defined]
+    assert service.board(deps)["calls"][0]["notification"]["deskMembers"] == ["oid-dana"]
+
+
+def test_aged_summaries_are_read_again_a_few_per_poll_oldest_first(deps: EscalationDeps) -> None:
+    for n in range(2, 13):
+        deps.calls.create(emergency_call(f"ec-{n}", "911"))
+        deps.calls.mark_announced(f"ec-{n}")
+    deps.calls.trust_board_summaries = True
+    service.board(deps)
+    deps.clock.advance(service.REFRESH_AFTER)  # type: ignore[attr-defined]
+    reads = CountingGets(deps)
+    service.board(deps)
+    assert len(reads.ids) == service.REFRESH_PER_POLL
+    service.board(deps)
+    assert len(reads.ids) == 2 * service.REFRESH_PER_POLL and len(set(reads.ids)) == 2 * service.REFRESH_PER_POLL
+
+
+def test_a_call_read_without_its_notification_state_is_shown_but_not_kept_as_its_summary(
+        deps: EscalationDeps) -> None:
+    deps.calls.trust_board_summaries = True
+    real = deps.deliveries.list
+
+    def failing(call_id: str) -> object:
+        raise StoreError("storage blip")
+    deps.deliveries.list = failing  # type: ignore[method-assign]
+    [call] = service.board(deps)["calls"]
+    assert call["notification"]["notified"] == 0 and deps.calls.board["ec-1"] is None
+    deps.deliveries.list = real  # type: ignore[method-assign]
+    assert service.board(deps)["calls"][0]["notification"]["notified"] == 3
