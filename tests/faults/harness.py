@@ -318,3 +318,31 @@ def delivery_statuses(client: Client, call_id: str) -> list[str]:
     status, body = client.get(f"/api/manage/incidents/{call_id}/deliveries")
     assert status == 200, body
     return [str(d["deliveryStatus"]).lower() for d in body["deliveries"] if d["channel"] == "email"]
+
+
+def board_disagreements(client: Client) -> list[str]:
+    """Where the live board differs from the incidents and their deliveries (admin views): a call in progress or
+    over, how many people were notified, who acknowledged. Empty when it agrees."""
+    status, board = client.get("/api/manage/board")
+    assert status == 200, board
+    found = []
+    known = incidents(client)
+    for row in board["calls"]:
+        call_id = row["emergencyCallId"]
+        incident = known.get(call_id)
+        if incident is None:
+            found.append(f"{call_id}: on the board, no incident")
+            continue
+        status, body = client.get(f"/api/manage/incidents/{call_id}/deliveries")
+        assert status == 200, body
+        sent = body["deliveries"]
+        notified = len({d["recipient"].casefold() for d in sent
+                        if d["channel"] in ("email", "sms", "voice") and d["status"] == "accepted"})
+        acknowledged = sum(1 for d in sent if d["acknowledgedAt"])
+        if row["inProgress"] != (incident.get("endedAt") is None):
+            found.append(f"{call_id}: inProgress {row['inProgress']}, incident ended at {incident.get('endedAt')}")
+        if row["notification"]["notified"] != notified:
+            found.append(f"{call_id}: {row['notification']['notified']} notified on the board, {notified} accepted")
+        if len(row["notification"]["acknowledgements"]) > acknowledged:
+            found.append(f"{call_id}: more acknowledgements on the board than recorded")
+    return found
