@@ -19,8 +19,8 @@ NO_SITE = "(no site)"
 
 def monthly_summary(month: str, start: datetime, end: datetime, queries: IncidentQueries,
                     site_names: dict[str, str], drills: Iterable[Drill] = ()) -> dict[str, Any]:
-    """The month [start, end) in UTC (two reads: the incidents, their deliveries). Timings count every call of the
-    month, real and test; a call without a sent notification or an acknowledgement has no timing. Drills: those
+    """The month [start, end) in UTC (two reads: the incidents, their deliveries). Timings count the month's real
+    calls, and its 933 tests apart; a call without a sent notification or an acknowledgement has no timing. Drills: those
     started in the month whose report is complete, passed of total, per site by the site their 933 call sent."""
     found, _ = find(IncidentFilter(start=start, end=end), queries, limit=10**9)
     known = [e for e in found if e.call.described]
@@ -48,9 +48,16 @@ def _passed(group: list[Drill]) -> dict[str, int] | None:
 
 
 def _figures(group: list[Evidence]) -> dict[str, Any]:
+    """Counts, and the timings of real calls; those of 933 tests apart (`testCalls`): a drill's or a test's timings
+    prove nothing about the emergency calls, and must not hide a slow one."""
+    real = [e for e in group if not e.call.test]
+    return {"calls": len(real), "tests": len(group) - len(real), **_timings(real),
+            "testCalls": _timings([e for e in group if e.call.test])}
+
+
+def _timings(group: list[Evidence]) -> dict[str, Any]:
     statuses = [status_of(e.call, e.deliveries) for e in group]
     return {
-        "calls": sum(not e.call.test for e in group), "tests": sum(e.call.test for e in group),
         "dialToNotification": timing(s["secondsToFirstNotification"] for s in statuses),
         "dialToAcknowledgement": timing((s["firstAcknowledgement"] or {}).get("secondsAfterDial") for s in statuses),
         "notNotified": sum(s["notified"] == 0 for s in statuses),

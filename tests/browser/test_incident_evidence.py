@@ -118,7 +118,8 @@ def test_the_compliance_page_draws_its_charts_with_the_app_s_own_library(page: A
     # THEN the summary counts them, each chart is drawn, and the figures are in a table beside it
     summary = page.locator("ul.summary")
     expect(summary).to_contain_text("emergency calls")
-    expect(summary).to_contain_text("median dial to notification")
+    expect(summary).to_contain_text("median dial to notification (emergency calls)")
+    expect(page.locator("#test-timings")).to_contain_text("933 tests, timed apart: dial to notification")
     for chart in ("#chart-sites", "#chart-days"):
         expect(page.locator(chart)).to_be_visible()
         page.wait_for_function(f"() => window.Chart && Chart.getChart(document.querySelector('{chart}'))")

@@ -95,7 +95,8 @@ def test_the_month_s_compliance_summary(client: Client, dialed: dict[str, Any]) 
     status, summary = client.get(f"/api/manage/compliance?month={month}")
     assert status == 200, summary
     assert summary["month"] == month and summary["tests"] >= 1
-    assert summary["dialToNotification"]["count"] >= 1 and summary["dialToNotification"]["worstSeconds"] < 30
+    timings = summary["testCalls"]["dialToNotification"]  # the dialed call is a 933 test: timed apart
+    assert timings["count"] >= 1 and timings["worstSeconds"] < 30
     assert summary["drills"]["text"] == "no drills yet" and summary["sites"]
     assert client.get("/api/manage/compliance?month=2026-13")[1]["field"] == "month"
     assert client.as_user(NO_ROLE).get(f"/api/manage/compliance?month={month}")[0] == 403

@@ -209,15 +209,19 @@ def test_an_agent_name_that_is_a_formula_is_quoted_in_the_csv(deps: Deps) -> Non
 
 # ---- the compliance summary --------------------------------------------------------------------------------------
 
-def test_the_monthly_summary_counts_calls_and_tests_with_median_and_worst_timings_per_site(deps: Deps) -> None:
+def test_the_monthly_summary_times_real_calls_and_933_tests_apart_with_median_and_worst_per_site(deps: Deps) -> None:
     deps.calls.create(call("c-late", T0 + timedelta(days=2), site=SPRINGFIELD))
     deps.deliveries.create(sent("c-late", "a@example.com", T0 + timedelta(days=2, seconds=10),
                                 acked=T0 + timedelta(days=2, seconds=100)))
     start, end = parse_month("2026-11")
     summary = compliance.monthly_summary("2026-11", start, end, deps.queries, {"spr": "Springfield"})
     assert (summary["calls"], summary["tests"]) == (2, 1)
-    assert summary["dialToNotification"] == {"count": 3, "medianSeconds": 5.0, "worstSeconds": 10.0}
+    assert summary["dialToNotification"] == {"count": 2, "medianSeconds": 6.0, "worstSeconds": 10.0}
     assert summary["dialToAcknowledgement"] == {"count": 2, "medianSeconds": 71.0, "worstSeconds": 100.0}
+    assert (summary["notNotified"], summary["notAcknowledged"]) == (0, 0)
+    tests = summary["testCalls"]
+    assert tests["dialToNotification"] == {"count": 1, "medianSeconds": 5.0, "worstSeconds": 5.0}
+    assert (tests["dialToAcknowledgement"]["count"], tests["notAcknowledged"]) == (0, 1)
     spr, none = summary["sites"]
     assert (spr["siteId"], spr["siteName"], spr["calls"], spr["tests"]) == ("spr", "Springfield", 2, 0)
     assert spr["dialToNotification"]["worstSeconds"] == 10.0
