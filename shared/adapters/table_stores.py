@@ -195,7 +195,7 @@ def _link_keys(server_call_id: str | None, correlation_id: str | None) -> list[s
 
 
 _CALL_TIMES = ("dialed_at", "callback_until", "ended_at")
-_CALL_JSON = ("location", "warnings", "callbacks")
+_CALL_JSON = ("location", "warnings", "callbacks", "presence_marks")
 
 
 def _call_row(call: EmergencyCall) -> dict[str, Any]:
@@ -212,6 +212,7 @@ def _call(e: dict[str, Any]) -> EmergencyCall:
     fields["location"] = loads(e.get("location"), lambda: None)
     fields["warnings"] = tuple(loads(e.get("warnings"), list))
     fields["callbacks"] = tuple(loads(e.get("callbacks"), list))
+    fields["presence_marks"] = tuple(loads(e.get("presence_marks"), list))
     return EmergencyCall(**fields)
 
 

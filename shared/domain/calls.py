@@ -32,6 +32,7 @@ class Agent:
     last_location: dict[str, Any] | None = None
     sign_in_id: str | None = None  # the Entra object id of the user who signs in as this agent (set by an admin)
     routing_worker_id: str | None = None  # her worker in the routing engine (Job Router); None: the agent id
+    locale: str | None = None  # her notifications' and panel's locale (domain/locales.py); None: from her country
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class EmergencyCall:
     server_call_id: str | None = None
     correlation_id: str | None = None
     callbacks: tuple[dict[str, Any], ...] = field(default=())
+    # The evidence of Do Not Disturb for the incident's timeline: {"what": "dnd", "at", "previous"} when it was
+    # applied, {"what": "restored", "at", "status"} when this call's end gave her presence back (at most one each).
+    presence_marks: tuple[dict[str, Any], ...] = field(default=())
     # The outbox flag: False until Emergency.CallStarted is known to be published (the timer publishes it again
     # until then, with the same event id). Written False with the record, set True only after the publish.
     announced: bool = False

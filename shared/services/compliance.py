@@ -20,8 +20,9 @@ NO_SITE = "(no site)"
 def monthly_summary(month: str, start: datetime, end: datetime, queries: IncidentQueries,
                     site_names: dict[str, str], drills: Iterable[Drill] = ()) -> dict[str, Any]:
     """The month [start, end) in UTC (two reads: the incidents, their deliveries). Timings count the month's real
-    calls, and its 933 tests apart; a call without a sent notification or an acknowledgement has no timing. Drills: those
-    started in the month whose report is complete, passed of total, per site by the site their 933 call sent."""
+    calls, and its 933 tests apart; a call without a sent notification or an acknowledgement has no timing.
+    Drills: those started in the month whose report is complete, passed of total, per site by the site their 933
+    call sent."""
     found, _ = find(IncidentFilter(start=start, end=end), queries, limit=10**9)
     known = [e for e in found if e.call.described]
     by_site: dict[str, list[Evidence]] = defaultdict(list)

@@ -112,5 +112,5 @@ def incident_view(call: EmergencyCall) -> dict[str, Any]:
         "emergencyPath": call.path, "callerId": call.caller_id,
         "responderCallback": responder_text(call, call.agent_name or call.agent_id),
         "location": call.location, "warnings": list(call.warnings), "callbacks": list(call.callbacks),
-        "origin": call.origin, "announced": call.announced,
+        "presence": list(call.presence_marks), "origin": call.origin, "announced": call.announced,
     }

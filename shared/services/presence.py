@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from shared.domain import presence as policy
@@ -59,6 +60,8 @@ def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: Leas
     result = update(agent_id, lambda p: policy.start_emergency(p, call_id, now), deps)
     if result.emergency_call_id == call_id:
         hold_for_call(agent_id, call_id, deps)  # after DND is saved: an engine failure never delays it
+        note_presence(call_id, {"what": "dnd", "at": (result.emergency_since or now).isoformat(),
+                                "previous": result.previous}, deps)
     again = deps.calls.get(call_id)
     if again is not None and not again[0].in_progress:
         result = on_call_ended(agent_id, call_id, deps)
@@ -73,10 +76,37 @@ def on_call_started(agent_id: str, call_id: str, deps: Ports, lease_policy: Leas
 
 def on_call_ended(agent_id: str, call_id: str, deps: Ports) -> Presence:
     now = deps.clock.now()
-    result = update(agent_id, lambda p: policy.end_emergency(p, call_id, now), deps)
+    before: list[Presence] = []
+    result = update(agent_id, lambda p: policy.end_emergency(_seen(before, p), call_id, now), deps)
     release_for_call(agent_id, call_id, deps)
+    if before and before[-1].emergency_call_id == call_id and result.emergency_call_id != call_id:
+        note_presence(call_id, {"what": "restored", "at": (result.changed_at or now).isoformat(),
+                                "status": result.status}, deps)
     log.info("agent %s presence %s after emergency call %s", agent_id, result.status, call_id)
     return result
+
+
+def note_presence(call_id: str, mark: dict[str, str | None], deps: Ports) -> None:
+    """Keep the mark on the incident for its timeline, once per kind (a redelivery keeps the first); after the
+    presence change, never instead of it: a failure here is logged and changes nothing else."""
+    try:
+        for _ in range(MAX_ATTEMPTS):
+            loaded = deps.calls.get(call_id)
+            if loaded is None or any(m.get("what") == mark["what"] for m in loaded[0].presence_marks):
+                return
+            try:
+                deps.calls.save(replace(loaded[0], presence_marks=(*loaded[0].presence_marks, mark)), loaded[1])
+                return
+            except Conflict:
+                continue
+    except Exception as exc:  # the evidence is secondary to her presence
+        log.warning("emergency call %s: presence change not noted on the incident: %s", call_id, exc)
+
+
+def _seen(before: list[Presence], current: Presence) -> Presence:
+    """Remember the presence each try of `update` read (the last one is what the written change replaced)."""
+    before.append(current)
+    return current
 
 
 def set_by_agent(agent_id: str, status: str, deps: Ports) -> Presence:

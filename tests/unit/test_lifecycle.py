@@ -3,6 +3,7 @@ its window, or storage is down at the dial (issue 8's defects, one test each, wi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,10 +12,12 @@ from shared.commands import OutboundCall
 from shared.domain.calls import Agent
 from shared.domain.lease import NumberState
 from shared.events import call_from_started
+from shared.ports import StoreError
 from shared.services.callbacks import route_callback
 from shared.services.ending import AcsCallEnded, acs_call_ended, end_emergency_call, link_call_ids
 from shared.services.expiry import run_expiry
 from shared.services.outbound import place_outbound_call
+from shared.services.panel import incident_view
 from shared.services.presence import on_call_ended, on_call_started
 from tests.fakes import FakeDeps, Killed, crash_at, restart
 from tests.unit.test_callbacks import incoming
@@ -417,3 +420,48 @@ def test_another_agents_call_id_gets_a_call_of_its_own_not_that_calls_number(dep
     assert deps.calls.get("c-shared")[0].agent_id == "alice"
     again = place_outbound_call(OutboundCall("alice", "911", "US", emergency_call_id="c-shared"), deps, deps.policy)
     assert again["emergencyCallId"] == "c-shared" and again["callbackNumber"] == alice["callbackNumber"]
+
+
+def test_the_incident_keeps_when_dnd_was_applied_and_when_presence_came_back_once_each(deps: FakeDeps) -> None:
+    deps.presence.save(replace(deps.presence.get("alice")[0], status="Busy"), None)
+    call_id = dial(deps)["emergencyCallId"]
+    deliver_started(deps)
+    deliver_started(deps)  # Event Grid's redelivery
+    end_emergency_call(call_id, "dialer", deps, deps.policy)
+    deliver_ended(deps)
+    deliver_ended(deps)
+    marks = deps.calls.get(call_id)[0].presence_marks  # type: ignore[index]
+    assert [(m["what"], m.get("previous"), m.get("status")) for m in marks] == [("dnd", "Busy", None),
+                                                                                   ("restored", None, "Busy")]
+    assert incident_view(deps.calls.get(call_id)[0])["presence"] == list(marks)  # type: ignore[index]
+
+
+def test_an_end_that_did_not_give_presence_back_is_not_noted_as_restored(deps: FakeDeps) -> None:
+    first = dial(deps)["emergencyCallId"]
+    deliver_started(deps)
+    deps.clock.advance(timedelta(seconds=30))
+    second = place_outbound_call(OutboundCall("alice", "911", "US", None, "ec-second"), deps, deps.policy)
+    deliver_started(deps, 1)  # the second call holds DND now
+    end_emergency_call(first, "dialer", deps, deps.policy)
+    deliver_ended(deps)
+    assert status(deps) == "DoNotDisturb"
+    assert [m["what"] for m in deps.calls.get(first)[0].presence_marks] == ["dnd"]  # type: ignore[index]
+    assert [m["what"] for m in deps.calls.get(second["emergencyCallId"])[0].presence_marks] == ["dnd"]  # type: ignore[index]
+
+
+def test_noting_dnd_on_an_unwritable_incident_never_undoes_or_fails_dnd(deps: FakeDeps) -> None:
+    call_id = dial(deps)["emergencyCallId"]
+    agent, data = started(deps)
+    crash_at(deps, "calls", "save")  # dies right at the note: after DND was saved
+    with pytest.raises(Killed):
+        on_call_started(agent, call_id, deps, deps.policy, call_from_started(data))
+    restart(deps)
+    assert status(deps) == "DoNotDisturb"
+    deliver_started(deps)  # the redelivery notes it
+    assert [m["what"] for m in deps.calls.get(call_id)[0].presence_marks] == ["dnd"]  # type: ignore[index]
+
+    def broken(call, version):
+        raise StoreError("storage blip")
+    deps.calls.save = broken  # type: ignore[method-assign]
+    on_call_ended(agent, call_id, deps)  # the note fails: logged, presence restored all the same
+    assert status(deps) == "Available"
