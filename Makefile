@@ -9,11 +9,13 @@ CERTS := .local/certs/ca-bundle.pem
 CHROMIUM := /usr/bin/chromium
 PORT ?= 7071
 
-.PHONY: setup test faults demo serve host lint bench clean
+.PHONY: setup run-setup test faults demo serve ring host lint bench clean
 
 CHECKOV_STAMP := $(VENV)/checkov/.installed
 
-setup: $(PY_STAMP) $(NPM_STAMP) $(CERTS) $(CHECKOV_STAMP)
+setup: run-setup $(CHECKOV_STAMP)
+# What running the stack needs (the demo, serve, host): not checkov, which only the infrastructure tests run.
+run-setup: $(PY_STAMP) $(NPM_STAMP) $(CERTS)
 
 # checkov pins packaging<24 (pytest needs >=24), so it lives in a venv of its own; tests/infra runs it as a command.
 $(CHECKOV_STAMP): infra/requirements-checkov.txt
@@ -51,14 +53,19 @@ faults: setup
 	$(BIN)/python -m pytest tests/faults -q -s -p no:cacheprovider > artifacts/faults.log 2>&1; status=$$?; \
 	grep -E "FAULT FIGURES|seed|passed|failed" artifacts/faults.log; exit $$status
 
-demo: setup
+demo: run-setup
 	$(BIN)/python -m local.demo
 
-serve: setup
+serve: run-setup
 	$(BIN)/python -m local.serve
 
+# A responder's callback to AGENT (default alice) on the stack `make serve` runs (after she dialed).
+AGENT ?= alice
+ring: run-setup
+	$(BIN)/python -m local.ring $(AGENT)
+
 # Only the Functions host, with settings taken from the environment as they are.
-host: setup
+host: run-setup
 	PORT=$(PORT) $(BIN)/python -m local.host --port $(PORT)
 
 # Every figure with its ratio against the raw operation measured in the same run (bench/README.md); about 8 minutes.

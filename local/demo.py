@@ -76,7 +76,8 @@ def play(stack: LocalStack) -> Timeline:
     seed(c)
     seed_workers(stack)
     panel = open_panel_host(stack)
-    t.fact(f"Alice's agent panel: {panel} (open it to watch; DEMO_STEP_SECONDS=5 paces the steps)")
+    t.fact(f"Alice's agent panel: {panel} (open it while the demo runs: it stops with the demo's stack; "
+           "DEMO_STEP_SECONDS=5 paces the steps; `make serve` keeps a stack up to try it at leisure)")
     status, _ = c.put("/api/manage/escalation-policy", ESCALATION)
     stack.acs.set_callee(ON_CALL_PHONE, keys=["1"])
     t.fact("Escalation: nobody acknowledged a minute after the dial, so the on-call phone is called", status == 200)
@@ -157,7 +158,9 @@ def play(stack: LocalStack) -> Timeline:
     pool = {n["number"]: n for n in c.get("/api/manage/callback-numbers")[1]["numbers"]}
     mine = pool.get(alice["callbackNumber"], {})
     t.fact(f"The timer released {mask_phone(alice['callbackNumber'])}: {mine.get('state')} until "
-           f"{_hm(mine.get('quarantinedUntil'))}", mine.get("state") == "quarantined")
+           f"{_hm(mine.get('quarantinedUntil'))} (quarantined: free again only after a rest, so a responder calling "
+           "back late never reaches the next agent who gets the number; until then a call to it goes to the "
+           "fallback desk)", mine.get("state") == "quarantined")
     return t
 
 
@@ -239,7 +242,7 @@ def _spare_number(c: Client, taken: set[str]) -> str:
 
 
 def _hm(iso: str | None) -> str:
-    return datetime.fromisoformat(iso).strftime("%H:%M") if iso else "?"
+    return datetime.fromisoformat(iso).strftime("%H:%M %Z") if iso else "?"
 
 
 def main() -> int:

@@ -8,18 +8,45 @@ missing, so what was changed in an earlier run stays as it was.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shlex
 import signal
 import textwrap
 import threading
 from pathlib import Path
+from typing import Any
 
 from local.agent_panel import ALICE_USER, open_panel_host
 from local.azurite import ROOT
+from local.ring import remember
 from local.seed import AGENTS, POOL, seed_missing, seed_workers
-from local.stack import ADMIN_PRINCIPAL, LocalStack
+from local.stack import ADMIN_PRINCIPAL, LOCAL_PRINCIPAL_HEADER, LocalStack
 
 DATA_DIR = ROOT / ".local" / "serve"
+# The contact center's dialer service (it acts for any agent): the examples that call the agent-facing API as it.
+DIALER: dict[str, Any] = {"userId": "00000000-0000-0000-0000-0000000d1a1e", "userDetails": "dialer@example.com",
+                          "roles": ["EmergencyCalling.Dialer"]}
+# (method, path, JSON body, principal or None for the page's administrator): every one answers 2xx on `make serve`
+# (tests/e2e/test_serve_examples.py runs the printed commands' requests).
+EXAMPLES: list[tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]] = [
+    ("POST", "/api/outbound-calls", {"agentId": "alice", "dialedNumber": "933", "countryCode": "US"}, DIALER),
+    ("GET", "/api/agents/alice/presence", None, DIALER),
+    ("GET", "/api/agents/alice/emergency-state", None, DIALER),
+    ("GET", "/api/manage/callback-numbers", None, None),
+    ("GET", "/api/manage/readiness", None, None),
+    ("POST", "/local/clock", {"advanceSeconds": 3660}, None),
+]
+
+
+def curl(base: str, method: str, path: str, body: dict[str, Any] | None, who: dict[str, Any] | None) -> str:
+    """The example as a curl command line (shell-quoted)."""
+    words = ["curl", "-s"] + (["-X", method] if method != "GET" else []) + [base + path]
+    if who is not None:
+        words += ["-H", f"{LOCAL_PRINCIPAL_HEADER}: {json.dumps(who, separators=(',', ':'))}"]
+    if body is not None:
+        words += ["-H", "Content-Type: application/json", "-d", json.dumps(body, separators=(",", ":"))]
+    return shlex.join(words)
 
 
 def main() -> int:
@@ -39,6 +66,8 @@ def main() -> int:
                                "Kept the data of the last run (nothing was missing).", width=118)
         base = stack.client.base_url
         panel = open_panel_host(stack, int(os.environ.get("PANEL_PORT") or (port + 1 if port else 0)))
+        remember(stack, data_dir)
+        tries = "\n".join("  " + curl(base, *example) for example in EXAMPLES)
         print(f"""
 Local stack is up (Ctrl-C stops it).
   Functions host     {base}   (log: {stack.log_path})
@@ -49,13 +78,10 @@ Local stack is up (Ctrl-C stops it).
 The demo's agents: {', '.join(AGENTS)}; its pool: {len(POOL)} callback numbers.
   Admin page         {base}/api/manage/ui/   (signed in as {ADMIN_PRINCIPAL['userDetails']}, EmergencyCalling.Admin)
   Agent panel        {panel}   (signed in as {ALICE_USER['userDetails']}, agent alice: dial 933 to try it)
-Try:
-  curl -s -X POST {base}/api/outbound-calls -d '{{"agentId":"alice","dialedNumber":"933","countryCode":"US"}}'
-  curl -s {base}/api/agents/alice/presence
-  curl -s {base}/api/agents/alice/emergency-state
-  curl -s {base}/api/manage/callback-numbers
-  curl -s {base}/api/manage/readiness
-  curl -s -X POST {base}/local/clock -H 'Content-Type: application/json' -d '{{"advanceSeconds": 3660}}'
+Try (the agent-facing API as the contact center's dialer service, the rest as the administrator):
+{tries}
+Ring a responder's callback to Alice once she dialed (her panel rings; answer it there):
+  make ring AGENT=alice
 """, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
