@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import urllib.error
 import urllib.request
 from typing import Any
 
 import pytest
 
-from local.stack import Client, as_principal, wait_for
+from local.stack import Client, LocalStack, as_principal, wait_for
 from tests.e2e.test_admin_api import AUDITOR, NO_ROLE
 
 
@@ -100,3 +101,39 @@ def test_the_month_s_compliance_summary(client: Client, dialed: dict[str, Any]) 
     assert summary["drills"]["text"] == "no drills yet" and summary["sites"]
     assert client.get("/api/manage/compliance?month=2026-13")[1]["field"] == "month"
     assert client.as_user(NO_ROLE).get(f"/api/manage/compliance?month={month}")[0] == 403
+
+
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")  # anything that starts as a date and a time
+RFC_3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def _times(where: str, value: Any, found: list[tuple[str, str]]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _times(f"{where}.{key}", inner, found)
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            _times(f"{where}[{i}]", inner, found)
+    elif isinstance(value, str) and DATE_TIME.match(value):
+        found.append((where, value))
+
+
+def test_every_time_the_api_and_the_events_carry_is_rfc_3339(stack: LocalStack, client: Client,
+                                                             dialed: dict[str, Any]) -> None:
+    call_id = dialed["emergencyCallId"]
+    found: list[tuple[str, str]] = []
+    for path in ("/api/agents/bob/presence", "/api/agents/bob/emergency-state", "/api/agents/bob/call-history",
+                 "/api/manage/agents", "/api/manage/agents/bob", "/api/manage/callback-numbers",
+                 "/api/manage/readiness", "/api/manage/incidents", f"/api/manage/incidents/{call_id}",
+                 f"/api/manage/incidents/{call_id}/deliveries", "/api/manage/audit",
+                 "/api/manage/templates/emergency-call-notification/versions", "/api/manage/voice-config",
+                 "/api/manage/sites", "/api/manage/escalation-policy", "/api/manage/board", "/api/manage/drills",
+                 f"/api/manage/compliance?month={dialed['dialedAt'][:7]}"):
+        status, body = client.get(path)
+        assert status == 200, (path, body)
+        _times(path, body, found)
+    for row in stack.custom_topic.store().list():
+        for event in stack.custom_topic.store().events(row.event_id):
+            _times(event["eventType"], event, found)
+    assert len(found) > 20  # the walk saw the times it checks
+    assert [(where, value) for where, value in found if not RFC_3339.match(value)] == []
