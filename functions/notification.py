@@ -98,6 +98,19 @@ def email_delivery_report(event: func.EventGridEvent) -> None:
         deliveries.record_delivery_report(report, c)
 
 
+@bp.function_name("sms_delivery_report")
+@bp.event_grid_trigger(arg_name="event")
+@settings_are_permanent
+def sms_delivery_report(event: func.EventGridEvent) -> None:
+    """Records the carrier's verdict on our emergency SMS (sent with enableDeliveryReport); other events and other
+    apps' messages are acknowledged."""
+    c = container()
+    report = parse_event(event, (deliveries.SMS_DELIVERY_REPORT,),
+                         lambda e: deliveries.sms_delivery_report(e.data, c.clock.now()))
+    if report is not None:
+        deliveries.record_delivery_report(report, c)
+
+
 @bp.function_name("manage_incident_deliveries")
 @bp.route(route="manage/incidents/{emergencyCallId}/deliveries", methods=["GET"],
           auth_level=func.AuthLevel.ANONYMOUS)

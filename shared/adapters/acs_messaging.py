@@ -91,7 +91,7 @@ class AcsSmsSender:
         recipient = SmsRecipient(to=to, repeatability_request_id=repeatability_id,
                                  repeatability_first_sent=format_datetime(first_sent.astimezone(UTC), usegmt=True))
         request = SendMessageRequest(from_property=self._sender, sms_recipients=[recipient], message=text,
-                                     sms_send_options=SmsSendOptions(enable_delivery_report=False))
+                                     sms_send_options=SmsSendOptions(enable_delivery_report=True))
         try:
             response = self._client._sms_service_client.sms.send(request)
         except AzureError as exc:

@@ -17,6 +17,9 @@ from shared.ports import Conflict, NotifyPorts
 log = logging.getLogger(__name__)
 
 EMAIL_DELIVERY_REPORT = "Microsoft.Communication.EmailDeliveryReportReceived"
+# The carrier's verdict on an SMS sent with enableDeliveryReport: DeliveryStatus is Delivered or Failed (the event
+# schema's words), in PascalCase keys (the schema's example) or camelCase (the SDKs').
+SMS_DELIVERY_REPORT = "Microsoft.Communication.SMSDeliveryReportReceived"
 UNKNOWN = "Unknown"
 # The schema's statuses (AcsEmailDeliveryReportStatus), and whether each means the mail reached the mailbox: only
 # Delivered does. Reports send them in any casing (the examples in lower case); a status the schema does not name is
@@ -28,8 +31,9 @@ MAX_DETAIL = 500
 
 
 @dataclass(frozen=True)
-class EmailDeliveryReport:
-    """The mailbox's verdict on one email: one of DELIVERED's statuses (Unknown for any other)."""
+class DeliveryReport:
+    """The mailbox's verdict on one email, or the carrier's on one SMS: one of DELIVERED's statuses (Unknown for any
+    other)."""
 
     message_id: str
     status: str
@@ -38,7 +42,7 @@ class EmailDeliveryReport:
     recipient: str | None = None
 
 
-def email_delivery_report(data: Any, received_at: datetime) -> EmailDeliveryReport:
+def email_delivery_report(data: Any, received_at: datetime) -> DeliveryReport:
     """Parse the event's data; BadEvent when messageId or status is missing."""
     if not isinstance(data, dict):
         raise BadEvent("data is not an object")
@@ -53,12 +57,37 @@ def email_delivery_report(data: Any, received_at: datetime) -> EmailDeliveryRepo
     recipient = data.get("recipient")
     # Both casings are official: deliveryAttemptTimeStamp (Event Grid example), deliveryAttemptTimestamp (CloudEvents).
     attempted = data.get("deliveryAttemptTimeStamp") or data.get("deliveryAttemptTimestamp")
-    return EmailDeliveryReport(message_id, known or UNKNOWN, detail[:MAX_DETAIL] or None,
-                               event_time(attempted, received_at), recipient if isinstance(recipient, str) else None)
+    return DeliveryReport(message_id, known or UNKNOWN, detail[:MAX_DETAIL] or None,
+                          event_time(attempted, received_at), recipient if isinstance(recipient, str) else None)
 
 
-def record_delivery_report(report: EmailDeliveryReport, deps: NotifyPorts) -> Delivery | None:
-    """Store the verdict on the delivery whose operation id it names; idempotent; older reports change nothing.
+def sms_delivery_report(data: Any, received_at: datetime) -> DeliveryReport:
+    """Parse an SMSDeliveryReportReceived's data (either casing); BadEvent when messageId or the status is missing.
+    The time is the carrier's last delivery attempt, else when the report was received."""
+    if not isinstance(data, dict):
+        raise BadEvent("data is not an object")
+
+    def read(name: str) -> Any:
+        return data.get(name, data.get(name[0].upper() + name[1:]))
+    message_id, status = read("messageId"), read("deliveryStatus")
+    if not isinstance(message_id, str) or not message_id or not isinstance(status, str) or not status:
+        raise BadEvent("data.messageId and data.deliveryStatus are required")
+    detail = str(read("deliveryStatusDetails") or "")
+    known = _STATUS.get(status.strip().lower())
+    if known is None:
+        detail = f"status {status.strip()[:64]!r} is not one the schema names" + (f"; {detail}" if detail else "")
+    attempts = read("deliveryAttempts")
+    last = attempts[-1] if isinstance(attempts, list) and attempts and isinstance(attempts[-1], dict) else {}
+    attempted = last.get("timestamp", last.get("Timestamp")) or read("receivedTimestamp")
+    to = read("to")
+    return DeliveryReport(message_id, known or UNKNOWN, detail[:MAX_DETAIL] or None,
+                          event_time(attempted if isinstance(attempted, str) else None, received_at),
+                          to if isinstance(to, str) else None)
+
+
+def record_delivery_report(report: DeliveryReport, deps: NotifyPorts) -> Delivery | None:
+    """Store the verdict on the delivery whose message id it names (an email's operation id, an SMS's message id);
+    idempotent; older reports change nothing.
 
     None when the message is not one of ours (other apps may share the ACS resource). Raises Conflict when the
     record keeps changing under it (Event Grid redelivers).
@@ -75,8 +104,9 @@ def record_delivery_report(report: EmailDeliveryReport, deps: NotifyPorts) -> De
         except Conflict:
             continue
         arrived = DELIVERED.get(report.status)
-        log.log(logging.INFO if arrived else logging.WARNING, "emergency call %s: email to %s %s (%s)",
-                stored.call_id, mask_email(stored.recipient), report.status,
+        who = mask_phone(stored.recipient) if stored.channel == "sms" else mask_email(stored.recipient)
+        log.log(logging.INFO if arrived else logging.WARNING, "emergency call %s: %s to %s %s (%s)",
+                stored.call_id, stored.channel, who, report.status,
                 {True: "delivered", False: "not delivered", None: "delivery unknown"}[arrived])
         return stored
     raise Conflict(f"delivery record of message {report.message_id} kept changing")

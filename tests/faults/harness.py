@@ -346,3 +346,14 @@ def board_disagreements(client: Client) -> list[str]:
         if len(row["notification"]["acknowledgements"]) > acknowledged:
             found.append(f"{call_id}: more acknowledgements on the board than recorded")
     return found
+
+
+def sms_report(client: Client, message_id: str, status: str = "Delivered") -> dict[str, Any]:
+    """Microsoft.Communication.SMSDeliveryReportReceived as the event schema's example writes it (PascalCase)."""
+    now = client.now().isoformat()
+    return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.SMSDeliveryReportReceived",
+            "subject": "/phonenumber/12025550100", "dataVersion": "1.0", "eventTime": now,
+            "data": {"MessageId": message_id, "From": "12025550100", "To": SMS, "DeliveryStatus": status,
+                     "DeliveryStatusDetails": "No error." if status == "Delivered" else "Carrier rejected",
+                     "ReceivedTimestamp": now,
+                     "DeliveryAttempts": [{"Timestamp": now, "SegmentsSucceeded": 2, "SegmentsFailed": 0}]}}

@@ -136,6 +136,8 @@ def test_an_sms_sent_twice_with_the_same_repeatability_id_is_recorded_once(deps:
     assert first.accepted and again.accepted and first.message_id == again.message_id
     [recorded] = standin.requests("sms")
     assert recorded["id"] == rid and recorded["body"]["to"] == "+12025550142"
+    # asked for the carrier's delivery report (SMSDeliveryReportReceived), recorded on the delivery when it comes
+    assert recorded["body"]["smsSendOptions"] == {"enableDeliveryReport": True}
 
 
 def test_a_refused_sms_recipient_is_recorded_with_the_reason(deps: Deps, standin: AcsStandIn) -> None:

@@ -109,3 +109,36 @@ def test_an_unknown_status_is_recorded_as_unknown_not_dropped() -> None:
     ("Suppressed", False), ("Unknown", None)])
 def test_each_status_says_whether_the_mail_arrived(status: str, delivered: bool | None) -> None:
     assert deliveries.DELIVERED.get(status) is delivered
+
+
+# The SMS delivery report: the event schema's example in PascalCase keys, and the SDKs' camelCase.
+SMS_REPORT_PASCAL = {"MessageId": "Outgoing_20200918002213_x", "From": "15555555555", "To": "+12025550142",
+                     "DeliveryStatus": "Delivered", "DeliveryStatusDetails": "No error.",
+                     "ReceivedTimestamp": "2020-09-18T00:22:20.2855749Z",
+                     "DeliveryAttempts": [{"Timestamp": "2020-09-18T00:22:14.9315918Z", "SegmentsSucceeded": 1,
+                                           "SegmentsFailed": 0}], "Tag": "customer tag"}
+
+
+def test_an_sms_delivery_report_is_read_in_either_casing() -> None:
+    camel = {k[0].lower() + k[1:]: v for k, v in SMS_REPORT_PASCAL.items()}
+    camel["deliveryAttempts"] = [{"timestamp": "2020-09-18T00:22:14.9315918Z"}]
+    for data in (SMS_REPORT_PASCAL, camel):
+        report = deliveries.sms_delivery_report(data, RECEIVED)
+        assert (report.message_id, report.status, report.detail, report.recipient) == (
+            "Outgoing_20200918002213_x", "Delivered", "No error.", "+12025550142")
+        assert report.at == utc("2020-09-18T00:22:14.931591+00:00")  # the carrier's last attempt
+
+
+def test_an_sms_delivery_report_without_attempts_is_timed_when_received_and_a_failure_is_a_failure() -> None:
+    report = deliveries.sms_delivery_report({"messageId": "m", "deliveryStatus": "failed",
+                                             "receivedTimestamp": "2026-11-23T15:00:00Z"}, RECEIVED)
+    assert (report.status, report.at) == ("Failed", utc("2026-11-23T15:00:00+00:00"))
+    assert deliveries.sms_delivery_report({"messageId": "m", "deliveryStatus": "Queued"}, RECEIVED).status == \
+        "Unknown"
+
+
+@pytest.mark.parametrize("data", [{}, {"messageId": "m"}, {"deliveryStatus": "Delivered"}, "text",
+                                  {"messageId": 5, "deliveryStatus": "Delivered"}])
+def test_a_malformed_sms_delivery_report_is_a_bad_event(data: Any) -> None:
+    with pytest.raises(events.BadEvent):
+        deliveries.sms_delivery_report(data, RECEIVED)

@@ -215,3 +215,16 @@ def test_last_passed_ignores_failed_and_running_drills() -> None:
     ok = Drill("d1", "alice", T0 - timedelta(days=3), "x", passed=True, completed_at=T0)
     failed = Drill("d2", "alice", T0, "x", passed=False, completed_at=T0)
     assert last_passed([ok, failed, Drill("d3", "alice", T0, "x")]) == {"alice": ok.started_at}
+
+
+@pytest.mark.parametrize(("report", "status", "reason"), [
+    ("Delivered", "pass", "the delivery report says delivered"),
+    ("Failed", "fail", "the delivery report says Failed: Carrier rejected"),
+])
+def test_an_sms_is_proven_delivered_or_not_by_the_carrier_s_report_without_a_reply(
+        deps: DrillDeps, report: str, status: str, reason: str) -> None:
+    sms = replace(delivered("c-933", T0, acked=False), channel="sms", recipient="+12025550142",
+                  delivery_status=report, delivery_detail=None if report == "Delivered" else "Carrier rejected")
+    drill_id = run_drill(deps, test_cal(), sms)
+    judged = {s.step_id: (s.status, s.reason) for s in drills.refresh(deps.drills.rows[drill_id], deps).steps}
+    assert judged["delivered:sms:+12025550142"] == (status, reason)

@@ -130,6 +130,8 @@ def test_a_malformed_sms_sender_fails_the_sms_and_still_sends_the_email(function
     ("presence_update", call_started()),
     ("email_delivery_report", grid_event("Microsoft.Communication.EmailDeliveryReportReceived",
                                          {"messageId": "m-1", "status": "Delivered"})),
+    ("sms_delivery_report", grid_event("Microsoft.Communication.SMSDeliveryReportReceived",
+                                       {"messageId": "m-1", "deliveryStatus": "Delivered"})),
     ("acs_call_events", grid_event("Microsoft.Communication.CallEnded", {"serverCallId": "srv-1"})),
     ("inbound_callback", grid_event("Microsoft.Communication.IncomingCall", {
         "to": {"kind": "phoneNumber", "rawId": "4:+12025550100", "phoneNumber": {"value": "+12025550100"}},
