@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-local
 NPM_STAMP := node_modules/.installed
 CERTS := .local/certs/ca-bundle.pem
 # The browser tests drive Debian's Chromium through Playwright; Playwright never downloads a browser of its own.
@@ -13,9 +14,9 @@ PORT ?= 7071
 
 CHECKOV_STAMP := $(VENV)/checkov/.installed
 
-setup: run-setup $(CHECKOV_STAMP)
+setup: run-setup $(PY_STAMP) $(CHECKOV_STAMP)
 # What running the stack needs (the demo, serve, host): not checkov, which only the infrastructure tests run.
-run-setup: $(PY_STAMP) $(NPM_STAMP) $(CERTS)
+run-setup: $(RUN_STAMP) $(NPM_STAMP) $(CERTS)
 
 # checkov pins packaging<24 (pytest needs >=24), so it lives in a venv of its own; tests/infra runs it as a command.
 $(CHECKOV_STAMP): infra/requirements-checkov.txt
@@ -23,17 +24,22 @@ $(CHECKOV_STAMP): infra/requirements-checkov.txt
 	$(VENV)/checkov/bin/pip install --quiet -r infra/requirements-checkov.txt
 	touch $@
 
-$(PY_STAMP): requirements.txt requirements-dev.txt $(wildcard requirements-*.txt)
+# What the local stack runs on (the demo's and serve's only Python install), then the tests' and tools' on top.
+$(RUN_STAMP): requirements.txt requirements-local.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet $(addprefix -r ,$(filter requirements%.txt,$^))
+	$(BIN)/pip install --quiet -r requirements-local.txt
+	touch $@
+
+$(PY_STAMP): $(RUN_STAMP) requirements-dev.txt requirements-infra.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -r requirements-infra.txt
 	touch $@
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(CERTS): $(PY_STAMP)
+$(CERTS): $(RUN_STAMP)
 	$(BIN)/python -m local.certs .local/certs
 
 lint: setup

@@ -28,6 +28,7 @@ with lazy_imports.deferred("shared."):  # the use cases load on first use, not w
         lease_expiry,
         manage,
         notification,
+        openapi,
         outbound_call,
         presence,
         readiness,
@@ -44,5 +45,5 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 for blueprint in (outbound_call.bp, acs_call_events.bp, presence.bp, lease_expiry.bp, manage.bp, inbound_callback.bp,
                   agent_panel.bp, incidents.bp, notification.bp, templates.bp, readiness.bp, voice_setup.bp, audit.bp,
                   admin_page.bp, agent_page.bp, agent_signed_in.bp, sites.bp, acknowledge.bp,
-                  escalation.bp, voice_alerts.bp, drills.bp, compliance.bp, board.bp):
+                  escalation.bp, voice_alerts.bp, drills.bp, compliance.bp, board.bp, openapi.bp):
     app.register_functions(blueprint)

@@ -18,7 +18,7 @@ from functions._auth import principal
 from functions._common import container
 from shared import agent_access, ports
 from shared.auth import Principal
-from shared.domain.dialed_by import DialedBy
+from shared.domain.dialed_by import DialedBy, principal_agent_id
 from shared.errors import Forbidden, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,20 @@ def check_call_owner(req: func.HttpRequest, call_id: str, claimed_agent: str | N
     own = _refused_logged(req, owner, caller, lambda: agent_access.end_acts_for(
         caller, owner, recorded, _signed_in_as(caller, strict=True)))
     return own or claimed_agent
+
+
+def own_agent_id(req: func.HttpRequest) -> str | None:
+    """For a request that names no agent: the signed-in agent's own (her profile's, else her user's
+    `principal:<object id>`, also when storage cannot say which profile names her); None for anyone else (a
+    dialer service must name the agent). The panel's dial before it learned who she is is still hers."""
+    caller = principal(req)
+    if caller is None or agent_access.DIALER in caller.roles or agent_access.AGENT not in caller.roles:
+        return None
+    try:
+        mapped = _signed_in_as(caller, strict=False)
+    except _Unverifiable:
+        mapped = None
+    return mapped or principal_agent_id(caller.user_id)
 
 
 def _signed_in_as(caller: Principal | None, strict: bool) -> str | None:

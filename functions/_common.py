@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import azure.functions as func
@@ -24,8 +24,13 @@ MAX_EVENT_ID = 256  # Event Grid ids are GUIDs or short strings; anything longer
 
 
 def json_response(body: Any, status: int = 200) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps(body, default=str), status_code=status, mimetype="application/json",
+    return func.HttpResponse(json.dumps(body, default=_plain), status_code=status, mimetype="application/json",
                              headers=dict(JSON_HEADERS))
+
+
+def _plain(value: Any) -> str:
+    """Times as RFC 3339 (`str()` of a datetime puts a space where RFC 3339 has its `T`); anything else as text."""
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)
 
 
 def error_response(status: int, message: str, **extra: Any) -> func.HttpResponse:

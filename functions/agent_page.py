@@ -18,7 +18,7 @@ from functions._auth import principal
 from functions._common import container, handle_http
 from functions.admin_page import CONTENT_TYPES, CSP, SECURITY_HEADERS, resolve_asset
 from shared import agent_access, auth, commands, ports
-from shared.domain import addresses, sites
+from shared.domain import addresses, locales, sites
 from shared.errors import AppError, Forbidden, Unauthorized, ValidationError
 from shared.services import agent_profile
 
@@ -67,11 +67,12 @@ def agent_ui(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("agent_me")
 @bp.route(route="agent/me", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def agent_me(req: func.HttpRequest) -> func.HttpResponse:
-    """Who the panel is for: her agent id, name, and the location kept on her profile."""
+    """Who the panel is for: her agent id, name, the location kept on her profile, and her locale (the profile's,
+    else her country's: shared/domain/locales.py)."""
     def run() -> object:
         agent, user = signed_in_agent(req)
         return {"agentId": agent.agent_id, "displayName": agent.display_name, "user": user,
-                "location": agent.last_location}
+                "location": agent.last_location, "locale": locales.agent_locale(agent)}
     return handle_http(run)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import azure.functions as func
 
 from functions._agent import check_agent
@@ -19,12 +21,16 @@ def agent_emergency_state(req: func.HttpRequest) -> func.HttpResponse:
 
 
 def handle_agent_emergency_state(req: func.HttpRequest) -> func.HttpResponse:
+    """The panel's state, with the server's now (X-Server-Now, RFC 3339): the panel counts down on it."""
     def run() -> object:
         agent_id = commands.check_id("agentId", req.route_params.get("agentId", ""))
         check_agent(req, agent_id)
         c = container()
         return panel.emergency_state(agent_id, c, c.deliveries)
-    return handle_http(run)
+    response = handle_http(run)
+    with suppress(Exception):  # no container to ask: the answer already says what failed
+        response.headers["X-Server-Now"] = container().clock.now().isoformat(timespec="milliseconds")
+    return response
 
 
 @bp.function_name("agent_call_history")

@@ -16,8 +16,9 @@ bp = func.Blueprint()
 @bp.function_name("manage_audit")
 @bp.route(route="manage/audit", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def manage_audit(req: func.HttpRequest) -> func.HttpResponse:
-    """Newest first; ?entity=agent&entityId=alice narrows it; ?limit=1..500 (default 100)."""
+    """Newest first, one row per change (`changes`, each with its fields old -> new) and one per field (`entries`);
+    ?entity=agent&entityId=alice&actor=admin@example.com&from=2026-03-01&to=2026-03-31 narrow it; ?limit=1..500
+    changes (default 100); a bad or unknown parameter is a 400 naming it."""
     def run(_: object) -> object:
-        limit, entity, entity_id = admin_commands.audit_query(req.params)
-        return audit.list_audit(container(), limit, entity, entity_id)
+        return audit.list_audit(container(), admin_commands.audit_query(req.params))
     return authorized(req, Access.READ, run)

@@ -13,7 +13,7 @@ from functions._auth import access_for, authorized
 from functions._common import container
 from shared import admin_commands, commands
 from shared.auth import Access, Principal
-from shared.services import admin
+from shared.services import admin, readiness
 
 bp = func.Blueprint()
 ANONYMOUS = func.AuthLevel.ANONYMOUS  # the principal's role is checked in the function (see functions/_auth.py)
@@ -41,8 +41,10 @@ def manage_agents(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("manage_callback_numbers")
 @bp.route(route="manage/callback-numbers", methods=["GET", "PUT", "POST"], auth_level=ANONYMOUS)
 def manage_callback_numbers(req: func.HttpRequest) -> func.HttpResponse:
-    """GET the pool; POST {"number"} adds one number (201); PUT {"numbers"} makes the active pool exactly those
-    numbers. Live leases keep running on retired numbers."""
+    """GET the pool; POST {"number"} adds one number (201; 409 when it is in the pool, retired included); PUT
+    {"numbers"} makes the active pool exactly those numbers (409 for a retired one, or when the numbers it retires
+    leave an agent without the callback number her readiness relies on). Live leases keep running on retired
+    numbers."""
     def run(who: Principal) -> object:
         c = container()
         if req.method == "PUT":
@@ -58,9 +60,33 @@ def manage_callback_numbers(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("manage_callback_number_retire")
 @bp.route(route="manage/callback-numbers/{number}/retire", methods=["POST"], auth_level=ANONYMOUS)
 def manage_callback_number_retire(req: func.HttpRequest) -> func.HttpResponse:
-    """Retire one number: never leased again; a live lease on it runs to its end. Idempotent; 404 if unknown."""
+    """Retire one number: never leased again; a live lease on it runs to its end. Idempotent; 404 if unknown; 409
+    when an agent would be left without the callback number her readiness relies on (see .../impact)."""
     def run(who: Principal) -> object:
         c = container()
         number = admin_commands.phone("number", req.route_params.get("number", ""))
         return admin.retire_number(number, who.actor, c, c.policy)
     return authorized(req, Access.CHANGE, run)
+
+
+@bp.function_name("manage_callback_number_reinstate")
+@bp.route(route="manage/callback-numbers/{number}/reinstate", methods=["POST"], auth_level=ANONYMOUS)
+def manage_callback_number_reinstate(req: func.HttpRequest) -> func.HttpResponse:
+    """Put a retired number back in service, on purpose (audited as "reinstated"); idempotent; 404 if unknown."""
+    def run(who: Principal) -> object:
+        c = container()
+        number = admin_commands.phone("number", req.route_params.get("number", ""))
+        return admin.reinstate_number(number, who.actor, c, c.policy)
+    return authorized(req, Access.CHANGE, run)
+
+
+@bp.function_name("manage_callback_number_impact")
+@bp.route(route="manage/callback-numbers/{number}/impact", methods=["GET"], auth_level=ANONYMOUS)
+def manage_callback_number_impact(req: func.HttpRequest) -> func.HttpResponse:
+    """What retiring the number would do, before it is done (read-only): which agents' readiness gets worse,
+    whether it is the last free number of its region, and whether the retire would be refused; 404 if unknown."""
+    def run(_: Principal) -> object:
+        c = container()
+        number = admin_commands.phone("number", req.route_params.get("number", ""))
+        return readiness.impact_view(admin.retire_impact(number, c, c.policy))
+    return authorized(req, Access.READ, run)

@@ -14,7 +14,7 @@ from typing import Any
 
 import azure.functions as func
 
-from functions._agent import check_agent, check_call_owner, check_emergency_dial
+from functions._agent import check_agent, check_call_owner, check_emergency_dial, own_agent_id
 from functions._common import container, handle_http
 from shared import auth, commands
 from shared.adapters import lanes, threads
@@ -81,8 +81,10 @@ def handle_outbound_call(req: func.HttpRequest) -> func.HttpResponse:
 
     def run() -> object:
         ip = _client_ip(req)
-        cmd = replace(commands.outbound_call(commands.parse_json_object(req.get_body())),
-                      network=_network_of(ip), network_site=_network_site(ip))
+        body = commands.parse_json_object(req.get_body())
+        if body.get("agentId") in (None, ""):  # a panel dialing before it learned who she is: hers all the same
+            body = body | {"agentId": own_agent_id(req) or ""}
+        cmd = replace(commands.outbound_call(body), network=_network_of(ip), network_site=_network_site(ip))
         dialed_by = None
         if numbers.classify(cmd.dialed_number, cmd.country_code).emergency:
             dialed_by = check_emergency_dial(req, cmd.agent_id)

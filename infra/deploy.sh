@@ -161,7 +161,10 @@ publish_code() {
       # shellcheck disable=SC2064 # expand now: the path is local to this function
       trap "rm -rf '${package%/app.zip}'" EXIT
     fi
-    zip_command=(zip -qr "${package}" host.json requirements.txt function_app.py functions shared admin_ui -x '*__pycache__*')
+    # Everything the app reads at run time: the code, both pages and what they share, the API description, and the
+    # one browser file served from node_modules (Chart.js, the compliance page's charts; .funcignore keeps the same).
+    zip_command=(zip -qr "${package}" host.json requirements.txt function_app.py functions shared admin_ui agent_ui
+                 ui_common openapi node_modules/chart.js/dist/chart.umd.min.js -x '*__pycache__*')
     command=(az functionapp deployment source config-zip --resource-group "${RESOURCE_GROUP}" --name "${app}"
       --src "${package}" --build-remote true)
   fi

@@ -10,8 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared.commands import check_id, coordinates, text
-from shared.domain import addresses
-from shared.domain.audit import ENTITIES
+from shared.domain import addresses, periods
+from shared.domain.audit import ENTITIES, AuditQuery
+from shared.domain.locales import parse_locale
 from shared.domain.numbers import pool_region, region_for_country, to_e164, valid_country
 from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
 from shared.domain.sites import Place, Site
@@ -29,16 +30,20 @@ from shared.errors import ValidationError
 CHANNELS = ("voice", "sms", "chat", "email")
 _HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(:\d{1,5})?$")
 MAX_AUDIT_LIMIT = 500
+MAX_PHONE_CHARS = 32
 
 
 def phone(name: str, raw: Any) -> str:
-    """One E.164 number, or a 400 naming `name`."""
+    """One E.164 number, or a 400 naming `name` with our own reason (an extension or a letter is refused, never
+    dropped; a number without its country code says so, not the parsing library)."""
     if not isinstance(raw, str) or not raw.strip():
-        raise ValidationError(name, "is required: a phone number in E.164 such as +12025550100")
+        raise ValidationError(name, "is required: a phone number with + and its country code, e.g. +12025550100")
+    if len(raw) > MAX_PHONE_CHARS:
+        raise ValidationError(name, f"is longer than {MAX_PHONE_CHARS} characters: not a phone number")
     try:
         return to_e164(raw.strip())
     except ValueError as exc:
-        raise ValidationError(name, f"must be an E.164 number such as +12025550100 ({exc})") from None
+        raise ValidationError(name, str(exc)) from None
 
 
 def callback_number(body: dict[str, Any]) -> str:
@@ -129,27 +134,39 @@ def _list(body: dict[str, Any], name: str, check: Callable[[str], str]) -> list[
     return good
 
 
-def audit_query(params: Mapping[str, str]) -> tuple[int, str | None, str | None]:
-    """?limit=1..500 (100), ?entity= one of ENTITIES, ?entityId= an id or number."""
-    raw = params.get("limit") or "100"
+AUDIT_PARAMETERS = ("entity", "entityId", "actor", "from", "to", "limit")
+
+
+def audit_query(params: Mapping[str, str]) -> AuditQuery:
+    """?entity= one of ENTITIES, ?entityId= an id or number, ?actor= a user id or name (exactly), ?from= ?to= a date
+    (a UTC day; `to` takes the whole day) or an RFC 3339 time with its offset, ?limit=1..500 changes (100); an
+    unknown parameter or a bad value is a 400 naming it."""
+    unknown = sorted(set(params) - set(AUDIT_PARAMETERS))
+    if unknown:
+        raise ValidationError(unknown[0][:40], f"is not a filter of the audit log; the filters are "
+                              f"{', '.join(AUDIT_PARAMETERS)}")
+    raw = (params.get("limit") or "100").strip()
     if not raw.isdigit() or not 0 < int(raw) <= MAX_AUDIT_LIMIT:
         raise ValidationError("limit", f"must be a whole number from 1 to {MAX_AUDIT_LIMIT}")
-    entity = params.get("entity") or None
+    entity = (params.get("entity") or "").strip() or None
     if entity is not None and entity not in ENTITIES:
         raise ValidationError("entity", f"must be one of {', '.join(ENTITIES)}")
-    entity_id = text(dict(params), "entityId", required=False, max_len=128)
-    return int(raw), entity, entity_id
+    start, end = periods.moment(params, "from", 0), periods.moment(params, "to", 1)
+    if start is not None and end is not None and end <= start:
+        raise ValidationError("to", "must be after from")
+    return AuditQuery(int(raw), entity, text(dict(params), "entityId", required=False, max_len=128),
+                      text(dict(params), "actor", required=False, max_len=256), start, end)
 
 
 MAX_PLACES = 500
-SITE_FIELDS = ("name", "address", "places", "deskEmails", "deskSms", "latitude", "longitude")
+SITE_FIELDS = ("name", "address", "places", "deskEmails", "deskSms", "latitude", "longitude", "locale")
 PLACE_FIELDS = ("floor", "wing", "room")
 MAX_NETWORKS = 100
 
 
 def site(site_id: str, body: dict[str, Any]) -> Site:
-    """A site as the admin sends it: `{name, address: {RFC 5139 names}, places?: [{floor?, wing?, room?}]}`;
-    strict, every problem named by its field."""
+    """A site as the admin sends it: `{name, address: {RFC 5139 names}, places?: [{floor?, wing?, room?}],
+    locale?}`; strict, every problem named by its field."""
     unknown = [k for k in body if k not in SITE_FIELDS]
     if unknown:
         raise ValidationError(unknown[0], f"is not a field of a site (fields: {', '.join(SITE_FIELDS)})")
@@ -169,7 +186,7 @@ def site(site_id: str, body: dict[str, Any]) -> Site:
     latitude, longitude = coordinates(body)
     return Site(check_id("siteId", site_id), name, address, tuple(_place(i, p) for i, p in enumerate(places)),
                 tuple(reversed(desk.values())), tuple(dict.fromkeys(_list(body, "deskSms", _mobile))), latitude,
-                longitude)
+                longitude, parse_locale(body.get("locale")))
 
 
 def _one_recipient(parse: Callable[[str], tuple[str, ...]]) -> Callable[[str], str]:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.domain.calls import Agent
 from shared.domain.dialed_by import PRINCIPAL_PREFIX, is_principal_agent_id
+from shared.domain.locales import parse_locale
 from shared.domain.numbers import to_e164, valid_country
 from shared.domain.presence import PRESENCE_VALUES
 from shared.domain.recipients import RecipientListError, parse_email_recipients, parse_sms_recipients
@@ -242,7 +243,8 @@ def agent(agent_id: str, body: dict[str, Any]) -> Agent:
                  outbound_profile=text(body, "outboundProfile", required=False),
                  capacity_profile=text(body, "capacityProfile", required=False),
                  last_location=_location(body), sign_in_id=identifier(body, "signInId", required=False),
-                 routing_worker_id=identifier(body, "routingWorkerId", required=False))
+                 routing_worker_id=identifier(body, "routingWorkerId", required=False),
+                 locale=parse_locale(body.get("locale")))
 
 
 def _acs_id(body: dict[str, Any]) -> str | None:

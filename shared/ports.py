@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from shared.domain.audit import AuditEntry
+from shared.domain.audit import AuditEntry, AuditQuery
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
 from shared.domain.drills import Drill, Schedule
@@ -325,12 +325,13 @@ class VoiceCaller(Protocol):
         """Whether the call is still ringing or connected (False once ACS has ended it or does not know it)."""
         ...
 
-    def ask(self, connection_id: str, to: str, text: str, context: str) -> None:
-        """Read `text` and collect one DTMF key from `to` (RecognizeCompleted / RecognizeFailed follow)."""
+    def ask(self, connection_id: str, to: str, text: str, context: str, locale: str | None = None) -> None:
+        """Read `text` in `locale`'s voice and collect one DTMF key from `to` (RecognizeCompleted /
+        RecognizeFailed follow)."""
         ...
 
-    def say(self, connection_id: str, text: str, context: str) -> None:
-        """Read `text` (PlayCompleted / PlayFailed follow)."""
+    def say(self, connection_id: str, text: str, context: str, locale: str | None = None) -> None:
+        """Read `text` in `locale`'s voice (PlayCompleted / PlayFailed follow)."""
         ...
 
     def hang_up(self, connection_id: str) -> None: ...
@@ -444,8 +445,9 @@ class AuditLog(Protocol):
     def append(self, entries: Sequence[AuditEntry]) -> None:
         """Store the entries of one change together (all or none)."""
         ...
-    def recent(self, limit: int, entity: str | None = None, entity_id: str | None = None) -> list[AuditEntry]:
-        """Newest first."""
+    def recent(self, query: AuditQuery) -> list[AuditEntry]:
+        """The entries of the newest `query.limit` changes that match it, whole: newest change first, each
+        change's entries in the order they were written."""
         ...
 
 

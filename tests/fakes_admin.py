@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.domain.audit import AuditEntry
+from shared.domain.audit import AuditEntry, AuditQuery
 from shared.domain.voice_config import VoiceRecord
 from tests.fakes import FakeDeps
 
@@ -16,10 +16,14 @@ class FakeAudit:
     def append(self, entries: Sequence[AuditEntry]) -> None:
         self.entries.extend(entries)
 
-    def recent(self, limit: int, entity: str | None = None, entity_id: str | None = None) -> list[AuditEntry]:
-        found = [e for e in reversed(self.entries)
-                 if (entity is None or e.entity == entity) and (entity_id is None or e.entity_id == entity_id)]
-        return found[:limit]
+    def recent(self, query: AuditQuery) -> list[AuditEntry]:
+        """As the table keeps them: newest change first, each change's entries in written order."""
+        by_change: dict[str, list[AuditEntry]] = {}
+        for e in self.entries:
+            if query.matches(e):
+                by_change.setdefault(e.change_id, []).append(e)
+        newest = sorted(by_change.values(), key=lambda c: (c[0].at, self.entries.index(c[0])), reverse=True)
+        return [e for change in newest[:query.limit] for e in change]
 
 
 class AdminDeps(FakeDeps):

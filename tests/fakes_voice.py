@@ -15,6 +15,7 @@ class FakeVoice:
         self.refuse: SendError | None = None  # the next place() raises it
         self.fail_actions: SendError | None = None
         self.texts: list[str] = []
+        self.locales: list[str | None] = []  # the locale of each ask or say (its text-to-speech voice)
         self.ended: set[str] = set()  # connections ACS has ended (is_active False)
         self.state_unknown = False  # is_active raises
         self.replayed = 0
@@ -37,20 +38,21 @@ class FakeVoice:
             raise SendError("could not read the call: HTTP 503", transient=True)
         return connection_id not in self.ended
 
-    def ask(self, connection_id: str, to: str, text: str, context: str) -> None:
-        self._act("ask", connection_id, context, text)
+    def ask(self, connection_id: str, to: str, text: str, context: str, locale: str | None = None) -> None:
+        self._act("ask", connection_id, context, text, locale)
 
-    def say(self, connection_id: str, text: str, context: str) -> None:
-        self._act("say", connection_id, context, text)
+    def say(self, connection_id: str, text: str, context: str, locale: str | None = None) -> None:
+        self._act("say", connection_id, context, text, locale)
 
     def hang_up(self, connection_id: str) -> None:
         self._act("hang_up", connection_id, "", "")
 
-    def _act(self, action: str, connection: str, context: str, text: str) -> None:
+    def _act(self, action: str, connection: str, context: str, text: str, locale: str | None = None) -> None:
         if self.fail_actions is not None:
             raise self.fail_actions
         self.actions.append((action, connection, context))
         self.texts.append(text)
+        self.locales.append(locale)
 
 
     def said(self) -> list[tuple[str, str]]:

@@ -4,11 +4,13 @@
 
 const zoneOf = (timeZone) => (timeZone ? { timeZone } : {});
 
-/** "12:03 EST": the time of day with the zone, for an RFC 3339 string or a Date; "" for nothing. */
-export function formatTime(value, { locale, timeZone } = {}) {
+/** "12:03 EST" (or "12:03:58 EST" with `seconds`: a timeline): the time of day with the zone, for an RFC 3339
+ * string or a Date; "" for nothing. */
+export function formatTime(value, { locale, timeZone, seconds = false } = {}) {
   const when = toDate(value);
   if (!when) return "";
-  return new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit", timeZoneName: "short",
+  return new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit",
+                                           ...(seconds ? { second: "2-digit" } : {}), timeZoneName: "short",
                                            ...zoneOf(timeZone) }).format(when);
 }
 

@@ -1,4 +1,6 @@
 // Small DOM helpers: elements are built with textContent only (never innerHTML), so data can't become markup.
+import { formatDateTime } from "../common/time.js";
+import { locale, t } from "../common/i18n.js";
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -38,26 +40,27 @@ export function announce(text, kind = "ok") {
   messageTimer = setTimeout(() => clear(region), 8000);
 }
 
-const STATUS_TEXT = { pass: "Pass", warning: "Warning", fail: "Fail" };
+const STATUS_TEXT = () => ({ pass: t("status.pass"), warning: t("status.warning"), fail: t("status.fail") });
+const STATE_TEXT = () => ({ free: t("pool.state.free"), leased: t("pool.state.leased"),
+  quarantined: t("pool.state.quarantined"), retired: t("pool.state.retired") });
 
 export function statusBadge(status) {
-  return h("span", { class: `badge badge-${status}` }, STATUS_TEXT[status] || status);
+  return h("span", { class: `badge badge-${status}` }, STATUS_TEXT()[status] || status);
 }
 
 export function stateBadge(state) {
-  return h("span", { class: `badge state-${state}` }, state);
+  return h("span", { class: `badge state-${state}` }, STATE_TEXT()[state] || state);
 }
 
-const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
+/** "7 Dec 2026, 12:03 EST": every date and time of the page, in the viewer's zone with its abbreviation
+ * (common/time.js: the agent's panel shows time the same way); an unreadable value is shown as it came. */
 export function fmtTime(iso) {
   if (!iso) return "";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : when.format(d);
+  return formatDateTime(iso, { locale: locale() }) || String(iso);
 }
 
 export function timeEl(iso) {
-  return iso ? h("time", { datetime: iso, title: iso }, fmtTime(iso)) : "";
+  return iso ? h("time", { datetime: iso }, fmtTime(iso)) : "";
 }
 
 /** Text for screen readers only, e.g. the header of a column of buttons (an empty header names nothing). */
@@ -65,8 +68,8 @@ export function visuallyHidden(text) {
   return h("span", { class: "visually-hidden" }, text);
 }
 
-export function table(caption, headers, rows, { empty = "Nothing to show.", captionHidden = false } = {}) {
-  if (!rows.length) return h("p", { class: "empty" }, empty);
+export function table(caption, headers, rows, { empty = null, captionHidden = false } = {}) {
+  if (!rows.length) return h("p", { class: "empty" }, empty ?? t("table.empty"));
   return h("div", { class: "table-wrap" },
     h("table", {},
       h("caption", { class: captionHidden ? "visually-hidden" : "" }, caption),
@@ -96,7 +99,7 @@ export function showErrors(form, error) {
   const control = names.map((n) => n && form.querySelector(`[name="${CSS.escape(n)}"]`)).find(Boolean);
   const target = control ? form.querySelector(`#${CSS.escape(control.id)}-error`) : form.querySelector(".form-error");
   const lines = (error.details || []).map((d) => describeDetail(d));
-  const summary = lines.length ? "Please correct:" : error.message;
+  const summary = lines.length ? t("form.pleaseCorrect") : error.message;
   append(target, [h("p", {}, control || !error.field ? summary : `${error.field}: ${summary}`),
     lines.length ? h("ul", {}, lines.map((l) => h("li", {}, l))) : null]);
   target.setAttribute("role", "alert");
@@ -108,8 +111,11 @@ export function showErrors(form, error) {
 
 /** One line of a 400's details: “item” (item N): reason, or field line N: message. */
 export function describeDetail(d) {
-  if (d.item !== undefined) return `“${d.item}” (item ${d.position}): ${d.reason}`;
-  if (d.line !== undefined) return `${d.field}${d.line ? ` line ${d.line}` : ""}: ${d.message}`;
+  if (d.item !== undefined) return t("form.badItem", { item: d.item, position: d.position, reason: d.reason });
+  if (d.line !== undefined) {
+    return d.line ? t("form.badLine", { field: d.field, line: d.line, message: d.message })
+      : `${d.field}: ${d.message}`;
+  }
   return JSON.stringify(d);
 }
 

@@ -1,60 +1,96 @@
 // The reference agent panel: presence, the dialer (the dialer contract through emergency-client.js), emergency
-// mode, the callback window and a ringing callback, her call history and her location.
+// mode, the callback window and a ringing callback, her call history and her location. Its words come from the
+// message catalogues (text.js), loaded beside the dialer and never awaited by it.
 import { acknowledgementKind, acknowledgementText } from "./acknowledgements.js";
+import { createCallbackBanner } from "./callback-banner.js";
+import { digitsLine, responderWords, windowWords } from "./callback-words.js";
 import { chooseCalling } from "./calling/choose.js";
-import { $, clock, h, say } from "./dom.js";
+import { $, h, say } from "./dom.js";
 import { createEmergencyClient } from "./emergency-client.js";
 import { classify } from "./emergency-numbers.js";
 import { createLocation } from "./location.js";
 import { createDrill } from "./drill.js";
+import { chooseLocale, clear, dateTime, show, showWith, t } from "./text.js";
+import { createServerClock } from "../common/time.js";
 
-const PRESENCE = ["Available", "Busy", "Away", "BeRightBack", "DoNotDisturb", "Offline"];
-const LABELS = { BeRightBack: "Be right back", DoNotDisturb: "Do not disturb" };
-const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
+const PRESENCE = { Available: "presence.available", Busy: "presence.busy", Away: "presence.away",
+                   BeRightBack: "presence.beRightBack", DoNotDisturb: "presence.doNotDisturb",
+                   Offline: "presence.offline" };
+const ALERT_TITLES = { emergency: "alert.emergency", test: "alert.test", callback: "alert.callback" };
+const CATALOGUE_WAIT_MS = 3000;
+const DIRECTIONS = { inbound: "history.inbound", outbound: "history.outbound", unknown: "history.unknownDirection" };
 
 // The agent API behind sign-in (/api/agent/...): a browser holds no function key.
 const client = createEmergencyClient({ apiPath: "/api/agent", onConnection: (ok) => { $("offline").hidden = ok; } });
 const calling = chooseCalling();
+// The server's clock, synced from each emergency-state answer (X-Server-Now): the countdown runs on it.
+const serverClock = createServerClock();
 let me = null;
 let place = null;
-let call = null; // { id, number, country, emergency, test, emergencyCallId, answer }
-let windowEndsAt = null;
-let ringing = null;
+let call = null; // { id, number, country, emergency, test, callback, emergencyCallId, answer }
+let lastState = null;
 // The pre-dial hint of the number being typed: { key, id, held, until } (held: the id the backend confirmed).
 let hint = null;
 let lastDial = null; // { number, startedAt, answerMs, source, preDialed }
+const banner = createCallbackBanner({ calling, serverNow: () => serverClock.now(), onAnswered: tookCallback,
+                                      busy: () => !!call });
 
 async function start() {
   // The dialer works before anything is known of her: it is wired first, and a failed sign-in lookup (storage
-  // slow or down) is retried in the background while she can already dial.
-  $("keypad").replaceChildren(...KEYS.map((k) => h("button", { type: "button", "aria-label": `Digit ${k}`,
-    onclick: () => { $("number").value += k; $("number").focus(); hintIfEmergency(); } }, k)));
+  // slow or down) is retried in the background while she can already dial. The catalogue loads meanwhile.
+  for (const key of $("keypad").querySelectorAll("button[data-digit]")) {
+    key.addEventListener("click", () => {
+      $("number").value += key.dataset.digit;
+      $("number").focus();
+      hintIfEmergency();
+    });
+  }
   $("number").addEventListener("input", hintIfEmergency);
   $("dialer").addEventListener("submit", (e) => { e.preventDefault(); dial($("number").value.trim()); });
   $("end-call").addEventListener("click", endCall);
-  $("device-settings").addEventListener("click", () => { $("device-panel").hidden = !$("device-panel").hidden; });
-  $("presence").replaceChildren(...PRESENCE.map((p) => h("option", { value: p }, LABELS[p] ?? p)));
+  $("device-settings").addEventListener("click", toggleDeviceSettings);
+  $("presence").replaceChildren(...Object.entries(PRESENCE).map(([status, key]) => {
+    const option = h("option", { value: status });
+    show(option, key);
+    return option;
+  }));
   $("presence-form").addEventListener("submit", setPresence);
-  $("answer-callback").addEventListener("click", answerCallback);
   $("refresh").addEventListener("click", () => { loadHistory(); loadPresence(); });
-  $("save").addEventListener("click", () => say("Saved."));
-  calling.onIncomingCall((incoming) => { ringing = incoming; showRinging(true, incoming.from); });
+  $("save").addEventListener("click", () => say(() => t("call.saved")));
   // For the demo and the tests: the simulated adapter's hook, and how long the last dial waited for its answer.
-  globalThis.agentPanel = { calling, client, lastDial: () => lastDial };
-  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && call) endCall(); });
+  globalThis.agentPanel = { calling, client, lastDial: () => lastDial, serverNow: () => serverClock.now() };
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    if (call) endCall();
+    else if (!$("device-panel").hidden) toggleDeviceSettings();
+  });
   $("number").focus();
   while (!me) {
     const r = await client.request("GET", "/api/agent/me");
     if (r.ok) { me = r.body; break; }
-    say(`${r.body?.error ?? "Could not tell who is signed in."} You can still dial; retrying…`, "error");
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    chooseLocale(navigator.languages); // until her profile can be read
+    say(() => t("page.whoUnknown", { reason: r.body?.error ?? t("page.whoUnknownReason") }), "error");
+    await sleep(5000);
   }
-  $("title").textContent = `Agent panel: ${me.displayName}`;
-  $("who").textContent = `Signed in as ${me.user}`;
-  place = createLocation({ client, agentId: me.agentId, initial: me.location });
+  // Her profile's locale, when it names one. The rest of the panel waits a moment for its catalogue (the dialer,
+  // wired above, never does): what it writes is then in her language from the start.
+  await Promise.race([chooseLocale(me.locale, navigator.languages), sleep(CATALOGUE_WAIT_MS)]);
+  show($("title"), "page.titleFor", { name: me.displayName });
+  show($("who"), "page.signedInAs", { user: me.user });
+  // How old her confirmation is counts on the server's clock too.
+  place = createLocation({ client, agentId: me.agentId, initial: me.location, now: () => serverClock.now().getTime() });
   createDrill({ client, agentId: me.agentId, dial, endCall, current: () => call, lastDial: () => lastDial });
   await Promise.all([loadPresence(), loadHistory()]);
   client.watchPanel(me.agentId, showState, { intervalMs: 1000 });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function toggleDeviceSettings() {
+  const open = $("device-panel").hidden;
+  $("device-panel").hidden = !open;
+  $("device-settings").setAttribute("aria-expanded", String(open));
+  if (!open) $("device-settings").focus();
 }
 
 // An emergency number typed: the backend holds its callback number before Call (never awaited by the dial: a
@@ -91,39 +127,50 @@ function heldFor(number, country) {
 }
 
 async function dial(number) {
-  if (!number) { $("number-error").textContent = "Type a number first."; $("number").focus(); return; }
+  if (!number) { show($("number-error"), "call.numberMissing"); $("number").focus(); return; }
   if (call) return;
-  $("number-error").textContent = "";
+  clear($("number-error"));
   const country = place?.country() ?? null;
   const local = classify(number, country);
   const started = performance.now();
   const held = local.emergency ? heldFor(number, country) : null;
   hint = null;
   clearTimeout(hintTimer);
-  call = { number, country, emergency: local.emergency, test: local.test };
+  const mine = { number, country, emergency: local.emergency, test: local.test, answered: false };
+  call = mine;
   let answer = { dial: true, emergency: local.emergency, test: local.test };
   try { // nothing before the call is placed may keep it from being placed
-    if (local.emergency) enterEmergency(local.test); // at once: never waits on the backend to know 911 is 911
-    showInCall(`Calling ${number}…`);
+    if (local.emergency) enterEmergency(local.test ? "test" : "emergency"); // at once: 911 is 911 without the backend
+    showInCall("call.calling", { number });
     answer = await client.beforeDial({ agentId: me?.agentId ?? null, number, countryCode: country,
                                        location: place?.location() ?? null, held });
     lastDial = { number, startedAt: started, answerMs: performance.now() - started, source: answer.source,
                  preDialed: !!held };
-    Object.assign(call, { answer, emergencyCallId: answer.emergencyCallId });
-    if (answer.emergency && !call.emergency) { call.emergency = true; call.test = answer.test; enterEmergency(answer.test); }
+    Object.assign(mine, { answer, emergencyCallId: answer.emergencyCallId, answered: true });
+    if (call !== mine) { // she hung up before the call was placed: none is placed, and the backend is told
+      if (mine.emergencyCallId) tellEnded(mine);
+      return;
+    }
+    if (answer.emergency && !mine.emergency) {
+      mine.emergency = true;
+      mine.test = answer.test;
+      enterEmergency(answer.test ? "test" : "emergency");
+    }
     showAnswer(answer);
     answer.late?.then((late) => { if (late && call?.emergencyCallId === late.emergencyCallId) showAnswer(late); });
   } catch (error) {
-    say(`The server could not be told about this call (${error?.message ?? error}); it is placed anyway.`, "error");
+    say(() => t("call.notTold", { reason: error?.message ?? String(error) }), "error");
   }
+  if (call !== mine) return;
   const placed = await calling.placeCall({ number, callerId: answer.callerId ?? null, countryCode: country,
-                                           emergency: call.emergency });
-  call.id = placed.id;
-  showInCall(call.emergency ? `On the line with ${call.test ? "the test number" : "emergency services"} (${number})`
-                            : `On a call with ${number}`);
-  if (call.emergencyCallId) {
+                                           emergency: mine.emergency });
+  mine.id = placed.id;
+  if (call !== mine) { calling.endCall(placed.id); return; } // she hung up while it was being placed
+  if (!mine.emergency) showInCall("call.onNormal", { number });
+  else showInCall(mine.test ? "call.onTest" : "call.onEmergency", { number });
+  if (mine.emergencyCallId) {
     const ids = await placed.ids;
-    client.callIds(call.emergencyCallId, { agentId: me?.agentId ?? null, ...ids });
+    client.callIds(mine.emergencyCallId, { agentId: me?.agentId ?? null, ...ids });
   }
 }
 
@@ -131,57 +178,57 @@ async function dial(number) {
 function showWhere(location) {
   const line = location?.readout;
   const unconfirmed = location?.source && location.source !== "confirmed";
-  $("tell-where").textContent = line
-    ? `Tell the operator: ${line}${unconfirmed ? " (not confirmed recently: make sure it is where you are)" : ""}`
-    : "No location is known for you: tell the operator your address, floor and room.";
+  if (!line) show($("tell-where"), "alert.noLocation");
+  else show($("tell-where"), unconfirmed ? "alert.tellWhereUnconfirmed" : "alert.tellWhere", { line });
 }
 
-const DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
-
-/** "+1 202 555 0104" -> "one, two zero two, five five five, zero one zero four": digits an operator can write. */
-function numberInWords(number) {
-  const digits = String(number ?? "").replace(/\D/g, "");
-  if (!digits) return "";
-  const national = digits.length === 11 && digits.startsWith("1") ? digits.slice(1) : digits;
-  const groups = national.length === 10 ? [national.slice(0, 3), national.slice(3, 6), national.slice(6)]
-    : national.match(/.{1,3}/g);
-  return groups.map((g) => [...g].map((d) => DIGIT_WORDS[Number(d)]).join(" ")).join(", ");
+/** The callback line of the alert, from the dial's answer or an emergency-state answer. */
+function showCallbackLine(answer) {
+  showWith($("callback-words"), () => digitsLine(answer.callbackNumber));
+  // On direct offer what the responder sees is the emergency service's temporary number, not one of ours: the
+  // path decides the words. With no answer from the server, nothing is known yet.
+  if (answer.source === "browser") show($("emergency-callback"), "alert.callbackUnknown");
+  else showWith($("emergency-callback"), () => responderWords(answer));
 }
 
 function showAnswer(answer) {
   if (!answer.emergency) return;
   showWhere(answer.location);
-  const readable = answer.callbackNumber ? numberInWords(answer.callbackNumber) : "";
-  $("callback-words").textContent = readable ? `Say it digit by digit: ${readable}.` : "";
-  // The server's phrase says what the responder sees on this call's path (on direct offer that is the emergency
-  // service's temporary number, not a number of ours), so it is the callback line itself.
-  $("emergency-callback").textContent = answer.responderCallback ?? answer.callbackNumber ?? (answer.source === "browser"
-    ? "not known yet (no answer from the server)" : "assigned by the emergency service");
-  if ((answer.warnings ?? []).some((w) => w.code === "not_recorded")) {
-    say("The server could not record this call: your contacts may not be told. Tell your supervisor.", "error");
-  }
+  showCallbackLine(answer);
+  if ((answer.warnings ?? []).some((w) => w.code === "not_recorded")) say(() => t("call.notRecorded"), "error");
 }
 
 async function endCall() {
   if (!call) return;
   const ending = call;
   call = null;
+  if (ending.emergencyCallId) ended.add(ending.emergencyCallId);
   if (ending.id) await calling.endCall(ending.id);
   showInCall(null);
-  if (!ending.emergencyCallId) { leaveEmergency(); loadHistory(); return; }
   leaveEmergency();
-  const r = await client.end(ending.emergencyCallId, { agentId: me?.agentId ?? null, dialedNumber: ending.number,
-                                                       countryCode: ending.country });
-  if (r?.ok && r.body?.callbackWindowEndsAt) showWindow(r.body.callbackWindowEndsAt);
+  // A dial whose answer has not come yet tells the backend itself, once it knows the call's id.
+  if (ending.answered && ending.emergencyCallId) await tellEnded(ending);
+  else if (ending.answered || ending.callback) loadHistory();
 }
 
-function enterEmergency(test) {
+/** The backend is told the emergency call ended; her window shows at once from its answer. */
+async function tellEnded(ending) {
+  ended.add(ending.emergencyCallId);
+  const r = await client.end(ending.emergencyCallId, { agentId: me?.agentId ?? null, dialedNumber: ending.number,
+                                                       countryCode: ending.country });
+  if (r?.ok && r.body?.callbackWindowEndsAt && !call?.emergency) {
+    showWindow({ ...(ending.answer ?? {}), ...(lastState?.emergencyCallId === ending.emergencyCallId ? lastState : {}),
+                 callbackWindowEndsAt: r.body.callbackWindowEndsAt });
+  }
+}
+
+/** Emergency mode: `kind` "emergency", "test" or "callback" (the alert's title). */
+function enterEmergency(kind) {
   if (call && !call.callback) showAcknowledged(null); // a new call: an earlier call's acknowledgements are not hers
   document.body.classList.add("emergency");
   $("emergency").hidden = false;
-  $("emergency").classList.toggle("test", !!test);
-  $("emergency-title").textContent = test ? "Test call (933) in progress" : "Emergency call in progress";
-  $("emergency-detail").textContent = "Stay on the line. Only device settings and End call are available.";
+  $("emergency").classList.toggle("test", kind === "test");
+  show($("emergency-title"), ALERT_TITLES[kind]);
   $("end-call").hidden = false;
   $("window").hidden = true;
   $("end-call").focus();
@@ -191,43 +238,47 @@ function leaveEmergency() {
   document.body.classList.remove("emergency");
   $("number").value = "";
   $("presence").removeAttribute("aria-invalid");
-  $("presence-error").textContent = "";
+  clear($("presence-error"));
   $("emergency").hidden = true;
   $("end-call").hidden = !call;
+  if (lastState?.callbackWindowOpen && lastState.callbackWindowEndsAt) showWindow(lastState);
+  $("number").focus();
   loadPresence();
 }
 
-function showInCall(text) {
-  $("in-call").hidden = !text;
-  $("call-status").textContent = text ?? "";
-  $("end-call").hidden = !text && !call;
-  $("call").disabled = !!text;
+function showInCall(key, params = {}) {
+  $("in-call").hidden = !key;
+  if (key) show($("call-status"), key, params); else clear($("call-status"));
+  $("end-call").hidden = !key && !call;
+  $("call").disabled = !!key;
 }
 
 let lastEmergency = null;
 let presenceReads = 0;
+// The calls she ended: a poll answered before the backend had the end still says they are in progress.
+const ended = new Set();
 
-function showState(state) {
+function showState(answer, serverNow) {
+  serverClock.sync(serverNow);
+  const state = answer.emergency && ended.has(answer.emergencyCallId) ? { ...answer, emergency: false } : answer;
+  lastState = state;
   // Presence follows the emergency call (DND, then restored by the backend): read it again when that flips,
   // and for a few seconds after, while the restore is on its way.
   if (state.emergency !== lastEmergency) { lastEmergency = state.emergency; presenceReads = 5; }
   if (presenceReads > 0) { presenceReads -= 1; loadPresence(); }
   if (state.emergency && !document.body.classList.contains("emergency")) {
-    enterEmergency(state.test); // e.g. the page was opened again during the call
-    $("emergency-callback").textContent = state.responderCallback ?? state.callbackNumber
-      ?? "assigned by the emergency service";
+    enterEmergency(state.test ? "test" : "emergency"); // e.g. the page was opened again during the call
     showWhere(state.location);
-    $("callback-words").textContent = state.callbackNumber
-      ? `Say it digit by digit: ${numberInWords(state.callbackNumber)}.` : "";
+    showCallbackLine(state);
   } else if (!state.emergency && !call?.emergency && document.body.classList.contains("emergency")) {
     leaveEmergency();
   }
-  if (!state.emergency && state.callbackWindowOpen && state.callbackWindowEndsAt) showWindow(state.callbackWindowEndsAt);
-  if (!state.callbackWindowOpen) { windowEndsAt = null; $("window").hidden = true; }
-  const status = state.callback?.status;
-  if (status === "ringing") showRinging(true, null);
-  else if (!ringing) showRinging(false);
-  if (state.emergency) $("presence-now").textContent = LABELS.DoNotDisturb;
+  if (!state.emergency && !call?.emergency && state.callbackWindowOpen && state.callbackWindowEndsAt) {
+    showWindow(state);
+  }
+  if (!state.callbackWindowOpen) { windowShown = null; $("window").hidden = true; }
+  banner.fromState(state.callback ?? null);
+  if (state.emergency) showPresence("DoNotDisturb");
   showAcknowledged(state);
 }
 
@@ -237,69 +288,66 @@ function showAcknowledged(state) {
   const own = call?.emergency && !call.callback;
   const current = own ? !!call.emergencyCallId && state?.emergencyCallId === call.emergencyCallId
     : !!(state?.emergency || state?.callbackWindowOpen);
-  const text = current ? acknowledgementText(state) : "";
-  // Written only when it changes: the state is polled every second, and a polite region reads each change.
-  if ($("acknowledged").textContent !== text) $("acknowledged").textContent = text;
+  if (current) showWith($("acknowledged"), () => acknowledgementText(state)); else clear($("acknowledged"));
   $("acknowledged").dataset.kind = current ? acknowledgementKind(state) : "";
 }
 
-function showWindow(endsAt) {
-  windowEndsAt = endsAt;
+// The callback window after the call: her callback number (in figures and in words), until when emergency services
+// may call back and the minutes left, on the server's clock. Shown from End call's answer at once, then from each
+// emergency-state answer while the window is open.
+let windowShown = null; // { endsAt }
+
+function showWindow(state) {
+  const endsAt = state.callbackWindowEndsAt;
+  windowShown = { endsAt };
   $("window").hidden = false;
-  $("window-text").textContent = `Emergency services may call you back until ${clock(endsAt)}; `
-    + "the call will ring through whatever your status.";
+  showWith($("window-number"), () => state.callbackNumber ?? responderWords(state));
+  showWith($("window-words"), () => digitsLine(state.callbackNumber));
   tickWindow();
 }
 
 function tickWindow() {
-  if (!windowEndsAt) return;
-  const minutes = Math.max(0, Math.ceil((new Date(windowEndsAt) - Date.now()) / 60_000));
-  $("window-left").textContent = `${minutes} minute${minutes === 1 ? "" : "s"} left.`;
+  if (!windowShown || $("window").hidden) return;
+  const { endsAt } = windowShown;
+  showWith($("window-text"), () => windowWords(endsAt, serverClock.now()).until);
+  showWith($("window-left"), () => windowWords(endsAt, serverClock.now()).left);
 }
-setInterval(tickWindow, 15_000);
+setInterval(tickWindow, 5000);
 
-function showRinging(on, from) {
-  const wasHidden = $("ringing").hidden;
-  $("ringing").hidden = !on;
-  if (on && from) $("ringing-detail").textContent = `From ${from}. The call rings through whatever your status.`;
-  if (on && wasHidden) $("answer-callback").focus();
+function tookCallback({ id, from }) {
+  call = { id, number: from, emergency: true, test: false, callback: true };
+  enterEmergency("callback");
+  showInCall("call.onCallback");
 }
 
-async function answerCallback() {
-  if (ringing) {
-    const answered = await ringing.accept();
-    call = { id: answered.id, number: ringing.from, emergency: true, test: false, callback: true };
-    ringing = null;
-    enterEmergency(false);
-    $("emergency-title").textContent = "Emergency callback in progress";
-    showInCall(`On the line with emergency services (callback)`);
-  }
-  showRinging(false);
+function showPresence(status) {
+  showWith($("presence-now"), () => (PRESENCE[status] ? t(PRESENCE[status]) : status));
 }
 
 async function loadPresence() {
   if (!me) return;
   const r = await client.request("GET", `${client.apiPath}/agents/${encodeURIComponent(me.agentId)}/presence`);
   if (!r.ok) return;
-  $("presence-now").textContent = LABELS[r.body.status] ?? r.body.status;
+  showPresence(r.body.status);
   $("presence").value = r.body.status;
 }
 
 async function setPresence(event) {
   event.preventDefault();
   const status = $("presence").value;
-  if (!me) { $("presence-error").textContent = "Not changed: the panel does not know who you are yet."; return; }
+  if (!me) { show($("presence-error"), "presence.notKnown"); return; }
   const r = await client.request("PUT", `${client.apiPath}/agents/${encodeURIComponent(me.agentId)}/presence`, { status });
   if (r.ok) {
     $("presence").removeAttribute("aria-invalid");
-    $("presence-error").textContent = "";
-    $("presence-now").textContent = LABELS[r.body.status] ?? r.body.status;
-    say(`Presence set to ${LABELS[status] ?? status}.`);
+    clear($("presence-error"));
+    showPresence(r.body.status);
+    say(() => t("presence.changed", { status: t(PRESENCE[status] ?? "presence.unknown") }));
     return;
   }
-  const reason = r.body?.error ?? (r.status ? `refused (${r.status})` : "no connection to the server");
+  const reason = r.body?.error
+    ?? (r.status ? t("presence.refused", { status: r.status }) : t("presence.noConnection"));
   $("presence").setAttribute("aria-invalid", "true");
-  $("presence-error").textContent = `Not changed: ${reason}`;
+  show($("presence-error"), "presence.notChanged", { reason });
   loadPresence();
 }
 
@@ -307,8 +355,13 @@ async function loadHistory() {
   if (!me) return;
   const r = await client.request("GET", `${client.apiPath}/agents/${encodeURIComponent(me.agentId)}/call-history`);
   if (!r.ok) return;
-  const rows = r.body.calls.map((c) => h("tr", {}, h("td", {}, c.at ? new Date(c.at).toLocaleString() : ""),
-    h("td", {}, c.number ?? "unknown"), h("td", {}, c.direction ?? "")));
+  const rows = r.body.calls.map((c) => {
+    const cells = [h("td"), h("td"), h("td")];
+    showWith(cells[0], () => (c.at ? dateTime(c.at) : ""));
+    if (c.number) cells[1].textContent = c.number; else show(cells[1], "history.unknownNumber");
+    if (DIRECTIONS[c.direction]) show(cells[2], DIRECTIONS[c.direction]); else cells[2].textContent = c.direction ?? "";
+    return h("tr", {}, ...cells);
+  });
   $("history").replaceChildren(...rows);
   $("history-empty").hidden = rows.length > 0;
 }

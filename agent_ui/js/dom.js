@@ -1,4 +1,6 @@
 // Small DOM helpers: text only (never innerHTML), so what the server sends can never become markup.
+import { showWith } from "./text.js";
+
 export const $ = (id) => document.getElementById(id);
 
 export function h(tag, attrs = {}, ...children) {
@@ -12,10 +14,13 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-export function say(text, kind = "ok") {
+/** A passing message: `words()` answers its text (again when the catalogue changes while it shows). */
+export function say(words, kind = "ok") {
   const region = $("messages");
-  region.replaceChildren(h("p", { class: `message message-${kind}` }, text));
-  setTimeout(() => { if (region.textContent === text) region.replaceChildren(); }, 8000);
+  const message = h("p", { class: `message message-${kind}` });
+  showWith(message, words);
+  region.replaceChildren(message);
+  setTimeout(() => { if (message.isConnected) region.replaceChildren(); }, 8000);
 }
 
 /** Show the server's validation message beside its field (and clear the others of `form`). */
@@ -28,8 +33,4 @@ export function fieldError(form, field, message) {
   $(`${input.id}-error`).textContent = message;
   input.focus();
   return true;
-}
-
-export function clock(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }

@@ -3,11 +3,13 @@
 // it was, how fast the dial was answered and whether the panel showed the test mode, holds the line a few seconds
 // (so presence shows Do Not Disturb), hangs up, and shows the report step by step as the backend judges it.
 import { $, h, say } from "./dom.js";
+import { clear, date, number, plural, show, showWith, t } from "./text.js";
 
 const HOLD_MS = 4000; // on the line long enough for Do Not Disturb to be seen
 const POLL_MS = 1000;
 const GIVE_UP_MS = 20 * 60_000; // the backend completes every report within 15 minutes of the dial
-const WORD = { pass: "Pass", fail: "Fail", pending: "Waiting" };
+const WORD = { pass: "drill.pass", fail: "drill.fail", pending: "drill.pending" };
+const RESULT = { running: "drill.running", passed: "drill.passed" };
 
 export function createDrill({ client, agentId, dial, endCall, current, lastDial }) {
   const base = `${client.apiPath}/agents/${encodeURIComponent(agentId)}/drills`;
@@ -18,26 +20,27 @@ export function createDrill({ client, agentId, dial, endCall, current, lastDial 
   async function loadDue() {
     const r = await client.request("GET", base);
     if (!r.ok) return;
-    const due = r.body.due ?? [];
-    $("drill-due").textContent = due.length
-      ? `Your administrator asks you to run a drill by ${due[0].ends}${due[0].note ? ` (${due[0].note})` : ""}.` : "";
+    const [due] = r.body.due ?? [];
+    if (!due) clear($("drill-due"));
+    else if (due.note) showWith($("drill-due"), () => t("drill.dueNote", { when: date(due.ends), note: due.note }));
+    else showWith($("drill-due"), () => t("drill.due", { when: date(due.ends) }));
     const last = (r.body.drills ?? []).find((d) => d.status !== "running");
-    if (last && !running) show(last);
+    if (last && !running) showDrill(last);
   }
 
   async function run() {
     if (running) return;
-    if (current()) { $("drill-status").textContent = "End your call first: a drill places a call of its own."; return; }
+    if (current()) { show($("drill-status"), "drill.endCallFirst"); return; }
     const r = await client.request("POST", base, {});
     if (!r.ok) {
-      $("drill-status").textContent = `The drill was not started: ${r.body?.error ?? "no answer from the server"}.`;
+      show($("drill-status"), "drill.notStarted", { reason: r.body?.error ?? t("drill.noAnswer") });
       $("drill-start").focus();
       return;
     }
     running = true;
     $("drill-start").disabled = true;
     const drill = r.body;
-    $("drill-status").textContent = "Drill started: calling 933, the test number.";
+    show($("drill-status"), "drill.started");
     $("number").value = drill.dialNumber ?? "933";
     try {
       await dial($("number").value);
@@ -61,9 +64,10 @@ export function createDrill({ client, agentId, dial, endCall, current, lastDial 
     while (Date.now() < until) {
       const r = await client.request("GET", `${base}/${encodeURIComponent(drillId)}`);
       if (r.ok) {
-        show(r.body);
+        showDrill(r.body);
         if (toEnd && r.body.status !== "running") {
-          say(`Drill ${r.body.status}.`, r.body.status === "passed" ? "ok" : "error");
+          say(() => t(r.body.status === "passed" ? "drill.sayPassed" : "drill.sayFailed"),
+              r.body.status === "passed" ? "ok" : "error");
           return;
         }
       }
@@ -71,12 +75,22 @@ export function createDrill({ client, agentId, dial, endCall, current, lastDial 
     }
   }
 
-  function show(drill) {
-    const result = { running: "Drill running: waiting for the remaining steps.", passed: "Drill passed: every step "
-      + "worked.", failed: `Drill failed: ${drill.failed.length} step(s) did not work.` }[drill.status];
-    if ($("drill-result").textContent !== result) $("drill-result").textContent = result;
-    $("drill-steps").replaceChildren(...drill.steps.map((s) => h("li", { class: s.status },
-      h("strong", {}, `${WORD[s.status] ?? s.status}: `),
-      `${s.title}${s.ms != null ? ` (${(s.ms / 1000).toFixed(1)} s after the dial)` : ""}: ${s.reason}`)));
+  // The steps' titles and reasons are the backend's words.
+  function showDrill(drill) {
+    const failed = drill.failed?.length ?? 0;
+    if (drill.status === "failed") showWith($("drill-result"), () => plural("drill.failed", failed));
+    else if (RESULT[drill.status]) show($("drill-result"), RESULT[drill.status]);
+    else clear($("drill-result"));
+    $("drill-steps").replaceChildren(...drill.steps.map((s) => {
+      const word = h("strong");
+      const rest = h("span");
+      showWith(word, () => t("drill.stepWord", { word: WORD[s.status] ? t(WORD[s.status]) : s.status }));
+      showWith(rest, () => (s.ms != null
+        ? t("drill.stepTimed", { title: s.title, seconds: number(s.ms / 1000, { minimumFractionDigits: 1,
+                                                                                 maximumFractionDigits: 1 }),
+                                 reason: s.reason })
+        : t("drill.step", { title: s.title, reason: s.reason })));
+      return h("li", { class: s.status }, word, rest);
+    }));
   }
 }

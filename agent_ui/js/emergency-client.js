@@ -43,7 +43,9 @@ export function createEmergencyClient(options = {}) {
       let data = null;
       try { data = await response.json(); } catch { data = null; }
       onConnection(true);
-      return { ok: response.ok, status: response.status, body: data };
+      // The server's now (RFC 3339), where the answer says it: what a countdown runs on, not the screen's clock.
+      const serverNow = response.headers?.get?.("X-Server-Now") ?? null;
+      return { ok: response.ok, status: response.status, body: data, serverNow };
     } catch (error) {
       onConnection(false);
       return { ok: false, status: 0, body: null, error: error?.name === "AbortError" ? "timeout" : "network" };
@@ -114,14 +116,17 @@ export function createEmergencyClient(options = {}) {
     return result;
   }
 
-  /** Poll the panel state every `intervalMs`; onState(state) on each answer. Returns stop(). */
+  /**
+   * Poll the panel state every `intervalMs`; onState(state, serverNow) on each answer (`serverNow`: the answer's
+   * X-Server-Now, or null). Returns stop().
+   */
   function watchPanel(agentId, onState, { intervalMs = 1000 } = {}) {
     let stopped = false;
     let timer = null;
     const tick = async () => {
       const r = await request("GET", `${apiPath}/agents/${encodeURIComponent(agentId)}/emergency-state`);
       if (stopped) return;
-      if (r.ok && r.body) onState(r.body);
+      if (r.ok && r.body) onState(r.body, r.serverNow);
       timer = setTimeout(tick, intervalMs);
     };
     tick();

@@ -1,6 +1,7 @@
 // What the location card says, in words (pure: no DOM, no clock of its own): the street line of a site, a place
 // inside it, and how old her confirmation is. A confirmation older than CONFIRMED_FOR_MS counts as unconfirmed
 // on a call (the backend's dispatchable.CONFIRMED_FOR), so the card says so in the same terms.
+import { plural, t } from "./text.js";
 
 export const CONFIRMED_FOR_MS = 12 * 3600_000;
 
@@ -20,16 +21,19 @@ export function streetLine(address) {
 
 /** A place inside a site, as the picker shows it: "Floor 3, room 301", "Floor 3, North wing". */
 export function placeLabel(place) {
-  const parts = [place?.floor && `Floor ${place.floor}`, place?.wing && `${place.wing} wing`,
-                 place?.room && `room ${place.room}`].filter(Boolean);
-  const text = parts.join(", ");
+  const parts = [place?.floor && t("place.floor", { floor: place.floor }),
+                 place?.wing && t("place.wing", { wing: place.wing }),
+                 place?.room && t("place.room", { room: place.room })].filter(Boolean);
+  const text = parts.join(t("place.separator"));
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** What a place puts in the Room field: the location API has floor and room only, so a wing goes with the room. */
 export function placeRoom(place) {
-  if (place?.wing && place?.room) return `${place.wing} wing, room ${place.room}`;
-  if (place?.wing) return `${place.wing} wing`;
+  if (place?.wing && place?.room) {
+    return [t("place.wing", { wing: place.wing }), t("place.room", { room: place.room })].join(t("place.separator"));
+  }
+  if (place?.wing) return t("place.wing", { wing: place.wing });
   return place?.room ?? "";
 }
 
@@ -39,12 +43,12 @@ export function placeRoom(place) {
  */
 export function confirmationAge(reportedAt, now) {
   const at = reportedAt ? Date.parse(reportedAt) : NaN;
-  if (Number.isNaN(at)) return "never confirmed";
+  if (Number.isNaN(at)) return t("age.never");
   const age = Math.max(0, now - at); // a clock a little ahead of the server's is not "in the future"
-  if (age >= CONFIRMED_FOR_MS) return "not confirmed in the last 12 hours";
-  if (age < 60_000) return "confirmed just now";
-  if (age < 3600_000) return `confirmed ${Math.floor(age / 60_000)} min ago`;
-  return `confirmed ${Math.floor(age / 3600_000)} h ago`;
+  if (age >= CONFIRMED_FOR_MS) return t("age.stale");
+  if (age < 60_000) return t("age.justNow");
+  if (age < 3600_000) return plural("age.minutes", Math.floor(age / 60_000));
+  return plural("age.hours", Math.floor(age / 3600_000));
 }
 
 /** True when the confirmation counts on a call (12 hours at most). */
@@ -56,6 +60,6 @@ export function isFresh(reportedAt, now) {
 /** Her confirmed place in a few words: "1 Example Plaza, floor 3, room 301". */
 export function placeWords(location) {
   if (!location) return "";
-  return [location.address, location.floor && `floor ${location.floor}`, location.room && `room ${location.room}`]
-    .filter(Boolean).join(", ");
+  return [location.address, location.floor && t("place.floorLower", { floor: location.floor }),
+          location.room && t("place.room", { room: location.room })].filter(Boolean).join(t("place.separator"));
 }

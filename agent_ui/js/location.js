@@ -2,18 +2,20 @@
 // the dispatchable location the agent confirms, kept on her profile. When the network she connects from is one of
 // the contact center's sites, she confirms that site with her floor and room in one action; otherwise (home, an
 // unknown network, the suggestion failing) she types her street address. Nothing here is awaited by a dial.
-import { $, clock, fieldError, h } from "./dom.js";
+import { $, fieldError, h } from "./dom.js";
 import { SUPPORTED_COUNTRIES } from "./emergency-numbers.js";
 import { confirmationAge, isFresh, placeWords, streetLine } from "./location-words.js";
 import { showSiteSuggestion } from "./site-suggestion.js";
+import { clear, clockTime, dateTime, number, region, sameDay, show, showWith, t } from "./text.js";
 
 // Rough boxes, enough to propose a country from coordinates without sending them anywhere; she confirms it.
 const BOXES = [["PR", 17.8, 18.6, -67.4, -65.2], ["DK", 54.5, 57.8, 8.0, 15.3], ["GB", 49.8, 60.9, -8.7, 1.8],
                ["AU", -44, -10, 112, 154], ["CA", 49.0, 83.2, -141, -52.6], ["US", 18.9, 71.4, -179.2, -66.9]];
-const FIELDS = [["address", "Street address", 200], ["floor", "Floor", 32], ["room", "Room", 32],
-                ["city", "City", 100], ["state", "State or province", 64], ["postalCode", "Postal code", 16]];
-const NOT_A_SITE = "Your network is not one of the contact center's sites: enter where you are.";
-const NOT_CHECKED = "Your network could not be checked just now: enter where you are.";
+const FIELDS = [["address", "location.address", 200], ["floor", "location.floor", 32], ["room", "location.room", 32],
+                ["city", "location.city", 100], ["state", "location.state", 64],
+                ["postalCode", "location.postalCode", 16]];
+const NOT_A_SITE = "location.notASite";
+const NOT_CHECKED = "location.notChecked";
 
 export function countryAt(latitude, longitude) {
   const box = BOXES.find(([, s, n, w, e]) => latitude >= s && latitude <= n && longitude >= w && longitude <= e);
@@ -46,20 +48,19 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
 
   function showAge() {
     const at = current?.reportedAt;
-    const age = confirmationAge(at, now());
     const fresh = isFresh(at, now());
-    const line = !at ? `Your location was ${age}: confirm where you are.`
-      : fresh ? `Your location was ${age} (${when(at)}): ${placeWords(current)}.`
-        : `Your location was ${age} (last ${when(at)}): confirm where you are.`;
-    $("location-age").textContent = line;
+    const where = current;
+    showWith($("location-age"), () => {
+      const age = confirmationAge(at, now());
+      if (!at) return t("location.ageNone", { age });
+      if (fresh) return t("location.ageFresh", { age, when: when(at), place: placeWords(where) });
+      return t("location.ageStale", { age, when: when(at) });
+    });
     $("location-age").classList.toggle("stale", !fresh);
   }
 
   function when(iso) {
-    const at = new Date(iso);
-    const today = at.toDateString() === new Date(now()).toDateString();
-    return today ? `at ${clock(iso)}`
-      : `on ${at.toLocaleDateString([], { day: "numeric", month: "long" })} at ${clock(iso)}`;
+    return sameDay(iso, new Date(now())) ? clockTime(iso) : dateTime(iso);
   }
 
   async function suggest() {
@@ -80,7 +81,7 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
     const nearby = r.ok && r.body?.source === "geolocation" ? r.body.nearby : null;
     if (!nearby?.site || !$("site-suggestion").hidden) return; // nothing near, or a suggestion came meanwhile
     siteCountry = nearby.site.address?.country ?? null;
-    showSite(nearby.site, r.body.lastConfirmed ?? null, `Your browser places you ${nearby.distanceMeters} m from `);
+    showSite(nearby.site, r.body.lastConfirmed ?? null, number(nearby.distanceMeters));
   }
 
   function offer(r) {
@@ -96,14 +97,14 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
     else showManual(r.ok ? NOT_A_SITE : NOT_CHECKED);
   }
 
-  function showSite(site, last, lead) {
+  function showSite(site, last, distance = null) {
     const box = $("site-suggestion");
     showSiteSuggestion(box, {
-      site, last, lead,
+      site, last, distance,
       onConfirm: (place, siteForm) => confirmSite(site, place, siteForm),
       onElsewhere: (open) => {
         $("manual-location").hidden = !open;
-        $("manual-note").textContent = open ? `Not at ${site.name}? Enter where you are.` : "";
+        if (open) show($("manual-note"), "location.notAt", { site: site.name }); else clear($("manual-note"));
         if (open) $("loc-address").focus();
       },
     });
@@ -111,9 +112,9 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
     $("manual-location").hidden = true;
   }
 
-  function showManual(note) {
+  function showManual(note, params = {}) {
     $("site-suggestion").hidden = true;
-    $("manual-note").textContent = note;
+    show($("manual-note"), note, params);
     $("manual-location").hidden = false;
   }
 
@@ -122,11 +123,12 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
     const body = { siteId: site.siteId, countryCode: a.country, address: streetLine(a), city: a.A3, postalCode: a.PC,
                    floor, room };
     for (const [k, v] of Object.entries(body)) if (v === undefined || v === null || v === "") delete body[k];
-    const where = [site.name, floor && `floor ${floor}`, room && `room ${room}`].filter(Boolean).join(", ");
+    const where = [site.name, floor && t("place.floorLower", { floor }), room && t("place.room", { room })]
+      .filter(Boolean).join(t("place.separator"));
     const { location, field } = await save(body, siteForm);
     if (location) confirmed(location, where);
     if (field === "siteId") {
-      showManual(`${site.name} is no longer one of the contact center's sites: enter where you are.`);
+      showManual("location.siteGone", { site: site.name });
     }
   }
 
@@ -141,17 +143,18 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
   async function save(body, target) {
     if (saving) return {};
     saving = true;
-    status("Saving your location…");
+    status("location.saving");
     const r = await client.request("PUT", `${path}/location`, body);
     saving = false;
     if (r.ok) return { location: r.body.location };
     if (r.status === 400 && r.body?.field && fieldError(target, r.body.field, r.body.error)) {
-      status("Location not saved: check the field marked.", "error");
+      status("location.notSavedField", {}, "error");
     } else if (r.status === 400 && r.body?.field) {
-      status(`Location not saved: ${r.body.field} ${r.body.error}`, "error");
+      status("location.notSavedBecause", { reason: `${r.body.field} ${r.body.error}` }, "error");
+    } else if (r.status) {
+      status("location.notSavedBecause", { reason: r.body?.error ?? r.status }, "error");
     } else {
-      status(r.status ? `Location not saved: ${r.body?.error ?? r.status}` : "Location not saved: no connection.",
-             "error");
+      status("location.notSavedOffline", {}, "error");
     }
     return { field: r.body?.field ?? null };
   }
@@ -161,7 +164,7 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
     fill(current);
     fieldError(form, null, "");
     showAge();
-    status(`Location confirmed at ${clock(location.reportedAt ?? new Date(now()).toISOString())}: ${where}.`);
+    status("location.confirmed", { time: clockTime(location.reportedAt ?? new Date(now()).toISOString()), where });
     $("location-status").focus(); // she hears it, and Tab goes on from the card
   }
 
@@ -169,42 +172,43 @@ export function createLocation({ client, agentId, initial, geolocation = globalT
            location: () => current };
 }
 
-function status(text, kind = "ok") {
-  $("location-status").textContent = text;
+function status(key, params = {}, kind = "ok") {
+  show($("location-status"), key, params);
   $("location-status").classList.toggle("error", kind === "error");
 }
 
 function buildManualForm() {
   const form = $("location-form");
+  const labelled = (tag, attrs, key) => { const el = h(tag, attrs); show(el, key); return el; };
+  const country = (code) => { const el = h("option", { value: code }); showWith(el, () => region(code)); return el; };
   form.replaceChildren(
-    h("label", { for: "loc-countryCode" }, "Country"),
+    labelled("label", { for: "loc-countryCode" }, "location.country"),
     h("select", { id: "loc-countryCode", name: "countryCode", "aria-describedby": "loc-countryCode-error" },
-      h("option", { value: "" }, "Choose…"), ...SUPPORTED_COUNTRIES.map((c) => h("option", { value: c }, c))),
+      labelled("option", { value: "" }, "location.choose"), ...SUPPORTED_COUNTRIES.map(country)),
     h("p", { id: "loc-countryCode-error", class: "field-error", "aria-live": "polite" }),
-    ...FIELDS.flatMap(([name, label, max]) => [
-      h("label", { for: `loc-${name}` }, label),
+    ...FIELDS.flatMap(([name, key, max]) => [
+      labelled("label", { for: `loc-${name}` }, key),
       h("input", { id: `loc-${name}`, name, maxlength: String(max + 20), "aria-describedby": `loc-${name}-error`,
                    autocomplete: "off" }),
       h("p", { id: `loc-${name}-error`, class: "field-error", "aria-live": "polite" })]),
-    h("button", { type: "submit", id: "location-save", class: "big" }, "Confirm location"));
+    labelled("button", { type: "submit", id: "location-save", class: "big" }, "location.confirm"));
   return form;
 }
 
 function wireGeolocation(form, geolocation, found) {
+  const said = (key, params) => show($("locate-status"), key, params);
   $("locate").addEventListener("click", () => {
-    if (!geolocation) { $("locate-status").textContent = "This browser cannot share a location."; return; }
-    $("locate-status").textContent = "Asking the browser for your location…";
+    if (!geolocation) { said("location.cannotShare"); return; }
+    said("location.asking");
     geolocation.getCurrentPosition((position) => {
       const { latitude, longitude, accuracy } = position.coords;
       found({ latitude, longitude, accuracyMeters: Math.round(accuracy ?? 0) });
       const country = countryAt(latitude, longitude);
       if (country) form.elements.countryCode.value = country;
-      $("locate-status").textContent = country ? `Location found in ${country}. Confirm your address below.`
-        : "Location found, outside the countries where emergency calls are supported. Choose the country.";
+      if (country) said("location.foundIn", { country: region(country) }); else said("location.foundElsewhere");
       form.elements.address.focus();
     }, (error) => {
-      $("locate-status").textContent = error.code === 1
-        ? "Location permission was refused. Type your country and address below." : "No location: type it below.";
+      said(error.code === 1 ? "location.refused" : "location.none");
     }, { enableHighAccuracy: false, timeout: 10_000, maximumAge: 300_000 });
   });
 }

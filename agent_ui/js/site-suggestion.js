@@ -2,39 +2,46 @@
 // places and free Floor and Room fields, and one button to confirm. What is saved is decided in location.js.
 import { fieldError, h } from "./dom.js";
 import { placeLabel, placeRoom } from "./location-words.js";
+import { show, showWith, t } from "./text.js";
 
 const OTHER = "other";
 
 /**
  * Fill `container` with the suggestion of `site` (the suggestion's `network.site`). `last`: her last confirmation
  * (pre-fills floor and room when it was at this site). `onConfirm({floor, room}, form)` saves; `onElsewhere()`
- * opens the manual form. `lead`: the words before the site's name (where the suggestion comes from). Answers the
- * site form.
+ * opens the manual form. `distance`: meters from the browser's position when that is where the suggestion comes
+ * from (else the network). Answers the site form.
  */
-export function showSiteSuggestion(container, { site, last, onConfirm, onElsewhere, lead = "You seem to be at " }) {
+export function showSiteSuggestion(container, { site, last, onConfirm, onElsewhere, distance = null }) {
   const places = site.places ?? [];
-  const field = (name, label) => [
-    h("label", { for: `site-${name}` }, label),
+  const labelled = (tag, attrs, key, params) => { const el = h(tag, attrs); show(el, key, params); return el; };
+  const field = (name, key) => [
+    labelled("label", { for: `site-${name}` }, key),
     h("input", { id: `site-${name}`, name, maxlength: "52", autocomplete: "off",
                  "aria-describedby": `site-${name}-error` }),
     h("p", { id: `site-${name}-error`, class: "field-error", "aria-live": "polite" })];
   const picker = places.length === 0 ? [] : [
-    h("label", { for: "site-place" }, "Place"),
+    labelled("label", { for: "site-place" }, "site.place"),
     h("select", { id: "site-place", name: "place", "aria-describedby": "site-place-error" },
-      h("option", { value: "" }, "Choose…"),
-      ...places.map((p, i) => h("option", { value: String(i) }, placeLabel(p))),
-      h("option", { value: OTHER }, "Elsewhere in the building: type floor and room")),
+      labelled("option", { value: "" }, "site.choose"),
+      ...places.map((p, i) => {
+        const option = h("option", { value: String(i) });
+        showWith(option, () => placeLabel(p));
+        return option;
+      }),
+      labelled("option", { value: OTHER }, "site.elsewhereInBuilding")),
     h("p", { id: "site-place-error", class: "field-error", "aria-live": "polite" })];
   const form = h("form", { id: "site-form", novalidate: true },
-    h("fieldset", {}, h("legend", {}, `Where are you in ${site.name}?`), ...picker, ...field("floor", "Floor"),
-      ...field("room", "Room")),
-    h("button", { type: "submit", id: "site-confirm", class: "big primary" }, "Confirm: I am here"));
-  const elsewhere = h("button", { type: "button", id: "site-elsewhere", "aria-expanded": "false",
-                                  "aria-controls": "manual-location" }, `I am not at ${site.name}`);
-  container.replaceChildren(
-    h("p", { id: "site-text", class: "site-text" }, lead, h("strong", {}, site.name),
-      `: ${site.readout}`),
-    form, elsewhere);
+    h("fieldset", {}, labelled("legend", {}, "site.where", { site: site.name }), ...picker,
+      ...field("floor", "site.floor"), ...field("room", "site.room")),
+    labelled("button", { type: "submit", id: "site-confirm", class: "big primary" }, "site.confirm"));
+  const elsewhere = labelled("button", { type: "button", id: "site-elsewhere", "aria-expanded": "false",
+                                         "aria-controls": "manual-location" }, "site.notHere", { site: site.name });
+  const text = distance === null
+    ? labelled("p", { id: "site-text", class: "site-text" }, "site.seemAt", { site: site.name, address: site.readout })
+    : labelled("p", { id: "site-text", class: "site-text" }, "site.browserNear",
+               { site: site.name, address: site.readout, meters: distance });
+  container.replaceChildren(text, form, elsewhere);
 
   const { floor, room, place } = form.elements;
   const matching = () => places.findIndex((p) => (p.floor ?? "") === floor.value.trim()
@@ -68,7 +75,7 @@ export function showSiteSuggestion(container, { site, last, onConfirm, onElsewhe
     event.preventDefault();
     const chosen = { floor: floor.value.trim(), room: room.value.trim() };
     if (places.length > 0 && !chosen.floor && !chosen.room) {
-      fieldError(form, "place", `Choose where you are in ${site.name}, or type your floor and room.`);
+      fieldError(form, "place", t("site.choosePlace", { site: site.name }));
       return;
     }
     fieldError(form, null, "");

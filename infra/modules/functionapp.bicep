@@ -288,7 +288,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 // webhook (system key), and the acknowledgement links of the emergency notifications (/api/ack/{token}: the
 // recipient may be a guard without an account; the unguessable token is the capability), and Call Automation's
 // callbacks (/api/voice/events/{token}/{attempt}: ACS signs in nowhere; each request's JWT is checked by the app against ACS's
-// published keys). Everything else, the admin
+// published keys), and the API description (/api/openapi.json: no secret in it). Everything else, the admin
 // page and /api/manage/* among them, requires sign-in.
 // Keep this list in step with the FUNCTION-level routes and the capability routes in functions/ (tests/infra checks).
 var anonymousPaths = [
@@ -297,6 +297,7 @@ var anonymousPaths = [
   '/api/agents/*'
   '/api/ack/*'
   '/api/voice/events/*'
+  '/api/openapi.json'
   '/runtime/webhooks/EventGrid'
 ]
 

@@ -1,6 +1,7 @@
 """Escalation voice calls through Call Automation's real SDK client (issue 20): dial a recipient from the app's caller
 id, read the alert with text-to-speech, collect one DTMF key, say goodbye, hang up. Text-to-speech needs an Azure AI
-services resource connected to ACS (ACS_COGNITIVE_SERVICES_ENDPOINT); the events come back to the callback URL."""
+services resource connected to ACS (ACS_COGNITIVE_SERVICES_ENDPOINT); the events come back to the callback URL. Each
+text is read by the neural voice of its locale (locales.VOICES: fr-CA-SylvieNeural, da-DK-ChristelNeural, …)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from azure.communication.callautomation import (
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
 from shared.adapters.acs_calls import call_automation_client
+from shared.domain.locales import VOICES
 from shared.ports import SendError
 
 TRANSIENT = frozenset({408, 429, 500, 502, 503, 504})
@@ -57,23 +59,26 @@ class AcsVoiceCaller:
             raise
         return str(props.call_connection_state or "").lower() not in ("disconnected", "disconnecting")
 
-    def ask(self, connection_id: str, to: str, text: str, context: str) -> None:
+    def ask(self, connection_id: str, to: str, text: str, context: str, locale: str | None = None) -> None:
         with _errors("ask for a key"):
             self._client.get_call_connection(connection_id).start_recognizing_media(
-                RecognizeInputType.DTMF, PhoneNumberIdentifier(to), play_prompt=self._speech(text),
+                RecognizeInputType.DTMF, PhoneNumberIdentifier(to), play_prompt=self._speech(text, locale),
                 initial_silence_timeout=SILENCE_SECONDS, dtmf_max_tones_to_collect=1, interrupt_prompt=True,
                 operation_context=context)
 
-    def say(self, connection_id: str, text: str, context: str) -> None:
+    def say(self, connection_id: str, text: str, context: str, locale: str | None = None) -> None:
         with _errors("play the message"):
-            self._client.get_call_connection(connection_id).play_media(self._speech(text),
+            self._client.get_call_connection(connection_id).play_media(self._speech(text, locale),
                                                                        operation_context=context)
 
     def hang_up(self, connection_id: str) -> None:
         with _errors("hang up"):
             self._client.get_call_connection(connection_id).hang_up(is_for_everyone=True)
 
-    def _speech(self, text: str) -> TextSource:
+    def _speech(self, text: str, locale: str | None) -> TextSource:
+        """The text in its locale's voice (the configured voice without a locale)."""
+        if locale in VOICES:
+            return TextSource(text=text, source_locale=locale, voice_name=VOICES[locale])
         return TextSource(text=text, voice_name=self._voice)
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from shared.domain.locales import DEFAULT_LOCALE, known_locale
 from shared.domain.template import (
     NotificationContext,
     NotificationTemplate,
@@ -139,14 +140,15 @@ class RenderPool:
         for _ in range(size):
             self._idle.put(None)  # started on first use
 
-    def preview(self, t: NotificationTemplate) -> RenderedNotification:
-        """Validate `t` against every validation context and render the sample; TemplateError names the problem."""
+    def preview(self, t: NotificationTemplate, locale: str = DEFAULT_LOCALE) -> RenderedNotification:
+        """Validate `t` against every validation context in every locale and render the sample in `locale`;
+        TemplateError names the problem."""
         at: list[Any] = ["text", "sample data"]
 
         def step(where: list[Any]) -> None:
             at[:] = where
         try:
-            result = self._ask({"op": "preview", "template": _parts(t)}, step)
+            result = self._ask({"op": "preview", "template": _parts(t), "locale": locale}, step)
         except RenderFailed as exc:
             if not exc.over_limit:
                 raise
@@ -155,10 +157,11 @@ class RenderPool:
             raise TemplateError(tuple(TemplateIssue(f, line, msg) for f, line, msg in result["issues"]))
         return _notification(result["rendered"])
 
-    def render(self, t: NotificationTemplate, context: NotificationContext) -> RenderedNotification:
-        """Render `t` for one call; RenderFailed says why it could not be used."""
-        result = self._ask({"op": "render", "template": _parts(t), "values": context.as_placeholders(),
-                            "is_test": context.is_test}, lambda _: None)
+    def render(self, t: NotificationTemplate, context: NotificationContext,
+               locale: str = DEFAULT_LOCALE) -> RenderedNotification:
+        """Render `t` for one call in `locale`; RenderFailed says why it could not be used."""
+        result = self._ask({"op": "render", "template": _parts(t), "values": context.as_placeholders(locale),
+                            "is_test": context.is_test, "locale": locale}, lambda _: None)
         if "failed" in result:
             raise RenderFailed(result["failed"])
         return _notification(result["rendered"])
@@ -231,4 +234,5 @@ def _parts(t: NotificationTemplate) -> dict[str, str]:
 
 
 def _notification(r: dict[str, Any]) -> RenderedNotification:
-    return RenderedNotification(subject=r["subject"], html=r["html"], text=r["text"], is_test=bool(r["is_test"]))
+    return RenderedNotification(subject=r["subject"], html=r["html"], text=r["text"], is_test=bool(r["is_test"]),
+                                locale=known_locale(r.get("locale")) or DEFAULT_LOCALE)

@@ -3,8 +3,10 @@
 Protocol, one JSON object per line: the worker writes {"ready": true} once its address space and CPU time are
 limited, then answers each request line on stdin with any number of {"step": [field, context]} lines (what it is
 about to render, so a time-out can name it) and one {"result": …} line. Requests:
-  {"op": "preview", "template": {subject, html, text}} -> {"rendered": {…}} | {"issues": [[field, line, msg], …]}
-  {"op": "render", "template": …, "values": {placeholder: value}, "is_test": bool} -> {"rendered": …} | {"failed": msg}
+  {"op": "preview", "template": {subject, html, text}, "locale"?} -> {"rendered": {…}} | {"issues": [[field, line,
+  msg], …]}
+  {"op": "render", "template": …, "values": {placeholder: value}, "is_test": bool, "locale"?} -> {"rendered": …} |
+  {"failed": msg}
 Every result also says {"recycle": true} when the worker exits after it.
 It exits at the end of its input, after a MemoryError (its heap may be fragmented), or when it has used its CPU
 budget (RLIMIT_CPU: a render the parent gave up on cannot burn CPU for long once the parent is gone).
@@ -17,6 +19,8 @@ import os
 import resource
 import sys
 from typing import IO, Any
+
+from shared.domain.locales import DEFAULT_LOCALE, known_locale
 
 # The parent kills a render after 2 s; this is the backstop should the parent be gone (RENDER_CPU_SECONDS: tests).
 CPU_SECONDS_PER_REQUEST = int(os.environ.get("RENDER_CPU_SECONDS", "5"))
@@ -46,15 +50,17 @@ def main() -> int:
 def _answer(template: Any, request: dict[str, Any], out: IO[str]) -> tuple[dict[str, Any], bool]:
     """The result of one request, and whether this process should exit after it."""
     t = template.NotificationTemplate(**request["template"])
+    locale = known_locale(request.get("locale")) or DEFAULT_LOCALE
     if request["op"] == "preview":
         try:
-            rendered = template.preview_template(t, on_step=lambda field, label: _send(out, {"step": [field, label]}))
+            rendered = template.preview_template(t, on_step=lambda field, label: _send(out, {"step": [field, label]}),
+                                                 locale=locale)
         except template.TemplateError as exc:
             issues = [[e.field, e.line, e.message] for e in exc.errors]
             return {"issues": issues}, any(_MEMORY_NOTE in e.message for e in exc.errors)
         return {"rendered": _rendered(rendered)}, False
     try:
-        return {"rendered": _rendered(template.render_values(t, request["values"], request["is_test"]))}, False
+        return {"rendered": _rendered(template.render_values(t, request["values"], request["is_test"], locale))}, False
     except MemoryError:
         return {"failed": "it exceeded the memory limit"}, True
     except template.RenderLimitError as exc:
@@ -64,7 +70,7 @@ def _answer(template: Any, request: dict[str, Any], out: IO[str]) -> tuple[dict[
 
 
 def _rendered(r: Any) -> dict[str, Any]:
-    return {"subject": r.subject, "html": r.html, "text": r.text, "is_test": r.is_test}
+    return {"subject": r.subject, "html": r.html, "text": r.text, "is_test": r.is_test, "locale": r.locale}
 
 
 def _limit_cpu() -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from shared.adapters.tables import Tables, delete, dt, escape_key, get_entity, translate_errors, ts, upsert
-from shared.domain.audit import Actor, AuditEntry
+from shared.domain.audit import Actor, AuditEntry, AuditQuery
 from shared.domain.voice_config import (
     KINDS,
     CapacityProfile,
@@ -83,26 +83,46 @@ class TableAuditLog:
             with translate_errors():
                 table.submit_transaction([("upsert", row) for row in rows[start:start + _BATCH]])
 
-    def recent(self, limit: int, entity: str | None = None, entity_id: str | None = None) -> list[AuditEntry]:
+    def recent(self, query: AuditQuery) -> list[AuditEntry]:
+        """One query: the time range as a range of row keys (they count down from the far future), the other
+        filters evaluated by the service; read until the change after the `limit`th begins."""
         filters, params = ["PartitionKey eq @pk"], {"pk": self.PARTITION}
-        if entity:
-            filters.append("entity eq @entity")
-            params["entity"] = entity
-        if entity_id:
-            filters.append("entity_id eq @entity_id")
-            params["entity_id"] = entity_id
+        if query.end is not None:  # at < end: the key of the instant before `end`, or after
+            filters.append("RowKey ge @after")
+            params["after"] = f"{10**13 - _millis(query.end) + 1:013d}"
+        if query.start is not None:  # at >= start: keys up to the start's (and its suffixes)
+            filters.append("RowKey lt @before")
+            params["before"] = f"{10**13 - _millis(query.start):013d}~"
+        for column, value in (("entity", query.entity), ("entity_id", query.entity_id)):
+            if value:
+                filters.append(f"{column} eq @{column}")
+                params[column] = value
+        if query.actor:
+            filters.append("(actor_id eq @actor or actor_name eq @actor )")  # the SDK reads @names up to a space
+            params["actor"] = query.actor
         table = self._tables.get(self.TABLE)
+        found: list[AuditEntry] = []
+        changes: set[str] = set()
         with translate_errors():
-            found = table.query_entities(" and ".join(filters), parameters=params, results_per_page=min(limit, 1000))
-            return [_entry(dict(e)) for e in itertools.islice(found, limit)]
+            for row in table.query_entities(" and ".join(filters), parameters=params, results_per_page=1000):
+                entry = _entry(dict(row))
+                if entry.change_id not in changes and len(changes) == query.limit:
+                    break
+                changes.add(entry.change_id)
+                found.append(entry)
+        return [e for e in found if query.matches(e)]
 
     def _row(self, e: AuditEntry, index: int) -> dict[str, Any]:
-        millis = int(e.at.timestamp() * 1000)
+        millis = _millis(e.at)
         row = {"PartitionKey": self.PARTITION, "RowKey": f"{10**13 - millis:013d}_{e.change_id}_{index:03d}",
                "change_id": e.change_id, "at": ts(e.at), "actor_id": e.actor.user_id, "actor_name": e.actor.name,
                "action": e.action, "entity": e.entity, "entity_id": e.entity_id, "field": e.field,
                "old": _clip(e.old), "new": _clip(e.new)}
         return {k: v for k, v in row.items() if v is not None}
+
+
+def _millis(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
 
 
 def _clip(value: str | None) -> str | None:

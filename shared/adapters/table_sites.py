@@ -23,6 +23,7 @@ from shared.adapters.tables import (
 )
 from shared.domain.civic import CivicAddress, from_json
 from shared.domain.escalation import Policy, PolicyVersion, parse_policy
+from shared.domain.locales import known_locale
 from shared.domain.notify_rules import NotifyRules, from_stored
 from shared.domain.sites import Network, Place, Site
 from shared.errors import ValidationError
@@ -136,7 +137,7 @@ class TableSiteStore:
 def _site_json(site: Site) -> dict[str, Any]:
     return {"name": site.name, "address": site.address.as_json(), "places": [asdict(p) for p in site.places],
             "deskEmails": list(site.desk_emails), "deskSms": list(site.desk_sms), "latitude": site.latitude,
-            "longitude": site.longitude}
+            "longitude": site.longitude, "locale": site.locale}
 
 
 def _site(entity: dict[str, Any]) -> Site:
@@ -144,7 +145,7 @@ def _site(entity: dict[str, Any]) -> Site:
     address: CivicAddress = from_json(body["address"])
     return Site(entity["siteId"], body["name"], address, tuple(Place(**p) for p in body.get("places", [])),
                 tuple(body.get("deskEmails", [])), tuple(body.get("deskSms", [])), body.get("latitude"),
-                body.get("longitude"))
+                body.get("longitude"), known_locale(body.get("locale")))
 
 
 def _version_key(version: int) -> str:

@@ -1,7 +1,8 @@
 """Audit log entries: who changed which field of which entity, when, from what to what. Pure.
 
 One entry per changed field; the entries of one change share a change id. Values are kept in full (they are the
-record); logs mask phone numbers and addresses, the audit log does not.
+record); logs mask phone numbers and addresses, the audit log does not. Read back, the entries are grouped into one
+change each (`group`): the fields one request changed on one entity, old -> new.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 ENTITIES = ("agent", "template", "callback-number", "capacity-profile", "outbound-profile", "resource-number",
@@ -70,3 +71,67 @@ def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[C
 def entries(change_id: str, at: datetime, actor: Actor, action: str, entity: str, entity_id: str,
             changes: list[Change]) -> list[AuditEntry]:
     return [AuditEntry(change_id, at, actor, action, entity, entity_id, c.field, c.old, c.new) for c in changes]
+
+
+# Entries of one entity by one actor this close together, with no field twice, are one change (a site saved with
+# its networks is written as two records by the one request).
+SAME_REQUEST = timedelta(seconds=2)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which changes to read: the newest `limit` changes (never cut in the middle) that match every filter given;
+    `start` inclusive, `end` exclusive; `actor` is a user id or a name, exactly."""
+
+    limit: int = 100
+    entity: str | None = None
+    entity_id: str | None = None
+    actor: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def matches(self, e: AuditEntry) -> bool:
+        return ((self.entity is None or e.entity == self.entity)
+                and (self.entity_id is None or e.entity_id == self.entity_id)
+                and (self.actor is None or self.actor in (e.actor.user_id, e.actor.name))
+                and (self.start is None or e.at >= self.start) and (self.end is None or e.at < self.end))
+
+
+@dataclass(frozen=True)
+class ChangeGroup:
+    """One change as the audit page shows it: who, when, what was done to which entity, each field old -> new."""
+
+    change_id: str
+    at: datetime
+    actor: Actor
+    action: str
+    entity: str
+    entity_id: str
+    changes: tuple[Change, ...]
+
+
+def group(found: list[AuditEntry]) -> list[ChangeGroup]:
+    """Newest-first entries as one group per change: the entries of one change id, and of the same actor and entity
+    written by one request (within SAME_REQUEST, no field twice); newest first, fields in their written order."""
+    groups: list[list[AuditEntry]] = []
+    for e in found:
+        last = groups[-1] if groups else None
+        if last is not None and (e.change_id == last[-1].change_id or _same_request(last, e)):
+            last.append(e)
+        else:
+            groups.append([e])
+    return [_as_group(g) for g in groups]
+
+
+def _same_request(g: list[AuditEntry], e: AuditEntry) -> bool:
+    first = g[0]
+    return ((e.actor, e.entity, e.entity_id) == (first.actor, first.entity, first.entity_id)
+            and abs(first.at - e.at) <= SAME_REQUEST and e.field not in {x.field for x in g})
+
+
+def _as_group(g: list[AuditEntry]) -> ChangeGroup:
+    # Oldest first: a stable sort keeps each change's entries in the order they were written.
+    ordered = sorted(g, key=lambda e: e.at)
+    first = ordered[0]
+    return ChangeGroup(first.change_id, ordered[-1].at, first.actor, first.action, first.entity, first.entity_id,
+                       tuple(Change(e.field, e.old, e.new) for e in ordered))

@@ -1,93 +1,91 @@
 """Default "Emergency call notification" template: what Kari's Law asks (47 CFR 9.3) plus what the reader should do.
 
-The text part's first paragraph is the SMS (notification_sms): the action first (who dialed, where to go, the callback
-number), in two SMS segments with the reply request even with the longest values of every supported country
-(sample_contexts.longest_contexts); the time there is the local time of day with its zone ("19:07 AKDT": the SMS
-arrives at once, the details give the date and UTC). Plain ASCII, so the SMS stays GSM-7: an em dash would make it
-UCS-2 and halve what it can carry. The details follow after a blank line, for the email.
+Every word comes from the catalogues through t() (shared/locales/<locale>/LC_MESSAGES/notification.po), so each
+recipient reads it in her locale; only the structure is here. The text part's first paragraph is the SMS
+(notification_sms): the action first (who dialed, where to go, the callback number), in two SMS segments with the
+reply request even with the longest values of every supported country, in every locale
+(sample_contexts.longest_contexts); the time there is the local time of day with its zone ("7:07 PM AKDT": the SMS
+arrives at once, the details give the date and UTC). The catalogues' SMS messages stay in the GSM-7 alphabet, so the
+SMS does too. The details follow after a blank line, for the email.
 """
 
 from __future__ import annotations
 
-SUBJECT = "Emergency call by {{ agent_name }}: {{ dialed_number }} dialed"
+SUBJECT = '{{ t("email.subject") }}'
 
 TEXT = """\
-{% if is_test %}TEST CALL, no response needed: {% else %}EMERGENCY: {% endif %}{{ agent_name }} dialed \
-{{ dialed_number }} at {{ dialed_at_local[11:] }}. {% if not location_known %}Location not known: go to her desk or \
-ask her supervisor.{% elif is_test %}At {{ location }} ({{ location_source_short }}).{% else %}Go to {{ location }} \
-({{ location_source_short }}).{% endif %} Callback number: {% if callback_path == 'direct_offer' %}shown to \
-{{ dialed_number }}{% elif callback_number %}{{ callback_number }}{% else %}none{% endif %}.
+{% macro line(label, value) %}{{ t("email.line", label=t(label), value=value) }}{% endmacro -%}
+{% if is_test %}{{ t("sms.lead_test") }}{% else %}{{ t("sms.lead") }}{% endif %} {{ t("sms.dialed") }} \
+{% if not location_known %}{{ t("sms.location_unknown") }}{% elif is_test %}{{ t("sms.at_location") }}{% else %}\
+{{ t("sms.go_to_location") }}{% endif %} {% if callback_path == 'direct_offer' %}{{ t("sms.callback_direct_offer") }}\
+{% elif callback_number %}{{ t("sms.callback_number") }}{% else %}{{ t("sms.callback_none") }}{% endif %}
 
-What to do: {% if is_test %}nothing. This was a test call to check that emergency calling and these notifications \
-work.{% else %}go to {{ agent_name }} now if you can, or meet the emergency responders at the location above and \
-guide them to the agent. Keep the callback number free for the responders.{% endif %}
+{% if is_test %}{{ t("email.todo_test") }}{% else %}{{ t("email.todo") }}{% endif %}
 
-Details
-Location: {% if location_known %}{{ location }}{% else %}not known - ask the agent where she is{% endif %}
-{% if location_site %}Site: {{ location_site }}
-{% endif %}{% if location_floor %}Floor: {{ location_floor }}
-{% endif %}{% if location_room %}Room: {{ location_room }}
-{% endif %}{% if location_known %}Location source: {{ location_source_text }}
-{% endif %}{% if map_link %}Map: {{ map_link }}
-{% endif %}Callback number: {{ responder_callback }}
-Agent: {{ agent_name }} ({{ agent_id }})
-Number dialed: {{ dialed_number }} in {{ country_name }} ({{ country }})
-Dialed at: {{ dialed_at_local }} ({{ agent_timezone }}), {{ dialed_at_utc }}
-Test call: {% if is_test %}yes{% else %}no{% endif %}
-Incident ID: {{ emergency_call_id }}
+{{ t("email.details") }}
+{{ line("label.location", location if location_known else t("email.location_unknown")) }}
+{% if location_site %}{{ line("label.site", location_site) }}
+{% endif %}{% if location_floor %}{{ line("label.floor", location_floor) }}
+{% endif %}{% if location_room %}{{ line("label.room", location_room) }}
+{% endif %}{% if location_known %}{{ line("label.location_source", location_source_text) }}
+{% endif %}{% if map_link %}{{ line("label.map", map_link) }}
+{% endif %}{{ line("label.callback_number", responder_callback) }}
+{{ line("label.agent", t("email.agent")) }}
+{{ line("label.number_dialed", t("email.number_in_country")) }}
+{{ line("label.dialed_at", t("email.dialed_at")) }}
+{{ line("label.test_call", t("word.yes") if is_test else t("word.no")) }}
+{{ line("label.incident_id", emergency_call_id) }}
 
-This message was sent automatically because an emergency number was dialed in the contact center.
+{{ t("email.footer") }}
 """
 
 HTML = """\
 <!DOCTYPE html>
-<html lang="en">
+<html lang="{{ locale }}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Emergency call notification</title>
+<title>{{ t("email.title") }}</title>
 </head>
 <body>
 {% if is_test %}
-<p><strong>TEST CALL</strong> &mdash; no emergency response is needed.</p>
+<p><strong>{{ t("email.test_call") }}</strong> &mdash; {{ t("email.test_no_response") }}</p>
 {% endif %}
-<h1>Emergency call: {{ agent_name }} dialed {{ dialed_number }}</h1>
-<p>{{ agent_name }} dialed the emergency number <strong>{{ dialed_number }}</strong>
-at {{ dialed_at_local }} ({{ dialed_at_utc }}).</p>
-<h2>What to do</h2>
+<h1>{{ t("email.heading") }}</h1>
+<p>{{ t("email.dialed") }}</p>
+<h2>{{ t("email.todo_heading") }}</h2>
 {% if is_test %}
-<p>Nothing. This was a test call to check that emergency calling and these notifications work.</p>
+<p>{{ t("email.todo_test_html") }}</p>
 {% else %}
-<p>Go to {{ agent_name }} now if you can, or meet the emergency responders at the location below and guide them
-to the agent. Keep the callback number free for the responders.</p>
+<p>{{ t("email.todo_html") }}</p>
 {% endif %}
-<h2>Details</h2>
+<h2>{{ t("email.details") }}</h2>
 <dl>
-<dt>Location</dt>
-<dd>{% if location_known %}{{ location }} ({{ location_source_text }}){% if map_link %}
-&middot; <a href="{{ map_link }}">map</a>{% endif %}{% else %}Not known &mdash; ask the agent where she is.
+<dt>{{ t("label.location") }}</dt>
+<dd>{% if location_known %}{{ t("email.location_with_source") }}{% if map_link %}
+&middot; <a href="{{ map_link }}">{{ t("email.map") }}</a>{% endif %}{% else %}{{ t("email.location_unknown_html") }}
 {%- endif %}</dd>
-{% if location_site %}<dt>Site</dt>
+{% if location_site %}<dt>{{ t("label.site") }}</dt>
 <dd>{{ location_site }}</dd>
-{% endif %}{% if location_floor %}<dt>Floor</dt>
+{% endif %}{% if location_floor %}<dt>{{ t("label.floor") }}</dt>
 <dd>{{ location_floor }}</dd>
-{% endif %}{% if location_room %}<dt>Room</dt>
+{% endif %}{% if location_room %}<dt>{{ t("label.room") }}</dt>
 <dd>{{ location_room }}</dd>
 {% endif %}
-<dt>Callback number</dt>
+<dt>{{ t("label.callback_number") }}</dt>
 <dd>{{ responder_callback }}</dd>
-<dt>Agent</dt>
-<dd>{{ agent_name }} ({{ agent_id }})</dd>
-<dt>Number dialed</dt>
-<dd>{{ dialed_number }} in {{ country_name }} ({{ country }})</dd>
-<dt>Dialed at</dt>
-<dd>{{ dialed_at_local }} ({{ agent_timezone }}), {{ dialed_at_utc }}</dd>
-<dt>Test call</dt>
-<dd>{% if is_test %}Yes{% else %}No{% endif %}</dd>
-<dt>Incident ID</dt>
+<dt>{{ t("label.agent") }}</dt>
+<dd>{{ t("email.agent") }}</dd>
+<dt>{{ t("label.number_dialed") }}</dt>
+<dd>{{ t("email.number_in_country") }}</dd>
+<dt>{{ t("label.dialed_at") }}</dt>
+<dd>{{ t("email.dialed_at") }}</dd>
+<dt>{{ t("label.test_call") }}</dt>
+<dd>{{ (t("word.yes") if is_test else t("word.no")) | capitalize }}</dd>
+<dt>{{ t("label.incident_id") }}</dt>
 <dd>{{ emergency_call_id }}</dd>
 </dl>
-<p>This message was sent automatically because an emergency number was dialed in the contact center.</p>
+<p>{{ t("email.footer") }}</p>
 </body>
 </html>
 """

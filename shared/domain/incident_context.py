@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.domain.calls import Agent, EmergencyCall
-from shared.domain.emergency_path import PathKind, responder_reach
-from shared.domain.notification_context import NotificationContext, format_utc
+from shared.domain.emergency_path import PathKind
+from shared.domain.notification_context import NotificationContext
 
 # The countries ACS places emergency calls from (FACTS.md); anything else shows its code.
 COUNTRY_NAMES = {
@@ -38,8 +38,7 @@ def context_for(call: EmergencyCall, agent: Agent | None) -> NotificationContext
         is_test=call.test,
         emergency_call_id=call.call_id,
         callback_path=call.path if call.path in {k.value for k in PathKind} else PathKind.UNKNOWN.value,
-        responder_callback=responder_reach(call.path, call.callback_number, call.callback_source, name,
-                                           format_utc(until)),
+        callback_source=call.callback_source or "other",  # its words are the recipient's (notification_locale)
         **_location_facts(call.location),
     )
 

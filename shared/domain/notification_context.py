@@ -1,4 +1,6 @@
-"""What an emergency-call notification can say: the placeholder names, their values and realistic sample data."""
+"""What an emergency-call notification can say: the placeholder names, their values in a recipient's locale and
+realistic sample data. The words and formats come from the catalogues and CLDR (notification_locale), loaded when a
+notification is rendered, never when this module is imported."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.domain.emergency_path import responder_reach
+from shared.domain.locales import DEFAULT_LOCALE
 
 PlaceholderValue = str | bool
 
@@ -15,10 +17,18 @@ PLACEHOLDERS: dict[str, str] = {
     "agent_id": "The agent's identifier in the contact center.",
     "dialed_number": "The emergency number dialed, e.g. 911 (933 is the US test number).",
     "country": "ISO 3166-1 alpha-2 code of the country the call was placed in, e.g. US.",
-    "country_name": "Name of that country, e.g. United States.",
+    "country_name": "Name of that country in the recipient's language, e.g. United States, États-Unis.",
     "dialed_at_utc": "When the number was dialed, in UTC, e.g. 2026-11-23 22:53 UTC.",
     "dialed_at_local": "When the number was dialed, in the agent's time zone with its abbreviation, e.g. "
     "2026-11-23 16:53 CST.",
+    "dialed_time": "When the number was dialed, as a time of day in the agent's time zone with its abbreviation, "
+    "written as the recipient's locale writes it, e.g. 4:53 PM CST, 16 h 53 HNC, 23.53 CET.",
+    "dialed_at_local_text": "The date and time of the dial in the agent's time zone, in the recipient's locale, e.g. "
+    "Nov 23, 2026, 4:53 PM CST.",
+    "dialed_at_utc_text": "The same in UTC, e.g. Nov 23, 2026, 10:53 PM UTC.",
+    "callback_until": "Until when the callback number reaches the agent, as a time of day in her time zone in the "
+    "recipient's locale, e.g. 5:53 PM CST.",
+    "locale": "The recipient's locale, e.g. en-US, fr-CA, da-DK: each recipient is told in hers (t() uses it).",
     "agent_timezone": "The agent's IANA time zone, e.g. America/Chicago (UTC when unknown).",
     "callback_number": "Number on which emergency responders reach the agent directly (E.164); empty if none.",
     "callback_window_ends_utc": "Until when the callback number reaches the agent, in UTC.",
@@ -26,7 +36,7 @@ PLACEHOLDERS: dict[str, str] = {
     "responder sees a temporary number it assigned, and a callback on it rings the agent directly), "
     "direct_routing (your carrier; the responder sees the callback number) or unknown.",
     "responder_callback": "How the responder reaches the agent on this call's path, to follow 'Callback number:', "
-    "e.g. '+12025550142, which rings Alice directly until 2026-11-23 23:53 UTC', or on the direct-offer path 'a "
+    "e.g. '+12025550142, which rings Alice directly until 5:53 PM CST', or on the direct-offer path 'a "
     "temporary number assigned by the emergency service (the responder sees it); a callback on it until … rings "
     "Alice directly'.",
     "location": "Where the agent is, as she reads it out: the civic address of the site she confirmed with her "
@@ -79,6 +89,7 @@ class NotificationContext:
     location_confirmed_at: datetime | None = None
     latitude: float | None = None
     longitude: float | None = None
+    callback_source: str = "pool"  # "pool": a number leased for the call; anything else: the agent's own number
 
     def __post_init__(self) -> None:
         for name in ("dialed_at", "callback_window_ends"):
@@ -90,67 +101,55 @@ class NotificationContext:
         """True when a non-blank location was reported."""
         return bool(self.location.strip())
 
-    def as_placeholders(self) -> dict[str, PlaceholderValue]:
-        """One value per name in PLACEHOLDERS: times formatted as text, unknown time zones shown as UTC."""
+    def as_placeholders(self, locale: str = DEFAULT_LOCALE) -> dict[str, PlaceholderValue]:
+        """One value per name in PLACEHOLDERS, words and times in `locale` (notification_locale); unknown time zones
+        shown as UTC."""
+        from shared.domain import notification_locale as words
+
         zone_name, zone = resolve_zone(self.agent_timezone)
-        return {
+        known = self.location_known
+        age = self._age_delta()
+        location_age = words.age(age, locale) if age is not None else ""
+        values: dict[str, PlaceholderValue] = {
             "agent_name": self.agent_name,
             "agent_id": self.agent_id,
             "dialed_number": self.dialed_number,
             "country": self.country,
-            "country_name": self.country_name,
+            "country_name": words.country_name(self.country, self.country_name, locale),
             "dialed_at_utc": format_utc(self.dialed_at),
             "dialed_at_local": self.dialed_at.astimezone(zone).strftime(LOCAL_FORMAT),
+            "dialed_time": words.time_of_day(self.dialed_at, zone, locale),
+            "dialed_at_local_text": words.date_time(self.dialed_at, zone, locale),
+            "dialed_at_utc_text": words.date_time(self.dialed_at, UTC, locale),
             "agent_timezone": zone_name,
             "callback_number": self.callback_number,
             "callback_window_ends_utc": format_utc(self.callback_window_ends),
+            "callback_until": words.time_of_day(self.callback_window_ends, zone, locale),
             "location": self.location.strip(),
-            "location_known": self.location_known,
+            "location_known": known,
             "location_site": self.location_site,
             "location_floor": self.location_floor,
             "location_room": self.location_room,
-            "location_source": self.location_source if self.location_known else "none",
-            "location_source_text": self._source_text(),
-            "location_source_short": self._source_short(),
-            "location_age": self._age(),
+            "location_source": self.location_source if known else "none",
+            "location_source_text": words.source_words("source_text", self.location_source, location_age, locale)
+            if known else "",
+            "location_source_short": words.source_words("source_short", self.location_source, location_age, locale)
+            if known else "",
+            "location_age": location_age,
             "location_coordinates": self._coordinates(),
             "map_link": map_link(self.latitude, self.longitude),
             "is_test": self.is_test,
             "emergency_call_id": self.emergency_call_id,
             "callback_path": self.callback_path,
-            "responder_callback": self.responder_callback or responder_reach(
-                self.callback_path, self.callback_number, "pool" if self.callback_number else None, self.agent_name,
-                format_utc(self.callback_window_ends)),
+            "locale": locale,
         }
+        values["responder_callback"] = self.responder_callback or words.responder_callback(
+            self.callback_path, self.callback_number, self.callback_source, values, locale)
+        return values
 
-
-    def _age(self) -> str:
+    def _age_delta(self) -> timedelta | None:
         at = self.location_confirmed_at
-        return age_text(self.dialed_at - at) if at is not None and at.utcoffset() is not None else ""
-
-    def _source_text(self) -> str:
-        if not self.location_known:
-            return ""
-        age = self._age()
-        confirmed = f"confirmed by the agent {age} before the call" if age else "confirmed by the agent"
-        return {
-            "confirmed": confirmed,
-            "unconfirmed": f"{confirmed}, too long ago or from another network: check it with her",
-            "typed": "typed by the agent, not confirmed: check it with her",
-            "network-suggested": "the site of the network she called from, not confirmed by her: ask her floor and "
-                                 "room",
-        }.get(self.location_source, "reported with the call, not confirmed: check it with her")
-
-    def _source_short(self) -> str:
-        if not self.location_known:
-            return ""
-        age = self._age()
-        return {
-            "confirmed": f"confirmed {age} earlier" if age else "confirmed",
-            "unconfirmed": f"last confirmed {age} earlier: check it" if age else "not confirmed recently: check it",
-            "typed": "typed, not confirmed: check it",
-            "network-suggested": "her network's building: ask her floor and room",
-        }.get(self.location_source, "not confirmed: check it")
+        return self.dialed_at - at if at is not None and at.utcoffset() is not None else None
 
     def _coordinates(self) -> str:
         if self.latitude is None or self.longitude is None:

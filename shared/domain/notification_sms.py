@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # only for the annotation: template.py imports this module
 
 Encoding = Literal["GSM-7", "UCS-2"]
 MAX_SEGMENTS = 2  # what the notification's SMS must fit in: its first lines are never split over three
-REPLY_ASK = " Reply 1 to acknowledge."  # what an SMS that can be acknowledged ends with (issue 20)
+REPLY_ASK = " Reply 1 to acknowledge."  # what an SMS that can be acknowledged ends with (issue 20), in en-US
 TEST_PREFIX = "[TEST] "
 # Three dots, not the single-character ellipsis: it is not in the GSM-7 alphabet and would halve the SMS length.
 ELLIPSIS = "..."
@@ -40,6 +40,13 @@ class SmsSize:
     encoding: Encoding
     units: int  # septets in GSM-7 (an escaped character counts 2), UTF-16 code units in UCS-2
     segments: int
+
+
+def reply_ask(locale: str) -> str:
+    """REPLY_ASK in `locale` (the catalogue's sms.reply), with the space that joins it to the message."""
+    from shared.domain.notification_locale import text
+
+    return " " + text(locale, "sms.reply")
 
 
 def capacity(encoding: Encoding, segments: int) -> int:

@@ -89,18 +89,53 @@ def classify(dialed: str, country: str | None) -> Classification:
 
 
 def to_e164(raw: str, region: str | None = None) -> str:
-    """Parse a phone number into E.164; raise ValueError with a reason when it is not a possible number."""
+    """Parse a phone number into E.164; raise ValueError with our own reason (never the library's text) when it is
+    not one. Only digits and visual separators are allowed: an extension or a letter is refused, never dropped
+    ("+12025550199x" is not +12025550199). Without `region`, the number must start with + and its country code."""
+    text = raw.strip()
+    stray = next((ch for i, ch in enumerate(text) if ch not in _NUMBER_CHARS and (ch != "+" or i > 0)), None)
+    if stray is not None:
+        why = " (an extension or a pause cannot receive a callback)" if stray.lower() in _EXTENSION_MARKS else ""
+        raise ValueError(f"may hold only digits, spaces and - . ( ) after the +, not “{stray}”{why}")
+    if region is None and not text.startswith("+"):
+        raise ValueError("must start with + and the country calling code, e.g. +1 202 555 0100")
     phonenumbers = _phonenumbers()
     try:
-        parsed = phonenumbers.parse(raw, region)
+        parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"not a phone number: {exc}") from None
-    if not phonenumbers.is_possible_number(parsed):
-        raise ValueError("not a possible phone number")
+        raise ValueError(_parse_reason(exc.error_type)) from None
+    possible = phonenumbers.is_possible_number_with_reason(parsed)
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
+        raise ValueError(_possible_reason(possible, parsed.country_code))
     e164: str = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if normalize_dialed(e164) in _ALL_EMERGENCY:
-        raise ValueError("an emergency number cannot be used here")
+        raise ValueError("is an emergency number, which cannot be used here")
     return e164
+
+
+_NUMBER_CHARS = frozenset("0123456789 -.()/\u00a0")
+_EXTENSION_MARKS = frozenset("x;,#*pwe")
+# Our words for phonenumbers' NumberParseException.error_type and ValidationResult, by their names.
+_PARSE_REASONS = {"INVALID_COUNTRY_CODE": "starts with + and a country calling code that does not exist",
+                  "TOO_SHORT_AFTER_IDD": "is too short to be a phone number",
+                  "TOO_SHORT_NSN": "is too short to be a phone number", "TOO_LONG": "is too long to be a phone number"}
+
+
+def _parse_reason(error_type: int) -> str:
+    kinds = _phonenumbers().NumberParseException
+    names = [name for name in _PARSE_REASONS if getattr(kinds, name, None) == error_type]
+    return _PARSE_REASONS[names[0]] if names else "is not a phone number"
+
+
+def _possible_reason(result: int, country_code: int) -> str:
+    results = _phonenumbers().ValidationResult
+    if result == results.INVALID_COUNTRY_CODE:
+        return "starts with + and a country calling code that does not exist"
+    if result == results.TOO_SHORT:
+        return f"has too few digits for a phone number of +{country_code}"
+    if result == results.TOO_LONG:
+        return f"has too many digits for a phone number of +{country_code}"
+    return f"does not have as many digits as a phone number of +{country_code}"
 
 
 def pool_region(e164: str) -> str:

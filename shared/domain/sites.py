@@ -52,6 +52,7 @@ class Site:
     desk_sms: tuple[str, ...] = ()  # the desk's mobile numbers (E.164), texted when an SMS sender is configured
     latitude: float | None = None  # the building's position (WGS 84): a map link, and the browser's suggestion
     longitude: float | None = None
+    locale: str | None = None  # what its security desk is told in (domain/locales.py); None: from its country
 
     @property
     def has_desk(self) -> bool:

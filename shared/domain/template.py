@@ -1,4 +1,11 @@
-"""The editable "Emergency call notification" template: validate it for admins, render it in a Jinja2 sandbox."""
+"""The editable "Emergency call notification" template: validate it for admins, render it in a Jinja2 sandbox.
+
+One template serves every locale. Besides the placeholders, it may call `t("key")`: the message of that key in the
+recipient's locale (shared/locales/), its `{placeholders}` filled from the call's values (keyword arguments add or
+override values: `t("email.line", label=t("label.site"), value=location_site)`). The default template says
+everything through t(), so each recipient reads it in her locale; a template without t() reads the same in every
+locale. A template is validated in every locale, and its SMS must keep its first lines with each.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared.domain import default_template
+from shared.domain.locales import DEFAULT_LOCALE, LOCALES
 from shared.domain.notification_context import (
     PLACEHOLDERS,
     NotificationContext,
     PlaceholderValue,
     sample_context,
 )
-from shared.domain.notification_sms import MAX_SEGMENTS, REPLY_ASK, capacity, sms_size, sms_text, uncut_sms
+from shared.domain.notification_sms import MAX_SEGMENTS, capacity, reply_ask, sms_size, sms_text, uncut_sms
 from shared.domain.sample_contexts import sms_contexts, validation_contexts
 
 if TYPE_CHECKING:  # Jinja2 and the sandbox load on first use, so that indexing the app stays cheap
@@ -43,6 +51,7 @@ __all__ = [  # re-exported so callers need only this module
 Field = Literal["subject", "html", "text"]
 MAX_SUBJECT_CHARS = 250
 TEST_PREFIX = "[TEST] "
+TRANSLATE = "t"  # the template's function for the catalogue's messages
 
 Step = Callable[[Field, str], None]  # told which part and context is about to render (the render process reports it)
 Contexts = Sequence[tuple[str, NotificationContext]]
@@ -68,12 +77,14 @@ class NotificationTemplate:
 
 @dataclass(frozen=True)
 class RenderedNotification:
-    """A rendered notification: one-line subject, escaped HTML, plain text, and whether it is a test call."""
+    """A rendered notification: one-line subject, escaped HTML, plain text, whether it is a test call, and the
+    locale it was rendered in (what the app adds to it, the acknowledgement link and the reply request, follows)."""
 
     subject: str
     html: str
     text: str
     is_test: bool = False
+    locale: str = DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)
@@ -104,15 +115,15 @@ DEFAULT_TEMPLATE = NotificationTemplate(
 
 
 def validate_template(t: NotificationTemplate, contexts: Contexts | None = None, on_step: Step | None = None) -> None:
-    """Raise TemplateError unless every part parses, uses only PLACEHOLDERS, and renders within the limits with
-    every one of `contexts` (validation_contexts() by default), and the SMS keeps its first paragraph whole with
-    each of sms_contexts()."""
+    """Raise TemplateError unless every part parses, uses only PLACEHOLDERS and known messages, and renders within
+    the limits with every one of `contexts` (validation_contexts() by default) in every locale, and the SMS keeps
+    its first paragraph whole with each of sms_contexts() in every locale."""
     preview_template(t, contexts, on_step)
 
 
-def preview_template(t: NotificationTemplate, contexts: Contexts | None = None,
-                     on_step: Step | None = None) -> RenderedNotification:
-    """validate_template, then the rendering with the first context (the preview's sample data)."""
+def preview_template(t: NotificationTemplate, contexts: Contexts | None = None, on_step: Step | None = None,
+                     locale: str = DEFAULT_LOCALE) -> RenderedNotification:
+    """validate_template, then the rendering with the first context (the preview's sample data) in `locale`."""
     cases = tuple(contexts) if contexts is not None else validation_contexts()
     issues: list[TemplateIssue] = []
     parts: tuple[tuple[Field, str], ...] = (("subject", t.subject), ("html", t.html), ("text", t.text))
@@ -122,30 +133,53 @@ def preview_template(t: NotificationTemplate, contexts: Contexts | None = None,
         issues.extend(_sms_issues(t.text, sms_contexts(), on_step))
     if issues:
         raise TemplateError(tuple(issues))
-    return render(t, cases[0][1])
+    return render(t, cases[0][1], locale)
 
 
-def render(t: NotificationTemplate, context: NotificationContext) -> RenderedNotification:
-    """Render all parts; the subject is one line and starts with [TEST] for a test call unless it says TEST already.
+def render(t: NotificationTemplate, context: NotificationContext,
+           locale: str = DEFAULT_LOCALE) -> RenderedNotification:
+    """Render all parts in `locale`; the subject is one line and starts with [TEST] for a test call unless it says
+    TEST already.
 
     Does not validate: call validate_template when the template is saved. The sandbox still refuses unsafe access
     (jinja2.sandbox.SecurityError), work beyond its limits (RenderLimitError) and unknown names
     (jinja2.UndefinedError). Run an admin's template in the render process, which bounds time and memory too.
     """
-    return render_values(t, context.as_placeholders(), context.is_test)
+    return render_values(t, context.as_placeholders(locale), context.is_test, locale)
 
 
-def render_values(t: NotificationTemplate, values: dict[str, PlaceholderValue], is_test: bool) -> RenderedNotification:
+def render_values(t: NotificationTemplate, values: dict[str, PlaceholderValue], is_test: bool,
+                  locale: str = DEFAULT_LOCALE) -> RenderedNotification:
     """render() from the placeholder values (what the render process receives)."""
-    subject = _one_line(_render_part("subject", t.subject, values))
+    subject = _one_line(_render_part("subject", t.subject, values, locale))
     if is_test and "TEST" not in subject:
         subject = TEST_PREFIX + subject
     return RenderedNotification(
         subject=subject,
-        html=_render_part("html", t.html, values),
-        text=_render_part("text", t.text, values),
+        html=_render_part("html", t.html, values, locale),
+        text=_render_part("text", t.text, values, locale),
         is_test=is_test,
+        locale=locale,
     )
+
+
+def translator(locale: str, values: dict[str, PlaceholderValue]) -> Callable[..., str]:
+    """The template's t(key, **values): the catalogue's message of `key` in `locale`, its placeholders filled from
+    the call's values and the keyword arguments; its size bounded like any value the template makes."""
+    from shared.domain.notification_locale import MessageError, text
+    from shared.domain.template_sandbox import check_size
+
+    def t(key: object, /, **extra: object) -> str:
+        if not isinstance(key, str):
+            raise MessageError("t() takes the key of a message, e.g. t('sms.dialed')")
+        for value in extra.values():
+            if isinstance(value, str):
+                check_size(len(value), "message value")
+        message = text(locale, key, {**values, **extra})
+        check_size(len(message), "message")
+        return message
+
+    return t
 
 
 @lru_cache(maxsize=2)
@@ -160,11 +194,11 @@ def _env(field: Field) -> BoundedSandbox:
     return BoundedSandbox(autoescape=field == "html")
 
 
-def _render_part(field: Field, source: str, values: dict[str, PlaceholderValue]) -> str:
-    """Render one part's source in the sandbox, stopping once the output passes the limit."""
+def _render_part(field: Field, source: str, values: dict[str, PlaceholderValue], locale: str) -> str:
+    """Render one part's source in the sandbox in `locale`, stopping once the output passes the limit."""
     from shared.domain.template_sandbox import bounded_join
 
-    return bounded_join(_compiled(field, source).generate(values))
+    return bounded_join(_compiled(field, source).generate({**values, TRANSLATE: translator(locale, values)}))
 
 
 @lru_cache(maxsize=16)
@@ -179,34 +213,61 @@ def _one_line(subject: str) -> str:
 
 
 def _check_part(field: Field, source: str, cases: Contexts, on_step: Step | None) -> list[TemplateIssue]:
-    """All issues of one part: emptiness, syntax, names and underscore access, then a trial render."""
+    """All issues of one part: emptiness, syntax, names, messages and underscore access, then a trial render with
+    each context in each locale."""
     from jinja2 import TemplateSyntaxError
 
     if field != "html" and not source.strip():
         return [TemplateIssue(field, None, "must not be empty")]
     try:
         ast = _env(field).parse(source)
-        issues = _unknown_names(field, ast) + _private_access(field, ast)  # the name scan compiles: unknown filters
+        issues = (_unknown_names(field, ast) + _unknown_messages(field, ast)  # the name scan compiles: filters
+                  + _private_access(field, ast))
     except TemplateSyntaxError as exc:
         return [TemplateIssue(field, exc.lineno, exc.message or "syntax error")]
-    for label, context in cases:
+    for label, context, locale in _in_every_locale(cases):
         if issues:
             break
         if on_step is not None:
             on_step(field, label)
-        issues = _trial_render(field, source, label, context)
+        issues = _trial_render(field, source, label, context, locale)
     return issues
 
 
+def _in_every_locale(cases: Contexts) -> list[tuple[str, NotificationContext, str]]:
+    """Each context in the default locale (labelled as it is), then in each other locale ('…, fr-CA')."""
+    others = [(f"{label}, {locale}", context, locale) for locale in LOCALES if locale != DEFAULT_LOCALE
+              for label, context in cases]
+    return [(label, context, DEFAULT_LOCALE) for label, context in cases] + others
+
+
 def _unknown_names(field: Field, ast: nodes.Template) -> list[TemplateIssue]:
-    """One issue per variable that is not a placeholder, at the line where it is first used."""
+    """One issue per variable that is not a placeholder (or t), at the line where it is first used."""
     from jinja2 import meta, nodes
 
     issues = []
-    for name in sorted(meta.find_undeclared_variables(ast) - PLACEHOLDERS.keys()):
+    for name in sorted(meta.find_undeclared_variables(ast) - PLACEHOLDERS.keys() - {TRANSLATE}):
         lines = [n.lineno for n in ast.find_all(nodes.Name) if n.name == name]
-        message = f"unknown placeholder '{name}'; allowed: {', '.join(PLACEHOLDERS)}"
+        message = f"unknown placeholder '{name}'; allowed: {', '.join(PLACEHOLDERS)}, and t('message key')"
         issues.append(TemplateIssue(field, min(lines, default=None), message))
+    return issues
+
+
+def _unknown_messages(field: Field, ast: nodes.Template) -> list[TemplateIssue]:
+    """One issue per t('key') whose key no catalogue has (a key computed while rendering is checked then)."""
+    from jinja2 import nodes
+
+    from shared.locales import messages
+
+    known = messages(DEFAULT_LOCALE)
+    issues = []
+    for call in ast.find_all(nodes.Call):
+        if not (isinstance(call.node, nodes.Name) and call.node.name == TRANSLATE and call.args):
+            continue
+        key = call.args[0]
+        if isinstance(key, nodes.Const) and isinstance(key.value, str) and key.value not in known:
+            issues.append(TemplateIssue(field, call.lineno, f"unknown message '{key.value}' in t(); the messages "
+                                        "are listed with the template (GET …/emergency-call-notification)"))
     return issues
 
 
@@ -239,18 +300,19 @@ def _accessed_name(node: nodes.Node) -> str | None:
 
 def _sms_issues(source: str, cases: Contexts, on_step: Step | None) -> list[TemplateIssue]:
     """The first issue of the SMS: its first paragraph and the reply request in more than MAX_SEGMENTS segments with
-    one of `cases` (the SMS would be cut, and with it the location or the callback number)."""
-    for label, context in cases:
+    one of `cases` in one locale (the SMS would be cut, and with it the location or the callback number)."""
+    for label, context, locale in _in_every_locale(cases):
         if on_step is not None:
             on_step("text", label)
-        text, issues = _try_render("text", source, label, context)
+        text, issues = _try_render("text", source, label, context, locale)
         if text is None:
             return issues
-        whole = uncut_sms(RenderedNotification("", "", text, context.is_test), REPLY_ASK)
+        ask = reply_ask(locale)
+        whole = uncut_sms(RenderedNotification("", "", text, context.is_test, locale), ask)
         size = sms_size(whole)
         if size.segments > MAX_SEGMENTS:
             return [TemplateIssue("text", None, (
-                f"the SMS would be cut with sample data ({label}): its first paragraph and '{REPLY_ASK.strip()}' "
+                f"the SMS would be cut with sample data ({label}): its first paragraph and '{ask.strip()}' "
                 f"are {size.units} {size.encoding} characters, {size.segments} SMS segments; at most {MAX_SEGMENTS} "
                 f"segments ({capacity('GSM-7', MAX_SEGMENTS)} GSM-7 characters, {capacity('UCS-2', MAX_SEGMENTS)} "
                 "when one is outside GSM-7), or the location and the callback number may be lost. Shorten the first "
@@ -258,15 +320,15 @@ def _sms_issues(source: str, cases: Contexts, on_step: Step | None) -> list[Temp
     return []
 
 
-def _try_render(field: Field, source: str, label: str,
-                context: NotificationContext) -> tuple[str | None, list[TemplateIssue]]:
+def _try_render(field: Field, source: str, label: str, context: NotificationContext,
+                locale: str = DEFAULT_LOCALE) -> tuple[str | None, list[TemplateIssue]]:
     """(the rendered part, []) or (None, the issue): a failure, a limit."""
     from jinja2 import TemplateSyntaxError
 
     from shared.domain.template_sandbox import RenderLimitError
 
     try:
-        return _render_part(field, source, context.as_placeholders()), []
+        return _render_part(field, source, _values(context, locale), locale), []
     except TemplateSyntaxError as exc:  # compile-time checks, e.g. an unknown filter
         return None, [TemplateIssue(field, exc.lineno, exc.message or "syntax error")]
     except RenderLimitError as exc:
@@ -277,9 +339,10 @@ def _try_render(field: Field, source: str, label: str,
         return None, [TemplateIssue(field, None, f"fails with sample data ({label}): {type(exc).__name__}: {exc}")]
 
 
-def _trial_render(field: Field, source: str, label: str, context: NotificationContext) -> list[TemplateIssue]:
+def _trial_render(field: Field, source: str, label: str, context: NotificationContext,
+                  locale: str = DEFAULT_LOCALE) -> list[TemplateIssue]:
     """Compile and render the part with one context; report failures, limits and an empty or overlong subject."""
-    rendered, issues = _try_render(field, source, label, context)
+    rendered, issues = _try_render(field, source, label, context, locale)
     if rendered is None or field != "subject":
         return issues
     subject = _one_line(rendered)
@@ -289,3 +352,9 @@ def _trial_render(field: Field, source: str, label: str, context: NotificationCo
         return [TemplateIssue(field, None,
                               f"renders to {len(subject)} characters ({label}); at most {MAX_SUBJECT_CHARS}")]
     return []
+
+
+@lru_cache(maxsize=256)
+def _values(context: NotificationContext, locale: str) -> dict[str, PlaceholderValue]:
+    """A sample's placeholders in one locale, computed once per validation run (three parts, the SMS check)."""
+    return context.as_placeholders(locale)

@@ -1,23 +1,41 @@
 """What an escalation voice call says (issue 20), written for the ear: short sentences, the action first ("go to her
 now at" the site, floor and room a local reader knows), numbers and rooms read sign by sign, the time as a clock time
-("7:07 PM"), a word of caution when she has not confirmed the place, and the keys to press said last so they are the
-freshest in mind. Pure.
+("7:07 PM", "19 h 07"), a word of caution when she has not confirmed the place, and the keys to press said last so
+they are the freshest in mind.
 
-The call reads `alert_script` and then asks for a key; `acknowledged_script` thanks the person and `goodbye_script`
-ends a call nobody acknowledged on. Text-to-speech reads what it is given: no markup, no abbreviations it might
-misread ("fl." or "rm."), no URLs.
+Every sentence is the catalogue's (`voice.*` in shared/locales/), in the called person's locale, and read by the
+text-to-speech voice of that locale (locales.VOICES). The call reads `alert_script` and then asks for a key;
+`acknowledged_script` thanks the person and `goodbye_script` ends a call nobody acknowledged on. Text-to-speech reads
+what it is given: no markup, no abbreviations it might misread ("fl." or "rm."), no URLs.
 """
 
 from __future__ import annotations
 
+from shared.domain.locales import DEFAULT_LOCALE
 from shared.domain.notification_context import NotificationContext, resolve_zone
+from shared.domain.notification_locale import spoken_time, text
 
-PRESS = "Press 1 to acknowledge that you are handling it. Press 2 to hear this message again."
-NOT_RECORDED = "Sorry, your key could not be recorded. Press 1 again to acknowledge."
-# When the call's details cannot be read (storage down): the alert still goes out, in general words.
-GENERAL_ALERT = ("Emergency call alert from your contact center. An agent dialed an emergency number, and nobody has "
-                 "acknowledged it yet. Check your email or text messages for who and where. " + PRESS)
-GENERAL_THANKS = "Thank you. Your acknowledgement is recorded. Goodbye."
+CAVEATS = {"unconfirmed": "voice.caveat_unconfirmed", "typed": "voice.caveat_typed",
+           "network-suggested": "voice.caveat_network"}
+
+
+def press(locale: str = DEFAULT_LOCALE) -> str:
+    """'Press 1 to acknowledge …, press 2 to hear this message again.'"""
+    return text(locale, "voice.press")
+
+
+def not_recorded(locale: str = DEFAULT_LOCALE) -> str:
+    """A 1 that could not be recorded: asked for again."""
+    return text(locale, "voice.not_recorded")
+
+
+def general_alert(locale: str = DEFAULT_LOCALE) -> str:
+    """The alert in general words, when the call's details cannot be read (storage down), then the keys."""
+    return f"{text(locale, 'voice.general_alert')} {press(locale)}"
+
+
+def general_thanks(locale: str = DEFAULT_LOCALE) -> str:
+    return text(locale, "voice.general_thanks")
 
 
 def spoken_digits(number: str) -> str:
@@ -31,63 +49,56 @@ def spoken_digits(number: str) -> str:
     return ", ".join(" ".join(g) for g in groups if g)
 
 
-def alert_script(c: NotificationContext) -> str:
+def alert_script(c: NotificationContext, locale: str = DEFAULT_LOCALE) -> str:
     """The alert: who dialed which number and when, where to go and how sure that place is, how responders call her
     back; then the keys. A test call says first that nobody needs to go."""
-    number = " ".join(c.dialed_number)
-    if c.is_test:
-        opening = f"This is a test call alert. Nobody needs to go. {c.agent_name} dialed {number} at {_time(c)}."
-    else:
-        opening = (f"Emergency call alert. {c.agent_name} dialed {number} at {_time(c)}, and nobody has acknowledged "
-                   "it yet.")
-    return " ".join(part for part in (opening, _where(c), _caveat(c), _callback(c), PRESS) if part)
+    words = {"agent_name": c.agent_name, "number": " ".join(c.dialed_number), "time": _time(c, locale)}
+    opening = text(locale, "voice.opening_test" if c.is_test else "voice.opening", words)
+    parts = (opening, _where(c, locale), _caveat(c, locale), _callback(c, locale), press(locale))
+    return " ".join(part for part in parts if part)
 
 
-def acknowledged_script(c: NotificationContext) -> str:
-    return f"Thank you. Your acknowledgement is recorded, and {c.agent_name} is told that help is coming. Goodbye."
+def acknowledged_script(c: NotificationContext, locale: str = DEFAULT_LOCALE) -> str:
+    return text(locale, "voice.thanks", {"agent_name": c.agent_name})
 
 
-def goodbye_script() -> str:
-    return "No key was pressed, so nothing is acknowledged. The alert continues to others. Goodbye."
+def goodbye_script(locale: str = DEFAULT_LOCALE) -> str:
+    return text(locale, "voice.goodbye")
 
 
-def _time(c: NotificationContext) -> str:
-    """'7:07 PM' in her time zone: a clock time is what a listener takes in at once."""
-    local = c.dialed_at.astimezone(resolve_zone(c.agent_timezone)[1])
-    return f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+def _time(c: NotificationContext, locale: str) -> str:
+    """'7:07 PM', '19 h 07' in her time zone: a clock time is what a listener takes in at once."""
+    return spoken_time(c.dialed_at, resolve_zone(c.agent_timezone)[1], locale)
 
 
-def _where(c: NotificationContext) -> str:
+def _where(c: NotificationContext, locale: str) -> str:
     """Where to go: the site's name, her floor and her room said one by one, else the address she gave."""
     if not c.location.strip():
-        return "Her location is not known: go to her desk or ask her supervisor."
-    lead = "She is at" if c.is_test else "Go to her now at"
+        return text(locale, "voice.location_unknown")
+    lead = "voice.she_is_at" if c.is_test else "voice.go_to"
     if not c.location_site:
-        return f"{lead} {c.location}."
-    floor = f" Floor {c.location_floor}." if c.location_floor.isdigit() else (
-        f" {c.location_floor}." if c.location_floor else "")
-    room = f" Room {_spelled(c.location_room)}." if c.location_room else ""
-    return f"{lead} {c.location_site}.{floor}{room}"
+        return text(locale, lead, {"place": c.location})
+    floor = (text(locale, "voice.floor", {"floor": c.location_floor}) if c.location_floor.isdigit()
+             else f"{c.location_floor}." if c.location_floor else "")  # "Level 12", "4. sal": said as written
+    room = text(locale, "voice.room", {"room": _spelled(c.location_room)}) if c.location_room else ""
+    return " ".join(part for part in (text(locale, lead, {"place": c.location_site}), floor, room) if part)
 
 
-def _caveat(c: NotificationContext) -> str:
+def _caveat(c: NotificationContext, locale: str) -> str:
     """How sure the place is, when she has not confirmed it recently."""
     if not c.location.strip() or c.location_source == "confirmed":
         return ""
-    return {
-        "unconfirmed": "She has not confirmed this place recently: check it with her.",
-        "typed": "She typed this address and did not confirm it: check it with her.",
-        "network-suggested": "This is the building of the network she called from: ask her floor and room.",
-    }.get(c.location_source, "This place is not confirmed: check it with her.")
+    return text(locale, CAVEATS.get(c.location_source, "voice.caveat_other"))
 
 
-def _callback(c: NotificationContext) -> str:
+def _callback(c: NotificationContext, locale: str) -> str:
     if c.callback_path == "direct_offer":
-        also = f" She can also give them {spoken_digits(c.callback_number)}." if c.callback_number else ""
-        return f"Responders call her back on the temporary number the emergency service gave her call.{also}"
+        also = text(locale, "voice.callback_also", {"digits": spoken_digits(c.callback_number)})
+        direct = text(locale, "voice.callback_direct_offer")
+        return f"{direct} {also}" if c.callback_number else direct
     if c.callback_number:
-        return f"Responders can call her back on {spoken_digits(c.callback_number)}."
-    return "Her call has no callback number."
+        return text(locale, "voice.callback", {"digits": spoken_digits(c.callback_number)})
+    return text(locale, "voice.callback_none")
 
 
 def _spelled(room: str) -> str:

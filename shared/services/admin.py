@@ -1,19 +1,27 @@
-"""Use cases of the admin API: agents and the callback-number pool. Every change is audited (who, when, old -> new)."""
+"""Use cases of the admin API: agents and the callback-number pool. Every change is audited (who, when, old -> new).
+
+A retired number is never leased again: adding it again is refused (409); only `reinstate_number`, an action of its
+own (audited as "reinstated"), puts it back in service. Retiring is refused when an agent would fail a readiness check
+or when it takes the last free number of a region that an agent's callback check relies on (shared/domain/impact.py).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
 from shared.domain.audit import Actor
 from shared.domain.calls import Agent
-from shared.domain.lease import LeasePolicy, PoolNumber, count_states
+from shared.domain.impact import Impact
+from shared.domain.lease import LeasePolicy, NumberState, PoolNumber, count_states
+from shared.domain.locales import agent_locale
 from shared.domain.numbers import SUPPORTED_COUNTRIES, mask_phone, pool_region, region_for_country
 from shared.domain.readiness import Status, sign_in
 from shared.errors import NotFound, StateConflict
 from shared.ports import AdminPorts, Conflict
-from shared.services import audit
+from shared.services import audit, readiness
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +35,8 @@ def agent_view(agent: Agent) -> dict[str, Any]:
         "mailboxEnabled": d["mailbox_enabled"], "outboundProfile": d["outbound_profile"],
         "capacityProfile": d["capacity_profile"], "lastLocation": d["last_location"],
         "signInId": d["sign_in_id"], "routingWorkerId": d["routing_worker_id"],
+        # `locale` as set (None: from her country); `effectiveLocale` what she and her contacts are told in
+        "locale": d["locale"], "effectiveLocale": agent_locale(agent),
     }
 
 
@@ -87,40 +97,85 @@ def countries_of(region: str) -> list[str]:
 
 
 def put_pool(wanted: list[str], actor: Actor, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
-    """Make the active pool exactly `wanted`: add new numbers, un-retire, retire the rest (leases keep running)."""
+    """Make the active pool exactly `wanted`: add new numbers, retire the rest (leases keep running). A retired
+    number in `wanted` is refused (409: reinstate it first), and so is a set that leaves an agent without the
+    callback number her readiness relies on; nothing is changed then."""
     existing = {n.number: n for n in deps.pool.list_all()}
+    retired = [n for n in wanted if n in existing and existing[n].retired]
+    if retired:
+        raise StateConflict(f"{', '.join(retired)} {'is' if len(retired) == 1 else 'are'} retired: a retired number "
+                            "is never leased again; reinstate it on its own (POST /api/manage/callback-numbers/"
+                            "{number}/reinstate, audited) if it must come back")
+    leaving = [n for number, n in existing.items() if number not in wanted and not n.retired]
+    refusal = _retire_impact(leaving, deps, policy).refusal
+    if refusal is not None:
+        raise StateConflict(refusal)
     for number in wanted:
-        current = existing.get(number)
-        if current is None:
+        if number not in existing:
             _add(number, actor, deps)
-        elif current.retired:
-            _set_retired(current, False, actor, deps)
-    for number, current in existing.items():
-        if number not in wanted and not current.retired:
-            _set_retired(current, True, actor, deps)
+    for n in leaving:
+        _set_retired(n, True, actor, deps)
     return list_pool(deps, policy)
 
 
 def add_number(number: str, actor: Actor, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
-    """Add one number to the pool (or put a retired one back in service); 409 when it is in service already."""
+    """Add one number to the pool; 409 when it is in service already, or retired (never leased again, unless
+    reinstated on purpose)."""
     current = deps.pool.get(number)
-    if current is not None and not current.retired:
+    if current is not None and current.retired:
+        raise StateConflict(f"{number} is retired: a retired number is never leased again. If it must come back, "
+                            "reinstate it (its own action, recorded in the audit log)")
+    if current is not None:
         raise StateConflict(f"{number} is already in the pool")
+    _add(number, actor, deps)
+    return _view_of(number, deps, policy)
+
+
+def reinstate_number(number: str, actor: Actor, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
+    """Put a retired number back in service on purpose (audited as "reinstated"); idempotent; 404 if unknown."""
+    current = deps.pool.get(number)
     if current is None:
-        _add(number, actor, deps)
-    else:
+        raise NotFound(f"{number} is not in the pool")
+    if current.retired:
         _set_retired(current, False, actor, deps)
     return _view_of(number, deps, policy)
 
 
+def retire_impact(number: str, deps: AdminPorts, policy: LeasePolicy) -> Impact:
+    """What retiring `number` would do (read-only; 404 if unknown): the agents whose readiness gets worse, and
+    whether it is the last free number of its region."""
+    current = deps.pool.get(number)
+    if current is None:
+        raise NotFound(f"{number} is not in the pool")
+    return _retire_impact([] if current.retired else [current], deps, policy, number)
+
+
 def retire_number(number: str, actor: Actor, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
-    """Take one number out of service: it is never leased again; a live lease on it keeps running. Idempotent."""
+    """Take one number out of service: it is never leased again; a live lease on it keeps running. Idempotent;
+    409 when an agent would be left without the callback number her readiness relies on (see retire_impact)."""
     current = deps.pool.get(number)
     if current is None:
         raise NotFound(f"{number} is not in the pool")
     if not current.retired:
+        refusal = _retire_impact([current], deps, policy, number).refusal
+        if refusal is not None:
+            raise StateConflict(refusal)
         _set_retired(current, True, actor, deps)
     return _view_of(number, deps, policy)
+
+
+def _retire_impact(leaving: Sequence[PoolNumber], deps: AdminPorts, policy: LeasePolicy,
+                   key: str | None = None) -> Impact:
+    pool = deps.pool.list_all()
+    gone = {n.number for n in leaving}
+    after = [replace(n, retired=True) if n.number in gone else n for n in pool]
+    now = deps.clock.now()
+
+    def free(numbers: list[PoolNumber], region: str) -> int:
+        return sum(1 for n in numbers if n.region == region and n.state(now, policy.quarantine) is NumberState.FREE)
+    last_free = any(free(pool, n.region) and not free(after, n.region) for n in leaving)
+    agents = readiness.changed_readiness(deps, policy, pool=after) if gone else ()
+    return Impact("retire", "callback-number", key or ", ".join(sorted(gone)), (), agents, last_free)
 
 
 def _view_of(number: str, deps: AdminPorts, policy: LeasePolicy) -> dict[str, Any]:
@@ -143,6 +198,6 @@ def _set_retired(n: PoolNumber, retired: bool, actor: Actor, deps: AdminPorts) -
     if not deps.pool.replace(n, replace(n, retired=retired)):
         raise Conflict(f"callback number {mask_phone(n.number)} changed meanwhile; try again")
     states = ("in service", "retired")
-    audit.record(deps, actor, "retired" if retired else "returned", "callback-number", n.number,
+    audit.record(deps, actor, "retired" if retired else "reinstated", "callback-number", n.number,
                  {"state": states[not retired]}, {"state": states[retired]})
-    log.info("callback number %s %s", mask_phone(n.number), "retired" if retired else "back in service")
+    log.info("callback number %s %s", mask_phone(n.number), "retired" if retired else "reinstated")

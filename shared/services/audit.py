@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from shared.auth import current_principal
-from shared.domain.audit import Actor, AuditEntry, diff, entries
+from shared.domain.audit import ENTITIES, Actor, AuditEntry, AuditQuery, ChangeGroup, diff, entries, group
 from shared.domain.numbers import mask_phone
 from shared.domain.recipients import mask_email
 from shared.domain.template import DEFAULT_TEMPLATE, NotificationTemplate
@@ -50,8 +51,21 @@ def record_export(deps: AuditPorts, actor: Actor, export_id: str, fmt: str, filt
     return batch
 
 
-def list_audit(deps: AuditPorts, limit: int, entity: str | None, entity_id: str | None) -> dict[str, Any]:
-    return {"entries": [entry_view(e) for e in deps.audit.recent(limit, entity, entity_id)]}
+def list_audit(deps: AuditPorts, query: AuditQuery) -> dict[str, Any]:
+    """The newest `query.limit` changes that match, each as one row with its fields old -> new (`changes`), and
+    their entries one per field (`entries`); `truncated` when older changes match too."""
+    found = deps.audit.recent(replace(query, limit=query.limit + 1))  # one more: are there older ones?
+    ids = list(dict.fromkeys(e.change_id for e in found))
+    kept = set(ids[:query.limit])
+    found = [e for e in found if e.change_id in kept]
+    return {"changes": [change_view(c) for c in group(found)], "entries": [entry_view(e) for e in found],
+            "truncated": len(ids) > query.limit, "entities": list(ENTITIES)}
+
+
+def change_view(c: ChangeGroup) -> dict[str, Any]:
+    return {"changeId": c.change_id, "at": c.at.isoformat(), "actor": {"userId": c.actor.user_id, "name": c.actor.name},
+            "action": c.action, "entity": c.entity, "entityId": c.entity_id,
+            "fields": [{"field": f.field, "old": f.old, "new": f.new} for f in c.changes]}
 
 
 def entry_view(e: AuditEntry) -> dict[str, Any]:

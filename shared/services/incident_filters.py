@@ -6,19 +6,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.commands import check_id
+from shared.domain import periods
 from shared.errors import ValidationError
 
 KINDS = ("real", "test")
 # What happened after the dial; `not_…` the opposite. Several, comma-separated: all must hold.
 OUTCOMES = ("notified", "not_notified", "acknowledged", "not_acknowledged", "callback_received", "warnings")
 PARAMETERS = ("kind", "from", "to", "site", "agent", "outcome", "format")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# RFC 3339: a date, "T" (or a space), a time with optional fractions, and an offset ("Z" or ±hh:mm).
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ def parse_filters(params: Mapping[str, str]) -> IncidentFilter:
     kind = _text(params, "kind")
     if kind is not None and kind not in KINDS:
         raise ValidationError("kind", "must be real or test")
-    start, end = _moment(params, "from", 0), _moment(params, "to", 1)
+    start, end = periods.moment(params, "from", 0), periods.moment(params, "to", 1)
     if start is not None and end is not None and end <= start:
         raise ValidationError("to", "must be after from")
     site, agent = _text(params, "site"), _text(params, "agent")
@@ -67,8 +65,8 @@ def parse_month(value: str | None) -> tuple[datetime, datetime]:
     if not value or not re.fullmatch(r"\d{4}-\d{2}", value.strip()):
         raise ValidationError("month", "must be a month as YYYY-MM, e.g. 2025-03")
     year, month = (int(p) for p in value.strip().split("-"))
-    if not 1 <= month <= 12 or year < 2000:
-        raise ValidationError("month", "must be a month as YYYY-MM from 2000-01 on")
+    if not 1 <= month <= 12 or not periods.EARLIEST.year <= year < periods.LATEST.year:
+        raise ValidationError("month", "must be a month as YYYY-MM between 2000-01 and 2199-12")
     start = datetime(year, month, 1, tzinfo=UTC)
     following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
     return start, following
@@ -79,18 +77,3 @@ def _text(params: Mapping[str, str], name: str) -> str | None:
     return value.strip() if value is not None and value.strip() else None
 
 
-def _moment(params: Mapping[str, str], name: str, days_after: int) -> datetime | None:
-    """A date (its start; `days_after` 1: the next day's, so `to` takes the whole day) or an RFC 3339 time."""
-    value = _text(params, name)
-    if value is None:
-        return None
-    try:
-        if _DATE.fullmatch(value):
-            day = date.fromisoformat(value)
-            return datetime.combine(day, time(), UTC) + timedelta(days=days_after)
-        if _DATE_TIME.fullmatch(value):
-            return datetime.fromisoformat(value.upper().replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        pass  # well formed but no such day or time (2025-02-30)
-    raise ValidationError(name, "must be a date (2025-03-01) or an RFC 3339 time with its offset "
-                                "(2025-03-01T12:00:00Z)")

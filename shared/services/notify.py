@@ -1,5 +1,8 @@
 """Use case: on Emergency.CallStarted, email (and text) the people configured for the agent.
 
+Each recipient is told in her locale (domain/locales.RecipientLocales): the agent's own contacts in the agent's, her
+site's security desk and everyone else in the site's, else in the agent's. The message is rendered once per locale.
+
 Once per emergency call and recipient however often the event arrives: the delivery record is claimed with a
 conditional write before each send (a concurrent duplicate backs off), and the email operation id / SMS
 repeatability id is derived from the call and recipient, so the service drops a repeat too. A record left queued
@@ -15,6 +18,7 @@ import html
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from shared.adapters import render_process
 from shared.config import SettingError
@@ -22,14 +26,17 @@ from shared.domain import delivery as rules
 from shared.domain.calls import Agent, EmergencyCall
 from shared.domain.delivery import Channel, Delivery, SendResult
 from shared.domain.incident_context import context_for
-from shared.domain.notification_sms import REPLY_ASK
+from shared.domain.locales import RecipientLocales, agent_locale, site_locale
+from shared.domain.notification_locale import text
+from shared.domain.notification_sms import reply_ask
 from shared.domain.notify_plan import Desk, PlanWarning, plan_notifications
 from shared.domain.notify_rules import AGENT, SITE_DESK, NotifyRules
 from shared.domain.numbers import mask_phone
 from shared.domain.recipients import mask_email
+from shared.domain.sites import Site
 from shared.domain.template import DEFAULT_TEMPLATE, NotificationTemplate, RenderedNotification, render, sms_text
 from shared.errors import NotFound
-from shared.ports import Conflict, NotifyPorts, SendError, StoreError
+from shared.ports import Conflict, NotifyPorts, SendError, SiteStore, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +84,8 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     agent = deps.agents.get(call.agent_id)
     unread: list[str] = []
     audiences = _audiences(call, deps, unread)
-    desk = site_desk(call, deps, unread) if SITE_DESK in audiences else Desk()
+    site = site_of(call, deps, unread) if SITE_DESK in audiences else UNREAD  # read for its locale when needed
+    desk = Desk(site.desk_emails, site.desk_sms) if isinstance(site, Site) else Desk()
     plan = plan_notifications(agent, call.agent_id, _sms_configured(deps), fallback_emails, desk, AGENT in audiences)
     records = records_of(call_id, deps)
     jobs = plan.jobs + _unsettled(records, plan.jobs)
@@ -86,7 +94,7 @@ def notify_emergency(call_id: str, deps: NotifyPorts, described: EmergencyCall |
     codes = tuple(w.code for w in plan.warnings)
     if not jobs:
         return NotifyReport(call_id, (), codes, unread=tuple(unread))
-    outcomes, more = send_to(call, agent, jobs, records, deps, ack_base)
+    outcomes, more = send_to(call, agent, jobs, records, deps, ack_base, site=site)
     return NotifyReport(call_id, outcomes, codes + more, _unusable({c for c, _ in jobs}, deps), tuple(unread))
 
 
@@ -104,20 +112,51 @@ def the_call(call_id: str, deps: NotifyPorts, described: EmergencyCall | None = 
     return call
 
 
+class SiteReader(Protocol):
+    sites: SiteStore
+
+
+class _Unread:
+    """send_to's default for the call's site: not read yet (read when someone needs its locale)."""
+
+
+UNREAD = _Unread()
+
+
 def send_to(call: EmergencyCall, agent: Agent | None, jobs: tuple[tuple[Channel, str], ...], records: Records | None,
-            deps: NotifyPorts, ack_base: str | None, step: int = 0) -> tuple[tuple[Outcome, ...], tuple[str, ...]]:
-    """Render the call's notification once and deliver it to each (channel, recipient), once per call however often
-    asked (the delivery records); answers the outcomes and the warning codes recorded (a template fallback)."""
-    rendered, fallback = _render(call, agent, deps)
+            deps: NotifyPorts, ack_base: str | None, step: int = 0,
+            site: Site | _Unread | None = UNREAD) -> tuple[tuple[Outcome, ...], tuple[str, ...]]:
+    """Render the call's notification once per locale its recipients need and deliver it to each (channel,
+    recipient), once per call however often asked (the delivery records); answers the outcomes and the warning
+    codes recorded (a template fallback). `site`: the site of the call's location as already read (None: none),
+    else read here when a recipient who is not her own contact needs its locale."""
+    locales = recipient_locales(call, agent, jobs, deps, site)
+    template = _current_template(deps)
+    rendered: dict[str, RenderedNotification] = {}
     codes: tuple[str, ...] = ()
-    if fallback is not None:
-        _record_warning(call.call_id, fallback, deps)
-        codes = (fallback.code,)
+    for locale in dict.fromkeys(locales.of(r) for _, r in jobs):
+        rendered[locale], fallback = _render(call, agent, template, locale)
+        if fallback is not None and not codes:
+            _record_warning(call.call_id, fallback, deps)
+            codes = (fallback.code,)
     workers = min(MAX_PARALLEL_SENDS, len(jobs))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
-        outcomes = tuple(pool.map(
-            lambda job: _deliver(call.call_id, job[0], job[1], rendered, deps, records, ack_base, step), jobs))
+        outcomes = tuple(pool.map(lambda job: _deliver(call.call_id, job[0], job[1], rendered[locales.of(job[1])],
+                                                       deps, records, ack_base, step), jobs))
     return outcomes, codes
+
+
+def recipient_locales(call: EmergencyCall, agent: Agent | None, jobs: tuple[tuple[Channel, str], ...],
+                      deps: SiteReader, site: Site | _Unread | None = UNREAD) -> RecipientLocales:
+    """Who is told in which locale (RecipientLocales); the site is read only when someone who is not one of her own
+    contacts is told, and an unreadable site leaves them in her locale."""
+    own = tuple(r for _, r in plan_notifications(agent, call.agent_id, True).jobs) if agent is not None else ()
+    mine = RecipientLocales.of_call(agent_locale(agent, call.country), None, own)
+    if all(r.casefold() in mine.own for _, r in jobs):
+        return mine
+    if isinstance(site, _Unread):
+        site = site_of(call, deps, [])
+    return replace(mine, site=site_locale(site)) if site is not None else mine
 
 
 Records = dict[tuple[str, str], Delivery]
@@ -159,18 +198,23 @@ def _audiences(call: EmergencyCall, deps: NotifyPorts, unread: list[str]) -> tup
 def site_desk(call: EmergencyCall, deps: NotifyPorts, unread: list[str]) -> Desk:
     """The security desk of the site the call's location names; when the site cannot be read, none in this run
     (her own contacts are told at once) and the desk on the redelivery (`unread`)."""
+    site = site_of(call, deps, unread)
+    return Desk(site.desk_emails, site.desk_sms) if site is not None else Desk()
+
+
+def site_of(call: EmergencyCall, deps: SiteReader, unread: list[str]) -> Site | None:
+    """The site the call's location names; None without one, or when it cannot be read (`unread` then says so)."""
     site_id = (call.location or {}).get("siteId")
     if not isinstance(site_id, str) or not site_id:
-        return Desk()
+        return None
     try:
-        site = deps.sites.get_site(site_id)
+        return deps.sites.get_site(site_id)
     except Exception as exc:  # storage or settings: her own contacts are told all the same
         log.error("emergency call %s: site %s could not be read, its security desk is not told now: %s",
                   call.call_id, site_id, exc)
         if isinstance(exc, StoreError):  # told on the redelivery, once storage answers
             unread.append("site")
-        return Desk()
-    return Desk(site.desk_emails, site.desk_sms) if site is not None else Desk()
+        return None
 
 
 def _sms_configured(deps: NotifyPorts) -> bool:
@@ -193,22 +237,22 @@ def _unusable(channels: set[Channel], deps: NotifyPorts) -> tuple[SettingError, 
     return tuple(found)
 
 
-def _render(call: EmergencyCall, agent: Agent | None,
-            deps: NotifyPorts) -> tuple[RenderedNotification, PlanWarning | None]:
-    """The admin's current template, rendered in a render process within its limits (at most RENDER_SECONDS);
-    the default one, and a warning saying why, when it fails, exceeds a limit or no render process can run."""
+def _render(call: EmergencyCall, agent: Agent | None, template: NotificationTemplate,
+            locale: str) -> tuple[RenderedNotification, PlanWarning | None]:
+    """The admin's current template in `locale`, rendered in a render process within its limits (at most
+    RENDER_SECONDS); the default one, and a warning saying why, when it fails, exceeds a limit or no render process
+    can run."""
     context = context_for(call, agent)
-    template = _current_template(deps)
     if template == DEFAULT_TEMPLATE:  # our own template: rendered here, no process needed
-        return render(DEFAULT_TEMPLATE, context), None
+        return render(DEFAULT_TEMPLATE, context, locale), None
     try:
-        return render_process.pool("send").render(template, context), None
+        return render_process.pool("send").render(template, context, locale), None
     except Exception as exc:  # validated when saved, but an emergency message must go out whatever the template does
         reason = exc.reason if isinstance(exc, render_process.RenderFailed) else f"it failed ({type(exc).__name__})"
         log.warning("emergency call %s: notification template not used (%s); using the default", call.call_id, reason)
         warning = PlanWarning(TEMPLATE_FALLBACK, f"the notification template was not used: {reason}; "
                                                  "the default template was sent instead")
-        return render(DEFAULT_TEMPLATE, context), warning
+        return render(DEFAULT_TEMPLATE, context, locale), warning
 
 
 def _current_template(deps: NotifyPorts) -> NotificationTemplate:
@@ -258,24 +302,25 @@ def _claim(current: Delivery | None, call_id: str, channel: Channel, recipient: 
 
 
 def personal(rendered: RenderedNotification, record: Delivery, ack_base: str | None) -> RenderedNotification:
-    """The message as this recipient gets it: with her own acknowledgement link (email). The link names neither
-    the agent nor the call: only the recipient's token, which the app maps back."""
+    """The message as this recipient gets it: with her own acknowledgement link (email), in the message's locale.
+    The link names neither the agent nor the call: only the recipient's token, which the app maps back."""
     if not ack_base or not record.ack_token or record.channel != "email":
         return rendered
     url = f"{ack_base}/api/ack/{record.ack_token}"
-    text = (f"{rendered.text.rstrip()}\n\nI'm on my way / I've got it - acknowledge here: {url}\n"
-            "(the page shows the call; nothing is acknowledged until you press its button)\n")
-    link = (f'<p><strong><a href="{html.escape(url)}">I&rsquo;m on my way / I&rsquo;ve got it: acknowledge</a></strong>'
-            " (the page shows the call; nothing is acknowledged until you press its button)</p>\n")
+    note = text(rendered.locale, "ack.note")
+    plain = f"{rendered.text.rstrip()}\n\n{text(rendered.locale, 'ack.text', {'url': url})}\n{note}\n"
+    link = (f'<p><strong><a href="{html.escape(url)}">{html.escape(text(rendered.locale, "ack.link"))}</a></strong>'
+            f" {html.escape(note)}</p>\n")
     body = rendered.html
     at = body.lower().rfind("</body>")
-    return replace(rendered, text=text, html=body[:at] + link + body[at:] if at >= 0 else body + link)
+    return replace(rendered, text=plain, html=body[:at] + link + body[at:] if at >= 0 else body + link)
 
 
 def _sms_body(rendered: RenderedNotification, ask_reply: bool) -> str:
     """The SMS: the text's first paragraph in at most two segments (cut at a word only if it must be: a saved
-    template's fits with the longest samples), ending with the request for a reply that acknowledges (issue 20)."""
-    return sms_text(rendered, REPLY_ASK if ask_reply else "")
+    template's fits with the longest samples), ending with the request for a reply that acknowledges (issue 20), in
+    the message's locale."""
+    return sms_text(rendered, reply_ask(rendered.locale) if ask_reply else "")
 
 
 def _send(claimed: Delivery, rendered: RenderedNotification, deps: NotifyPorts, ask_reply: bool = False) -> SendResult:

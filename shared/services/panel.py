@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.domain.calls import HIDDEN_CONVERSATION_ACTIONS, PANEL_CONTROLS, EmergencyCall, alert_text
-from shared.domain.routing import Outcome, in_force
+from shared.domain.routing import CallbackWindow, Outcome, in_force
 from shared.ports import DeliveryStore, EscalationStore, Ports, StoreError
 from shared.services.acknowledge import acknowledgements
 from shared.services.outbound import location_summary, responder_text
@@ -44,11 +44,12 @@ def emergency_state(agent_id: str, deps: Ports, deliveries: DeliveryStore | None
         "alert": {"severity": "critical", "text": alert_text(test)} if in_progress else None,
         "hideConversationActions": list(HIDDEN_CONVERSATION_ACTIONS) if in_progress else [],
         "callbackNumber": call.callback_number if call and window_open else None,
+        "callbackNumberSource": call.callback_source if call and window_open else None,
         "callbackWindowOpen": window_open,
         # While the call lasts the window is held open; what the agent is told is the window after the dial.
         "callbackWindowEndsAt": (call.callback_until if call and call.in_progress and call.callback_until
                                  else window.until).isoformat() if window and window_open else None,
-        "callback": _callback(call, now) if window_open else None,
+        "callback": _ringing(call, windows, now, deps) if window_open else None,
         # How the responder reaches her on this call's path (emergency_path.responder_reach).
         "emergencyPath": call.path if call and (in_progress or window_open) else None,
         "responderCallback": responder_text(call, "you") if call and (in_progress or window_open) else None,
@@ -90,14 +91,41 @@ def _next_escalation(call: EmergencyCall, escalations: EscalationStore) -> dict[
                            "channels": list(step.tier.channels)}}
 
 
+def _ringing(call: EmergencyCall | None, windows: list[CallbackWindow], now: datetime,
+             deps: Ports) -> dict[str, Any] | None:
+    """The shown call's latest callback; while it does not ring, one ringing on another open window's number (an
+    earlier call's, a drill's beside a real call): it rings her all the same. One more read per other open window,
+    only then; a read that fails is left out."""
+    shown = _callback(call, now)
+    if shown is not None and shown["status"] == "ringing":
+        return shown
+    for window in windows:
+        if window.until <= now or (call is not None and window.call_id == call.call_id):
+            continue
+        try:
+            loaded = deps.calls.get(window.call_id)
+        except StoreError as exc:
+            log.warning("emergency call %s: not read for the panel's callback: %s", window.call_id, exc)
+            continue
+        other = _callback(loaded[0], now) if loaded else None
+        if other is not None and other["status"] == "ringing":
+            return other
+    return shown
+
+
 def _callback(call: EmergencyCall | None, now: datetime) -> dict[str, Any] | None:
+    """The responder's latest callback routed to her: ringing for RING_TIME after it came, then routed. `id` names
+    the ring (the panel answers it once), `from` the number calling (None when it is no phone number)."""
     routed = [c for c in (call.callbacks if call else ()) if c.get("outcome") in RINGING_OUTCOMES]
     if not routed:
         return None
     last = routed[-1]
     at = datetime.fromisoformat(last["at"])
+    caller = str(last.get("from") or "")
     return {"status": "ringing" if now - at < RING_TIME else "routed", "at": last["at"],
-            "direct": last.get("outcome") == Outcome.RINGING_DIRECT.value}
+            "direct": last.get("outcome") == Outcome.RINGING_DIRECT.value,
+            "id": str(last.get("key") or last.get("eventId") or last["at"]),
+            "from": caller.removeprefix("4:") if caller.startswith("4:+") else None}
 
 
 def incident_view(call: EmergencyCall) -> dict[str, Any]:

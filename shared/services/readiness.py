@@ -1,4 +1,5 @@
-"""Use cases: readiness of every agent (with counts per status) and of one agent. Read-only."""
+"""Use cases: readiness of every agent (with counts per status) and of one agent, and what a change would do to it.
+Read-only."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 
 from shared.domain.calls import Agent
 from shared.domain.drills import DEFAULT_MAX_AGE_DAYS, last_passed
-from shared.domain.lease import LeasePolicy
+from shared.domain.impact import AgentImpact, Impact, compare
+from shared.domain.lease import LeasePolicy, PoolNumber
 from shared.domain.readiness import AgentReadiness, assess, counts
 from shared.domain.routing_hold import WorkerStatus
 from shared.domain.sites import Site
+from shared.domain.voice_config import VoiceConfig
 from shared.errors import NotFound
 from shared.ports import AdminPorts, DrillStore, RoutingEngine
 from shared.services.sites import site_warnings
@@ -60,6 +63,38 @@ def agent_readiness(agent_id: str, deps: AdminPorts, policy: LeasePolicy,
                     policy.lease_on_direct_offer, worker_statuses([agent], routing)[0], _sites(deps),
                     _drill_of(_drills(deps, agent_id), agent_id))
     return {"checkedAt": now.isoformat()} | readiness_view(result)
+
+
+def changed_readiness(deps: AdminPorts, policy: LeasePolicy, config: VoiceConfig | None = None,
+                      pool: list[PoolNumber] | None = None) -> tuple[AgentImpact, ...]:
+    """The agents whose readiness checks would get worse with `config` or `pool` in place of what is stored: every
+    agent assessed twice against one snapshot (the routing engine is left out: no change here moves it, and asking
+    it about every agent twice would make the question slow)."""
+    now = deps.clock.now()
+    stored_config, stored_pool = deps.voice_config.load(), deps.pool.list_all()
+    agents = sorted(deps.agents.list(), key=lambda a: a.agent_id)
+    sites, drills = _sites(deps), _drills(deps)
+
+    def assessed(c: VoiceConfig, p: list[PoolNumber]) -> list[AgentReadiness]:
+        return [assess(a, c, p, now, policy.quarantine, policy.lease_on_direct_offer, None, sites,
+                       _drill_of(drills, a.agent_id)) for a in agents]
+    return compare(assessed(stored_config, stored_pool),
+                   assessed(config or stored_config, stored_pool if pool is None else pool))
+
+
+def impact_view(impact: Impact) -> dict[str, Any]:
+    """The impact answer: who uses the item, each agent whose readiness gets worse (and how), the summary in words,
+    and whether the change is allowed (else `refusal`, the 409's message)."""
+    refusal = impact.refusal
+    return {
+        "action": impact.action, "entity": impact.entity, "key": impact.key, "allowed": refusal is None,
+        "refusal": refusal, "summary": impact.summary(), "lastFree": impact.last_free,
+        "becomeNotReady": sum(1 for a in impact.agents if a.becomes_not_ready),
+        "usedBy": [{"kind": u.kind, "id": u.key, "name": u.name, "field": u.field} for u in impact.used_by],
+        "agents": [{"agentId": a.agent_id, "displayName": a.name, "before": a.before.value, "after": a.after.value,
+                    "checks": [{"id": c.check_id, "title": c.title, "status": c.status.value, "reason": c.reason}
+                               for c in a.worse]} for a in impact.agents],
+    }
 
 
 def _drills(deps: AdminPorts, agent_id: str | None = None) -> tuple[dict[str, datetime], timedelta] | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from shared.domain.addresses import readout
 from shared.domain.audit import Actor
+from shared.domain.locales import site_locale
 from shared.domain.sites import Network, Site, check_new_network, client_ip, nearest_site, parse_network, site_for
 from shared.errors import NotFound, ValidationError
 from shared.ports import Conflict, SitePorts
@@ -30,6 +31,8 @@ def site_view(site: Site, networks: list[Network]) -> dict[str, Any]:
             "readout": readout(site.address), "places": [_place(p) for p in site.places],
             "deskEmails": list(site.desk_emails), "deskSms": list(site.desk_sms), "latitude": site.latitude,
             "longitude": site.longitude, "networks": mine,
+            # `locale` as set (None: from its country); `effectiveLocale` what its security desk is told in
+            "locale": site.locale, "effectiveLocale": site_locale(site),
             "warnings": site_warnings(site, mine)}
 
 
@@ -158,5 +161,5 @@ def suggest_location(agent_id: str, headers: Mapping[str, str], trusted: bool, d
 
 def _audited(site: Site) -> dict[str, Any]:
     return {"name": site.name, "address": readout(site.address), "deskEmails": "; ".join(site.desk_emails),
-            "deskSms": "; ".join(site.desk_sms),
+            "deskSms": "; ".join(site.desk_sms), "locale": site.locale or "",
             "places": "; ".join(", ".join(f"{k} {v}" for k, v in _place(p).items()) for p in site.places)}

@@ -1,6 +1,8 @@
 """Use cases of the template admin API: read, save a new version, preview, list and restore versions.
 
 Every save (a restore included) adds a version; none is overwritten, so the history says who changed what, when.
+One template serves every locale: its t("key") reads the catalogue of the recipient's locale (domain/template.py);
+the answers list the locales and the messages (in en-US) a template may use.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ import logging
 from typing import Any
 
 from shared.adapters import render_process
+from shared.domain.locales import DEFAULT_LOCALE, LOCALES, locale_for_country, parse_locale
 from shared.domain.notification_context import NotificationContext
-from shared.domain.notification_sms import MAX_SEGMENTS, REPLY_ASK, SmsSize, capacity, sms_size
+from shared.domain.notification_sms import MAX_SEGMENTS, SmsSize, capacity, reply_ask, sms_size
 from shared.domain.sample_contexts import longest_contexts
 from shared.domain.template import (
     DEFAULT_TEMPLATE,
@@ -33,8 +36,12 @@ MAX_AUTHOR_CHARS = 256
 
 
 def get_template(deps: NotifyPorts) -> dict[str, Any]:
-    """The current template (the default one, version 0, until an admin saves one) and the placeholders."""
-    return _view(deps.templates.current()) | {"placeholders": PLACEHOLDERS}
+    """The current template (the default one, version 0, until an admin saves one), the placeholders, the locales
+    and the messages t() reads (key -> en-US text)."""
+    from shared.locales import messages
+
+    return _view(deps.templates.current()) | {"placeholders": PLACEHOLDERS, "locales": list(LOCALES),
+                                              "messages": dict(messages(DEFAULT_LOCALE))}
 
 
 def save_template(body: dict[str, Any], author: str, deps: NotifyPorts) -> dict[str, Any]:
@@ -46,23 +53,29 @@ def save_template(body: dict[str, Any], author: str, deps: NotifyPorts) -> dict[
 
 
 def preview(body: dict[str, Any] | None, deps: NotifyPorts, reply: bool = True) -> dict[str, Any]:
-    """Render the given (unsaved) template, or the current one, with sample data, in a render process within its
-    limits (render_process.RENDER_SECONDS); 400 when it is refused, over a limit or fails with any validation
-    context. `channels`: what each channel carries with each country's longest sample (longest_contexts): email
+    """Render the given (unsaved) template, or the current one (a body with none of subject, html and text), with
+    sample data, in a render process within its limits (render_process.RENDER_SECONDS); 400 when it is refused,
+    over a limit or fails with any validation context in any locale. `locale` in the body (default en-US): the
+    locale of the sample and of every channel. `channels`: what each channel carries with each country's longest
+    sample (longest_contexts) in that locale, or without one in the country's own (en-CA for Canada): email
     subject and text, the SMS as sent with its size, the voice alert. `reply`: the SMS asks for a reply (the app
     has a public address, so messages can be acknowledged)."""
-    if body:
+    asked = parse_locale((body or {}).get("locale"))
+    locale = asked or DEFAULT_LOCALE
+    if body and any(part in body for part in MAX_CHARS):
         template = template_from_body(body)
     else:
         current = deps.templates.current()
         template = current.template if current else DEFAULT_TEMPLATE
-    rendered = check(template)
-    suffix = REPLY_ASK if reply else ""
-    sms = sms_text(rendered, suffix)
-    channels = [_channels(label, context, render_process.pool().render(template, context), suffix)
-                for label, context in longest_contexts()]
+    rendered = check(template, locale)
+    sms = sms_text(rendered, reply_ask(locale) if reply else "")
+    channels = []
+    for label, context in longest_contexts():
+        shown = asked or locale_for_country(context.country)
+        channels.append(_channels(label, context, render_process.pool().render(template, context, shown),
+                                  reply_ask(shown) if reply else "", shown))
     return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text, "sms": sms,
-            "smsSize": _size(sms_size(sms)), "channels": channels}
+            "smsSize": _size(sms_size(sms)), "channels": channels, "locale": locale, "locales": list(LOCALES)}
 
 
 def list_versions(deps: NotifyPorts) -> dict[str, Any]:
@@ -93,11 +106,12 @@ def template_from_body(body: dict[str, Any]) -> NotificationTemplate:
     return NotificationTemplate(subject=parts["subject"], html=parts["html"], text=parts["text"])
 
 
-def check(template: NotificationTemplate) -> RenderedNotification:
-    """The sample rendering; ValidationError (400) naming the first issue's part, with every issue's part, line and
-    message. The template never renders in this process: the render process bounds its time and memory."""
+def check(template: NotificationTemplate, locale: str = DEFAULT_LOCALE) -> RenderedNotification:
+    """The sample rendering in `locale`; ValidationError (400) naming the first issue's part, with every issue's
+    part, line and message. The template never renders in this process: the render process bounds its time and
+    memory."""
     try:
-        return render_process.pool().preview(template)
+        return render_process.pool().preview(template, locale)
     except TemplateError as exc:
         first = exc.errors[0]
         details: list[dict[str, object]] = [
@@ -123,12 +137,12 @@ def _save(template: NotificationTemplate, author: str, deps: NotifyPorts,
 
 
 def _channels(label: str, context: NotificationContext, rendered: RenderedNotification,
-              suffix: str) -> dict[str, Any]:
-    """One sample's message on every channel, as sent."""
+              suffix: str, locale: str) -> dict[str, Any]:
+    """One sample's message on every channel in `locale`, as sent."""
     sms = sms_text(rendered, suffix)
-    return {"sample": label, "country": context.country,
+    return {"sample": label, "country": context.country, "locale": locale,
             "email": {"subject": rendered.subject, "text": rendered.text},
-            "sms": {"text": sms, **_size(sms_size(sms))}, "voice": alert_script(context)}
+            "sms": {"text": sms, **_size(sms_size(sms))}, "voice": alert_script(context, locale)}
 
 
 def _size(size: SmsSize) -> dict[str, Any]:

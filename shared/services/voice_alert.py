@@ -8,8 +8,10 @@ not acknowledged on any channel, and when her last call is over (ACS says so, or
 
 Every event of a dial comes to its own URL (`/api/voice/events/{token}/{attempt}`): an event of an earlier dial never
 changes the record of a later one, except a 1 pressed there, which acknowledges whatever call it came on. Our own
-action contexts carry the person's number (`ask:2:+1…`), so when storage is down the call still goes on: the alert
-is read in general words, and a 1 that cannot be recorded is asked for again.
+action contexts carry the person's number and locale (`ask:2:+1…:fr-CA`), so when storage is down the call still
+goes on: the alert is read in general words, and a 1 that cannot be recorded is asked for again, in her language.
+She hears every word in her locale, chosen when she is dialed as for her messages (notify.recipient_locales), read
+by that locale's voice.
 
 CallConnected → the alert, "press 1 to acknowledge, 2 to repeat" (the one handler whose conditional write moves the
 record to `answered` asks; a duplicate does nothing); RecognizeCompleted with 1 → acknowledged (as a link or an SMS
@@ -34,10 +36,11 @@ from shared.domain.calls import EmergencyCall
 from shared.domain.delivery import Delivery
 from shared.domain.escalation import Step
 from shared.domain.incident_context import context_for
+from shared.domain.locales import DEFAULT_LOCALE, known_locale
 from shared.domain.numbers import mask_phone
 from shared.errors import NotFound
-from shared.ports import AgentStore, Conflict, SendError, StoreError, VoiceCaller
-from shared.services import acknowledge
+from shared.ports import AgentStore, Conflict, SendError, SiteStore, StoreError, VoiceCaller
+from shared.services import acknowledge, notify
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ _TRIES = 3
 
 class VoicePorts(acknowledge.AckPorts, Protocol):
     agents: AgentStore
+    sites: SiteStore
     voice: VoiceCaller | None
 
 
@@ -63,12 +67,14 @@ def call_each(step: Step, call: EmergencyCall, numbers: tuple[str, ...], deps: V
     `acknowledged`: recipients (folded) who acknowledged on any channel: never called."""
     if not numbers:
         return []
+    locales = notify.recipient_locales(call, deps.agents.get(call.agent_id), tuple(("sms", n) for n in numbers), deps)
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_DIALS, len(numbers)), thread_name_prefix="dial") as pool:
-        return list(pool.map(lambda n: _call_one(step, call, n, deps, base_url, acknowledged), numbers))
+        return list(pool.map(lambda n: _call_one(step, call, n, deps, base_url, acknowledged, locales.of(n)),
+                             numbers))
 
 
 def _call_one(step: Step, call: EmergencyCall, number: str, deps: VoicePorts, base_url: str | None,
-              acknowledged: frozenset[str]) -> str:
+              acknowledged: frozenset[str], locale: str) -> str:
     voice = deps.voice
     if voice is None or not base_url:
         why = ("voice not configured (VOICE_CALLER_ID and ACS_COGNITIVE_SERVICES_ENDPOINT)" if voice is None
@@ -89,7 +95,7 @@ def _call_one(step: Step, call: EmergencyCall, number: str, deps: VoicePorts, ba
                                                                              step.index, deps)
         except Conflict:
             continue
-        return _dial(claimed, voice, base_url, deps)
+        return _dial(claimed, voice, base_url, deps, locale)
     return "backed_off"
 
 
@@ -130,14 +136,14 @@ def _claim(current: Delivery | None, call_id: str, number: str, index: int, deps
                                            delivery_detail=None, delivery_status_at=None, updated_at=now))
 
 
-def _dial(claimed: Delivery, voice: VoiceCaller, base_url: str, deps: VoicePorts) -> str:
+def _dial(claimed: Delivery, voice: VoiceCaller, base_url: str, deps: VoicePorts, locale: str) -> str:
     now = deps.clock.now()
     claimed_at = claimed.updated_at or now
     first_sent = claimed_at if now - claimed_at < REPEATABILITY_WINDOW else now
     request_id = str(uuid.uuid5(_NAMESPACE, f"{claimed.call_id}\x1f{claimed.recipient}\x1f{claimed.attempts}"))
     url = f"{base_url}{EVENTS_PATH}{claimed.ack_token}/{claimed.attempts}"
     try:
-        connection = voice.place(claimed.recipient, url, _context("alert", 0, claimed.recipient), request_id,
+        connection = voice.place(claimed.recipient, url, _context("alert", 0, claimed.recipient, locale), request_id,
                                  first_sent)
     except SendError as exc:
         _store(replace(claimed, status="failed", final=True, reason=str(exc), updated_at=deps.clock.now()), deps)
@@ -178,14 +184,16 @@ def _later(a: str | None, b: str | None) -> str | None:
     return a if ORDER.index(a if a in ORDER else None) >= ORDER.index(b if b in ORDER else None) else b
 
 
-def _context(kind: str, asked: int, number: str) -> str:
-    return f"{kind}:{asked}:{number}"
+def _context(kind: str, asked: int, number: str, locale: str) -> str:
+    return f"{kind}:{asked}:{number}:{locale}"
 
 
-def _parse_context(context: str) -> tuple[str, int, str]:
+def _parse_context(context: str) -> tuple[str, int, str, str]:
+    """(kind, times asked, number, locale); a context without a locale (a call placed before locales) is en-US."""
     kind, _, rest = context.partition(":")
-    asked, _, number = rest.partition(":")
-    return kind, int(asked) if asked.isdigit() else MAX_ASKS, number
+    asked, _, rest = rest.partition(":")
+    number, _, locale = rest.partition(":")
+    return kind, int(asked) if asked.isdigit() else MAX_ASKS, number, known_locale(locale) or DEFAULT_LOCALE
 
 
 def on_event(token: str, attempt: int, kind: str, data: dict[str, Any], deps: VoicePorts) -> str:
@@ -194,30 +202,32 @@ def on_event(token: str, attempt: int, kind: str, data: dict[str, Any], deps: Vo
     if voice is None:
         return "voice_not_configured"
     connection = str(data.get("callConnectionId") or "")
-    context, asked, number = _parse_context(str(data.get("operationContext") or ""))
+    context, asked, number, locale = _parse_context(str(data.get("operationContext") or ""))
     pressed_1 = kind == "RecognizeCompleted" and ((data.get("dtmfResult") or {}).get("tones") or [])[:1] == ["one"]
     try:
         record = deps.deliveries.by_ack_token(token) if acknowledge.TOKEN.fullmatch(token or "") else None
     except StoreError:
         if number and kind == "CallConnected":  # she hears the alert in general words, and may press 1
-            _quietly(voice.ask, connection, number, voice_script.GENERAL_ALERT, _context("ask", 1, number))
+            _quietly(voice.ask, connection, number, voice_script.general_alert(locale),
+                     _context("ask", 1, number, locale), locale)
             return "asked_without_storage"
         if number and pressed_1:
-            _quietly(voice.ask, connection, number, voice_script.NOT_RECORDED, _context("ask", asked, number))
+            _quietly(voice.ask, connection, number, voice_script.not_recorded(locale),
+                     _context("ask", asked, number, locale), locale)
             return "not_recorded"
         raise
     if record is None or record.channel != "voice" or record.ack_token != token:
         return "unknown_call"
     if pressed_1:
-        return _acknowledged(record, token, connection, asked, deps)
+        return _acknowledged(record, token, connection, asked, deps, locale)
     if attempt != record.attempts:  # an event of an earlier call to her: it changes nothing of the later one
         if kind == "CallConnected":
             _quietly(voice.hang_up, connection)  # answered too late: a newer call is on its way
         return "stale"
     if kind == "CallConnected":
-        return _connected(record, connection, deps)
+        return _connected(record, connection, deps, locale)
     if kind in ("RecognizeCompleted", "RecognizeFailed"):
-        return _ask_again(record, connection, asked, deps)
+        return _ask_again(record, connection, asked, deps, locale)
     if kind in ("PlayCompleted", "PlayFailed") and context == "bye":
         _quietly(voice.hang_up, connection)
         return "hung_up"
@@ -231,10 +241,10 @@ def on_event(token: str, attempt: int, kind: str, data: dict[str, Any], deps: Vo
     return "ignored"
 
 
-def _connected(record: Delivery, connection: str, deps: VoicePorts) -> str:
+def _connected(record: Delivery, connection: str, deps: VoicePorts, locale: str) -> str:
     if record.delivery_status not in (None, "ringing"):
         return "duplicate"
-    script = _script(record, deps, None)  # before the write: a failed read then costs no silent call
+    script = _script(record, deps, None, locale)  # before the write: a failed read then costs no silent call
     try:  # the one writer that moves ringing → answered asks; a duplicate event conflicts or sees `answered`
         deps.deliveries.replace(rules.with_report(record, "answered", None, deps.clock.now()))
     except Conflict:
@@ -242,11 +252,11 @@ def _connected(record: Delivery, connection: str, deps: VoicePorts) -> str:
         if fresh is None or fresh.attempts != record.attempts or fresh.delivery_status not in (None, "ringing"):
             return "duplicate"
         deps.deliveries.replace(rules.with_report(fresh, "answered", None, deps.clock.now()))
-    _ask(record, connection, 1, script, deps)
+    _ask(record, connection, 1, script, deps, locale)
     return "asked"
 
 
-def _acknowledged(record: Delivery, token: str, connection: str, asked: int, deps: VoicePorts) -> str:
+def _acknowledged(record: Delivery, token: str, connection: str, asked: int, deps: VoicePorts, locale: str) -> str:
     voice = deps.voice
     assert voice is not None
     first = not record.acknowledged
@@ -257,34 +267,36 @@ def _acknowledged(record: Delivery, token: str, connection: str, asked: int, dep
         return "closed"
     except StoreError as exc:  # not recorded: she is told so and asked again, not thanked for nothing
         log.warning("emergency call %s: key 1 not recorded, asking again: %s", record.call_id, exc)
-        _quietly(voice.ask, connection, record.recipient, voice_script.NOT_RECORDED,
-                 _context("ask", asked, record.recipient))
+        _quietly(voice.ask, connection, record.recipient, voice_script.not_recorded(locale),
+                 _context("ask", asked, record.recipient, locale), locale)
         return "not_recorded"
     _report(record, record.attempts, "acknowledged", None, deps)
     if first:
-        _quietly(voice.say, connection, _script(record, deps, voice_script.acknowledged_script),
-                 _context("bye", 0, record.recipient))
+        _quietly(voice.say, connection, _script(record, deps, voice_script.acknowledged_script, locale),
+                 _context("bye", 0, record.recipient, locale), locale)
     return "acknowledged" if first else "already"
 
 
-def _ask_again(record: Delivery, connection: str, asked: int, deps: VoicePorts) -> str:
+def _ask_again(record: Delivery, connection: str, asked: int, deps: VoicePorts, locale: str) -> str:
     voice = deps.voice
     assert voice is not None
     if asked < MAX_ASKS:
-        _ask(record, connection, asked + 1, _script(record, deps, None), deps)
+        _ask(record, connection, asked + 1, _script(record, deps, None, locale), deps, locale)
         return "asked_again"
     _report(record, record.attempts, "not_acknowledged", None, deps)
-    _quietly(voice.say, connection, voice_script.goodbye_script(), _context("bye", 0, record.recipient))
+    _quietly(voice.say, connection, voice_script.goodbye_script(locale), _context("bye", 0, record.recipient, locale),
+             locale)
     return "goodbye"
 
 
-def _ask(record: Delivery, connection: str, asked: int, script: str, deps: VoicePorts) -> None:
+def _ask(record: Delivery, connection: str, asked: int, script: str, deps: VoicePorts, locale: str) -> None:
     assert deps.voice is not None
-    _quietly(deps.voice.ask, connection, record.recipient, script, _context("ask", asked, record.recipient))
+    _quietly(deps.voice.ask, connection, record.recipient, script, _context("ask", asked, record.recipient, locale),
+             locale)
 
 
-def _script(record: Delivery, deps: VoicePorts, which: Callable[[Any], str] | None) -> str:
-    """The alert (or `which`) about her call; in general words when the call cannot be read now."""
+def _script(record: Delivery, deps: VoicePorts, which: Callable[[Any, str], str] | None, locale: str) -> str:
+    """The alert (or `which`) about her call in `locale`; in general words when the call cannot be read now."""
     try:
         loaded = deps.calls.get(record.call_id)
         call = loaded[0] if loaded else None
@@ -293,8 +305,8 @@ def _script(record: Delivery, deps: VoicePorts, which: Callable[[Any], str] | No
         log.warning("emergency call %s: the call is not readable for the voice alert: %s", record.call_id, exc)
         words = None
     if words is None:
-        return voice_script.GENERAL_ALERT if which is None else voice_script.GENERAL_THANKS
-    return voice_script.alert_script(words) if which is None else which(words)
+        return voice_script.general_alert(locale) if which is None else voice_script.general_thanks(locale)
+    return voice_script.alert_script(words, locale) if which is None else which(words, locale)
 
 
 def _report(record: Delivery, attempt: int, status: str, detail: str | None, deps: VoicePorts) -> None:

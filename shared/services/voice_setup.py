@@ -1,6 +1,8 @@
 """Use cases of the voice setup: capacity and outbound profiles, the resource's numbers, direct-routing rules.
 
-Every change is audited with the signed-in admin, field by field.
+Every change is audited with the signed-in admin, field by field. A deletion is refused (409) while something uses
+the record or when it would make an agent fail a readiness check (shared/domain/impact.py); `delete_impact` answers
+the same judgement before the admin confirms.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import logging
 from typing import Any
 
 from shared.domain.audit import Actor
+from shared.domain.impact import Impact, references, without
+from shared.domain.lease import LeasePolicy
 from shared.domain.numbers import mask_phone
 from shared.domain.voice_config import (
     CapacityProfile,
@@ -18,9 +22,9 @@ from shared.domain.voice_config import (
     VoiceConfig,
     VoiceRecord,
 )
-from shared.errors import NotFound
+from shared.errors import NotFound, StateConflict
 from shared.ports import AdminPorts
-from shared.services import audit
+from shared.services import audit, readiness
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +73,26 @@ def put_record(record: VoiceRecord, actor: Actor, deps: AdminPorts) -> dict[str,
     return record_view(record)
 
 
-def delete_record(kind: str, key: str, actor: Actor, deps: AdminPorts) -> None:
+def delete_impact(kind: str, key: str, deps: AdminPorts, policy: LeasePolicy) -> Impact:
+    """What deleting the record would do: who names it, which agents' readiness gets worse. Read-only; 404 if
+    unknown."""
+    config = deps.voice_config.load()
+    record = _find(config, kind, key)
+    if record is None:
+        raise NotFound(f"no {ENTITY[kind]} {key}")
+    agents = sorted(deps.agents.list(), key=lambda a: a.agent_id)
+    return Impact("delete", ENTITY[kind], key, references(record, agents, config),
+                  readiness.changed_readiness(deps, policy, config=without(config, kind, key)))
+
+
+def delete_record(kind: str, key: str, actor: Actor, deps: AdminPorts, policy: LeasePolicy) -> None:
+    """Delete, unless something uses the record or an agent would fail a readiness check (409 saying who: no
+    override); 404 if unknown. Checked against the stored state just before the delete (a change between the two
+    reads is not seen)."""
+    refusal = delete_impact(kind, key, deps, policy).refusal
+    if refusal is not None:
+        log.info("%s %s not deleted: still in use or needed", ENTITY[kind], _masked(kind, key))
+        raise StateConflict(refusal)
     old = _find(deps.voice_config.load(), kind, key)
     if old is None or not deps.voice_config.delete(kind, key):
         raise NotFound(f"no {ENTITY[kind]} {key}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -155,3 +156,14 @@ def routed_state(**changes: Any) -> dict[str, Any]:
             "callbackWindowEndsAt": (datetime.now(UTC) + timedelta(minutes=45)).isoformat(),
             "emergencyPath": "pool", "responderCallback": "+12025550104", "location": None,
             "acknowledgements": [], "notified": 0} | changes
+
+
+def incoming_call(stack: LocalStack, to_number: str, caller: str = "+12025550177") -> dict[str, Any]:
+    """ACS's IncomingCall of a responder (`caller`) calling `to_number`, for stack.publish_acs."""
+    correlation = str(uuid.uuid4())
+    return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.IncomingCall", "dataVersion": "1.0",
+            "subject": "/caller/responder/recipient/callback", "eventTime": stack.client.now().isoformat(),
+            "data": {"to": {"kind": "phoneNumber", "rawId": "4:" + to_number, "phoneNumber": {"value": to_number}},
+                     "from": {"kind": "phoneNumber", "rawId": "4:" + caller, "phoneNumber": {"value": caller}},
+                     "serverCallId": f"srv-{correlation}", "callerDisplayName": "PSAP",
+                     "incomingCallContext": f"ctx-{correlation}", "correlationId": correlation}}

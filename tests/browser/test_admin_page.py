@@ -52,15 +52,17 @@ def test_admin_fixes_a_bad_recipient_saves_and_sees_the_audit_entry(page: object
     page.get_by_role("button", name="Save agent").click()
     expect(page.locator("#messages")).to_contain_text("Saved Bob Example.")
     expect(page.locator(f"#{recipients.get_attribute('id')}-error")).to_be_empty()
-    history = page.locator("section[aria-labelledby=history-title] tbody tr", has_text="emailRecipients")
-    expect(history.first).to_contain_text("security-desk@example.com")
-    expect(history.first).to_contain_text("a@example.com; b@example.org")
+    # THEN the change history shows it as one change, its field in words, old -> new
+    history = page.locator("section[aria-labelledby=history-title] tbody tr")
+    expect(history.first.locator("li[data-field=emailRecipients]")).to_match_aria_snapshot(
+        '- listitem: "Email recipients: security-desk@example.com changed to a@example.com; b@example.org"')
+    expect(history.first.locator("li")).to_have_count(1)
     expect(history.first).to_contain_text("admin@example.com")
     shot(page, "agent")
 
     page.get_by_role("link", name="Audit log").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
-    expect(page.locator("tbody tr", has_text="emailRecipients").first).to_contain_text("a@example.com; b@example.org")
+    expect(page.locator("tbody tr", has_text="Email recipients").first).to_contain_text("a@example.com; b@example.org")
     shot(page, "audit")
 
 
@@ -128,6 +130,9 @@ def test_admin_adds_a_number_to_the_pool_and_sees_it_free(page: object) -> None:
     page.get_by_role("button", name="Add to pool").click()
     expect(page.locator("form .field-error").first).to_contain_text("already in the pool")
     page.get_by_role("button", name="Retire +12025550107").click()
+    dialog = page.get_by_role("dialog", name="Retire +12025550107?")
+    expect(dialog).to_contain_text("No agent's readiness changes.")
+    dialog.get_by_role("button", name="Retire +12025550107").click()
     expect(row.locator(".badge")).to_have_text("retired")
 
 
@@ -459,8 +464,13 @@ def test_axe_finds_no_violations_on_the_sites_view(page: object, stack: LocalSta
     page.get_by_role("button", name="Save site").click()
     expect(page.get_by_label("Postal code")).to_have_attribute("aria-invalid", "true")
     assert axe_violations(page) == []
-    # ... nor in the confirmation dialog
+    # ... nor in the question before the unsaved edits are dropped
     page.get_by_role("button", name="Cancel").click()
+    leave = page.get_by_role("dialog", name="Leave without saving?")
+    expect(leave).to_contain_text("Your changes to site Example Works are not saved.")
+    assert axe_violations(page) == []
+    leave.get_by_role("button", name="Leave without saving").click()
+    # ... nor in the confirmation dialog
     page.get_by_role("button", name="Delete Example Works").click()
     expect(page.get_by_role("dialog")).to_be_visible()
     assert axe_violations(page) == []

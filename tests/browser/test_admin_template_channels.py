@@ -2,7 +2,8 @@
 Chromium (installed by `make test`), headless, against one local stack for the module.
 
 The email (subject and text), the SMS exactly as sent with its segments and encoding, and the voice alert, each with
-a country's longest sample; a template whose SMS would lose its first lines is refused beside its text. A screenshot
+a country's longest sample in that country's locale (en-CA for Canada, da-DK for Denmark); a template whose SMS would
+lose its first lines is refused beside its text. A screenshot
 of each page goes to artifacts/screenshots/. Fictional 555-01xx numbers and example.com addresses only.
 """
 
@@ -29,12 +30,12 @@ def test_the_editor_previews_email_sms_and_voice_with_each_country_s_longest_sam
     expect(sample).to_have_value("CA, longest")
     # ... the email: its subject and its text, details included
     expect(page.locator("#channel-email-subject")).to_have_text(
-        "Emergency call by Geneviève Tremblay-Bélanger-Desrosiers: 911 dialed")
+        "Emergency call by Geneviève Tremblay-Bélanger-Desrosiers: 911 dialled")
     expect(page.get_by_role("region", name="Email text")).to_contain_text("Site: Centre de contact Montréal")
     # ... the SMS exactly as sent: who, where, callback number first, the reply request last, whole, in GSM-7
     sms = page.get_by_role("region", name="SMS", exact=True)
     expect(sms).to_have_text(re.compile(
-        r"^EMERGENCY: Genevi[eè]ve Tremblay-Bélanger-Desrosiers dialed 911 at 23:07 EDT\. Go to 1234 rue "
+        r"^EMERGENCY: Genevi[eè]ve Tremblay-Bélanger-Desrosiers dialled 911 at 11:07 p\.m\. EDT\. Go to 1234 rue "
         r"Sainte-Catherine Ouest, Montréal QC H3B 1A7, .*room 2215 \(last confirmed 23 h 55 min earlier: check it\)\. "
         r"Callback number: \+15145550123\." + re.escape(REPLY_ASK) + "$"))
     size = sms_size(sms.inner_text())
@@ -43,16 +44,16 @@ def test_the_editor_previews_email_sms_and_voice_with_each_country_s_longest_sam
         f"2 of at most 2 SMS segments, GSM-7, {size.units} of 306 characters.")
     # ... the voice alert as the call reads it
     voice = page.get_by_role("region", name="Voice call")
-    expect(voice).to_contain_text("Emergency call alert. Geneviève Tremblay-Bélanger-Desrosiers dialed 9 1 1 at "
-                                  "11:07 PM")
+    expect(voice).to_contain_text("Emergency call alert. Geneviève Tremblay-Bélanger-Desrosiers dialled 9 1 1 at "
+                                  "11:07 p.m.")
     expect(voice).to_contain_text("Go to her now at Centre de contact Montréal Centre-Ville. Floor 22. Room 2 2 1 5.")
     expect(voice).to_contain_text("Responders can call her back on 5 1 4, 5 5 5, 0 1 2 3.")
     shot(page, "template-channels")
-    # WHEN she picks Denmark THEN every channel shows the Danish sample, its letters kept where GSM-7 has them
+    # WHEN she picks Denmark THEN every channel shows the Danish sample in Danish, its letters kept (GSM-7 has them)
     sample.select_option("DK, longest")
-    expect(sms).to_contain_text("EMERGENCY: Anne-Sofie Østergaard Christiansen-Bæk dialed 112 at 05:07 CEST.")
-    expect(voice).to_contain_text("Anne-Sofie Østergaard Christiansen-Bæk dialed 1 1 2")
-    expect(page.locator("#channel-email-subject")).to_contain_text("112 dialed")
+    expect(sms).to_contain_text("NØDOPKALD: Anne-Sofie Østergaard Christiansen-Bæk ringede 112 kl. 05.07 CEST.")
+    expect(voice).to_contain_text("Anne-Sofie Østergaard Christiansen-Bæk ringede 1 1 2")
+    expect(page.locator("#channel-email-subject")).to_contain_text("112 ringet op")
     # ... and her choice stays while she edits the template
     page.get_by_label("Subject", exact=True).fill("ALERT {{ agent_name }} ({{ country }})")
     expect(page.locator("#channel-email-subject")).to_have_text("ALERT Anne-Sofie Østergaard Christiansen-Bæk (DK)")

@@ -87,3 +87,17 @@ def test_without_a_board_role_the_page_says_which_role_is_missing(browser: Any, 
         assert response is not None and response.status == 403
         expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
         expect(page.locator("main")).to_contain_text("EmergencyCalling.")
+
+
+def test_a_desk_member_s_navigation_holds_the_board_alone(browser: Any, stack: LocalStack) -> None:
+    desk = {"userId": "00000000-0000-0000-0000-00000000de52", "userDetails": "desk@example.com",
+            "roles": ["EmergencyCalling.SecurityDesk"]}
+    for page in fresh_page(browser, stack, desk):
+        open_board(page)
+        links = page.get_by_role("navigation").get_by_role("link")
+        expect(links).to_have_count(1)
+        expect(links.first).to_have_text("Emergency board")
+    for page in fresh_page(browser, stack, AUDITOR):  # an auditor's holds every view she may read
+        open_board(page)
+        expect(page.get_by_role("navigation").get_by_role("link", name="Incidents")).to_be_visible()
+        expect(page.get_by_role("navigation").get_by_role("link", name="Audit log")).to_be_visible()

@@ -92,7 +92,7 @@ def test_the_filtered_csv_export_downloads_with_a_header_and_the_filtered_rows(p
     assert real["dialedNumber"] == "911" and int(real["notified"]) >= 1
     # ... and the audit log has it
     open_page(page, "audit", "Audit log")
-    expect(page.locator("tbody tr", has_text="rows").first).to_contain_text("exported incident-export")
+    expect(page.locator("tbody tr", has_text="Rows:").first).to_contain_text("Exported incident export")
 
 
 def test_the_timeline_says_how_many_seconds_after_the_dial_each_notification_left(page: Any,
@@ -104,6 +104,12 @@ def test_the_timeline_says_how_many_seconds_after_the_dial_each_notification_lef
         expect(notifications.nth(i).locator(".note-after")).to_have_text(
             re.compile(r"\(sent \d+(\.\d)? s after the dial\)"))
     expect(page.get_by_role("list", name="Timeline").locator("li[data-kind='end']")).to_be_visible()
+    # ... and Do Not Disturb applied with the call and lifted after its end, each with its seconds after the dial
+    timeline = page.get_by_role("list", name="Timeline")
+    expect(timeline.locator("li[data-kind='presence']")).to_contain_text("Presence set to Do Not Disturb")
+    expect(timeline.locator("li[data-kind='presence'] .note-after")).to_have_text(
+        re.compile(r"\(\d+(\.\d)? s after the dial\)"))
+    expect(timeline.locator("li[data-kind='restored']")).to_contain_text("Presence restored to")
     no_violations(page)
 
 

@@ -1,9 +1,10 @@
 """The agent's panel while nobody has acknowledged her emergency notification (issue 20), in a real browser
 (Playwright driving Debian's Chromium, headless), signed in as an agent, clock in UTC.
 
-She reads who is told next and when ("No one has acknowledged yet — escalating to the security desk at 12:05"); once
-someone acknowledged, who did and how soon. The emergency-state answer is routed for the exact words and for axe-core;
-one test runs against the backend: a policy with an on-call step, a 933 that escalates, the step's due time read out.
+She reads who is told next and when, in her local time with its zone ("No one has acknowledged yet — escalating to the
+security desk at 12:05 PM UTC"); once someone acknowledged, who did and how soon. The emergency-state answer is routed
+for the exact words and for axe-core; one test runs against the backend: a policy with an on-call step, a 933 that
+escalates, the step's due time read out.
 Screenshots go to artifacts/screenshots/agent-panel-escalation-*.png. Fictional 555-01xx numbers only.
 """
 
@@ -50,14 +51,14 @@ def test_while_nobody_has_acknowledged_she_reads_who_is_told_next_and_when(brows
     told = page.locator("#acknowledged")
     # THEN the polite status region says who is told next, and when
     expect(told).to_have_attribute("role", "status")
-    expect(told).to_have_text("No one has acknowledged yet — escalating to the security desk at 12:05")
+    expect(told).to_have_text("No one has acknowledged yet — escalating to the security desk at 12:05 PM UTC")
     shot(page, "pending")
     no_violations(page)
 
     # WHEN the next step calls everyone notified THEN she reads that they will be phoned
     answer["state"] = routed_state(notified=2, escalation={**DESK_STEP, "audiences": ["notified"],
                                                            "channels": ["voice"], "dueAt": "2026-03-01T12:02:00Z"})
-    expect(told).to_have_text("No one has acknowledged yet — escalating to everyone notified by phone at 12:02")
+    expect(told).to_have_text("No one has acknowledged yet — escalating to everyone notified by phone at 12:02 PM UTC")
 
     # WHEN someone acknowledges THEN who and how soon replaces it
     answer["state"] = routed_state(notified=2, acknowledgements=ACKED[:1])
@@ -71,7 +72,7 @@ def test_while_nobody_has_acknowledged_she_reads_who_is_told_next_and_when(brows
     answer["state"] = routed_state(emergency=False, controls=None, alert=None, hideConversationActions=[],
                                    notified=2, escalation=DESK_STEP)
     expect(page.get_by_role("status").filter(has_text="Emergency services may call you back until")).to_be_visible()
-    expect(told).to_have_text("No one has acknowledged yet — escalating to the security desk at 12:05")
+    expect(told).to_have_text("No one has acknowledged yet — escalating to the security desk at 12:05 PM UTC")
     closed(page)
 
 
@@ -95,12 +96,14 @@ def test_the_words_for_who_is_told_next(browser: Any, stack: LocalStack) -> None
         };
     }""")
     assert words["audiences"] == ["", "the security desk", "the security desk and the on-call team",
-                                  "everyone notified, your emergency contacts and the on-call team", "later"]
-    assert words["steps"] == ["No one has acknowledged yet — escalating to the on-call team at 09:30",
-                              "No one has acknowledged yet — escalating to your emergency contacts by phone at 09:30",
+                                  "everyone notified, your emergency contacts, and the on-call team", "later"]
+    assert words["steps"] == ["No one has acknowledged yet — escalating to the on-call team at 9:30 AM UTC",
+                              "No one has acknowledged yet — escalating to your emergency contacts by phone at "
+                              "9:30 AM UTC",
                               "", "", ""]
     # a step that tells only "everyone notified" when nobody was: nothing to say; the desk: still said
-    assert words["nobodyNotified"] == ["", "No one has acknowledged yet — escalating to the security desk at 09:30"]
+    assert words["nobodyNotified"] == [
+        "", "No one has acknowledged yet — escalating to the security desk at 9:30 AM UTC"]
     # what the panel may style by (amber while nobody has acknowledged)
     assert words["kinds"] == ["acknowledged", "escalating", "notified", "", ""]
     closed(page)
@@ -122,7 +125,7 @@ def test_against_the_backend_a_933_that_escalates_names_the_on_call_team_and_its
     due = datetime.fromisoformat(steps[0]["dueAt"])
     # THEN his panel says who is told next, at the step's due time
     told = bob.locator("#acknowledged")
-    expect(told).to_have_text(f"No one has acknowledged yet — escalating to the on-call team at {due:%H:%M}",
+    expect(told).to_have_text(f"No one has acknowledged yet — escalating to the on-call team at {due:%-I:%M %p} UTC",
                               timeout=20_000)
     state = stack.client.get("/api/agents/bob/emergency-state")[1]
     assert state["escalation"]["name"] == "On call" and state["acknowledgements"] == [], state

@@ -121,6 +121,21 @@ def test_the_signed_in_api_answers_the_agent_for_herself_only(client: Client, si
     assert bob.put("/api/agent/agents/alice/location", {"countryCode": "US", "address": "1 Example Plaza"})[0] == 403
 
 
+def test_a_panel_dial_that_names_no_agent_is_the_signed_in_agent_s_own(client: Client,
+                                                                     signed_in: dict[str, Client]) -> None:
+    """The panel dials before it learned who she is (her profile still loading): the call is hers, handled."""
+    status, answer = signed_in["bob"].post("/api/agent/outbound-calls", {"dialedNumber": "933", "countryCode": "US"})
+    assert status == 200 and answer["emergency"] is True and answer["warnings"] == [], answer
+    incident = client.get(f"/api/manage/incidents/{answer['emergencyCallId']}")[1]
+    assert incident["agentId"] == "bob"
+    # a dialer service must still name the agent; nobody signed in is refused, as before
+    assert signed_in["dialer"].post("/api/agent/outbound-calls", {"dialedNumber": "933",
+                                                                  "countryCode": "US"})[1]["field"] == "agentId"
+    assert signed_in["nobody"].post("/api/agent/outbound-calls", {"dialedNumber": "933", "countryCode": "US"})[0] \
+        in (400, 401)
+    assert signed_in["bob"].post(f"/api/agent/outbound-calls/{answer['emergencyCallId']}/end", {})[0] == 200
+
+
 # --- issue 17, defect 2: a signed-in agent whose profile names nobody still gets her emergency call handled -------
 
 CAROL_USER = {"userId": "00000000-0000-0000-0000-0000000ca401", "userDetails": "carol@example.com", "roles": [AGENT]}

@@ -440,3 +440,21 @@ def test_deploy_script_what_if_changes_nothing(tmp_path: Path) -> None:
     what_ifs = [c for c in calls if c.startswith("az deployment group what-if")]
     assert len(what_ifs) == 2  # stage 1 then stage 3
     assert "functionapp" in run.stdout and "publish" in run.stderr
+
+
+def test_the_zip_package_holds_everything_the_app_reads_at_run_time() -> None:
+    """The zip deploy (no func) lists what it packs by hand: every folder and file the functions serve or read must
+    be in it, or the deployed page (or panel, or API description) answers 404."""
+    from functions import admin_page, agent_page, openapi
+
+    script = (INFRA / "deploy.sh").read_text()
+    listed = re.search(r'zip_command=\(zip -qr "\$\{package\}" (.*?) -x', script, re.S)
+    assert listed is not None, "no zip command in deploy.sh"
+    packed = set(listed.group(1).split())
+    root = INFRA.parent
+    needed = {admin_page.ASSETS, admin_page.COMMON, agent_page.ASSETS, openapi.DESCRIPTION.parent,
+              *admin_page.VENDOR.values(), root / "shared", root / "functions", root / "function_app.py",
+              root / "host.json", root / "requirements.txt"}
+    missing = [str(p.relative_to(root)) for p in needed
+               if not any(p.relative_to(root).parts[:len(Path(item).parts)] == Path(item).parts for item in packed)]
+    assert missing == [], f"deploy.sh's zip leaves out {missing}"

@@ -175,6 +175,8 @@ def test_sign_in_is_required_and_forged_headers_are_believed_only_behind_it() ->
 # The token in the path is the capability (functions/acknowledge.py); Call Automation's callbacks carry ACS's JWT,
 # checked by the app (functions/voice_alerts.py).
 CAPABILITY_ROUTES = ("/api/ack/", "/api/voice/events/")
+# The API description holds no secret: anyone who integrates reads it without a sign-in (functions/openapi.py).
+PUBLIC_ROUTES = ("/api/openapi.json",)
 
 
 def test_only_function_key_apis_and_the_event_grid_webhook_skip_sign_in() -> None:
@@ -187,7 +189,11 @@ def test_only_function_key_apis_and_the_event_grid_webhook_skip_sign_in() -> Non
     capabilities = [path for path, level in routes if level != "function" and path.startswith(CAPABILITY_ROUTES)]
     assert capabilities and [p for p in capabilities if not excluded(p, patterns)] == [], \
         "an acknowledgement link must open without a sign-in (a guard may have no account)"
-    pages = [path for path, level in routes if level != "function" and not path.startswith(CAPABILITY_ROUTES)]
+    public = [path for path, level in routes if level != "function" and path in PUBLIC_ROUTES]
+    assert sorted(public) == sorted(PUBLIC_ROUTES) and all(excluded(p, patterns) for p in public), \
+        "the API description must open without a sign-in"
+    pages = [path for path, level in routes if level != "function" and not path.startswith(CAPABILITY_ROUTES)
+             and path not in PUBLIC_ROUTES]
     # The sign-in pages: the admin API and page, and the agent's panel (/api/agent/, not the keyed /api/agents/).
     assert pages and all(p.startswith(("/api/manage/", "/api/agent/")) for p in pages)
     assert [p for p in pages if excluded(p, patterns)] == [], "admin and agent-panel routes must require sign-in"

@@ -45,3 +45,16 @@ def test_a_rules_row_this_code_never_wrote_leaves_the_defaults(tables: Tables, r
     assert (store.get_notify_rules() or NotifyRules()).as_json() == NotifyRules().as_json()
     store.put_notify_rules(parse_rules({"rules": {"911": ["agent"]}}))  # and the admin can save over it
     assert store.get_notify_rules() == parse_rules({"rules": {"911": ["agent"]}})
+
+
+def test_a_site_s_locale_reads_back_and_a_site_without_one_follows_its_country(tables: Tables) -> None:
+    from dataclasses import replace
+
+    from shared.domain.locales import site_locale
+
+    store = TableSiteStore(tables)
+    store.put_site(replace(PLAZA, site_id="montreal", locale="fr-CA"))
+    store.put_site(PLAZA)
+    montreal, springfield = store.get_site("montreal"), store.get_site("springfield")
+    assert montreal is not None and montreal.locale == "fr-CA" and site_locale(montreal) == "fr-CA"
+    assert springfield is not None and springfield.locale is None and site_locale(springfield) == "en-US"

@@ -85,3 +85,11 @@ def test_history_lists_newest_first(tables: Tables) -> None:
     store.add("alice", "e2", {"id": "e2", "at": (T0 + timedelta(minutes=1)).isoformat()})
     assert [e["id"] for e in store.list("alice")] == ["e2", "e1"]
     assert store.list("bob") == []
+
+
+def test_an_agent_s_locale_reads_back_and_none_stays_none(tables: Tables) -> None:
+    store = TableAgentStore(tables)
+    store.put(Agent("dora", "Dora Example", locale="da-DK"))
+    store.put(Agent("erin", "Erin Example"))
+    dora, erin = store.get("dora"), store.get("erin")
+    assert dora is not None and dora.locale == "da-DK" and erin is not None and erin.locale is None

@@ -12,6 +12,8 @@ test("a time is shown with its zone abbreviation, in the viewer's zone", () => {
                /^17:03 GMT$/);
   assert.match(formatDateTime("2026-12-07T17:03:00Z", { locale: "da-DK", timeZone: "Europe/Copenhagen" }),
                /7\. dec\. 2026.*18[.:]03.*CET/);
+  assert.equal(formatTime("2026-12-07T17:03:58Z", { locale: "en-GB", timeZone: "UTC", seconds: true }),
+               "17:03:58 UTC");
   assert.equal(formatTime("not a time"), "");
   assert.equal(formatTime(null), "");
 });

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from shared.auth import ADMIN, Principal, acting_as
-from shared.domain.audit import Actor
+from shared.domain.audit import Actor, AuditQuery
 from shared.domain.calls import Agent
 from shared.domain.voice_config import CapacityProfile, NumberType, ResourceNumber
 from shared.errors import NotFound, StateConflict
@@ -65,11 +65,11 @@ def test_adding_and_retiring_callback_numbers_is_audited(deps: AdminDeps) -> Non
         admin.add_number("+12025550107", ADA, deps, deps.policy)
     assert admin.retire_number("+12025550107", ADA, deps, deps.policy)["state"] == "retired"
     admin.retire_number("+12025550107", ADA, deps, deps.policy)  # idempotent: nothing more to record
-    assert admin.add_number("+12025550107", ADA, deps, deps.policy)["state"] == "free"
+    assert admin.reinstate_number("+12025550107", ADA, deps, deps.policy)["state"] == "free"
     assert changes(deps) == [
         ("added", "+12025550107", "state", None, "in service"),
         ("retired", "+12025550107", "state", "in service", "retired"),
-        ("returned", "+12025550107", "state", "retired", "in service")]
+        ("reinstated", "+12025550107", "state", "retired", "in service")]
     with pytest.raises(NotFound):
         admin.retire_number("+12025550199", ADA, deps, deps.policy)
 
@@ -83,21 +83,21 @@ def test_replacing_the_pool_audits_each_number(deps: AdminDeps) -> None:
 def test_voice_setup_changes_are_audited_and_unknown_records_are_404(deps: AdminDeps) -> None:
     voice_setup.put_record(ResourceNumber("+12025550181", NumberType.DIRECT_ROUTING, "US"), ADA, deps)
     voice_setup.put_record(ResourceNumber("+12025550181", NumberType.MICROSOFT, "US"), ADA, deps)
-    voice_setup.delete_record("numbers", "+12025550181", ADA, deps)
+    voice_setup.delete_record("numbers", "+12025550181", ADA, deps, deps.policy)
     assert [c for c in changes(deps) if c[2] == "type"] == [
         ("created", "+12025550181", "type", None, "direct_routing"),
         ("updated", "+12025550181", "type", "direct_routing", "microsoft"),
         ("deleted", "+12025550181", "type", "microsoft", None)]
     with pytest.raises(NotFound):
-        voice_setup.delete_record("capacity-profiles", "ghost", ADA, deps)
+        voice_setup.delete_record("capacity-profiles", "ghost", ADA, deps, deps.policy)
 
 
 def test_the_audit_log_reads_back_newest_first_and_filters(deps: AdminDeps) -> None:
     admin.put_agent(ALICE, ADA, deps)
     voice_setup.put_record(CapacityProfile("voice-default", "Voice"), ADA, deps)
-    entries = list_audit(deps, 100, "capacity-profile", None)["entries"]
+    entries = list_audit(deps, AuditQuery(entity="capacity-profile"))["entries"]
     assert [(e["entity"], e["field"], e["new"], e["actor"]["name"]) for e in entries] == [
-        ("capacity-profile", "name", "Voice", ADA.name), ("capacity-profile", "id", "voice-default", ADA.name)]
+        ("capacity-profile", "id", "voice-default", ADA.name), ("capacity-profile", "name", "Voice", ADA.name)]
 
 
 def test_template_saves_and_restores_are_audited_with_the_signed_in_principal() -> None:
@@ -147,4 +147,4 @@ def test_list_fields_name_each_bad_item() -> None:
     assert [(d["item"], d["position"]) for d in err.value.details] == [("bad host", 2), ("x", 3)]
     rule = admin_commands.voice_record("routing-rules", "r", {"numberPattern": "^911$", "trunks": "SBC1.example.com"})
     assert rule.trunks == ("sbc1.example.com",)
-    assert admin_commands.audit_query({"entity": "agent", "entityId": "alice"}) == (100, "agent", "alice")
+    assert admin_commands.audit_query({"entity": "agent", "entityId": "alice"}) == AuditQuery(100, "agent", "alice")

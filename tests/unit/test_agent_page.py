@@ -104,3 +104,17 @@ def test_the_page_and_its_dialer_load_while_her_profile_cannot_be_read(deps: Fak
     response = call("agent_ui", "GET", "agent/ui/", ALICE, path="")
     assert response.status_code == 200 and response.get_body() == (ASSETS / "index.html").read_bytes()
     assert call("agent_ui", "GET", "agent/ui/", ADMIN, path="").status_code == 403  # the role is still checked
+
+
+def test_me_says_her_locale_her_profile_s_else_her_country_s(deps: FakeDeps) -> None:
+    from dataclasses import replace
+
+    def locale() -> str:
+        return str(json.loads(call("agent_me", "GET", "agent/me", ALICE).get_body())["locale"])
+
+    alice = deps.agents.get("alice")
+    assert alice is not None and locale() == "en-US"  # her confirmed location is in the US
+    deps.agents.put(replace(alice, last_location={"countryCode": "DK"}))
+    assert locale() == "da-DK"
+    deps.agents.put(replace(alice, locale="fr-CA"))
+    assert locale() == "fr-CA"

@@ -96,7 +96,8 @@ def test_a_call_to_the_agent_identity_in_the_window_rings_her_and_is_never_redir
     assert [(c["outcome"], c["to"], c["from"]) for c in record.callbacks] == [
         ("ringing_direct", ALICE_ID, "4:+12025550177")]
     state = emergency_state("alice", deps)
-    assert state["callback"] == {"status": "ringing", "at": record.callbacks[0]["at"], "direct": True}
+    assert state["callback"] == {"status": "ringing", "at": record.callbacks[0]["at"], "direct": True,
+                                 "id": record.callbacks[0]["key"], "from": "+12025550177"}
 
 
 def test_the_incoming_call_our_redirect_raises_for_her_identity_is_not_a_second_callback(deps: FakeDeps) -> None:

@@ -19,6 +19,7 @@ from shared.domain.notification_sms import (
     capacity,
     first_lines,
     gsm_form,
+    reply_ask,
     sms_size,
     sms_text,
     uncut_sms,
@@ -33,7 +34,7 @@ from shared.domain.template import (
     render,
     validate_template,
 )
-from shared.domain.voice_script import PRESS, alert_script
+from shared.domain.voice_script import alert_script, press
 from shared.errors import ValidationError
 from shared.services import templates
 from tests.fakes_notify import NotifyDeps
@@ -191,7 +192,7 @@ def test_the_default_sms_is_whole_in_two_gsm7_segments_with_the_longest_values(l
     assert sms_size(sms).encoding == "GSM-7" and sms_size(sms).segments <= 2
     values = context.as_placeholders()
     for fact in (gsm_form(context.agent_name), context.dialed_number, gsm_form(context.location),
-                 str(values["dialed_at_local"])[11:], str(values["location_source_short"])):
+                 str(values["dialed_time"]), str(values["location_source_short"])):
         assert fact in sms
     assert sms.endswith(REPLY_ASK)
 
@@ -277,7 +278,7 @@ def test_the_voice_alert_says_who_where_and_the_callback_then_the_keys() -> None
     assert "Go to her now at Anchorage North Customer Contact Center. Floor 12. Room 1 2 0 4." in spoken
     assert "She has not confirmed this place recently: check it with her." in spoken
     assert "Responders can call her back on 9 0 7, 5 5 5, 0 1 2 3." in spoken
-    assert spoken.endswith(PRESS)
+    assert spoken.endswith(press())
 
 
 def test_the_voice_alert_of_a_test_call_says_nobody_needs_to_go() -> None:
@@ -302,19 +303,21 @@ def test_the_voice_alert_says_each_case_in_words(changes: dict[str, object], wor
 # --- the editor's preview of every channel -------------------------------------------------------------------------
 
 
-def test_the_preview_shows_every_channel_with_each_country_s_longest_sample() -> None:
+def test_the_preview_shows_every_channel_with_each_country_s_longest_sample_in_its_locale() -> None:
     shown = templates.preview(None, NotifyDeps())
 
     assert [c["sample"] for c in shown["channels"]] == [label for label, _ in longest_contexts()]
+    assert [c["locale"] for c in shown["channels"]] == ["en-US", "en-US", "en-CA", "en-GB", "da-DK", "en-AU"]
     for channel, (_, context) in zip(shown["channels"], longest_contexts(), strict=True):
-        rendered = render(DEFAULT_TEMPLATE, context)
+        locale = channel["locale"]
+        rendered = render(DEFAULT_TEMPLATE, context, locale)
         assert channel["email"] == {"subject": rendered.subject, "text": rendered.text}
-        assert channel["sms"]["text"] == sms_text(rendered, REPLY_ASK)  # exactly what notify sends
+        assert channel["sms"]["text"] == sms_text(rendered, reply_ask(locale))  # exactly what notify sends
         size = sms_size(channel["sms"]["text"])
         assert (channel["sms"]["encoding"], channel["sms"]["segments"], channel["sms"]["characters"]) == \
             (size.encoding, size.segments, size.units)
         assert (channel["sms"]["maxCharacters"], channel["sms"]["maxSegments"]) == (306, 2)
-        assert channel["voice"] == alert_script(context)
+        assert channel["voice"] == alert_script(context, locale)
 
 
 def test_without_a_public_address_the_previewed_sms_asks_for_no_reply() -> None:

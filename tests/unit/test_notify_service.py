@@ -192,7 +192,7 @@ def test_the_email_says_what_kari_s_law_asks(deps: NotifyDeps) -> None:
     notify_emergency("ec-1", deps)
     email = deps.mailer.sent[0]
     assert "911" in email.subject and "Alice Example" in email.subject
-    assert email.body.startswith("EMERGENCY: Alice Example dialed 911 at 09:00 CST. Go to 1 Example Plaza, Floor 3, "
+    assert email.body.startswith("EMERGENCY: Alice Example dialed 911 at 9:00 AM CST. Go to 1 Example Plaza, Floor 3, "
                                  "Room 301, Springfield, IL (not confirmed: check it). Callback number: +12025550100.")
     assert "Callback number: +12025550100" in email.body
     assert "Location: 1 Example Plaza, Floor 3, Room 301, Springfield, IL\n" in email.body

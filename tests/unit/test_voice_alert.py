@@ -70,7 +70,7 @@ def test_a_voice_step_calls_each_phone_number_of_the_people_notified_once(deps: 
     record = deps.deliveries.get("ec-1", "voice", ALICE_PHONE)
     assert record is not None
     assert (to, url, context) == (ALICE_PHONE, f"{BASE}/api/voice/events/{record.ack_token}/1",
-                                  f"alert:0:{ALICE_PHONE}")
+                                  f"alert:0:{ALICE_PHONE}:en-US")
     assert (record.status, record.step, record.attempts, record.message_id, record.delivery_status) == \
         ("accepted", 1, 1, "conn-1", "ringing")
     assert due(deps, 1) == [] and len(voice(deps).placed) == 1

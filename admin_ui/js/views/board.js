@@ -3,6 +3,8 @@
 // the desk pressed "Enable sound" (browsers allow audio only after a gesture), beeps. Acknowledge per call.
 import { ApiError, post, enc } from "../api.js";
 import { h, heading, announce, timeEl } from "../dom.js";
+import { formatTime } from "../../common/time.js";
+import { locale, num, plural, t } from "../language.js";
 
 const POLL_MS = 1000;
 const NEW_FOR_MS = 15000;  // how long a new emergency stays highlighted
@@ -11,13 +13,13 @@ let audio = null;  // one AudioContext per page, made by the "Enable sound" pres
 
 export async function boardView(ctx) {
   const state = { tag: null, seen: null, fresh: new Map(), last: null, stopped: false, view: null, offset: 0 };
-  const list = h("ul", { class: "board-calls", "aria-label": "Emergency calls" });
-  const status = h("p", { class: "board-status" }, "Connecting…");
+  const list = h("ul", { class: "board-calls", "aria-label": t("board.calls") });
+  const status = h("p", { class: "board-status" }, t("board.connecting"));
   const sound = h("button", { type: "button", class: "board-sound", onclick: enableSound },
-    audio ? "Sound on" : "Enable sound");
+    audio ? t("board.soundOn") : t("board.enableSound"));
   if (audio) sound.disabled = true;
-  const root = h("section", { class: "board" }, heading("Emergency board"),
-    h("p", { class: "lead" }, "Emergency calls in progress and open callback windows, live. Normal calls never show."),
+  const root = h("section", { class: "board" }, heading(t("board.title")),
+    h("p", { class: "lead" }, t("board.lead")),
     h("div", { class: "board-bar" }, sound, status), list);
 
   async function poll() {
@@ -34,19 +36,19 @@ export async function boardView(ctx) {
       }
       minutes(list, state.offset);
       state.last = new Date();
-      status.textContent = `Live · checked ${state.last.toLocaleTimeString()}`;
+      status.textContent = t("board.live", { time: formatTime(state.last, { locale: locale() }) });
       status.classList.remove("board-stale");
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
         state.stopped = true;
-        root.replaceChildren(heading(error.status === 401 ? "Sign in required" : "Not allowed"),
+        root.replaceChildren(heading(error.status === 401 ? t("app.signInRequired") : t("app.notAllowed")),
           h("p", { role: "alert" }, error.message),
-          h("p", {}, `The emergency board needs the app role ${ROLE} (or EmergencyCalling.Admin or `
-            + "EmergencyCalling.Auditor). Ask an administrator to assign it to you."));
+          h("p", {}, t("board.needsRole", { role: ROLE })));
         return;
       }
-      status.textContent = `Not updated since ${state.last ? state.last.toLocaleTimeString() : "the page opened"}: `
-        + (error.message || "no answer") + ". Trying again…";
+      status.textContent = t("board.notUpdated", {
+        time: state.last ? formatTime(state.last, { locale: locale() }) : t("board.pageOpened"),
+        message: error.message || t("board.noAnswer") });
       status.classList.add("board-stale");
     }
     setTimeout(poll, POLL_MS);
@@ -60,11 +62,11 @@ export async function boardView(ctx) {
     for (const c of arrived) state.fresh.set(c.emergencyCallId, now);
     state.seen = new Set(ids);
     list.replaceChildren(...(view.calls.length ? view.calls.map((c) => card(c, state.fresh, ctx, refresh))
-      : [h("li", { class: "board-empty" }, "No emergency call in progress and no open callback window.")]));
+      : [h("li", { class: "board-empty" }, t("board.empty"))]));
     if (arrived.length) {
       beep();
-      announce(arrived.map((c) => `New emergency call: ${c.agentName}, ${c.dialedNumber}${c.test ? " (TEST)" : ""}`)
-        .join(". "), "error");
+      announce(arrived.map((c) => t(c.test ? "board.newCallTest" : "board.newCall",
+        { agent: c.agentName, number: c.dialedNumber })).join(". "), "error");
     }
   }
 
@@ -79,41 +81,43 @@ function card(c, fresh, ctx, refresh) {
   const isNew = since !== undefined && Date.now() - since < NEW_FOR_MS;
   const n = c.notification || {};
   const mine = ctx.me && (n.deskMembers || []).includes(ctx.me.userId);
-  const where = [c.site, c.floor && `floor ${c.floor}`, c.room && `room ${c.room}`].filter(Boolean).join(", ");
+  const where = [c.site, c.floor && t("board.floor", { floor: c.floor }), c.room && t("board.room", { room: c.room })]
+    .filter(Boolean).join(", ");
   const acks = (n.acknowledgements || []).map((a) =>
-    h("li", {}, `${a.by} (${a.channel}, ${a.secondsAfterDial ?? "?"} s after the dial)`));
+    h("li", {}, t("board.ackBy", { by: a.by, channel: a.channel, seconds: a.secondsAfterDial ?? "?" })));
   const button = h("button", { type: "button", class: "board-ack", disabled: mine,
     onclick: async () => {
       button.disabled = true;
       try {
         await post(`manage/board/${enc(c.emergencyCallId)}/acknowledge`, {});
-        announce(`Acknowledged: ${c.agentName}'s call. Your name is recorded.`);
-        button.textContent = "Acknowledged by you";
+        announce(t("board.acknowledgedAnnounce", { agent: c.agentName }));
+        button.textContent = t("board.ackedByYou");
         refresh();
       } catch (error) {
         button.disabled = false;
         announce(error.message, "error");
       }
-    } }, mine ? "Acknowledged by you" : "Acknowledge");
+    } }, mine ? t("board.ackedByYou") : t("board.acknowledge"));
   const ringing = c.callback && c.callback.status === "ringing";
   return h("li", { class: `board-call${isNew ? " board-new" : ""}${c.test ? " board-test" : ""}`,
     dataset: { callId: c.emergencyCallId } },
   h("article", { "aria-label": `${c.agentName}, ${c.dialedNumber}` },
     h("h2", {}, c.agentName, " · ", h("span", { class: "board-number" }, c.dialedNumber),
-      c.test ? h("span", { class: "badge badge-test" }, "TEST") : null,
-      isNew ? h("span", { class: "badge board-badge-new" }, "NEW") : null,
-      ringing ? h("span", { class: "badge board-badge-ringing" }, "Responder calling back") : null),
+      c.test ? h("span", { class: "badge badge-test" }, t("board.test")) : null,
+      isNew ? h("span", { class: "badge board-badge-new" }, t("board.new")) : null,
+      ringing ? h("span", { class: "badge board-badge-ringing" }, t("board.ringing")) : null),
     h("dl", { class: "board-facts" },
-      h("dt", {}, "State"), h("dd", {}, c.inProgress ? "On the call"
-        : h("span", {}, "Call ended · callback window open until ", timeEl(c.callbackWindowEndsAt))),
-      h("dt", {}, "Since the dial"), h("dd", { class: "board-minutes", dataset: { dialedAt: c.dialedAt } }, ""),
-      h("dt", {}, "Where"), h("dd", {}, where || "—"),
-      h("dt", {}, "Location"), h("dd", {}, c.location || "not known: ask the agent"),
-      h("dt", {}, "Notified"), h("dd", {}, `${n.notified ?? 0} ${n.notified === 1 ? "person" : "people"}`
-        + (n.failed ? ` · ${n.failed} failed` : "") + (n.pending ? ` · ${n.pending} sending` : "")),
-      h("dt", {}, "Acknowledged"), h("dd", {}, acks.length ? h("ul", {}, acks) : "nobody yet"),
-      h("dt", {}, "Next escalation"), h("dd", {}, c.escalation
-        ? h("span", {}, `${c.escalation.name} at `, timeEl(c.escalation.dueAt)) : "none")),
+      h("dt", {}, t("board.state")), h("dd", {}, c.inProgress ? t("board.onCall")
+        : h("span", {}, t("board.windowOpen"), timeEl(c.callbackWindowEndsAt))),
+      h("dt", {}, t("board.since")), h("dd", { class: "board-minutes", dataset: { dialedAt: c.dialedAt } }, ""),
+      h("dt", {}, t("board.where")), h("dd", {}, where || "—"),
+      h("dt", {}, t("board.location")), h("dd", {}, c.location || t("board.locationUnknown")),
+      h("dt", {}, t("board.notified")), h("dd", {}, plural(n.notified ?? 0, "board.people.one", "board.people.other")
+        + (n.failed ? t("board.failed", { count: num(n.failed) }) : "")
+        + (n.pending ? t("board.sending", { count: num(n.pending) }) : "")),
+      h("dt", {}, t("board.acknowledged")), h("dd", {}, acks.length ? h("ul", {}, acks) : t("board.nobody")),
+      h("dt", {}, t("board.next")), h("dd", {}, c.escalation
+        ? h("span", {}, t("board.stepAt", { name: c.escalation.name }), timeEl(c.escalation.dueAt)) : t("board.none"))),
     button));
 }
 
@@ -121,7 +125,7 @@ function card(c, fresh, ctx, refresh) {
 function minutes(list, offset) {
   for (const el of list.querySelectorAll(".board-minutes")) {
     const since = Math.max(0, Math.floor((Date.now() + offset - Date.parse(el.dataset.dialedAt)) / 60000));
-    const text = `${since} min`;
+    const text = t("board.minutes", { count: num(since) });
     if (el.textContent !== text) el.textContent = text;
   }
 }
@@ -149,11 +153,11 @@ async function fetchBoard(tag) {
 
 function enableSound(event) {
   const Context = window.AudioContext || window.webkitAudioContext;
-  if (!Context) { announce("This browser cannot play sounds.", "error"); return; }
+  if (!Context) { announce(t("board.noSound"), "error"); return; }
   audio = audio || new Context();
   audio.resume();
   beep();
-  event.currentTarget.textContent = "Sound on";
+  event.currentTarget.textContent = t("board.soundOn");
   event.currentTarget.disabled = true;
 }
 

@@ -3,6 +3,7 @@
 // has its figures in a table beside it for screen readers and for copying.
 import { get, enc, ApiError } from "../api.js";
 import { clearErrors, field, h, heading, showErrors, table } from "../dom.js";
+import { locale, num, t } from "../language.js";
 
 const CHART_SCRIPT = "/api/manage/ui/vendor/chart.umd.min.js";
 const COLORS = { median: "#0969da", worst: "#cf222e", calls: "#14213d", tests: "#bf8700" };
@@ -14,7 +15,7 @@ export function loadCharts() {
   chartLibrary ??= new Promise((resolve, reject) => {
     const script = h("script", { src: CHART_SCRIPT });
     script.addEventListener("load", () => resolve(window.Chart));
-    script.addEventListener("error", () => { chartLibrary = null; reject(new Error("the chart library did not load")); });
+    script.addEventListener("error", () => { chartLibrary = null; reject(new Error(t("compliance.chartFailed"))); });
     document.head.append(script);
   });
   return chartLibrary;
@@ -24,10 +25,10 @@ export async function complianceView() {
   const month = Object.assign(h("input", { type: "month", required: true }), { name: "month" });
   month.value = new Date().toISOString().slice(0, 7);
   const results = h("div", { id: "compliance-results", "aria-live": "polite" });
-  const form = h("form", { class: "filters", role: "search", "aria-label": "Period",
+  const form = h("form", { class: "filters", role: "search", "aria-label": t("compliance.period"),
     onsubmit: (e) => { e.preventDefault(); load(); } },
-  h("div", { class: "form-error" }), field("Month", month, { hint: "UTC" }),
-  h("div", { class: "actions" }, h("button", { type: "submit" }, "Show")));
+  h("div", { class: "form-error" }), field(t("compliance.month"), month, { hint: t("compliance.monthHint") }),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("compliance.show"))));
   const charts = [];
 
   async function load() {
@@ -45,16 +46,15 @@ export async function complianceView() {
     results.replaceChildren(...summaryParts(summary));
     const Chart = await loadCharts().catch(() => null);
     if (!Chart) {
-      results.prepend(h("p", { role: "alert" }, "The charts could not be drawn; the tables hold the same figures."));
+      results.prepend(h("p", { role: "alert" }, t("compliance.noCharts")));
       return;
     }
     charts.push(siteChart(Chart, results.querySelector("#chart-sites"), summary),
       dayChart(Chart, results.querySelector("#chart-days"), summary));
   }
   await load();
-  return h("section", {}, heading("Compliance summary"),
-    h("p", { class: "lead" }, "How fast the notification followed each emergency call, and how fast someone "
-      + "acknowledged it: the month's calls and 933 tests, overall and per site."),
+  return h("section", {}, heading(t("compliance.title")),
+    h("p", { class: "lead" }, t("compliance.lead")),
     form, results);
 }
 
@@ -63,33 +63,32 @@ function summaryParts(s) {
   const tn = s.testCalls?.dialToNotification ?? {}, ta = s.testCalls?.dialToAcknowledgement ?? {};
   return [
     h("ul", { class: "summary" },
-      figure(s.calls, "emergency calls"), figure(s.tests, "test calls (933)"),
-      figure(seconds(n.medianSeconds), "median dial to notification (emergency calls)"),
-      figure(seconds(n.worstSeconds), "worst dial to notification (emergency calls)",
-        n.worstSeconds > 60 ? "summary-warning" : ""),
-      figure(seconds(a.medianSeconds), "median dial to acknowledgement (emergency calls)"),
-      figure(seconds(a.worstSeconds), "worst dial to acknowledgement (emergency calls)")),
-    h("p", { class: "muted", id: "test-timings" }, "933 tests, timed apart: dial to notification "
-      + `${pair(tn)}, dial to acknowledgement ${pair(ta)}.`),
-    h("h2", { id: "sites-title" }, "Per site"),
+      figure(num(s.calls), t("compliance.calls")), figure(num(s.tests), t("compliance.tests")),
+      figure(seconds(n.medianSeconds), t("compliance.medianNotif")),
+      figure(seconds(n.worstSeconds), t("compliance.worstNotif"), n.worstSeconds > 60 ? "summary-warning" : ""),
+      figure(seconds(a.medianSeconds), t("compliance.medianAck")),
+      figure(seconds(a.worstSeconds), t("compliance.worstAck"))),
+    h("p", { class: "muted", id: "test-timings" }, t("compliance.testTimings",
+      { notification: pair(tn), acknowledgement: pair(ta) })),
+    h("h2", { id: "sites-title" }, t("compliance.perSite")),
     h("figure", { class: "chart" },
       h("canvas", { id: "chart-sites", role: "img",
-        "aria-label": "Median and worst seconds from the dial to the notification, per site; the table below "
-          + "holds the figures" }),
-      h("figcaption", {}, "Seconds from the dial to the first notification, per site")),
-    table("Figures per site", ["Site", "Calls", "Tests", "Dial to notification (median / worst, emergency calls)",
-      "Dial to acknowledgement (median / worst, emergency calls)", "Emergency calls not notified", "Drills passed"],
+        "aria-label": t("compliance.sitesChart") }),
+      h("figcaption", {}, t("compliance.sitesCaption"))),
+    table(t("compliance.sitesTable"), [t("compliance.col.site"), t("compliance.col.calls"), t("compliance.col.tests"),
+      t("compliance.col.notif"), t("compliance.col.ack"), t("compliance.col.notNotified"), t("compliance.col.drills")],
     s.sites.map((site) => h("tr", { dataset: { site: site.siteId || "" } },
       h("th", { scope: "row" }, site.siteName), h("td", {}, site.calls), h("td", {}, site.tests),
       h("td", {}, pair(site.dialToNotification)), h("td", {}, pair(site.dialToAcknowledgement)),
-      h("td", {}, site.notNotified), h("td", {}, site.drills ? `${site.drills.passed}/${site.drills.total}` : "no drills yet"))),
-    { empty: "No emergency call this month.", captionHidden: true }),
-    h("h2", { id: "days-title" }, "Per day"),
+      h("td", {}, site.notNotified),
+      h("td", {}, site.drills ? `${site.drills.passed}/${site.drills.total}` : t("compliance.noDrills")))),
+    { empty: t("compliance.noCalls"), captionHidden: true }),
+    h("h2", { id: "days-title" }, t("compliance.perDay")),
     h("figure", { class: "chart" },
-      h("canvas", { id: "chart-days", role: "img", "aria-label": `Emergency and test calls per day in ${s.month}` }),
-      h("figcaption", {}, "Calls per day (UTC)")),
-    h("h2", {}, "Drills"),
-    h("p", { class: "muted", id: "drills" }, s.drills && s.drills.text ? s.drills.text : "no drills yet"),
+      h("canvas", { id: "chart-days", role: "img", "aria-label": t("compliance.daysChart", { month: s.month }) }),
+      h("figcaption", {}, t("compliance.daysCaption"))),
+    h("h2", {}, t("compliance.drills")),
+    h("p", { class: "muted", id: "drills" }, s.drills && s.drills.text ? s.drills.text : t("compliance.noDrills")),
   ];
 }
 
@@ -98,7 +97,7 @@ function figure(value, label, className = "") {
 }
 
 function seconds(value) {
-  return Number.isFinite(value) ? `${value} s` : "—";
+  return Number.isFinite(value) ? t("compliance.seconds", { seconds: num(value) }) : "—";
 }
 
 function pair(t) {
@@ -110,10 +109,10 @@ function siteChart(Chart, canvas, s) {
   return new Chart(canvas, {
     type: "bar",
     data: { labels: s.sites.map((site) => site.siteName),
-      datasets: [{ label: "Median (s)", data: data("medianSeconds"), backgroundColor: COLORS.median },
-        { label: "Worst (s)", data: data("worstSeconds"), backgroundColor: COLORS.worst }] },
-    options: { animation: false, responsive: true, maintainAspectRatio: false,
-      scales: { y: { beginAtZero: true, title: { display: true, text: "seconds after the dial" } } } },
+      datasets: [{ label: t("compliance.median"), data: data("medianSeconds"), backgroundColor: COLORS.median },
+        { label: t("compliance.worst"), data: data("worstSeconds"), backgroundColor: COLORS.worst }] },
+    options: { animation: false, responsive: true, maintainAspectRatio: false, locale: locale(),
+      scales: { y: { beginAtZero: true, title: { display: true, text: t("compliance.axis") } } } },
   });
 }
 
@@ -121,9 +120,10 @@ function dayChart(Chart, canvas, s) {
   return new Chart(canvas, {
     type: "bar",
     data: { labels: s.days.map((d) => d.date.slice(8)),
-      datasets: [{ label: "Emergency calls", data: s.days.map((d) => d.calls), backgroundColor: COLORS.calls },
-        { label: "Test calls", data: s.days.map((d) => d.tests), backgroundColor: COLORS.tests }] },
-    options: { animation: false, responsive: true, maintainAspectRatio: false,
+      datasets: [{ label: t("compliance.emergencyCalls"), data: s.days.map((d) => d.calls),
+        backgroundColor: COLORS.calls },
+      { label: t("compliance.testCalls"), data: s.days.map((d) => d.tests), backgroundColor: COLORS.tests }] },
+    options: { animation: false, responsive: true, maintainAspectRatio: false, locale: locale(),
       scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
   });
 }

@@ -4,10 +4,14 @@
 // the field it names ("tiers[1].afterSeconds", "onCall.sms").
 import { api, get, ApiError } from "../api.js";
 import { h, append, heading, announce, clear, table, timeEl } from "../dom.js";
+import { track } from "../unsaved.js";
+import { joinWords, num, t } from "../language.js";
 
 const BASE = "manage/escalation-policy";
-const CHANNEL_WORDS = { email: "Email", sms: "SMS", voice: "Voice call" };
-const CHANNEL_IN_TEXT = { email: "email", sms: "SMS", voice: "voice call" };
+const CHANNEL_WORDS = () => ({ email: t("esc.channel.email"), sms: t("esc.channel.sms"),
+  voice: t("esc.channel.voice") });
+const CHANNEL_IN_TEXT = () => ({ email: t("esc.channelText.email"), sms: t("esc.channelText.sms"),
+  voice: t("esc.channelText.voice") });
 
 export async function escalationView(ctx) {
   let loaded = await get(BASE);
@@ -25,12 +29,12 @@ export async function escalationView(ctx) {
     renderTiers([...tiersNow, { name: "", afterSeconds: Math.min((last?.afterSeconds || 0) + 300,
       loaded.limits.maxSeconds), audiences: ["siteDesk"], channels: ["email", "sms"] }]);
     tiers[tiers.length - 1].name.focus();
-  } }, "Add a step");
+  } }, t("esc.addStep"));
 
   const mode = Object.keys(loaded.modes).map((value) => h("input", { type: "radio", name: "mode",
     value, id: id(`mode-${value}`), "aria-describedby": "escalation-mode-error" }));
   const modeGroup = h("fieldset", { class: "group" },
-    h("legend", {}, "When escalation stops"),
+    h("legend", {}, t("esc.modeLegend")),
     h("ul", { class: "choices" }, mode.map((radio) => h("li", {}, radio,
       h("label", { for: radio.id }, capitalized(loaded.modes[radio.value]))))),
     h("div", { class: "field-error", id: "escalation-mode-error" }));
@@ -41,13 +45,11 @@ export async function escalationView(ctx) {
     autocomplete: "off" });
   const onCallError = h("div", { class: "field-error", id: "escalation-oncall-error" });
   const onCall = h("fieldset", { class: "group", "aria-describedby": "escalation-oncall-hint escalation-oncall-error" },
-    h("legend", {}, "On-call recipients"),
-    h("p", { class: "hint", id: "escalation-oncall-hint" }, "Told by the steps whose audience is the on-call team. " +
-      "One per line (or separated by semicolons)."),
+    h("legend", {}, t("esc.onCallLegend")),
+    h("p", { class: "hint", id: "escalation-oncall-hint" }, t("esc.onCallHint")),
     onCallError,
-    textField("Email addresses", emails, "e.g. oncall@example.com", "On-call email addresses:"),
-    textField("Mobile numbers", phones, "International format, e.g. +1 202 555 0166: texted on the SMS channel, " +
-      "called on the voice channel.", "On-call mobile numbers:"));
+    textField(t("esc.emails"), emails, t("esc.emailsHint"), t("esc.emailsSaid")),
+    textField(t("esc.phones"), phones, t("esc.phonesHint"), t("esc.phonesSaid")));
 
   const escalateTests = h("input", { type: "checkbox", name: "escalateTests", id: id("tests") });
   const voiceCalls = h("input", { type: "number", name: "voiceCallsPerRecipient", id: id("voice-calls"),
@@ -55,47 +57,44 @@ export async function escalationView(ctx) {
 
   const form = h("form", { class: "stack-form escalation-form", novalidate: true,
     "aria-labelledby": "escalation-editor-title", onsubmit: save },
-  h("h2", { id: "escalation-editor-title" }, "Policy"),
+  h("h2", { id: "escalation-editor-title" }, t("esc.policy")),
   currentNote,
   formError,
   h("fieldset", { disabled: !ctx.canChange },
-    h("legend", { class: "visually-hidden" }, "Escalation policy"),
+    h("legend", { class: "visually-hidden" }, t("esc.policyLegend")),
     h("fieldset", { class: "group", "aria-describedby": "escalation-tiers-hint escalation-tiers-error" },
-      h("legend", {}, "Steps while nobody has acknowledged"),
-      h("p", { class: "hint", id: "escalation-tiers-hint" }, "The first notification goes out at the dial (who it " +
-        "tells is set under Notification template). Each step waits longer than the one before it, counted from " +
-        `the dial: from ${loaded.limits.minSeconds} seconds to ${loaded.limits.maxSeconds / 60} minutes; at most ` +
-        `${loaded.limits.maxTiers} steps.`),
+      h("legend", {}, t("esc.stepsLegend")),
+      h("p", { class: "hint", id: "escalation-tiers-hint" }, t("esc.stepsHint", { min: num(loaded.limits.minSeconds),
+        max: num(loaded.limits.maxSeconds / 60), tiers: num(loaded.limits.maxTiers) })),
       h("div", { class: "field-error", id: "escalation-tiers-error" }),
       tierList,
       h("div", { class: "actions" }, addTier)),
     modeGroup,
     onCall,
-    checkField("Escalate 933 test calls too", escalateTests, "escalation-tests",
-      "A test call is never escalated by voice, even when this is on."),
-    textField("Voice calls per recipient, at most", voiceCalls,
-      `From 1 to ${loaded.limits.maxVoiceCallsPerRecipient}, for one emergency call.`, "Voice calls per recipient:"),
+    checkField(t("esc.tests"), escalateTests, "escalation-tests", t("esc.testsHint")),
+    textField(t("esc.voiceCalls"), voiceCalls,
+      t("esc.voiceCallsHint", { max: num(loaded.limits.maxVoiceCallsPerRecipient) }), t("esc.voiceCallsSaid")),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Save as new version"),
-      h("button", { type: "button", onclick: () => { fill(loaded.policy); announce("Changes discarded."); } },
-        "Discard changes"))));
+      h("button", { type: "submit", class: "primary" }, t("esc.save")),
+      h("button", { type: "button", onclick: () => { fill(loaded.policy); announce(t("esc.discarded")); } },
+        t("esc.discard")))));
 
   const defaultBox = h("section", { class: "panel", "aria-labelledby": "escalation-default-title" },
-    h("h2", { id: "escalation-default-title" }, "Default policy"),
-    h("p", { class: "hint" }, "In force until an admin saves a policy."),
+    h("h2", { id: "escalation-default-title" }, t("esc.defaultTitle")),
+    h("p", { class: "hint" }, t("esc.defaultHint")),
     policyInWords(loaded.default, loaded),
     h("div", { class: "actions" }, h("button", { type: "button", disabled: !ctx.canChange, onclick: () => {
       fill(loaded.default);
-      announce("The default policy is in the form: save it to make it current.");
-    } }, "Put the default in the form")));
+      announce(t("esc.defaultInForm"));
+    } }, t("esc.putDefault"))));
   const versionsBox = h("div");
 
   function register(field, label, error, controls) {
     slots.set(field, { label, error, controls });
   }
-  register("tiers", "Steps:", form.querySelector("#escalation-tiers-error"), [addTier]);
-  register("mode", "When escalation stops:", form.querySelector("#escalation-mode-error"), mode);
-  register("onCall", "On-call recipients:", onCallError, [emails, phones]);
+  register("tiers", t("esc.saidSteps"), form.querySelector("#escalation-tiers-error"), [addTier]);
+  register("mode", t("esc.saidMode"), form.querySelector("#escalation-mode-error"), mode);
+  register("onCall", t("esc.saidOnCall"), onCallError, [emails, phones]);
 
   /** A labelled control with its hint and error slot, registered under the control's name (`said`: how a
    * refusal names it). */
@@ -138,31 +137,32 @@ export async function escalationView(ctx) {
       class: "narrow", value: String(seconds % 60) });
     const waitError = h("div", { class: "field-error", id: id(`t${i}-wait-error`) });
     [minutes, secs].forEach((c) => c.setAttribute("aria-describedby", waitError.id));
-    const step = `Step ${i + 1}`;
-    register(`${at}.afterSeconds`, `${step}: the wait after the dial`, waitError, [minutes, secs]);
-    const audiences = choices(`${at}.audiences`, "Who is told", `${step}: who is told`, loaded.audiences,
+    const step = t("esc.stepN", { n: i + 1 });
+    register(`${at}.afterSeconds`, t("esc.saidWait", { step }), waitError, [minutes, secs]);
+    const audiences = choices(`${at}.audiences`, t("esc.whoIsTold"), t("esc.saidWho", { step }), loaded.audiences,
       tier.audiences || []);
-    const channels = choices(`${at}.channels`, "Channels", `${step}: the channels`,
-      Object.fromEntries(loaded.channels.map((c) => [c, CHANNEL_WORDS[c] || c])), tier.channels || []);
+    const channelWords = CHANNEL_WORDS();
+    const channels = choices(`${at}.channels`, t("esc.channels"), t("esc.saidChannels", { step }),
+      Object.fromEntries(loaded.channels.map((c) => [c, channelWords[c] || c])), tier.channels || []);
     const tierError = h("div", { class: "field-error", id: id(`t${i}-error`) });
     register(at, step, tierError, [name]);
-    const remove = h("button", { type: "button", class: "remove", "aria-label": `Remove step ${i + 1}`,
+    const remove = h("button", { type: "button", class: "remove", "aria-label": t("esc.removeStepN", { n: i + 1 }),
       onclick: () => {
         const kept = values().tiers.filter((_, j) => j !== i);
         renderTiers(kept);
         (tiers[Math.min(i, tiers.length - 1)]?.name || addTier).focus();
-        announce(`Step ${i + 1} removed (not saved yet).`);
-      } }, "Remove");
+        announce(t("esc.stepRemoved", { n: i + 1 }));
+      } }, t("esc.remove"));
     tiers.push({ name, minutes, secs, audiences: audiences.boxes, channels: channels.boxes });
     return h("li", { class: "tier", dataset: { tier: i } },
       h("fieldset", { class: "group" },
         h("legend", {}, step),
         tierError,
-        textField("Name", name, "Shown on the incident's timeline.", `${step}: the name`),
-        h("fieldset", { class: "group wait" }, h("legend", {}, "Wait after the dial"),
+        textField(t("esc.name"), name, t("esc.nameHint"), t("esc.saidName", { step })),
+        h("fieldset", { class: "group wait" }, h("legend", {}, t("esc.wait")),
           h("div", { class: "wait-inputs" },
-            h("span", {}, h("label", { for: minutes.id }, "Minutes"), minutes),
-            h("span", {}, h("label", { for: secs.id }, "Seconds"), secs)),
+            h("span", {}, h("label", { for: minutes.id }, t("esc.minutes")), minutes),
+            h("span", {}, h("label", { for: secs.id }, t("esc.seconds")), secs)),
           waitError),
         audiences.group, channels.group,
         h("div", { class: "actions" }, remove)));
@@ -240,24 +240,24 @@ export async function escalationView(ctx) {
         try {
           loaded = await get(BASE);
         } catch (failed) {
-          announce(`Not loaded: ${failed.message}`, "error");
+          announce(t("esc.notLoaded", { message: failed.message }), "error");
           return;
         }
         show();
-        announce(`Version ${loaded.version} loaded; your changes were discarded.`);
-      } }, "Load the current version"));
+        announce(t("esc.loaded", { version: loaded.version }));
+      } }, t("esc.loadCurrent")));
     formError.setAttribute("role", "alert");
     formError.querySelector("button").focus();
   }
 
   function fail(error, what) {
     if (error instanceof ApiError && error.status === 400) {
-      announce(`${what}: ${showRefusal(error)}`, "error");
+      announce(t("esc.failed", { what, message: showRefusal(error) }), "error");
     } else if (error instanceof ApiError && error.status === 412) {
       stale(error);
-      announce(`${what}: another admin saved a newer version.`, "error");
+      announce(t("esc.stale", { what }), "error");
     } else {
-      announce(`${what}: ${error.message}`, "error");
+      announce(t("esc.failed", { what, message: error.message }), "error");
     }
   }
 
@@ -267,73 +267,77 @@ export async function escalationView(ctx) {
     try {
       loaded = await api("PUT", BASE, values(), { "If-Match": `"${loaded.version}"` });
     } catch (error) {
-      fail(error, "Not saved");
+      fail(error, t("esc.notSaved"));
       return;
     }
     show();
-    announce(`Saved as version ${loaded.version}.`);
+    announce(t("esc.savedAs", { version: loaded.version }));
   }
 
   async function restore(version) {
     try {
       loaded = await api("POST", `${BASE}/restore`, { version }, { "If-Match": `"${loaded.version}"` });
     } catch (error) {
-      fail(error, "Not restored");
+      fail(error, t("esc.notRestored"));
       return;
     }
     show();
-    announce(`Version ${version} restored as version ${loaded.version}.`);
+    announce(t("esc.restored", { version, as: loaded.version }));
   }
 
   function show() {
     fill(loaded.policy);
-    append(clear(currentNote), loaded.version === 0 ? ["No version saved yet: the default policy is in force."]
-      : [`Current version ${loaded.version}, saved by ${loaded.author || "unknown"} `, timeEl(loaded.savedAt),
-        loaded.restoredFrom ? ` (restored from version ${loaded.restoredFrom})` : "",
-        loaded.isDefault ? ". This release cannot read it: the default policy is in force." : "."]);
+    edits?.reset();
+    append(clear(currentNote), loaded.version === 0 ? [t("esc.noVersion")]
+      : [t("esc.current", { version: loaded.version, author: loaded.author || t("esc.unknown") }),
+        timeEl(loaded.savedAt),
+        loaded.restoredFrom ? t("esc.restoredFromParen", { version: loaded.restoredFrom }) : "",
+        loaded.isDefault ? t("esc.unreadable") : "."]);
     versionsBox.replaceChildren(versionsTable(loaded, ctx, restore));
   }
+  let edits = null;  // unsaved changes of the policy, asked about before leaving
   show();
+  edits = track("the escalation policy", form, values);
 
   return h("section", {},
-    heading("Escalation policy"),
-    h("p", { class: "lead" }, "Who is told, on which channels and when, while nobody has acknowledged an emergency " +
-      "notification. A change applies to calls notified after it is saved. Every save is a new version; nothing " +
-      "is overwritten."),
+    heading(t("esc.title")),
+    h("p", { class: "lead" }, t("esc.lead")),
     h("div", { class: "two-columns wide-right" },
       form,
       h("div", {}, defaultBox,
         h("section", { "aria-labelledby": "escalation-versions-title" },
-          h("h2", { id: "escalation-versions-title" }, "Versions"), versionsBox))));
+          h("h2", { id: "escalation-versions-title" }, t("esc.versions")), versionsBox))));
 }
 
 function versionsTable(loaded, ctx, onRestore) {
   // Two columns, the restore button under the policy it restores: the table fits a 375 px screen.
-  return table("Saved versions of the escalation policy", ["Version", "Policy"],
+  return table(t("esc.versionsCaption"), [t("esc.col.version"), t("esc.col.policy")],
     loaded.versions.map((v) => h("tr", { dataset: { version: v.version } },
-      h("th", { scope: "row" }, `Version ${v.version}`,
-        v.version === loaded.version ? h("div", {}, h("strong", {}, "Current")) : "",
-        v.restoredFrom ? h("div", { class: "muted" }, `Restored from version ${v.restoredFrom}`) : "",
-        h("div", { class: "saved-by" }, `by ${v.author || "unknown"}`), h("div", { class: "saved-by" },
-          timeEl(v.savedAt))),
+      h("th", { scope: "row" }, t("esc.versionN", { version: v.version }),
+        v.version === loaded.version ? h("div", {}, h("strong", {}, t("esc.currentMark"))) : "",
+        v.restoredFrom ? h("div", { class: "muted" }, t("esc.restoredFrom", { version: v.restoredFrom })) : "",
+        h("div", { class: "saved-by" }, t("esc.by", { author: v.author || t("esc.unknown") })),
+        h("div", { class: "saved-by" }, timeEl(v.savedAt))),
       h("td", {}, v.policy ? policyInWords(v.policy, loaded, true) : h("span", { class: "muted" },
-        "Not readable by this release"),
+        t("esc.notReadable")),
       v.version !== loaded.version && v.policy ? h("div", { class: "actions" }, h("button", { type: "button",
-        disabled: !ctx.canChange, "aria-label": `Restore version ${v.version}`, onclick: () => onRestore(v.version) },
-      "Restore")) : ""))),
-    { empty: "No version saved yet: the default policy is in force.", captionHidden: true });
+        disabled: !ctx.canChange, "aria-label": t("esc.restoreN", { version: v.version }),
+        onclick: () => onRestore(v.version) }, t("esc.restore"))) : ""))),
+    { empty: t("esc.noVersion"), captionHidden: true });
 }
 
 /** The policy as a short list: "After 2:00: everyone the first notification told, by voice call", then the mode. */
 export function policyInWords(policy, words, compact = false) {
-  const steps = (policy.tiers || []).map((t) => h("li", {},
-    `After ${waitText(t.afterSeconds)}: ${joinWords((t.audiences || []).map((a) => words.audiences[a] || a))}, by `
-    + joinWords((t.channels || []).map((c) => CHANNEL_IN_TEXT[c] || c))
-    + (t.name ? ` (${t.name})` : "")));
+  const inText = CHANNEL_IN_TEXT();
+  const steps = (policy.tiers || []).map((tier) => h("li", {},
+    t("esc.after", { wait: waitText(tier.afterSeconds),
+      who: joinWords((tier.audiences || []).map((a) => words.audiences[a] || a)),
+      how: joinWords((tier.channels || []).map((c) => inText[c] || c)) })
+    + (tier.name ? ` (${tier.name})` : "")));
   return h("div", { class: compact ? "policy-words compact-words" : "policy-words" },
     h("ol", { class: "compact" }, steps),
     h("p", { class: "muted" }, `${capitalized(words.modes[policy.mode] || policy.mode)}.`
-      + (policy.escalateTests ? " Test calls escalate too (never by voice)." : " Test calls never escalate.")));
+      + (policy.escalateTests ? t("esc.testsEscalate") : t("esc.testsNever"))));
 }
 
 /** 90 -> "1:30"; the wait after the dial as minutes:seconds. */
@@ -349,11 +353,6 @@ function wholeSeconds(minutes, seconds) {
 
 function listed(text) {
   return text.split(/[;\n,]+/).map((s) => s.trim()).filter(Boolean);
-}
-
-function joinWords(list) {
-  if (list.length < 2) return list.join("");
-  return `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}`;
 }
 
 function capitalized(text) {

@@ -3,16 +3,17 @@
 // is shown beside the row it names (field "rules.911").
 import { put, ApiError } from "../api.js";
 import { h, announce, table, clearErrors } from "../dom.js";
+import { joinWords, t } from "../language.js";
 
 export const RULES = "manage/notification-rules";
 
 /** The section, from GET's answer or from the error reading it threw (a 404 while the API is not deployed). */
 export function notificationRulesSection(ctx, loaded) {
   const section = h("section", { class: "panel rules", "aria-labelledby": "rules-title" },
-    h("h2", { id: "rules-title" }, "Who is notified"));
+    h("h2", { id: "rules-title" }, t("rules.title")));
   if (loaded instanceof Error) {
-    section.append(h("p", { class: "note", id: "rules-unavailable" }, "Notification rules could not be loaded ",
-      `(${loaded.message}). The template below can still be edited.`));
+    section.append(h("p", { class: "note", id: "rules-unavailable" },
+      t("rules.unavailable", { message: loaded.message })));
     return section;
   }
   let view = loaded;
@@ -20,19 +21,18 @@ export function notificationRulesSection(ctx, loaded) {
   const rows = h("div");
   const formError = h("div", { class: "form-error" });
   const form = h("form", { novalidate: true, "aria-labelledby": "rules-title", onsubmit: save },
-    h("p", { class: "hint", id: "rules-hint" }, "Who is told when an agent dials each number. Every number tells " +
-      "at least one audience: an emergency call nobody hears of is what Kari's Law forbids."),
+    h("p", { class: "hint", id: "rules-hint" }, t("rules.hint")),
     formError,
     h("fieldset", { disabled: !ctx.canChange, "aria-describedby": "rules-hint" },
-      h("legend", { class: "visually-hidden" }, "Audiences told, per dialed number"),
+      h("legend", { class: "visually-hidden" }, t("rules.legend")),
       rows,
-      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save who is notified"))));
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("rules.save")))));
 
   function render() {
     const numbers = Object.keys(view.numbers).sort();  // JSON objects lose the server's order of "000" and "112"
     boxes = {};
-    rows.replaceChildren(table("Who is told of an emergency call, per dialed number",
-      ["Dialed number", ...Object.values(view.audiences).map(capitalized), "Default"],
+    rows.replaceChildren(table(t("rules.caption"),
+      [t("rules.col.number"), ...Object.values(view.audiences).map(capitalized), t("rules.col.default")],
       numbers.map((n) => ruleRow(n)), { captionHidden: true }));
   }
 
@@ -49,7 +49,7 @@ export function notificationRulesSection(ctx, loaded) {
       boxes[number].map((box) => h("td", {}, box,
         h("label", { for: box.id, class: "visually-hidden" }, `${number}: ${view.audiences[box.value]}`))),
       h("td", { class: "rule-default" }, capitalized(inWords(byDefault, view.audiences)),
-        sameAudiences(told, byDefault) ? null : h("div", { class: "muted" }, "Changed from the default."),
+        sameAudiences(told, byDefault) ? null : h("div", { class: "muted" }, t("rules.changed")),
         h("div", { class: "field-error", id: errorId })));
   }
 
@@ -61,11 +61,11 @@ export function notificationRulesSection(ctx, loaded) {
     try {
       view = await put(RULES, { rules });
     } catch (error) {
-      announce(`Not saved: ${refused(error)}`, "error");
+      announce(t("rules.notSaved", { message: refused(error) }), "error");
       return;
     }
     render();
-    announce("Saved who is notified.");
+    announce(t("rules.saved"));
   }
 
   /** Show the refusal beside the row it names (else above the table); answers it in words for the live region. */
@@ -91,7 +91,7 @@ export function notificationRulesSection(ctx, loaded) {
 /** ["agent", "siteDesk"] -> "the agent's own contacts and the security desk of the site she confirmed". */
 function inWords(audiences, words) {
   const said = audiences.map((a) => words[a] || a);
-  return said.length ? said.join(" and ") : "nobody";
+  return said.length ? joinWords(said) : t("rules.nobody");
 }
 
 function sameAudiences(a, b) {

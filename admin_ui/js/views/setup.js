@@ -1,32 +1,37 @@
 // Voice setup: capacity and outbound profiles, the resource's numbers and direct-routing rules (readiness reads them).
+// A deletion shows what it would change first (who uses the record, whose readiness gets worse) and is refused by
+// the server while the record is in use.
 import { get, put, del, enc, ApiError } from "../api.js";
 import { h, heading, field, showErrors, clearErrors, announce, table, visuallyHidden } from "../dom.js";
+import { confirmAction } from "../dialog.js";
+import { track } from "../unsaved.js";
+import { t } from "../language.js";
 
-const KINDS = [
-  { kind: "capacity-profiles", title: "Capacity profiles", key: "id", keyLabel: "Profile ID",
-    intro: "Assigned to agents; an agent's emergency call needs one associated with a voice outbound profile.",
-    fields: [{ name: "name", label: "Name" }] },
-  { kind: "outbound-profiles", title: "Outbound profiles", key: "id", keyLabel: "Profile ID",
-    intro: "Which capacity profiles may place outbound calls on which channel, and from which number.",
+const KINDS = () => [
+  { kind: "capacity-profiles", title: t("setup.capacity.title"), one: t("setup.capacity.one"), key: "id",
+    keyLabel: t("setup.profileId"), intro: t("setup.capacity.intro"),
+    fields: [{ name: "name", label: t("setup.name") }] },
+  { kind: "outbound-profiles", title: t("setup.outbound.title"), one: t("setup.outbound.one"), key: "id",
+    keyLabel: t("setup.profileId"), intro: t("setup.outbound.intro"),
     fields: [
-      { name: "name", label: "Name" },
-      { name: "channel", label: "Channel", options: ["voice", "sms", "chat", "email"] },
-      { name: "outboundNumber", label: "Outbound number", hint: "E.164, e.g. +12025550180" },
-      { name: "capacityProfiles", label: "Capacity profiles", list: true, hint: "Profile IDs separated by semicolons" },
+      { name: "name", label: t("setup.name") },
+      { name: "channel", label: t("setup.channel"), options: ["voice", "sms", "chat", "email"] },
+      { name: "outboundNumber", label: t("setup.outboundNumber"), hint: t("setup.outboundNumberHint") },
+      { name: "capacityProfiles", label: t("setup.capacityProfiles"), list: true,
+        hint: t("setup.capacityProfilesHint") },
     ] },
-  { kind: "numbers", title: "Resource phone numbers", key: "number", keyLabel: "Number",
-    intro: "The ACS resource's numbers: a Microsoft number goes to Microsoft's emergency service (direct offer); " +
-      "a direct-routing number needs a direct-routing rule for the emergency number.",
+  { kind: "numbers", title: t("setup.numbers.title"), one: t("setup.numbers.one"), key: "number",
+    keyLabel: t("setup.number"), intro: t("setup.numbers.intro"),
     fields: [
-      { name: "type", label: "Type", options: ["microsoft", "direct_routing"],
-        optionLabels: { microsoft: "Microsoft (direct offer)", direct_routing: "Direct routing (carrier via SBC)" } },
-      { name: "country", label: "Country", hint: "ISO code, e.g. US" },
+      { name: "type", label: t("setup.type"), options: ["microsoft", "direct_routing"],
+        optionLabels: { microsoft: t("setup.type.microsoft"), direct_routing: t("setup.type.direct_routing") } },
+      { name: "country", label: t("setup.country"), hint: t("setup.countryHint") },
     ] },
-  { kind: "routing-rules", title: "Direct-routing rules", key: "name", keyLabel: "Rule name",
-    intro: "ACS voice routes: a call whose dialed number matches the pattern goes to the SBCs, whatever the caller's number.",
+  { kind: "routing-rules", title: t("setup.rules.title"), one: t("setup.rules.one"), key: "name",
+    keyLabel: t("setup.ruleName"), intro: t("setup.rules.intro"),
     fields: [
-      { name: "numberPattern", label: "Number pattern", hint: "A regular expression, e.g. ^\\+?911$" },
-      { name: "trunks", label: "SBCs", list: true, hint: "Host names separated by semicolons, e.g. sbc1.example.com" },
+      { name: "numberPattern", label: t("setup.pattern"), hint: t("setup.patternHint") },
+      { name: "trunks", label: t("setup.trunks"), list: true, hint: t("setup.trunksHint") },
     ] },
 ];
 
@@ -34,11 +39,11 @@ export async function setupView(ctx) {
   const sections = h("div");
   async function render() {
     const config = await get("manage/voice-config");
-    sections.replaceChildren(...KINDS.map((k) => kindSection(ctx, k, config[k.kind], render)));
+    sections.replaceChildren(...KINDS().map((k) => kindSection(ctx, k, config[k.kind], render)));
   }
   await render();
-  return h("section", {}, heading("Voice setup"),
-    h("p", { class: "lead" }, "The contact center's voice configuration that the readiness checks read."), sections);
+  return h("section", {}, heading(t("setup.title")),
+    h("p", { class: "lead" }, t("setup.lead")), sections);
 }
 
 function display(value) {
@@ -63,46 +68,57 @@ function kindSection(ctx, k, records, rerender) {
       if (error instanceof ApiError && error.status === 400) {
         showErrors(form, { ...error, message: error.message, aliases: [k.key],
           field: error.field === "key" || error.field === "number" ? k.key : error.field });
-        announce("Not saved: see the message on the form.", "error");
-      } else announce(`Not saved: ${error.message}`, "error");
+        announce(t("setup.notSavedForm"), "error");
+      } else announce(t("setup.notSaved", { message: error.message }), "error");
       return;
     }
+    edits.reset();
     await rerender();
-    announce(`${k.title}: ${key} saved.`);
+    announce(t("setup.saved", { kind: k.title, key }));
   } },
   h("div", { class: "form-error" }),
   h("fieldset", { disabled: !ctx.canChange },
-    h("legend", {}, `Add or change (${k.title.toLowerCase()})`),
+    h("legend", {}, t("setup.addOrChange", { kind: k.title.toLowerCase() })),
     field(k.keyLabel, keyInput),
     k.fields.map((f) => field(f.label, controls[f.name], { hint: f.hint || "" })),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save"))));
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("setup.save")))));
+
+  const edits = track(t("setup.formName", { kind: k.title.toLowerCase() }), form, () => [keyInput.value,
+    ...k.fields.map((f) => controls[f.name].value)]);
 
   function edit(record) {
     keyInput.value = record[k.key];
     k.fields.forEach((f) => { controls[f.name].value = display(record[f.name]); });
+    edits.reset();
     keyInput.focus();
   }
 
   async function remove(record) {
-    try {
-      await del(`manage/voice-config/${k.kind}/${enc(record[k.key])}`);
-      await rerender();
-      announce(`${k.title}: ${record[k.key]} deleted.`);
-    } catch (error) {
-      announce(`Not deleted: ${error.message}`, "error");
-    }
+    const key = record[k.key];
+    await confirmAction({
+      title: t("setup.deleteTitle", { kind: k.one, key }),
+      intro: t("setup.deleteIntro"),
+      confirmLabel: t("setup.deleteConfirm", { kind: k.one, key }),
+      impact: () => get(`manage/voice-config/${k.kind}/${enc(key)}/impact`),
+      action: async () => {
+        await del(`manage/voice-config/${k.kind}/${enc(key)}`);
+        await rerender();
+        announce(t("setup.deleted", { kind: k.title, key }));
+      },
+      focusAfter: () => document.getElementById(titleId),
+    });
   }
 
-  const headers = [k.keyLabel, ...k.fields.map((f) => f.label), visuallyHidden("Actions")];
+  const headers = [k.keyLabel, ...k.fields.map((f) => f.label), visuallyHidden(t("setup.actions"))];
   return h("section", { class: "panel", "aria-labelledby": titleId, dataset: { kind: k.kind } },
-    h("h2", { id: titleId }, k.title), h("p", { class: "hint" }, k.intro),
+    h("h2", { id: titleId, tabindex: "-1" }, k.title), h("p", { class: "hint" }, k.intro),
     table(k.title, headers, records.map((r) => h("tr", {},
       h("th", { scope: "row" }, r[k.key]),
       k.fields.map((f) => h("td", {}, display(r[f.name]))),
       h("td", { class: "row-actions" },
-        h("button", { type: "button", disabled: !ctx.canChange, "aria-label": `Edit ${r[k.key]}`,
-          onclick: () => edit(r) }, "Edit"),
-        h("button", { type: "button", disabled: !ctx.canChange, "aria-label": `Delete ${r[k.key]}`,
-          onclick: () => remove(r) }, "Delete")))), { empty: "None yet.", captionHidden: true }),
+        h("button", { type: "button", disabled: !ctx.canChange, "aria-label": t("setup.editKey", { key: r[k.key] }),
+          onclick: () => edit(r) }, t("setup.edit")),
+        h("button", { type: "button", disabled: !ctx.canChange, "aria-label": t("setup.deleteKey", { key: r[k.key] }),
+          onclick: () => remove(r) }, t("setup.delete"))))), { empty: t("setup.none"), captionHidden: true }),
     form);
 }

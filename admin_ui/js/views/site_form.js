@@ -4,44 +4,57 @@
 import { put, enc, ApiError } from "../api.js";
 import { h, field, clearErrors, append, announce, describeDetail } from "../dom.js";
 import { placesEditor } from "./site_places.js";
+import { track } from "../unsaved.js";
+import { locale, t } from "../language.js";
 
 // Where ACS places emergency calls, as shared/domain/addresses.py validates them; a stored other code stays shown.
-const COUNTRIES = [["US", "United States"], ["PR", "Puerto Rico"], ["CA", "Canada"], ["GB", "United Kingdom"],
-  ["DK", "Denmark"], ["AU", "Australia"]];
+const COUNTRIES = ["US", "PR", "CA", "GB", "DK", "AU"];
 // [RFC 5139 name, label, hint, max length (the server's)]
-const ADDRESS = [
-  ["HNO", "House number", "Required, like 1. (HNO)", 16],
-  ["HNS", "House number suffix", "Like A or 1/2. (HNS)", 16],
-  ["RD", "Street", "Required: the street's name, like Example. (RD)", 128],
-  ["STS", "Street suffix", "Like Plaza, Street or Avenue. (STS)", 32],
-  ["A3", "City", "Town or city. (A3)", 64],
-  ["A1", "State/province", "Like IL or Illinois. Required in the US, Canada and Australia. (A1)", 64],
-  ["PC", "Postal code", "The ZIP code in the US and Puerto Rico, like 62701. (PC)", 16],
-  ["BLD", "Building", "Its name or number, where the address has several. (BLD)", 64],
-  ["FLR", "Floor", "Only when the whole site is on one floor: agents confirm their own. (FLR)", 32],
-  ["UNIT", "Unit", "Suite or unit. (UNIT)", 32],
-  ["ROOM", "Room", "Only when the whole site is one room. (ROOM)", 32],
-  ["LOC", "Location detail", "Anything else that helps responders, like “north entrance”. (LOC)", 256],
-  ["NAM", "Place name", "Like Example Contact Center. (NAM)", 128],
+const ADDRESS = () => [
+  ["HNO", t("site.part.HNO"), t("site.hint.HNO"), 16],
+  ["HNS", t("site.part.HNS"), t("site.hint.HNS"), 16],
+  ["RD", t("site.part.RD"), t("site.hint.RD"), 128],
+  ["STS", t("site.part.STS"), t("site.hint.STS"), 32],
+  ["A3", t("site.part.A3"), t("site.hint.A3"), 64],
+  ["A1", t("site.part.A1"), t("site.hint.A1"), 64],
+  ["PC", t("site.part.PC"), t("site.hint.PC"), 16],
+  ["BLD", t("site.part.BLD"), t("site.hint.BLD"), 64],
+  ["FLR", t("site.part.FLR"), t("site.hint.FLR"), 32],
+  ["UNIT", t("site.part.UNIT"), t("site.hint.UNIT"), 32],
+  ["ROOM", t("site.part.ROOM"), t("site.hint.ROOM"), 32],
+  ["LOC", t("site.part.LOC"), t("site.hint.LOC"), 256],
+  ["NAM", t("site.part.NAM"), t("site.hint.NAM"), 128],
 ];
-const LABELS = { siteId: "Site ID", name: "Name", "address.country": "Country", places: "Places",
-  networks: "Networks", latitude: "Latitude", longitude: "Longitude", deskEmails: "Security desk email addresses", deskSms: "Security desk mobile numbers (SMS)",
-  ...Object.fromEntries(ADDRESS.map(([name, label]) => [`address.${name}`, label])) };
+const labels = () => ({ siteId: t("site.siteId"), name: t("site.name"), "address.country": t("site.country"),
+  places: t("site.places"), networks: t("site.networks"), latitude: t("site.latitude"), longitude: t("site.longitude"),
+  deskEmails: t("site.deskEmails"), deskSms: t("site.deskSms"),
+  ...Object.fromEntries(ADDRESS().map(([name, label]) => [`address.${name}`, label])) });
+
+/** "US" → "United States", in the page's language. */
+function countryLabel(code) {
+  try {
+    return new Intl.DisplayNames(locale(), { type: "region" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
 
 /** The editor of `site` (null: a new one). `taken(id)`: the site that has that ID already, if any.
  * `onSaved(site, done)` after each save (the site and its networks are saved together, or nothing is). */
 export function siteForm(site, { taken, onSaved, onCancel }) {
   let current = site;
+  const ADDRESS_PARTS = ADDRESS();
+  const LABELS = labels();
   const input = (name, value, attrs = {}) => h("input", { name, value: value ?? "", autocomplete: "off", ...attrs });
   const name = input("name", site?.name, { required: true, maxlength: 100 });
   const siteId = input("siteId", site?.siteId, { required: true, readOnly: Boolean(site), maxlength: 128 });
   const address = site?.address || {};
   const country = h("select", { name: "address.country", required: true },
-    h("option", { value: "" }, "Choose a country"),
-    COUNTRIES.map(([code, label]) => h("option", { value: code, selected: code === address.country }, label)),
-    address.country && !COUNTRIES.some(([c]) => c === address.country)
+    h("option", { value: "" }, t("site.chooseCountry")),
+    COUNTRIES.map((code) => h("option", { value: code, selected: code === address.country }, countryLabel(code))),
+    address.country && !COUNTRIES.includes(address.country)
       ? h("option", { value: address.country, selected: true }, address.country) : null);
-  const parts = Object.fromEntries(ADDRESS.map(([part, , , max]) =>
+  const parts = Object.fromEntries(ADDRESS_PARTS.map(([part, , , max]) =>
     [part, input(`address.${part}`, address[part], { maxlength: max, required: ["RD", "HNO"].includes(part) })]));
   const point = Object.fromEntries(["latitude", "longitude"].map((n) =>
     [n, input(n, site?.[n] ?? "", { inputmode: "decimal", maxlength: 20, autocomplete: "off" })]));
@@ -55,39 +68,35 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
   let idTouched = Boolean(site);
   siteId.addEventListener("input", () => { idTouched = true; });
   name.addEventListener("input", () => { if (!idTouched) siteId.value = slug(name.value); });
-  const title = h("h2", { id: "site-editor-title", tabindex: "-1" }, site ? `Edit ${site.name}` : "New site");
+  const title = h("h2", { id: "site-editor-title", tabindex: "-1" },
+    site ? t("site.editTitle", { name: site.name }) : t("site.newTitle"));
   const formError = h("div", { class: "form-error" });
 
   const form = h("form", { class: "stack-form site-form", novalidate: true, "aria-labelledby": "site-editor-title",
     onsubmit: (e) => { e.preventDefault(); save(); } },
   title, formError,
-  h("fieldset", { class: "site-grid" }, h("legend", {}, "Site"),
-    field("Name", name, { hint: "What admins and agents call it, like Springfield contact center." }),
-    field("Site ID", siteId, { hint: site ? "Fixed once the site is saved." : "Made from the name; letters, digits " +
-      "and . _ @ : - only. It cannot be changed once the site is saved." })),
-  h("fieldset", { class: "site-grid" }, h("legend", {}, "Civic address (the dispatchable location)"),
-    field("Country", country, { hint: "Required: one where ACS places emergency calls. (country)" }),
-    ADDRESS.map(([part, label, hint]) => field(label, parts[part], { hint }))),
-  h("fieldset", { class: "site-grid" }, h("legend", {}, "The building on the map (optional)"),
-    field(LABELS.latitude, point.latitude, { hint: "Degrees, like 39.7817. With the longitude: a map link in the " +
-      "notification, and the site suggested to an agent whose browser places her here." }),
-    field(LABELS.longitude, point.longitude, { hint: "Degrees, like -89.6501 (west is negative)." })),
+  h("fieldset", { class: "site-grid" }, h("legend", {}, t("site.legend")),
+    field(LABELS.name, name, { hint: t("site.nameHint") }),
+    field(LABELS.siteId, siteId, { hint: site ? t("site.idFixed") : t("site.idHint") })),
+  h("fieldset", { class: "site-grid" }, h("legend", {}, t("site.addressLegend")),
+    field(LABELS["address.country"], country, { hint: t("site.countryHint") }),
+    ADDRESS_PARTS.map(([part, label, hint]) => field(label, parts[part], { hint }))),
+  h("fieldset", { class: "site-grid" }, h("legend", {}, t("site.mapLegend")),
+    field(LABELS.latitude, point.latitude, { hint: t("site.latitudeHint") }),
+    field(LABELS.longitude, point.longitude, { hint: t("site.longitudeHint") })),
   places.element,
-  h("fieldset", { class: "site-grid", "aria-describedby": "desk-hint" }, h("legend", {}, "Security desk"),
-    h("p", { class: "hint", id: "desk-hint" }, "Told of an agent's emergency call when she confirmed she works " +
-      "at this site (the notification rules say for which numbers). With neither, only her own contacts are told."),
-    field(LABELS.deskEmails, deskEmails, { hint: "Like security@example.com, one per line or separated by ;" }),
-    field(LABELS.deskSms, deskSms, { hint: "+1 202 555 0123 format, one per line or separated by ;" })),
-  field("Networks", networks, { hint: "The IP networks agents connect from at this site, one per line in CIDR " +
-    "notation, like 192.0.2.0/24 or 2001:db8:1::/48. The most specific network wins; one inside another site's " +
-    "network must be more specific." }),
+  h("fieldset", { class: "site-grid", "aria-describedby": "desk-hint" }, h("legend", {}, t("site.deskLegend")),
+    h("p", { class: "hint", id: "desk-hint" }, t("site.deskHint")),
+    field(LABELS.deskEmails, deskEmails, { hint: t("site.deskEmailsHint") }),
+    field(LABELS.deskSms, deskSms, { hint: t("site.deskSmsHint") })),
+  field(LABELS.networks, networks, { hint: t("site.networksHint") }),
   h("div", { class: "actions" },
-    h("button", { type: "submit", class: "primary" }, "Save site"),
-    h("button", { type: "button", onclick: () => onCancel() }, "Cancel")));
+    h("button", { type: "submit", class: "primary" }, t("site.save")),
+    h("button", { type: "button", onclick: () => onCancel() }, t("site.cancel"))));
 
   function body() {
     const addr = { country: country.value };
-    for (const [part] of ADDRESS) if (parts[part].value.trim()) addr[part] = parts[part].value.trim();
+    for (const [part] of ADDRESS_PARTS) if (parts[part].value.trim()) addr[part] = parts[part].value.trim();
     const at = Object.fromEntries(Object.entries(point).filter(([, el]) => el.value.trim())
       .map(([n, el]) => [n, Number.isFinite(Number(el.value.trim())) ? Number(el.value.trim()) : el.value.trim()]));
     return { name: name.value.trim(), address: addr, places: places.values(), deskEmails: items(deskEmails),
@@ -99,9 +108,8 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
     const id = siteId.value.trim();
     const other = current ? null : taken(id);
     if (!id || other) {
-      const message = other ? `“${id}” is already the ID of ${other.name}: choose another, or edit that site`
-        : "is required";
-      return announce(`Not saved: ${refused({ field: "siteId", message })}`, "error");
+      const message = other ? t("site.idTaken", { id, name: other.name }) : t("site.required");
+      return announce(t("site.notSaved", { message: refused({ field: "siteId", message }) }), "error");
     }
     // One request: the site with its networks, checked before anything is written; a new site is only created
     // (If-None-Match: *), never written over one another admin has just created with the same ID.
@@ -111,17 +119,18 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
       saved = await put(`manage/sites/${enc(id)}`, { ...body(), networks: lines.map((l) => l.cidr) },
                         current ? {} : { "If-None-Match": "*" });
     } catch (error) {
-      return announce(`Not saved: ${refused(error, lines)}`, "error");
+      return announce(t("site.notSaved", { message: refused(error, lines) }), "error");
     }
     becomeExisting(saved);
+    edits.reset();
     return onSaved(saved, true);
   }
 
   function becomeExisting(saved) {
     current = saved;
     siteId.readOnly = idTouched = true;
-    form.querySelector(`#${CSS.escape(siteId.id)}-hint`).textContent = "Fixed once the site is saved.";
-    title.textContent = `Edit ${saved.name}`;
+    form.querySelector(`#${CSS.escape(siteId.id)}-hint`).textContent = t("site.idFixed");
+    title.textContent = t("site.editTitle", { name: saved.name });
   }
 
   function networkLines() {
@@ -137,7 +146,8 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
     const place = /^places\[(\d+)\]$/.exec(where);
     if (line) {
       const l = lines[Number(line[1])] || { line: Number(line[1]) + 1, cidr: "" };
-      const said = say(errorSlot(networks), networks, `Line ${l.line} (${l.cidr}) ${error.message}`, true);
+      const text = t("site.line", { line: l.line, cidr: l.cidr, message: error.message });
+      const said = say(errorSlot(networks), networks, text, true);
       selectLine(networks, l.line);
       return said;
     }
@@ -146,11 +156,11 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
       return say(at.slot, at.control, `${at.label} ${error.message}`, true);
     }
     const control = where && form.querySelector(`[name="${CSS.escape(where)}"]`);
-    if (!control) return say(formError, null, `${LABELS[where] || where || "The site"} ${error.message}`, true);
+    if (!control) return say(formError, null, `${LABELS[where] || where || t("site.theSite")} ${error.message}`, true);
     const refusedItems = (error.details || []).filter((d) => d.item !== undefined);
     if (refusedItems.length) {  // a list (deskEmails, deskSms): each refused item with its position and reason
       const lines = refusedItems.map(describeDetail);
-      const said = say(errorSlot(control), control, `${LABELS[where]}: please correct`, true);
+      const said = say(errorSlot(control), control, t("site.pleaseCorrect", { label: LABELS[where] }), true);
       append(errorSlot(control), [h("ul", {}, lines.map((l) => h("li", {}, l)))]);
       return `${said}: ${lines.join("; ")}`;
     }
@@ -166,7 +176,9 @@ export function siteForm(site, { taken, onSaved, onCancel }) {
     return form.querySelector(`#${CSS.escape(control.id)}-error`);
   }
 
-  return { element: form, focus: () => title.focus() };
+  const what = site ? t("site.what", { name: site.name }) : t("site.whatNew");
+  const edits = track(what, form, () => ({ ...body(), siteId: siteId.value, networks: networks.value }));
+  return { element: form, focus: () => title.focus(), dirty: edits.dirty, name: what };
 }
 
 /** Put `text` in an error slot (the first one announced and focused); answers the text for the live region. */

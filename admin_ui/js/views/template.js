@@ -4,14 +4,16 @@
 import { get, put, post, ApiError } from "../api.js";
 import { h, heading, field, showErrors, clearErrors, announce, table, timeEl, visuallyHidden } from "../dom.js";
 import { notificationRulesSection, RULES } from "./notify_rules.js";
+import { track } from "../unsaved.js";
+import { num, t } from "../language.js";
 
 const BASE = "manage/templates/emergency-call-notification";
-const PARTS = [
-  ["subject", "Subject", "One line; a [TEST] marker is added automatically for test calls."],
-  ["html", "HTML body", "Values are escaped automatically. Empty: a plain-text email."],
-  ["text", "Text body", "Its first paragraph is the SMS: keep who, where and the callback number there, in two " +
-    "SMS segments; details go after a blank line."],
-];
+const PARTS = [["subject"], ["html"], ["text"]];
+const partWords = () => ({
+  subject: [t("template.part.subject"), t("template.hint.subject")],
+  html: [t("template.part.html"), t("template.hint.html")],
+  text: [t("template.part.text"), t("template.hint.text")],
+});
 
 export async function templateView(ctx) {
   // The rules' failure (a 404 before their API is deployed) is shown in their section, never fails the view.
@@ -19,6 +21,7 @@ export async function templateView(ctx) {
     get(RULES).catch((error) => error)]);
   let loaded = current;
   let lastFocused = null;
+  let edits = null;  // unsaved changes of the template, asked about before leaving
   const controls = Object.fromEntries(PARTS.map(([name]) => [name, name === "subject"
     ? h("input", { name, autocomplete: "off", spellcheck: "false" })
     : h("textarea", { name, rows: name === "html" ? 12 : 10, spellcheck: "false", class: "code" })]));
@@ -28,7 +31,7 @@ export async function templateView(ctx) {
   });
 
   const previewSubject = h("p", { class: "preview-subject", id: "preview-subject" });
-  const previewFrame = h("iframe", { sandbox: "", title: "Preview of the HTML email", class: "preview-html" });
+  const previewFrame = h("iframe", { sandbox: "", title: t("template.previewFrame"), class: "preview-html" });
   // A long preview scrolls: focusable (tabindex 0) so the keyboard scrolls it too, named by its heading.
   const scrollable = (id) => h("pre", { class: "preview-text", id, tabindex: "0", role: "region",
     "aria-labelledby": `${id}-title` });
@@ -45,21 +48,21 @@ export async function templateView(ctx) {
       try {
         const saved = await put(BASE, values());
         await reload();
-        announce(`Saved as version ${saved.version}.`);
+        announce(t("template.savedAs", { version: saved.version }));
       } catch (error) {
-        fail(error, "Not saved");
+        fail(error, t("template.notSaved"));
       }
     } },
-  h("h2", { id: "editor-title" }, "Template"),
+  h("h2", { id: "editor-title" }, t("template.editor")),
   currentNote,
   h("div", { class: "form-error" }),
   h("fieldset", { disabled: !ctx.canChange },
-    h("legend", { class: "visually-hidden" }, "Template parts"),
-    PARTS.map(([name, label, hint]) => field(label, controls[name], { hint })),
+    h("legend", { class: "visually-hidden" }, t("template.parts")),
+    PARTS.map(([name]) => field(partWords()[name][0], controls[name], { hint: partWords()[name][1] })),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Save as new version"),
-      h("button", { type: "button", onclick: () => { fill(loaded); announce("Changes discarded."); } },
-        "Discard changes"))));
+      h("button", { type: "submit", class: "primary" }, t("template.save")),
+      h("button", { type: "button", onclick: () => { fill(loaded); announce(t("template.discarded")); } },
+        t("template.discard")))));
 
   function values() {
     return Object.fromEntries(PARTS.map(([name]) => [name, controls[name].value]));
@@ -68,18 +71,19 @@ export async function templateView(ctx) {
   function fill(version) {
     loaded = version;
     PARTS.forEach(([name]) => { controls[name].value = version[name] ?? ""; });
-    currentNote.textContent = version.isDefault ? "Showing the default template (no version saved yet)."
-      : `Current version ${version.version}, saved by ${version.author}.`;
+    currentNote.textContent = version.isDefault ? t("template.default")
+      : t("template.current", { version: version.version, author: version.author });
     clearErrors(form);
+    edits?.reset();
     preview();
   }
 
   function fail(error, what) {
     if (error instanceof ApiError && error.status === 400) {
       showErrors(form, error);
-      announce(`${what}: see the message on the form.`, "error");
+      announce(t("template.seeForm", { what }), "error");
     } else {
-      announce(`${what}: ${error.message}`, "error");
+      announce(t("template.failed", { what, message: error.message }), "error");
     }
   }
 
@@ -92,19 +96,20 @@ export async function templateView(ctx) {
 
   async function preview() {
     const mine = ++sequence;
-    previewState.textContent = "Rendering…";
+    previewState.textContent = t("template.rendering");
     try {
       const shown = await post(`${BASE}/preview`, values());
       if (mine !== sequence) return;
       clearErrors(form);
       previewSubject.textContent = shown.subject;
-      previewFrame.srcdoc = shown.html || "<p style='font-family:sans-serif;color:#555'>(no HTML part: plain-text email)</p>";
+      const empty = h("p", { style: "font-family:sans-serif;color:#555" }, t("template.noHtml"));
+      previewFrame.srcdoc = shown.html || empty.outerHTML;
       previewText.textContent = shown.text;
       channels.show(shown.channels || []);
-      previewState.textContent = "Rendered by the server with sample data.";
+      previewState.textContent = t("template.rendered");
     } catch (error) {
       if (mine !== sequence) return;
-      previewState.textContent = "The preview shows the last version that rendered.";
+      previewState.textContent = t("template.lastRendered");
       if (error instanceof ApiError && error.status === 400) showErrors(form, error);
     }
   }
@@ -116,18 +121,19 @@ export async function templateView(ctx) {
       try {
         const restored = await post(`${BASE}/versions/${n}/restore`);
         await reload();
-        announce(`Version ${n} restored as version ${restored.version}.`);
+        announce(t("template.restored", { version: n, as: restored.version }));
       } catch (error) {
-        fail(error, "Not restored");
+        fail(error, t("template.notRestored"));
       }
     }));
   }
   await reload();
+  edits = track("the notification template", form, values);
 
   const placeholderList = h("ul", { class: "placeholders" }, placeholders.placeholders.map((p) =>
     h("li", {},
       h("button", { type: "button", class: "link-button", disabled: !ctx.canChange,
-        "aria-label": `Insert placeholder ${p.name}`, onclick: () => insert(`{{ ${p.name} }}`) },
+        "aria-label": t("template.insert", { name: p.name }), onclick: () => insert(`{{ ${p.name} }}`) },
       h("code", {}, `{{ ${p.name} }}`)),
       h("span", { class: "muted" }, ` ${p.description}`))));
 
@@ -141,25 +147,23 @@ export async function templateView(ctx) {
   }
 
   return h("section", {},
-    heading("Emergency call notification"),
-    h("p", { class: "lead" }, "The email (and SMS) sent to an agent's recipients when the agent dials an emergency " +
-      "number. Every save is a new version; nothing is overwritten."),
+    heading(t("template.title")),
+    h("p", { class: "lead" }, t("template.lead")),
     notificationRulesSection(ctx, rules),
     h("div", { class: "two-columns wide-right" },
       h("div", {}, form,
         h("section", { "aria-labelledby": "placeholders-title" },
-          h("h2", { id: "placeholders-title" }, "Placeholders"),
-          h("p", { class: "hint" }, "Choose one to insert it where the cursor is. Conditions work too, e.g. " +
-            "{% if is_test %}…{% endif %}."),
+          h("h2", { id: "placeholders-title" }, t("template.placeholders")),
+          h("p", { class: "hint" }, t("template.placeholdersHint")),
           placeholderList)),
       h("section", { class: "panel", "aria-labelledby": "preview-title" },
-        h("h2", { id: "preview-title" }, "Preview"), previewState,
-        h("h3", {}, "Subject"), previewSubject,
-        h("h3", {}, "HTML"), previewFrame,
-        h("h3", { id: "preview-text-title" }, "Text"), previewText,
+        h("h2", { id: "preview-title" }, t("template.preview")), previewState,
+        h("h3", {}, t("template.subject")), previewSubject,
+        h("h3", {}, t("template.html")), previewFrame,
+        h("h3", { id: "preview-text-title" }, t("template.text")), previewText,
         channels.element)),
     h("section", { "aria-labelledby": "versions-title" },
-      h("h2", { id: "versions-title" }, "Versions"), versionsBox));
+      h("h2", { id: "versions-title" }, t("template.versions")), versionsBox));
 }
 
 // Every channel as sent with one country's longest sample: the email's subject and text, the SMS with its segments
@@ -181,8 +185,8 @@ function channelPreview(scrollable) {
     emailSubject.textContent = s.email.subject;
     emailText.textContent = s.email.text;
     sms.textContent = s.sms.text;
-    smsSize.textContent = `${s.sms.segments} of at most ${s.sms.maxSegments} SMS segments, ${s.sms.encoding}, ` +
-      `${s.sms.characters} of ${s.sms.maxCharacters} characters.`;
+    smsSize.textContent = t("template.smsSize", { segments: num(s.sms.segments), maxSegments: num(s.sms.maxSegments),
+      encoding: s.sms.encoding, characters: num(s.sms.characters), maxCharacters: num(s.sms.maxCharacters) });
     voice.textContent = s.voice;
   }
 
@@ -195,30 +199,30 @@ function channelPreview(scrollable) {
   }
 
   const element = h("section", { class: "channels", "aria-labelledby": "channels-title" },
-    h("h3", { id: "channels-title" }, "Every channel, longest sample"),
-    h("p", { class: "hint" }, "What each channel carries with the longest name, address and callback number a " +
-      "call of that country is likely to have."),
-    h("label", { for: "channel-sample" }, "Sample"), select,
-    h("h4", { id: "channel-email-title" }, "Email"), emailSubject,
-    h("p", { class: "visually-hidden", id: "channel-email-text-title" }, "Email text"), emailText,
-    h("h4", { id: "channel-sms-title" }, "SMS"),
-    h("p", { class: "hint" }, "Exactly what is sent. Two segments carry 306 GSM-7 characters (^ { } [ ] ~ \\ | € " +
-      "count twice), or 134 when one character is outside GSM-7."),
+    h("h3", { id: "channels-title" }, t("template.channels")),
+    h("p", { class: "hint" }, t("template.channelsHint")),
+    h("label", { for: "channel-sample" }, t("template.sample")), select,
+    h("h4", { id: "channel-email-title" }, t("template.email")), emailSubject,
+    h("p", { class: "visually-hidden", id: "channel-email-text-title" }, t("template.emailText")), emailText,
+    h("h4", { id: "channel-sms-title" }, t("template.sms")),
+    h("p", { class: "hint" }, t("template.smsHint")),
     smsSize, sms,
-    h("h4", { id: "channel-voice-title" }, "Voice call"),
-    h("p", { class: "hint" }, "What the escalation call reads out, before it asks for a key."), voice);
+    h("h4", { id: "channel-voice-title" }, t("template.voice")),
+    h("p", { class: "hint" }, t("template.voiceHint")), voice);
   return { element, show };
 }
 
 function versionsTable(versions, currentVersion, ctx, onRestore) {
-  return table("Saved versions of the template", ["Version", "Saved by", "When", "Note", visuallyHidden("Actions")],
+  return table(t("template.versionsCaption"), [t("template.col.version"), t("template.col.by"),
+    t("template.col.when"), t("template.col.note"), visuallyHidden(t("template.col.actions"))],
     versions.map((v) => h("tr", { dataset: { version: v.version } },
-      h("th", { scope: "row" }, `Version ${v.version}`),
+      h("th", { scope: "row" }, t("template.versionN", { version: v.version })),
       h("td", {}, v.author || "—"),
       h("td", {}, timeEl(v.savedAt)),
-      h("td", {}, v.version === currentVersion ? h("strong", {}, "Current") : "",
-        v.restoredFrom ? ` Restored from version ${v.restoredFrom}` : ""),
+      h("td", {}, v.version === currentVersion ? h("strong", {}, t("template.currentMark")) : "",
+        v.restoredFrom ? t("template.restoredFrom", { version: v.restoredFrom }) : ""),
       h("td", {}, v.version !== currentVersion ? h("button", { type: "button", disabled: !ctx.canChange,
-        "aria-label": `Restore version ${v.version}`, onclick: () => onRestore(v.version) }, "Restore") : ""))),
-    { empty: "No version saved yet: the default template is in use.", captionHidden: true });
+        "aria-label": t("template.restoreN", { version: v.version }), onclick: () => onRestore(v.version) },
+      t("template.restore")) : ""))),
+    { empty: t("template.noVersion"), captionHidden: true });
 }

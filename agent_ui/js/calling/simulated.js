@@ -1,6 +1,7 @@
 // A calling adapter with no telephony: for the local stack, the demo and the tests. Same interface as acs.js:
 //   placeCall({ number, callerId, countryCode, emergency }) -> Promise<{ id, ids: Promise<{serverCallId, correlationId}> }>
 //   endCall(id) -> Promise<void>;  onIncomingCall(handler) -> unsubscribe;  handler({ id, from, accept, reject })
+// and, with no telephony to ring the browser, routedCallback({ id, from }) (acs.js has none: ACS rings it).
 export function createSimulatedCalling({ uuid = () => globalThis.crypto.randomUUID() } = {}) {
   const handlers = new Set();
   const live = new Map();
@@ -26,13 +27,23 @@ export function createSimulatedCalling({ uuid = () => globalThis.crypto.randomUU
   }
 
   /** The hook a test or the demo uses to ring this browser (the responder's callback reaching her identity). */
-  function simulateIncomingCall({ from = "+12025550177" } = {}) {
-    const incoming = { id: uuid(), from, state: "Ringing" };
+  function simulateIncomingCall({ from = "+12025550177", callbackId = null } = {}) {
+    const incoming = { id: uuid(), from, callbackId, state: "Ringing" };
     incoming.accept = async () => { incoming.state = "Connected"; live.set(incoming.id, incoming); return incoming; };
     incoming.reject = async () => { incoming.state = "Disconnected"; };
     handlers.forEach((h) => h(incoming));
     return incoming;
   }
 
-  return { kind: "simulated", placeCall, endCall, onIncomingCall, simulateIncomingCall, placed, live };
+  // The backend routed a responder's callback to her identity (the panel reads it in emergency-state, `callback`):
+  // on ACS the redirected call reaches the call agent as its incomingCall event; with no telephony it rings here,
+  // once per callback (the same id again answers the same call).
+  const routed = new Map();
+  function routedCallback({ id, from = null }) {
+    if (!routed.has(id)) routed.set(id, simulateIncomingCall({ from, callbackId: id }));
+    return routed.get(id);
+  }
+
+  return { kind: "simulated", placeCall, endCall, onIncomingCall, simulateIncomingCall, routedCallback, placed,
+           live };
 }
