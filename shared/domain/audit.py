@@ -111,22 +111,27 @@ class ChangeGroup:
 
 
 def group(found: list[AuditEntry]) -> list[ChangeGroup]:
-    """Newest-first entries as one group per change: the entries of one change id, and of the same actor and entity
-    written by one request (within SAME_REQUEST, no field twice); newest first, fields in their written order."""
-    groups: list[list[AuditEntry]] = []
+    """Newest-first entries as one group per change: the entries of one change id, then the changes of the same
+    actor and entity written by one request (within SAME_REQUEST, no field in both); newest first, fields in their
+    written order. A change id's entries are kept together even when another change's come between them."""
+    by_change: dict[str, list[AuditEntry]] = {}
     for e in found:
+        by_change.setdefault(e.change_id, []).append(e)
+    groups: list[list[AuditEntry]] = []
+    for change in by_change.values():
         last = groups[-1] if groups else None
-        if last is not None and (e.change_id == last[-1].change_id or _same_request(last, e)):
-            last.append(e)
+        if last is not None and _same_request(last, change):
+            last.extend(change)
         else:
-            groups.append([e])
+            groups.append(list(change))
     return [_as_group(g) for g in groups]
 
 
-def _same_request(g: list[AuditEntry], e: AuditEntry) -> bool:
-    first = g[0]
+def _same_request(g: list[AuditEntry], change: list[AuditEntry]) -> bool:
+    first, e = g[0], change[0]
     return ((e.actor, e.entity, e.entity_id) == (first.actor, first.entity, first.entity_id)
-            and abs(first.at - e.at) <= SAME_REQUEST and e.field not in {x.field for x in g})
+            and abs(first.at - e.at) <= SAME_REQUEST
+            and not {x.field for x in change} & {x.field for x in g})
 
 
 def _as_group(g: list[AuditEntry]) -> ChangeGroup:

@@ -58,6 +58,20 @@ def test_two_saves_of_the_same_field_stay_two_rows_however_close() -> None:
     assert len(group(second + first)) == 2
 
 
+def test_an_agent_created_and_fixed_within_a_second_stays_two_changes_each_whole() -> None:
+    # GIVEN an agent created (every field, a bad recipient among them) and fixed a moment later by the same admin
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    created = entries("c1", at, ADA, "created", "agent", "alice", [
+        Change("agentId", None, "alice"), Change("emailRecipients", None, "bad@"), Change("timezone", None, "UTC")])
+    fixed = entries("c2", at + timedelta(milliseconds=600), ADA, "updated", "agent", "alice",
+                    [Change("emailRecipients", "bad@", "a@example.com")])
+    # WHEN grouped, newest first (the fix's entry first)
+    groups = group(fixed + created)
+    # THEN each change is one row with all of its own fields and none of the other's
+    assert [(g.change_id, [c.field for c in g.changes]) for g in groups] == [
+        ("c2", ["emailRecipients"]), ("c1", ["agentId", "emailRecipients", "timezone"])]
+
+
 def test_limit_counts_changes_and_never_cuts_one() -> None:
     deps = AdminDeps()
     for minute in range(3):
