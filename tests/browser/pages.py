@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from local.seed import seeded_stack
-from local.stack import LocalStack
+from local.stack import LocalStack, wait_for
 from shared.agent_access import AGENT
 from tests.browser.conftest import CHROMIUM
 
@@ -137,6 +137,24 @@ def dial(page: Any, number: str) -> dict[str, Any]:
     with page.expect_response("**/api/agent/outbound-calls") as dialed:
         page.get_by_label("Number to dial").press("Enter")
     return dict(dialed.value.json())
+
+
+def hang_up(page: Any) -> None:
+    """End call on an emergency dial the backend answered, and its answer to the hang-up awaited: a page closed at
+    once cuts the request off, and the next test's panel would open in emergency mode."""
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/end")) as told:
+        page.get_by_role("button", name="End call").click()
+    assert told.value.ok, (told.value.status, told.value.text())
+
+
+def no_call_left(stack: LocalStack, *agents: str) -> None:
+    """No emergency call of `agents` still in progress on the backend (a test that leaves one makes the next test's
+    panel open in emergency mode, with her normal controls hidden)."""
+    for agent in agents:
+        def state(agent: str = agent) -> dict[str, Any]:
+            return dict(stack.client.get(f"/api/agents/{agent}/emergency-state")[1])
+        if not wait_for(lambda: not state()["emergency"], timeout=10):
+            raise AssertionError(f"{agent}'s emergency call {state().get('emergencyCallId')} is still in progress")
 
 
 # Issue 20: her contacts' acknowledgements of the notification, from the emergency-state answer (routed: the real

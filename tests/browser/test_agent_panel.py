@@ -26,6 +26,8 @@ from tests.browser.pages import (
     closed,
     dial,
     expect,
+    hang_up,
+    no_call_left,
     no_violations,
     open_panel,
     routed_state,
@@ -46,6 +48,13 @@ def alice(browser: Any, stack: LocalStack) -> Iterator[Any]:
     expect(page.get_by_role("heading", level=1)).to_have_text("Agent panel: Alice Example")
     yield page
     closed(page)
+
+
+@pytest.fixture(autouse=True)
+def no_call_left_behind(stack: LocalStack) -> Iterator[None]:
+    """Each test ends the emergency calls it dialed: the next one finds Alice and Bob out of emergency mode."""
+    yield
+    no_call_left(stack, "alice", "bob")
 
 
 def settled(page: Any) -> None:
@@ -91,7 +100,7 @@ def test_during_an_emergency_call_only_device_settings_and_end_call_are_on_scree
     expect(alice.locator("#presence-now")).to_have_text("Do not disturb")
     shot(alice, "emergency")
 
-    alice.get_by_role("button", name="End call").click()
+    hang_up(alice)
     expect(alert).to_be_hidden()
     # after the call her presence can be changed again
     expect(alice.get_by_label("Change to")).to_be_visible()
@@ -211,13 +220,13 @@ def test_a_typed_933_holds_its_number_before_call_and_the_dial_claims_it(alice: 
     assert timed["preDialed"] is True and answer["emergencyCallId"] == call_id, (timed, answer)
     assert answer["callbackNumber"] == number and answer["warnings"] == []
     assert held_numbers(stack, "alice")[number]["preDialUntil"] is None  # claimed
-    alice.get_by_role("button", name="End call").click()
+    hang_up(alice)
 
     alice.route("**/pre-dial", lambda route: route.abort())
     alice.get_by_label("Number to dial").fill("933")
     without = dial_and_time(alice, "933")
     assert without["preDialed"] is False, without
-    alice.get_by_role("button", name="End call").click()
+    hang_up(alice)
     print(f"AGENT PANEL Enter -> the dial's answer: {timed['answerMs']:.0f} ms with a pre-dial hold "
           f"({timed['source']}), {without['answerMs']:.0f} ms without one ({without['source']}); one dial each")
 
@@ -243,7 +252,7 @@ def test_in_emergency_mode_she_reads_her_confirmed_site_and_her_callback_number_
     expect(alert).to_contain_text(" ".join(words[d] for d in digits[:3]) + ", ")
     expect(alert).to_contain_text(" ".join(words[d] for d in digits[6:]) + ".")
     shot(bob, "emergency-read-out")
-    bob.get_by_role("button", name="End call").click()
+    hang_up(bob)
     bob.context.close()
 
 
@@ -301,7 +310,7 @@ def test_at_a_site_she_confirms_it_with_one_click_and_a_933_reads_it_out(
     alert = alice.get_by_role("alert").filter(has_text="Test call (933) in progress")
     expect(alert).to_contain_text("Tell the operator: 1 Example Plaza, Springfield IL 62701, floor 3, room 301")
     expect(alert).not_to_contain_text("not confirmed recently")
-    alice.get_by_role("button", name="End call").click()
+    hang_up(alice)
     expect(alert).to_be_hidden()
 
 
@@ -354,10 +363,6 @@ def test_on_a_network_of_no_site_she_types_where_she_is(browser: Any, stack: Loc
 def test_she_dials_while_her_site_is_looked_up_and_a_failed_lookup_shows_the_manual_form(
         browser: Any, stack: LocalStack) -> None:
     """The suggestion never answers (the panel's 3 s limit ends it): the dialer works meanwhile."""
-    # The first test rang a responder's callback for her (it rings 30 s, and the panel shows only its banner then):
-    # dial once it has stopped, whatever order and pace the suite ran in.
-    assert wait_for(lambda: (stack.client.get("/api/agents/alice/emergency-state")[1].get("callback") or {})
-                    .get("status") != "ringing", timeout=45)
     held: list[Any] = []
     page = open_panel(browser, stack, ALICE, routes={"**/location-suggestion": lambda route: held.append(route)})
     expect(page.locator("#location-checking")).to_be_visible()
@@ -367,7 +372,7 @@ def test_she_dials_while_her_site_is_looked_up_and_a_failed_lookup_shows_the_man
     # loaded machine room; the dial itself is measured in bench/, not here)
     expect(page.get_by_role("alert").filter(has_text="Test call (933) in progress")).to_be_visible(timeout=2500)
     assert wait_for(lambda: page.evaluate("globalThis.agentPanel.calling.placed.length") == 1)
-    page.get_by_role("button", name="End call").click()
+    hang_up(page)
     expect(page.locator("#manual-note")).to_have_text(
         "Your network could not be checked just now: enter where you are.")
     expect(page.get_by_role("button", name="Confirm location")).to_be_visible()
@@ -403,7 +408,7 @@ def test_axe_finds_no_violations_on_the_panel_at_rest_and_in_emergency_mode(brow
     bob.get_by_label("Number to dial").press("Enter")
     expect(bob.get_by_role("alert").filter(has_text="Test call (933) in progress")).to_be_visible()
     assert axe_violations(bob) == []
-    bob.get_by_role("button", name="End call").click()
+    hang_up(bob)
     bob.context.close()
 
 
@@ -522,3 +527,19 @@ def test_off_every_network_her_browser_s_position_suggests_the_site_there_and_sh
     saved = stack.client.get("/api/manage/agents/alice")[1]["lastLocation"]
     assert (saved["siteId"], saved["floor"], saved["siteName"]) == (annex_at_her_position, "2", "Example Annex")
     assert (saved["latitude"], saved["longitude"]) == (39.7801, -89.6501)  # the building's point: a map link
+
+
+def test_her_hang_up_reaches_the_backend_when_she_closes_the_tab_at_once(browser: Any, stack: LocalStack) -> None:
+    """End call, then the tab closed in the same breath: the backend still hears the hang-up (else she stays in Do
+    Not Disturb and her next panel opens in emergency mode)."""
+    page = open_panel(browser, stack, ALICE)
+    answer = dial(page, "933")
+    assert stack.client.get("/api/agents/alice/emergency-state")[1]["emergencyCallId"] == answer["emergencyCallId"]
+    page.get_by_role("button", name="End call").click(no_wait_after=True)
+    context = page.context
+    page.close()
+    try:
+        assert wait_for(lambda: not stack.client.get("/api/agents/alice/emergency-state")[1]["emergency"],
+                        timeout=10), "her hang-up never reached the backend"
+    finally:
+        context.close()

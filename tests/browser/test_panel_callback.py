@@ -25,6 +25,7 @@ from tests.browser.pages import (
     closed,
     dial,
     expect,
+    hang_up,
     incoming_call,
     open_panel,
     routed_state,
@@ -140,7 +141,7 @@ def test_she_answers_the_responder_s_callback_the_backend_routed_to_her(browser:
     answer = dial(page, "933")
     number = answer.get("callbackNumber")
     assert number, answer
-    page.get_by_role("button", name="End call").click()
+    hang_up(page)
     expect(page.locator("#window")).to_be_visible()
     # WHEN the responder calls her callback number (ACS's IncomingCall; the backend redirects it to her)
     assert stack.publish_acs([incoming_call(stack, number)]) == 200

@@ -19,7 +19,18 @@ import pytest
 
 from local.stack import LocalStack, wait_for
 from tests.browser import pages
-from tests.browser.pages import ACKED, ALICE, BOB, agents_signed_in, closed, dial, expect, no_violations, routed_state
+from tests.browser.pages import (
+    ACKED,
+    ALICE,
+    BOB,
+    agents_signed_in,
+    closed,
+    dial,
+    expect,
+    hang_up,
+    no_violations,
+    routed_state,
+)
 
 DESK_AT = "2026-03-01T12:05:00+00:00"
 DESK_STEP = {"tier": 2, "name": "Security desk", "dueAt": DESK_AT, "status": "pending",
@@ -131,5 +142,5 @@ def test_against_the_backend_a_933_that_escalates_names_the_on_call_team_and_its
     assert state["escalation"]["name"] == "On call" and state["acknowledgements"] == [], state
     shot(bob, "backend")
     no_violations(bob)
-    bob.get_by_role("button", name="End call").click()
+    hang_up(bob)
     closed(bob)
