@@ -48,6 +48,13 @@ async function start() {
   $("number").addEventListener("input", hintIfEmergency);
   $("dialer").addEventListener("submit", (e) => { e.preventDefault(); dial($("number").value.trim()); });
   $("end-call").addEventListener("click", endCall);
+  // The other side hung up (the operator, the responder) or the network dropped the call: it ends here as with
+  // End call (the backend is told; ACS's CallEnded tells it too, and a second end changes nothing).
+  calling.onEnded?.((id) => {
+    if (!call || call.id !== id) return;
+    say(() => t("call.endedByOther"));
+    endCall();
+  });
   $("device-settings").addEventListener("click", toggleDeviceSettings);
   $("presence").replaceChildren(...Object.entries(PRESENCE).map(([status, key]) => {
     const option = h("option", { value: status });
@@ -203,7 +210,13 @@ async function endCall() {
   const ending = call;
   call = null;
   if (ending.emergencyCallId) ended.add(ending.emergencyCallId);
-  if (ending.id) await calling.endCall(ending.id);
+  // A hang-up the calling SDK refuses (the call already gone, the network) still ends the call for her: the page
+  // leaves emergency mode and the backend is told, never an emergency mode or a Do Not Disturb she cannot leave.
+  try {
+    if (ending.id) await calling.endCall(ending.id);
+  } catch (error) {
+    console.error("the hang-up failed; the call is ended here all the same", error);
+  }
   showInCall(null);
   leaveEmergency();
   // A dial whose answer has not come yet tells the backend itself, once it knows the call's id.

@@ -533,8 +533,10 @@ def test_her_hang_up_reaches_the_backend_when_she_closes_the_tab_at_once(browser
     """End call, then the tab closed in the same breath: the backend still hears the hang-up (else she stays in Do
     Not Disturb and her next panel opens in emergency mode)."""
     page = open_panel(browser, stack, ALICE)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Agent panel: Alice Example")  # her country known
     answer = dial(page, "933")
-    assert stack.client.get("/api/agents/alice/emergency-state")[1]["emergencyCallId"] == answer["emergencyCallId"]
+    assert wait_for(lambda: (lambda s: s["emergency"] and s["emergencyCallId"] == answer["emergencyCallId"])(
+        stack.client.get("/api/agents/alice/emergency-state")[1]), timeout=10), answer  # in progress on the backend
     page.get_by_role("button", name="End call").click(no_wait_after=True)
     context = page.context
     page.close()
@@ -543,3 +545,40 @@ def test_her_hang_up_reaches_the_backend_when_she_closes_the_tab_at_once(browser
                         timeout=10), "her hang-up never reached the backend"
     finally:
         context.close()
+
+
+def test_end_call_leaves_emergency_mode_and_tells_the_backend_when_the_hang_up_fails(
+        alice: Any, stack: LocalStack) -> None:
+    """The calling SDK's hang-up rejects (the call already gone, the network): End call still ends it for her, on
+    the page and on the backend (her Do Not Disturb restored), never an emergency mode she cannot leave."""
+    answer = dial(alice, "933")
+    alert = alice.get_by_role("alert").filter(has_text="Test call (933) in progress")
+    expect(alert).to_be_visible()
+    alice.evaluate("() => { globalThis.agentPanel.calling.endCall = async () => { throw new Error('not found'); }; }")
+    hang_up(alice)
+    expect(alert).to_be_hidden()
+    expect(alice.get_by_label("Number to dial")).to_be_visible()
+    # the backend ends it (presence is restored after the end, through the event that follows it)
+    assert wait_for(lambda: presence(stack, "alice") != "DoNotDisturb", timeout=10), "still in Do Not Disturb"
+    assert not stack.client.get("/api/agents/alice/emergency-state")[1]["emergency"]
+    assert stack.client.get(f"/api/manage/incidents/{answer['emergencyCallId']}")[1]["endedAt"], "not ended"
+
+
+OPERATOR_HANGS_UP = "() => { const c = globalThis.agentPanel.calling; c.simulateRemoteHangUp([...c.live.keys()][0]); }"
+
+
+def test_when_the_operator_hangs_up_her_panel_leaves_emergency_mode_and_the_backend_is_told(
+        alice: Any, stack: LocalStack) -> None:
+    """The other side ends the call (the 933 read-out is over, the operator hangs up): the panel does not stay in
+    emergency mode with only End call; it says so, the backend is told, and her callback window shows."""
+    answer = dial(alice, "933")
+    alert = alice.get_by_role("alert").filter(has_text="Test call (933) in progress")
+    expect(alert).to_be_visible()
+    with alice.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/end")) as told:
+        alice.evaluate(OPERATOR_HANGS_UP)
+    assert told.value.ok, told.value.text()
+    expect(alert).to_be_hidden()
+    expect(alice.get_by_role("status").filter(has_text="The other side ended the call.")).to_be_visible()
+    expect(alice.locator("#window")).to_contain_text(f"Your callback number: {answer['callbackNumber']}")
+    expect(alice.get_by_label("Number to dial")).to_be_focused()
+    assert wait_for(lambda: presence(stack, "alice") != "DoNotDisturb", timeout=10), "still in Do Not Disturb"

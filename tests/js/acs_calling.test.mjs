@@ -114,3 +114,37 @@ test("the simulated adapter has the same interface and rings on its hook", async
   calling.simulateIncomingCall({ from: "+12025550177" });
   assert.equal(rung[0].from, "+12025550177");
 });
+
+test("the other side hanging up is told through onEnded, her own hang-up is not", async () => {
+  const client = fakeCallClient();
+  const calling = createAcsCalling({ callClient: client, tokenCredential: "token" });
+  const ended = [];
+  calling.onEnded((id) => ended.push(id));
+  const mine = await calling.placeCall({ number: "933", countryCode: "US" });
+  const theirs = await calling.placeCall({ number: "+12025550150", countryCode: "US" });
+  const [first, second] = client.agents[0].started.map((s) => s.call);
+  first.connect();
+  second.connect();
+  await calling.endCall(mine.id);
+  assert.deepEqual(ended, [], "her own End call is no hang-up of the other side");
+  second.state = "Disconnected"; // the operator hung up
+  second.emit("stateChanged");
+  second.emit("stateChanged"); // the SDK may say it twice: told once
+  assert.deepEqual(ended, [theirs.id]);
+  await calling.endCall(theirs.id); // End call after it: nothing left to hang up
+  assert.equal(second.hungUp, false);
+});
+
+test("the simulated adapter's other side hangs up on its hook, once", async () => {
+  const calling = createSimulatedCalling();
+  const ended = [];
+  calling.onEnded((id) => ended.push(id));
+  const placed = await calling.placeCall({ number: "933", emergency: true });
+  calling.simulateRemoteHangUp(placed.id);
+  calling.simulateRemoteHangUp(placed.id);
+  assert.deepEqual(ended, [placed.id]);
+  assert.equal(calling.live.size, 0);
+  const other = await calling.placeCall({ number: "933", emergency: true });
+  await calling.endCall(other.id);
+  assert.deepEqual(ended, [placed.id]);
+});

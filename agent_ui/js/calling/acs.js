@@ -7,9 +7,12 @@
 //   without it ACS guesses from the IP address). A changed country makes a new call agent, never during a call.
 // - the caller ID to present: StartCallOptions.alternateCallerId = { phoneNumber } (the backend's `callerId`).
 // - the responder's callback: the call agent's 'incomingCall' event ({ incomingCall }).
+// - the other side hanging up: the call's 'stateChanged' to "Disconnected" that no endCall asked for (onEnded).
 export function createAcsCalling({ callClient, tokenCredential, displayName = undefined }) {
   const handlers = new Set();
+  const endedHandlers = new Set();
   const calls = new Map();
+  const hangingUp = new Set(); // ids endCall hangs up: their "Disconnected" is hers, not the other side's
   let agent = null;
   let agentCountry;
 
@@ -38,7 +41,11 @@ export function createAcsCalling({ callClient, tokenCredential, displayName = un
 
   function track(call) {
     calls.set(call.id, call);
-    call.on("stateChanged", () => { if (call.state === "Disconnected") calls.delete(call.id); });
+    call.on("stateChanged", () => {
+      if (call.state !== "Disconnected" || !calls.has(call.id)) return;
+      calls.delete(call.id);
+      if (!hangingUp.delete(call.id)) endedHandlers.forEach((h) => h(call.id));
+    });
     return call;
   }
 
@@ -66,7 +73,19 @@ export function createAcsCalling({ callClient, tokenCredential, displayName = un
 
   async function endCall(id) {
     const call = calls.get(id);
-    if (call) await call.hangUp();
+    if (!call) return;
+    hangingUp.add(id);
+    try {
+      await call.hangUp();
+    } finally {
+      if (!calls.has(id)) hangingUp.delete(id);
+    }
+  }
+
+  /** `handler(id)` when a call ends without endCall: the other side hung up, or the network dropped it. */
+  function onEnded(handler) {
+    endedHandlers.add(handler);
+    return () => endedHandlers.delete(handler);
   }
 
   function onIncomingCall(handler) {
@@ -79,5 +98,5 @@ export function createAcsCalling({ callClient, tokenCredential, displayName = un
     return callAgent(countryCode);
   }
 
-  return { kind: "acs", placeCall, endCall, onIncomingCall, prepare };
+  return { kind: "acs", placeCall, endCall, onIncomingCall, onEnded, prepare };
 }

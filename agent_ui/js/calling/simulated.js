@@ -1,9 +1,11 @@
 // A calling adapter with no telephony: for the local stack, the demo and the tests. Same interface as acs.js:
 //   placeCall({ number, callerId, countryCode, emergency }) -> Promise<{ id, ids: Promise<{serverCallId, correlationId}> }>
 //   endCall(id) -> Promise<void>;  onIncomingCall(handler) -> unsubscribe;  handler({ id, from, accept, reject })
+//   onEnded(handler) -> unsubscribe;  handler(id) when a call ends without endCall (the other side hung up)
 // and, with no telephony to ring the browser, routedCallback({ id, from }) (acs.js has none: ACS rings it).
 export function createSimulatedCalling({ uuid = () => globalThis.crypto.randomUUID() } = {}) {
   const handlers = new Set();
+  const endedHandlers = new Set();
   const live = new Map();
   const placed = [];
 
@@ -26,6 +28,20 @@ export function createSimulatedCalling({ uuid = () => globalThis.crypto.randomUU
     return () => handlers.delete(handler);
   }
 
+  function onEnded(handler) {
+    endedHandlers.add(handler);
+    return () => endedHandlers.delete(handler);
+  }
+
+  /** The hook a test or the demo uses for the other side hanging up (the operator, the responder). */
+  function simulateRemoteHangUp(id) {
+    const call = live.get(id);
+    if (!call) return;
+    call.state = "Disconnected";
+    live.delete(id);
+    endedHandlers.forEach((h) => h(id));
+  }
+
   /** The hook a test or the demo uses to ring this browser (the responder's callback reaching her identity). */
   function simulateIncomingCall({ from = "+12025550177", callbackId = null } = {}) {
     const incoming = { id: uuid(), from, callbackId, state: "Ringing" };
@@ -44,6 +60,6 @@ export function createSimulatedCalling({ uuid = () => globalThis.crypto.randomUU
     return routed.get(id);
   }
 
-  return { kind: "simulated", placeCall, endCall, onIncomingCall, simulateIncomingCall, routedCallback, placed,
-           live };
+  return { kind: "simulated", placeCall, endCall, onIncomingCall, onEnded, simulateIncomingCall, simulateRemoteHangUp,
+           routedCallback, placed, live };
 }
