@@ -7,6 +7,9 @@ import { clear, date, number, plural, show, showWith, t } from "./text.js";
 
 const HOLD_MS = 4000; // on the line long enough for Do Not Disturb to be seen
 const POLL_MS = 1000;
+// A drill is no dial: its requests wait for a slow server (storage slow, a host just started) instead of the
+// dialer's 3 s, or the drill would be written on the server and never dialed here.
+const REQUEST_MS = 15_000;
 const GIVE_UP_MS = 20 * 60_000; // the backend completes every report within 15 minutes of the dial
 const WORD = { pass: "drill.pass", fail: "drill.fail", pending: "drill.pending" };
 const RESULT = { running: "drill.running", passed: "drill.passed" };
@@ -31,14 +34,16 @@ export function createDrill({ client, agentId, dial, endCall, current, lastDial 
   async function run() {
     if (running) return;
     if (current()) { show($("drill-status"), "drill.endCallFirst"); return; }
-    const r = await client.request("POST", base, {});
+    running = true; // a second press while the start is on its way starts nothing more
+    $("drill-start").disabled = true;
+    const r = await client.request("POST", base, {}, REQUEST_MS);
     if (!r.ok) {
+      running = false;
+      $("drill-start").disabled = false;
       show($("drill-status"), "drill.notStarted", { reason: r.body?.error ?? t("drill.noAnswer") });
       $("drill-start").focus();
       return;
     }
-    running = true;
-    $("drill-start").disabled = true;
     const drill = r.body;
     show($("drill-status"), "drill.started");
     $("number").value = drill.dialNumber ?? "933";
@@ -48,7 +53,8 @@ export function createDrill({ client, agentId, dial, endCall, current, lastDial 
       const testMode = document.body.classList.contains("emergency") && $("emergency").classList.contains("test");
       if (placed?.emergencyCallId) {
         await client.request("POST", `${base}/${encodeURIComponent(drill.drillId)}/dial`, {
-          emergencyCallId: placed.emergencyCallId, answerMs: Math.round(lastDial()?.answerMs ?? 0), testMode });
+          emergencyCallId: placed.emergencyCallId, answerMs: Math.round(lastDial()?.answerMs ?? 0), testMode },
+          REQUEST_MS);
       }
       await follow(drill.drillId, Date.now() + HOLD_MS);
       if (current()) await endCall();

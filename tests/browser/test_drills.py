@@ -49,6 +49,27 @@ def test_the_agent_tests_her_emergency_calling_and_reads_each_step(browser: Any,
         closed(page)
 
 
+def test_a_drill_the_server_is_slow_to_start_still_runs(browser: Any, stack: LocalStack) -> None:
+    """The drill's start answers after 4 s (storage slow, a host just started): past the dialer's 3 s limit, which a
+    drill has no reason to keep; the panel waits for it, a second press meanwhile starts nothing, and the drill runs."""
+    held: list[Any] = []
+    page = open_panel(browser, stack, ALICE, routes={"**/api/agent/agents/alice/drills": lambda route: (
+        held.append(route) if route.request.method == "POST" else route.continue_())})
+    try:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Agent panel: Alice Example")
+        start = page.get_by_role("button", name="Test my emergency calling")
+        start.click()
+        expect(start).to_be_disabled()
+        page.wait_for_timeout(4_000)
+        assert len(held) == 1
+        with page.expect_response("**/api/agent/agents/alice/drills/*/dial") as told:
+            held[0].continue_()
+        assert told.value.status == 200
+        expect(page.locator("#drill-steps")).to_contain_text("Pass: Presence restored", timeout=20_000)
+    finally:
+        closed(page)
+
+
 def test_a_drill_beside_a_real_call_is_refused_with_the_reason(browser: Any, stack: LocalStack) -> None:
     alice = stack.client.as_user(ALICE)
     status, dial = alice.post("/api/agent/outbound-calls", {"agentId": "alice", "dialedNumber": "911",
