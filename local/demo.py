@@ -56,9 +56,10 @@ def dial(client: Client, agent: str, number: str) -> Any:
                                                             "room": "301", "city": "Springfield, IL"}})[1]
 
 
-def incoming_call(client: Client, to: dict[str, Any], correlation: str) -> dict[str, Any]:
+def incoming_call(client: Client, to: dict[str, Any], correlation: str, at: datetime | None = None) -> dict[str, Any]:
+    """ACS's IncomingCall of the responder calling `to`, at `at` (default: the app's clock, read from the host)."""
     return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.IncomingCall", "dataVersion": "1.0",
-            "subject": "/caller/responder/recipient/callback", "eventTime": client.now().isoformat(),
+            "subject": "/caller/responder/recipient/callback", "eventTime": (at or client.now()).isoformat(),
             "data": {"to": to, "from": {"kind": "phoneNumber", "rawId": "4:+12025550177",
                                         "phoneNumber": {"value": "+12025550177"}},
                      "serverCallId": f"srv-{correlation}", "callerDisplayName": "PSAP",

@@ -36,11 +36,15 @@ export function createDrill({ client, agentId, dial, endCall, current, lastDial 
     if (current()) { show($("drill-status"), "drill.endCallFirst"); return; }
     running = true; // a second press while the start is on its way starts nothing more
     $("drill-start").disabled = true;
+    show($("drill-status"), "drill.starting");
+    $("drill-status").focus(); // the focus never falls out of the page while the button is disabled
     const r = await client.request("POST", base, {}, REQUEST_MS);
-    if (!r.ok) {
+    const refused = !r.ok ? t("drill.notStarted", { reason: r.body?.error ?? t("drill.noAnswer") })
+      : current() ? t("drill.endCallFirst") : null; // she placed a call meanwhile: the drill never touches it
+    if (refused) {
       running = false;
       $("drill-start").disabled = false;
-      show($("drill-status"), "drill.notStarted", { reason: r.body?.error ?? t("drill.noAnswer") });
+      showWith($("drill-status"), () => refused);
       $("drill-start").focus();
       return;
     }
@@ -57,7 +61,7 @@ export function createDrill({ client, agentId, dial, endCall, current, lastDial 
           REQUEST_MS);
       }
       await follow(drill.drillId, Date.now() + HOLD_MS);
-      if (current()) await endCall();
+      if (placed && current() === placed) await endCall(); // its own 933 only, never a call she placed since
       await follow(drill.drillId, Date.now() + GIVE_UP_MS, true);
     } finally {
       running = false;

@@ -30,12 +30,13 @@ export function createEmergencyClient(options = {}) {
     onConnection = () => {}, endAttempts = 3, retryDelayMs = 500, answerTimeoutMs = 10_000,
   } = options;
 
-  async function request(method, path, body, limitMs = timeoutMs) {
+  // `keepalive`: the request outlives the page (End call, then the tab closed at once).
+  async function request(method, path, body, limitMs = timeoutMs, { keepalive = false } = {}) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), limitMs);
     try {
       const response = await fetchImpl(baseUrl + path, {
-        method, signal: controller.signal, credentials: "same-origin",
+        method, signal: controller.signal, credentials: "same-origin", ...(keepalive ? { keepalive } : {}),
         headers: { Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }),
                    ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -109,7 +110,7 @@ export function createEmergencyClient(options = {}) {
     let result = null;
     for (let attempt = 1; attempt <= endAttempts; attempt += 1) {
       result = await request("POST", `${apiPath}/outbound-calls/${encodeURIComponent(emergencyCallId)}/end`,
-        { agentId, dialedNumber, countryCode });
+        { agentId, dialedNumber, countryCode }, timeoutMs, { keepalive: true });
       if (result.ok || (result.status >= 400 && result.status < 500)) return result;
       await sleep(retryDelayMs * attempt);
     }

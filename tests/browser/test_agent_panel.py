@@ -570,7 +570,7 @@ OPERATOR_HANGS_UP = "() => { const c = globalThis.agentPanel.calling; c.simulate
 def test_when_the_operator_hangs_up_her_panel_leaves_emergency_mode_and_the_backend_is_told(
         alice: Any, stack: LocalStack) -> None:
     """The other side ends the call (the 933 read-out is over, the operator hangs up): the panel does not stay in
-    emergency mode with only End call; it says so, the backend is told, and her callback window shows."""
+    emergency mode with only End call; it says the call ended, the backend is told, and her callback window shows."""
     answer = dial(alice, "933")
     alert = alice.get_by_role("alert").filter(has_text="Test call (933) in progress")
     expect(alert).to_be_visible()
@@ -578,7 +578,7 @@ def test_when_the_operator_hangs_up_her_panel_leaves_emergency_mode_and_the_back
         alice.evaluate(OPERATOR_HANGS_UP)
     assert told.value.ok, told.value.text()
     expect(alert).to_be_hidden()
-    expect(alice.get_by_role("status").filter(has_text="The other side ended the call.")).to_be_visible()
+    expect(alice.get_by_role("status").filter(has_text="The call ended.")).to_be_visible()
     expect(alice.locator("#window")).to_contain_text(f"Your callback number: {answer['callbackNumber']}")
     expect(alice.get_by_label("Number to dial")).to_be_focused()
     assert wait_for(lambda: presence(stack, "alice") != "DoNotDisturb", timeout=10), "still in Do Not Disturb"

@@ -4,19 +4,22 @@ lists a failed drill with the failed step's reason and opens its report. axe-cor
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from local.stack import ADMIN_PRINCIPAL, LocalStack
+from local.stack import ADMIN_PRINCIPAL, LocalStack, wait_for
 from shared.domain.drills import REPORT_DEADLINE
 from tests.browser.pages import (
     ALICE,
     BOB,
     agents_signed_in,
     closed,
+    dial,
     expect,
+    hang_up,
     new_page,
     no_violations,
     open_page,
@@ -60,12 +63,38 @@ def test_a_drill_the_server_is_slow_to_start_still_runs(browser: Any, stack: Loc
         start = page.get_by_role("button", name="Test my emergency calling")
         start.click()
         expect(start).to_be_disabled()
+        expect(page.locator("#drill-status")).to_have_text("Starting the drill…")
+        expect(page.locator("#drill-status")).to_be_focused()  # the focus stays in the page
         page.wait_for_timeout(4_000)
         assert len(held) == 1
         with page.expect_response("**/api/agent/agents/alice/drills/*/dial") as told:
             held[0].continue_()
         assert told.value.status == 200
         expect(page.locator("#drill-steps")).to_contain_text("Pass: Presence restored", timeout=20_000)
+    finally:
+        closed(page)
+
+
+def test_a_call_she_places_while_a_drill_starts_is_never_touched_by_it(browser: Any, stack: LocalStack) -> None:
+    """She presses the drill, then dials 911 before the server's answer: the drill gives way (it would have dialed
+    933 beside her call and hung her call up four seconds later)."""
+    held: list[Any] = []
+    page = open_panel(browser, stack, ALICE, routes={"**/api/agent/agents/alice/drills": lambda route: (
+        held.append(route) if route.request.method == "POST" else route.continue_())})
+    try:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Agent panel: Alice Example")
+        page.get_by_role("button", name="Test my emergency calling").click()
+        answer = dial(page, "911")
+        assert wait_for(lambda: len(held) == 1)
+        held[0].fulfill(status=200, content_type="application/json", body=json.dumps(
+            {"drillId": "drill-held", "agentId": "alice", "status": "running", "dialNumber": "933", "steps": []}))
+        expect(page.locator("#drill-status")).to_have_text("End your call first: a drill places a call of its own.")
+        page.wait_for_timeout(5_000)  # past the drill's 4 s on the line
+        alert = page.get_by_role("alert").filter(has_text="Emergency call in progress")
+        expect(alert).to_be_visible()
+        assert page.evaluate("globalThis.agentPanel.calling.placed.map((c) => c.number)") == ["911"]
+        assert stack.client.get("/api/agents/alice/emergency-state")[1]["emergencyCallId"] == answer["emergencyCallId"]
+        hang_up(page)
     finally:
         closed(page)
 

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,16 +126,29 @@ def end(client: Client, call_id: str, agent: str, retries: int = 0) -> int:
     return status
 
 
+def app_now(client: Client, patience: float = 30.0) -> datetime:
+    """The app's clock (the local host serves it), read again while a killed host restarts: ACS publishes its
+    events whether our host is up or not, so building one must not fail with it."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return client.now()
+        except (OSError, http.client.HTTPException, ValueError, KeyError, TypeError):  # restarting: no answer yet
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def incoming_call(client: Client, to_raw: str, correlation: str) -> dict[str, Any]:
     """Microsoft.Communication.IncomingCall as ACS publishes it (the responder's callback), as the demo builds it."""
     to = demo.phone(to_raw[2:]) if to_raw.startswith("4:") else {
         "kind": "communicationUser", "rawId": to_raw, "communicationUser": {"id": to_raw}}
-    return demo.incoming_call(client, to, correlation)
+    return demo.incoming_call(client, to, correlation, at=app_now(client))
 
 
 def acs_call_ended(client: Client, agent_index: int, server: str, correlation: str) -> dict[str, Any]:
     return {"id": str(uuid.uuid4()), "eventType": "Microsoft.Communication.CallEnded", "dataVersion": "1.0",
-            "subject": f"call/{server}/startedBy/{acs_id(agent_index)}", "eventTime": client.now().isoformat(),
+            "subject": f"call/{server}/startedBy/{acs_id(agent_index)}", "eventTime": app_now(client).isoformat(),
             "data": {"startedBy": {"communicationIdentifier": {"rawId": acs_id(agent_index),
                                                                "communicationUser": {"id": acs_id(agent_index)}},
                                    "role": "Caller"},

@@ -96,6 +96,16 @@ test("end is repeated on a 5xx and stops on the first answer", async () => {
   assert.equal(requests.length, 3);
   assert.equal(requests[0].url, "/api/outbound-calls/id-1/end");
   assert.deepEqual(requests[0].body, { agentId: "alice", dialedNumber: "911", countryCode: "US" });
+  // the hang-up outlives the page (End call, then the tab closed at once); a dial or a poll is not kept alive
+  assert.ok(requests.every((r) => r.keepalive === true));
+});
+
+test("only the hang-up is sent keepalive", async () => {
+  const { fetch, requests } = fakeFetch(() => json(200, ANSWER));
+  const client = createEmergencyClient({ fetch, uuid: () => "id-1" });
+  await client.beforeDial({ agentId: "alice", number: "911", countryCode: "US" });
+  await client.request("GET", "/api/agents/alice/emergency-state");
+  assert.deepEqual(requests.map((r) => r.keepalive), [undefined, undefined]);
 });
 
 test("callIds reports the placed call's ids", async () => {

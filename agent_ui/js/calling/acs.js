@@ -39,12 +39,14 @@ export function createAcsCalling({ callClient, tokenCredential, displayName = un
     handlers.forEach((h) => h(wrapped));
   }
 
+  // The id the panel knows the call by is the one it had when placed or answered (the SDK may change call.id).
   function track(call) {
-    calls.set(call.id, call);
+    const id = call.id;
+    calls.set(id, call);
     call.on("stateChanged", () => {
-      if (call.state !== "Disconnected" || !calls.has(call.id)) return;
-      calls.delete(call.id);
-      if (!hangingUp.delete(call.id)) endedHandlers.forEach((h) => h(call.id));
+      if (call.state !== "Disconnected" || !calls.has(id)) return;
+      calls.delete(id);
+      if (!hangingUp.delete(id)) endedHandlers.forEach((h) => h(id));
     });
     return call;
   }
@@ -52,8 +54,10 @@ export function createAcsCalling({ callClient, tokenCredential, displayName = un
   async function placeCall({ number, callerId = null, countryCode = null }) {
     const created = await callAgent(countryCode);
     const options = callerId ? { alternateCallerId: { phoneNumber: callerId } } : {};
-    const call = track(created.startCall([{ phoneNumber: number }], options));
-    return { id: call.id, ids: serverIds(call) };
+    const call = created.startCall([{ phoneNumber: number }], options);
+    const id = call.id;
+    track(call);
+    return { id, ids: serverIds(call) };
   }
 
   // The server call id exists once the call is connected; call.id is the SDK's call id (support's "call ID").
